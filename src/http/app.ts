@@ -1,0 +1,45 @@
+import Router from '@koa/router';
+import Koa from 'koa';
+import type winston from 'winston';
+import type { Ledger } from '../smoke/ledger';
+import type { SmokeRunner } from '../smoke/runSmokeTest';
+import type { Render } from '../telemetry/exposition';
+import { handleErrors, notFound } from './errors';
+import type { Lifecycle } from './lifecycle';
+import { healthRoutes } from './routes/health';
+import { metricsRoutes } from './routes/metrics';
+import { smokeTestRoutes, type ServiceInfo } from './routes/smokeTest';
+
+export interface AppDeps {
+  readonly service: ServiceInfo;
+  readonly run: SmokeRunner;
+  readonly ledger: Ledger;
+  readonly renderMetrics: Render;
+  readonly lifecycle: Lifecycle;
+  readonly logger: winston.Logger;
+}
+
+/** Composition only: middleware order and routes. Logic lives in the routes and the core. */
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  app.silent = true; // errors are answered and logged by handleErrors
+
+  const router = new Router();
+  smokeTestRoutes(router, deps);
+  healthRoutes(router, deps);
+  metricsRoutes(router, deps.renderMetrics);
+
+  app.use(closeWhenDraining(deps.lifecycle));
+  app.use(handleErrors(deps.logger));
+  app.use(router.routes());
+  app.use(notFound(router));
+  return app;
+}
+
+/** While shutting down, every response closes its connection so keep-alive clients let go. */
+function closeWhenDraining(lifecycle: Lifecycle): Koa.Middleware {
+  return async (ctx, next) => {
+    await next();
+    if (lifecycle.draining) ctx.set('Connection', 'close');
+  };
+}

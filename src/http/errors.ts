@@ -1,0 +1,56 @@
+import type { Middleware } from 'koa';
+import type Router from '@koa/router';
+import type winston from 'winston';
+
+export interface ErrorBody {
+  error: { status: number; code: string; message: string };
+}
+
+const CODES: Record<number, string> = {
+  400: 'bad_request',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  500: 'internal_error',
+};
+
+export function errorBody(status: number, message: string): ErrorBody {
+  return { error: { status, code: CODES[status] ?? 'error', message } };
+}
+
+/**
+ * Every failure answers JSON. Client mistakes keep their 4xx; anything else is a 500 whose
+ * details go to the log (never to the client, never with request text).
+ */
+export function handleErrors(logger: winston.Logger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      const e = err as { status?: unknown; expose?: unknown; name?: unknown };
+      const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
+      if (status === 500) logger.error('request failed', { event: 'http.error', error: String(e.name ?? 'Error') });
+      ctx.status = status;
+      ctx.body = errorBody(status, status === 500 ? 'internal error; see the daemon log' : 'the request could not be understood');
+    }
+  };
+}
+
+/**
+ * After the routes: 405 with Allow when the path exists under another method, else 404.
+ * (The router's own allowedMethods answers 501 to unknown methods; a client must not get a 5xx.)
+ */
+export function notFound(router: Router): Middleware {
+  return (ctx) => {
+    if (ctx.status !== 404 || ctx.body !== undefined) return;
+    const allowed = new Set(router.match(ctx.path, ctx.method).path.flatMap((layer) => layer.methods));
+    if (allowed.size > 0) {
+      ctx.status = 405;
+      ctx.set('Allow', [...allowed].join(', '));
+      ctx.body = errorBody(405, `method not allowed; use ${[...allowed].join(', ')}`);
+      return;
+    }
+    ctx.status = 404;
+    ctx.body = errorBody(404, 'no such route; GET / lists the routes');
+  };
+}

@@ -1,0 +1,77 @@
+import { HELP, parseCli } from './cli';
+import { ConfigError, loadConfig, type Config } from './config';
+import type * as DaemonModule from './daemon';
+import { createLogger, LogSetupError } from './telemetry/logger';
+import { createMetrics } from './telemetry/metrics';
+import { createTracing } from './telemetry/tracing';
+import { installShutdown } from './shutdown';
+import { PROBE_PATHS } from './http/routes/health';
+import { METRICS_PATH } from './http/routes/metrics';
+import { VERSION } from './version';
+
+/** The only place that reads process.env, installs signal handlers and decides the exit code. */
+async function main(argv: readonly string[]): Promise<void> {
+  const command = parseCli(argv);
+  switch (command.kind) {
+    case 'help':
+      process.stdout.write(HELP);
+      return;
+    case 'version':
+      process.stdout.write(`${VERSION}\n`);
+      return;
+    case 'usage':
+      return fail(2, `petsage-smoke: ${command.message}\nRun 'petsage-smoke --help' for usage.`);
+  }
+
+  let config: Config;
+  try {
+    config = loadConfig({ env: process.env, flags: command.flags, ...(command.configFile ? { file: command.configFile } : {}) });
+  } catch (err) {
+    if (err instanceof ConfigError) return fail(2, err.message);
+    throw err;
+  }
+
+  const metrics = createMetrics({ processMetrics: config.metrics.processMetrics });
+  const tracing = createTracing(
+    { service: config.service.name, version: VERSION, traces: config.traces, untracedPaths: [...PROBE_PATHS, METRICS_PATH] },
+    { countSpans: metrics.countSpans },
+  );
+  let logs;
+  try {
+    logs = createLogger({ service: config.service.name, ...config.log });
+  } catch (err) {
+    await tracing.shutdown();
+    if (err instanceof LogSetupError) return fail(1, `petsage-smoke: ${err.message}`);
+    throw err;
+  }
+
+  // Loaded only now: instrumentation patches koa and http as they are first required.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { startDaemon } = require('./daemon') as typeof DaemonModule;
+  const started = startDaemon(config, { tracing, logs, metrics });
+  // Handlers go in before the server listens, so a signal right after "listening" still drains.
+  installShutdown({
+    signals: process,
+    stop: async (reason) => (await started).stop(reason),
+    gracePeriodMs: config.server.shutdownGracePeriod,
+    // Reached only after the log is closed and flushed (or when draining is abandoned).
+    exit: (code) => process.exit(code),
+    warn: (line) => process.stderr.write(`${line}\n`),
+  });
+  try {
+    await started;
+  } catch (err) {
+    await tracing.shutdown();
+    await logs.close();
+    return fail(1, `petsage-smoke: ${(err as Error).message}`);
+  }
+}
+
+function fail(code: number, line: string): void {
+  process.stderr.write(`${line}\n`);
+  process.exitCode = code;
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  fail(1, `petsage-smoke: unexpected error: ${(err as Error).stack ?? String(err)}`);
+});

@@ -1,0 +1,44 @@
+import type { EventEmitter } from 'node:events';
+
+export interface ShutdownOptions {
+  /** The process (or a stand-in in tests): emits 'SIGTERM' / 'SIGINT'. */
+  readonly signals: EventEmitter;
+  readonly stop: (reason: string) => Promise<void>;
+  readonly gracePeriodMs: number;
+  readonly exit: (code: number) => void;
+  readonly warn: (line: string) => void;
+}
+
+export const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/**
+ * First signal: drain, then exit 0. A second signal, a failed drain or the grace period
+ * running out: exit 1 at once.
+ */
+export function installShutdown(o: ShutdownOptions): void {
+  let stopping = false;
+  const onSignal = (signal: string) => {
+    if (stopping) {
+      o.warn(`petsage-smoke: second ${signal} during shutdown; exiting without draining`);
+      return o.exit(1);
+    }
+    stopping = true;
+    const timer = setTimeout(() => {
+      o.warn(`petsage-smoke: shutdown did not finish within ${o.gracePeriodMs} ms; exiting`);
+      o.exit(1);
+    }, o.gracePeriodMs);
+    timer.unref();
+    o.stop(signal).then(
+      () => {
+        clearTimeout(timer);
+        o.exit(0);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        o.warn(`petsage-smoke: shutdown failed: ${(err as Error).message}`);
+        o.exit(1);
+      },
+    );
+  };
+  for (const signal of SHUTDOWN_SIGNALS) o.signals.on(signal, onSignal);
+}

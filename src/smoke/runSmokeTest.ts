@@ -1,0 +1,55 @@
+import type { Signal, Trigger } from './constants';
+import { failed, type EmitStatus, type SmokePorts, type SmokeRun } from './types';
+
+export type SmokeRunner = (trigger: Trigger) => SmokeRun;
+
+/**
+ * One smoke run: a span, a log line and a counter increment under one id.
+ * Never throws because a signal failed; the run reports which one and why.
+ */
+export function createSmokeRunner(ports: SmokePorts): SmokeRunner {
+  let seq = 0;
+  return function runSmokeTest(trigger: Trigger): SmokeRun {
+    seq += 1;
+    const startedMs = ports.clock.now();
+    const span = ports.tracer.startRunSpan(trigger, seq);
+    const ids = { runId: span.traceId, traceId: span.traceId, spanId: span.spanId };
+
+    const log = guard(() =>
+      ports.log.writeVerification({ ...ids, seq, trigger, timestamp: new Date(startedMs).toISOString() }),
+    );
+    const trace = guard(() => span.end(log.status === 'error' ? 'log' : undefined));
+    const emitted = log.status !== 'error' && trace.status !== 'error';
+    const durationSeconds = (ports.clock.now() - startedMs) / 1000;
+    const metric = guard(() =>
+      ports.metrics.recordRun({
+        trigger,
+        outcome: emitted ? 'success' : 'failure',
+        durationSeconds,
+        ...(span.sampled ? { exemplar: { trace_id: span.traceId, span_id: span.spanId } } : {}),
+      }),
+    );
+
+    const signals: Record<Signal, EmitStatus> = { log, trace, metric };
+    return {
+      id: ids.runId,
+      traceId: ids.traceId,
+      spanId: ids.spanId,
+      seq,
+      trigger,
+      startedAt: new Date(startedMs),
+      durationSeconds,
+      outcome: emitted && metric.status !== 'error' ? 'success' : 'failure',
+      signals,
+    };
+  };
+}
+
+/** A port that throws is a failed signal, not a failed run. */
+function guard(emit: () => EmitStatus): EmitStatus {
+  try {
+    return emit();
+  } catch {
+    return failed('emit_failed');
+  }
+}

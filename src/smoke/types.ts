@@ -1,0 +1,82 @@
+import type { Signal, Trigger } from './constants';
+
+/** Why a signal was not emitted. A small fixed set: these become metric label values. */
+export const EMIT_REASONS = ['write_failed', 'dropped', 'sampled_out', 'disabled', 'emit_failed'] as const;
+export type EmitReason = (typeof EMIT_REASONS)[number];
+
+export type EmitStatus =
+  | { readonly status: 'emitted' }
+  /** Deliberately not emitted (sampled out, exporter "none"): not a failure. */
+  | { readonly status: 'skipped'; readonly reason: EmitReason }
+  | { readonly status: 'error'; readonly reason: EmitReason };
+
+export const EMITTED: EmitStatus = Object.freeze({ status: 'emitted' });
+export const skipped = (reason: EmitReason): EmitStatus => ({ status: 'skipped', reason });
+export const failed = (reason: EmitReason): EmitStatus => ({ status: 'error', reason });
+
+export type RunOutcome = 'success' | 'failure';
+
+export interface SmokeRun {
+  /** The run id is the trace id: one id finds the log line, the span and the exemplar. */
+  readonly id: string;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly seq: number;
+  readonly trigger: Trigger;
+  readonly startedAt: Date;
+  readonly durationSeconds: number;
+  readonly outcome: RunOutcome;
+  readonly signals: Readonly<Record<Signal, EmitStatus>>;
+}
+
+/** What the log line carries besides the fixed message. */
+export interface VerificationRecord {
+  readonly runId: string;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly seq: number;
+  readonly trigger: Trigger;
+  readonly timestamp: string;
+}
+
+// Ports: the core sees only these; telemetry/* provide the real ones, tests provide fakes.
+
+export interface RunSpan {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly sampled: boolean;
+  /** Ends the span; reports whether it was handed to an exporter. */
+  end(failedSignal?: Signal): EmitStatus;
+}
+
+export interface TracePort {
+  startRunSpan(trigger: Trigger, seq: number): RunSpan;
+}
+
+export interface LogPort {
+  writeVerification(record: VerificationRecord): EmitStatus;
+}
+
+export interface RunRecord {
+  readonly trigger: Trigger;
+  readonly outcome: RunOutcome;
+  readonly durationSeconds: number;
+  /** Present only when the span is sampled, so an exemplar never points at a missing trace. */
+  readonly exemplar?: { readonly trace_id: string; readonly span_id: string };
+}
+
+export interface MetricPort {
+  recordRun(run: RunRecord): EmitStatus;
+}
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+export interface SmokePorts {
+  readonly tracer: TracePort;
+  readonly log: LogPort;
+  readonly metrics: MetricPort;
+  readonly clock: Clock;
+}

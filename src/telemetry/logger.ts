@@ -1,0 +1,98 @@
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { once } from 'node:events';
+import path from 'node:path';
+import winston from 'winston';
+import type Transport from 'winston-transport';
+import { VERIFICATION_EVENT, VERIFICATION_MESSAGE } from '../smoke/constants';
+import { EMITTED, failed, type LogPort } from '../smoke/types';
+
+export interface LogSettings {
+  readonly service: string;
+  readonly level: 'info' | 'debug';
+  readonly file: { readonly enabled: boolean; readonly path: string };
+  readonly stdout: { readonly enabled: boolean };
+}
+
+export interface AppLogger {
+  /** For the daemon's own lines (startup, shutdown, errors). Never pass client input as text. */
+  readonly logger: winston.Logger;
+  readonly port: LogPort;
+  /** Ends the logger and resolves when every transport has flushed (no line lost at exit). */
+  close(): Promise<void>;
+}
+
+export class LogSetupError extends Error {
+  override readonly name = 'LogSetupError';
+}
+
+/** JSON, one object per line; keeps the run's own timestamp so log and response agree. */
+const lineFormat = winston.format.combine(
+  winston.format((info) => {
+    info.timestamp ??= new Date().toISOString();
+    return info;
+  })(),
+  winston.format.json(),
+);
+
+export function createLogger(settings: LogSettings, options: { transports?: Transport[] } = {}): AppLogger {
+  let fileError: Error | undefined;
+  const transports = options.transports ?? defaultTransports(settings);
+  const logger = winston.createLogger({
+    level: settings.level,
+    format: lineFormat,
+    defaultMeta: { service: settings.service },
+    transports,
+  });
+  // A failed write must not crash the daemon: it becomes the log signal's verdict.
+  const onError = (err: Error) => {
+    fileError = err;
+  };
+  logger.on('error', onError);
+  for (const t of transports) t.on('error', onError);
+
+  return {
+    logger,
+    port: {
+      writeVerification(r) {
+        logger.info(VERIFICATION_MESSAGE, {
+          event: VERIFICATION_EVENT,
+          run_id: r.runId,
+          trace_id: r.traceId,
+          span_id: r.spanId,
+          seq: r.seq,
+          trigger: r.trigger,
+          timestamp: r.timestamp,
+        });
+        return fileError ? failed('write_failed') : EMITTED;
+      },
+    },
+    async close() {
+      const flushed = transports.map((t) => once(t, 'finish'));
+      logger.end();
+      await Promise.all(flushed);
+    },
+  };
+}
+
+function defaultTransports(settings: LogSettings): Transport[] {
+  const transports: Transport[] = [];
+  if (settings.file.enabled) {
+    ensureWritableDir(settings.file.path);
+    transports.push(new winston.transports.File({ filename: settings.file.path }));
+  }
+  if (settings.stdout.enabled) transports.push(new winston.transports.Console());
+  return transports;
+}
+
+function ensureWritableDir(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new LogSetupError(
+      `cannot write the log file ${file}: ${(err as Error).message}. Fix the directory's permissions, ` +
+        'set log.file.path (PETSAGE_SMOKE_LOG_FILE) elsewhere, or set log.file.enabled=false to log to stdout only',
+    );
+  }
+}

@@ -1,0 +1,76 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics, type LabelValues, type RegistryContentType } from 'prom-client';
+import { TRIGGERS } from '../smoke/constants';
+import { EMITTED, type MetricPort, type RunOutcome } from '../smoke/types';
+
+/** Metric names, defined once: dashboards, alert rules and tests use these constants. */
+export const METRIC = {
+  runs: 'petsage_smoke_runs_total',
+  runDuration: 'petsage_smoke_run_duration_seconds',
+  spansExported: 'petsage_smoke_spans_exported_total',
+} as const;
+
+export const RUN_OUTCOMES: readonly RunOutcome[] = ['success', 'failure'];
+/** success: the exporter acknowledged; failure: the export failed; dropped: never reached an exporter. */
+export const SPAN_OUTCOMES = ['success', 'failure', 'dropped'] as const;
+export type SpanOutcome = (typeof SPAN_OUTCOMES)[number];
+
+export interface Metrics {
+  readonly registry: Registry<RegistryContentType>;
+  readonly port: MetricPort;
+  countSpans(outcome: SpanOutcome, n: number): void;
+  /** Runs (summed over labels) and spans by outcome: the numbers a loss check compares. */
+  totals(): Promise<{ runs: number; spans: Record<SpanOutcome, number> }>;
+}
+
+export function createMetrics(options: { processMetrics: boolean }): Metrics {
+  // Exemplars need an OpenMetrics registry at construction; exposition.ts serves both formats.
+  const registry: Registry<RegistryContentType> = new Registry();
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+
+  const runs = new Counter({
+    name: METRIC.runs,
+    help: 'Smoke runs, by what triggered them and whether every signal was emitted.',
+    labelNames: ['trigger', 'outcome'] as const,
+    registers: [registry],
+    enableExemplars: true,
+  });
+  const runDuration = new Histogram({
+    name: METRIC.runDuration,
+    help: 'Time to emit one smoke run (span, log line and counter), in seconds.',
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+    registers: [registry],
+  });
+  const spans = new Counter({
+    name: METRIC.spansExported,
+    help: 'Spans by export outcome: success (acknowledged), failure (export failed) or dropped (queue full or after shutdown).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+
+  // Every series starts at 0, so the first failure is a visible increase, not a new series.
+  for (const trigger of TRIGGERS) for (const outcome of RUN_OUTCOMES) runs.inc({ labels: { trigger, outcome }, value: 0 });
+  for (const outcome of SPAN_OUTCOMES) spans.inc({ outcome }, 0);
+
+  return {
+    registry,
+    port: {
+      recordRun({ trigger, outcome, durationSeconds, exemplar }) {
+        // The object form is the only one that reaches the labelled series when exemplars are on.
+        // (prom-client types exemplarLabels as the series' label names; any names are valid.)
+        const exemplarLabels = exemplar as LabelValues<string> | undefined;
+        runs.inc({ labels: { trigger, outcome }, value: 1, ...(exemplarLabels ? { exemplarLabels } : {}) });
+        runDuration.observe(durationSeconds);
+        return EMITTED;
+      },
+    },
+    countSpans: (outcome, n) => spans.inc({ outcome }, n),
+    async totals() {
+      const runValues = (await runs.get()).values;
+      const spanValues = (await spans.get()).values;
+      const spanTotals = { success: 0, failure: 0, dropped: 0 };
+      for (const v of spanValues) spanTotals[v.labels.outcome as SpanOutcome] += v.value;
+      return { runs: runValues.reduce((sum, v) => sum + v.value, 0), spans: spanTotals };
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { SpanStatusCode, TraceFlags, isSpanContextValid, trace } from '@opentelemetry/api';
+import { OTLPTraceExporter as OtlpHttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpHttpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { KoaInstrumentation, KoaLayerType } from '@opentelemetry/instrumentation-koa';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import type { Config } from '../config';
+import { ATTR_RUN_ID, ATTR_RUN_SEQ, ATTR_TRIGGER, RUN_SPAN_NAME } from '../smoke/constants';
+import { EMITTED, failed, skipped, type TracePort } from '../smoke/types';
+import type { SpanOutcome } from './metrics';
+import { OtlpJsonFileExporter } from './otlpJsonFile';
+import { CountingSpanProcessor } from './spanPipeline';
+
+export interface TracingSettings {
+  readonly service: string;
+  readonly version: string;
+  readonly traces: Config['traces'];
+  /** Requests to these paths get no server span: probes and scrapes would drown the runs. */
+  readonly untracedPaths: readonly string[];
+}
+
+export interface Tracing {
+  readonly port: TracePort;
+  /** What the spans go to, for the startup line: "file ./var/spans/…", "otlp http://…", "none". */
+  readonly destination: string;
+  forceFlush(): Promise<void>;
+  /** Exports what is queued; never rejects (a failed last export is already counted). */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts the OpenTelemetry SDK (HTTP + Koa instrumentation) and returns the run-span port.
+ * Call before koa or the app are loaded: instrumentation patches modules as they are required.
+ */
+export function createTracing(
+  settings: TracingSettings,
+  options: { countSpans: (outcome: SpanOutcome, n: number) => void; exporter?: SpanExporter },
+): Tracing {
+  const { exporter, destination } = options.exporter
+    ? { exporter: options.exporter, destination: 'custom' }
+    : chooseExporter(settings.traces);
+  const processor = exporter ? new CountingSpanProcessor(exporter, settings.traces.batch, options.countSpans) : undefined;
+  const untraced = new Set(settings.untracedPaths);
+
+  const sdk = new NodeSDK({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: settings.service, [ATTR_SERVICE_VERSION]: settings.version }),
+    instrumentations: [
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => untraced.has((req.url ?? '').split('?')[0] ?? '') }),
+      // Router layers only: a span per middleware would cost more than the run itself.
+      new KoaInstrumentation({ ignoreLayersType: [KoaLayerType.MIDDLEWARE] }),
+    ],
+    // With no processor the SDK registers no tracer provider; a no-op processor keeps real ids.
+    spanProcessors: [processor ?? { onStart() {}, onEnd() {}, forceFlush: async () => {}, shutdown: async () => {} }],
+    // Their defaults dial localhost:4318 and stall shutdown.
+    metricReaders: [],
+    logRecordProcessors: [],
+  });
+  sdk.start();
+  const tracer = trace.getTracer(settings.service, settings.version);
+
+  const port: TracePort = {
+    startRunSpan(trigger, seq) {
+      const span = tracer.startSpan(RUN_SPAN_NAME, { attributes: { [ATTR_TRIGGER]: trigger, [ATTR_RUN_SEQ]: seq } });
+      const ctx = span.spanContext();
+      const real = isSpanContextValid(ctx); // false when OTEL_SDK_DISABLED=true
+      const traceId = real ? ctx.traceId : randomBytes(16).toString('hex');
+      const spanId = real ? ctx.spanId : randomBytes(8).toString('hex');
+      const sampled = real && (ctx.traceFlags & TraceFlags.SAMPLED) !== 0;
+      span.setAttribute(ATTR_RUN_ID, traceId);
+      return {
+        traceId,
+        spanId,
+        sampled,
+        end(failedSignal) {
+          if (failedSignal) span.setStatus({ code: SpanStatusCode.ERROR, message: `${failedSignal} signal not emitted` });
+          span.end();
+          if (!real || !processor) return skipped('disabled');
+          if (!sampled) return skipped('sampled_out');
+          return processor.wasDropped(span) ? failed('dropped') : EMITTED;
+        },
+      };
+    },
+  };
+
+  return {
+    port,
+    destination,
+    forceFlush: () => processor?.forceFlush() ?? Promise.resolve(),
+    shutdown: () => sdk.shutdown().catch(() => undefined),
+  };
+}
+
+/** `auto` means OTLP when an endpoint is configured (OTEL_EXPORTER_OTLP_*), else the local file. */
+export function chooseExporter(traces: Config['traces']): { exporter?: SpanExporter; destination: string } {
+  const url = traces.otlp.tracesEndpoint || (traces.otlp.endpoint && `${traces.otlp.endpoint.replace(/\/+$/, '')}/v1/traces`);
+  const kind = traces.exporter === 'auto' ? (url ? 'otlp' : 'file') : traces.exporter;
+  switch (kind) {
+    case 'otlp': {
+      const Exporter = traces.otlp.protocol === 'http/json' ? OtlpHttpJsonExporter : OtlpHttpProtoExporter;
+      return {
+        exporter: new Exporter(url ? { url, timeoutMillis: traces.batch.exportTimeout } : { timeoutMillis: traces.batch.exportTimeout }),
+        destination: `otlp ${traces.otlp.protocol} ${url || 'http://localhost:4318/v1/traces'}`,
+      };
+    }
+    case 'file':
+      return { exporter: new OtlpJsonFileExporter(traces.file.path), destination: `file ${traces.file.path}` };
+    case 'console':
+      return { exporter: new ConsoleSpanExporter(), destination: 'console' };
+    default:
+      return { destination: 'none' };
+  }
+}

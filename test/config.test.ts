@@ -1,0 +1,100 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { ConfigError, loadConfig, parseDuration } from '../src/config';
+
+function yamlFile(text: string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'petsage-config-')), 'config.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+function errorOf(load: () => unknown): string {
+  try {
+    load();
+  } catch (err) {
+    expect(err).to.be.instanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('has safe embedded defaults: loopback, port 8080, file log and file spans', () => {
+    const config = loadConfig({ env: {} });
+    expect(config.server).to.deep.equal({ host: '127.0.0.1', port: 8080, shutdownGracePeriod: 10_000 });
+    expect(config.log.file).to.deep.equal({ enabled: true, path: './var/log/petsage-smoke.log' });
+    expect(config.traces.exporter).to.equal('auto');
+    expect(Object.isFrozen(config.server)).to.equal(true);
+  });
+
+  it('layers defaults < NODE_ENV file < --config < environment < flags', () => {
+    const file = yamlFile('server:\n  port: 7000\n  host: 127.0.0.2\nlog:\n  level: debug\n');
+    const config = loadConfig({ env: { NODE_ENV: 'production', PORT: '7100' }, file, flags: { 'server.port': '7200' } });
+    expect(config.server.port).to.equal(7200);
+    expect(config.server.host).to.equal('127.0.0.2'); // --config beats production.yaml's 0.0.0.0
+    expect(config.server.shutdownGracePeriod).to.equal(25_000); // from production.yaml
+    expect(config.log.level).to.equal('debug');
+    expect(loadConfig({ env: { PORT: '7100' }, file }).server.port).to.equal(7100);
+  });
+
+  it('maps OTEL_* variables to their keys, the traces-specific one first; empty counts as unset', () => {
+    const config = loadConfig({
+      env: {
+        OTEL_SERVICE_NAME: 'checkout-smoke',
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+        OTEL_BSP_SCHEDULE_DELAY: '200',
+        PETSAGE_SMOKE_LOG_FILE: '',
+      },
+    });
+    expect(config.service.name).to.equal('checkout-smoke');
+    expect(config.traces.exporter).to.equal('otlp');
+    expect(config.traces.otlp.endpoint).to.equal('http://127.0.0.1:4318');
+    expect(config.traces.otlp.protocol).to.equal('http/json');
+    expect(config.traces.batch.scheduledDelay).to.equal(200);
+    expect(config.log.file.path).to.equal('./var/log/petsage-smoke.log');
+  });
+
+  it('names the key, the value, where it came from and what is expected', () => {
+    expect(errorOf(() => loadConfig({ env: { PORT: 'eighty' } }))).to.equal(
+      'config error: server.port = "eighty" (from PORT): expected an integer from 0 to 65535',
+    );
+    expect(errorOf(() => loadConfig({ env: { OTEL_TRACES_EXPORTER: 'zipkin' } }))).to.equal(
+      'config error: traces.exporter = "zipkin" (from OTEL_TRACES_EXPORTER): expected one of auto, otlp, file, console, none',
+    );
+    expect(errorOf(() => loadConfig({ flags: { 'server.port': '70000' } }))).to.include('server.port = "70000" (from --port)');
+    const file = yamlFile('server:\n  shutdownGracePeriod: soon\n');
+    expect(errorOf(() => loadConfig({ file }))).to.include(`server.shutdownGracePeriod = "soon" (from ${file}): expected a duration`);
+  });
+
+  it('rejects unknown keys, listing the known ones', () => {
+    const file = yamlFile('server:\n  prot: 9000\n');
+    expect(errorOf(() => loadConfig({ file }))).to.equal(
+      `config error: unknown key server.prot (from ${file}): expected one of host, port, shutdownGracePeriod`,
+    );
+  });
+
+  it('refuses a config where a run has nowhere to write its log line', () => {
+    expect(errorOf(() => loadConfig({ env: { PETSAGE_SMOKE_LOG_FILE_ENABLED: 'false', PETSAGE_SMOKE_LOG_STDOUT: 'false' } }))).to.include(
+      'log.file.enabled',
+    );
+  });
+
+  it('explains an unreadable or malformed file', () => {
+    expect(errorOf(() => loadConfig({ file: '/nonexistent/petsage.yaml' }))).to.include('cannot read config file /nonexistent/petsage.yaml');
+    expect(errorOf(() => loadConfig({ file: yamlFile('server: [1, 2\n') }))).to.include('is not valid YAML');
+    expect(errorOf(() => loadConfig({ file: yamlFile('- 1\n- 2\n') }))).to.include('must hold a mapping');
+  });
+
+  it('parses durations: units, and bare numbers as milliseconds', () => {
+    expect(parseDuration('250ms')).to.equal(250);
+    expect(parseDuration('1.5s')).to.equal(1500);
+    expect(parseDuration('2m')).to.equal(120_000);
+    expect(parseDuration('5000')).to.equal(5000);
+    expect(parseDuration('soon')).to.equal('soon');
+  });
+});

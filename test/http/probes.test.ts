@@ -1,0 +1,46 @@
+import { expect } from 'chai';
+import request from 'supertest';
+import { HEALTH_CONTENT_TYPE } from '../../src/http/routes/health';
+import { VERSION } from '../../src/version';
+import { testService } from '../support/app';
+
+describe('probes', () => {
+  it('/livez answers while the process runs, even when draining', async () => {
+    const { app, lifecycle } = testService();
+    await request(app.callback()).get('/livez').expect(200, { status: 'pass' });
+    lifecycle.startDraining();
+    await request(app.callback()).get('/livez').expect(200);
+  });
+
+  it('/readyz turns 503 as soon as shutdown begins, and responses then close their connection', async () => {
+    const { app, lifecycle } = testService();
+    await request(app.callback()).get('/readyz').expect(200, { status: 'ready' });
+    lifecycle.startDraining();
+    const res = await request(app.callback()).get('/readyz').expect(503, { status: 'shutting_down' });
+    expect(res.headers.connection).to.equal('close');
+  });
+
+  it('/healthz is health+json with one check per signal: warn before the first run, pass after', async () => {
+    const { app } = testService();
+    const before = await request(app.callback()).get('/healthz').expect(200).expect('Content-Type', new RegExp(HEALTH_CONTENT_TYPE.replace('+', '\\+')));
+    const body = JSON.parse(before.text) as { status: string; version: string; serviceId: string; checks: Record<string, { status: string; output?: string }[]> };
+    expect(body).to.include({ status: 'warn', version: VERSION, serviceId: 'petsage-smoke' });
+    expect(Object.keys(body.checks)).to.deep.equal(['log:emit', 'trace:emit', 'metric:emit']);
+    expect(body.checks['log:emit']![0]).to.include({ status: 'warn', output: 'no run yet' });
+
+    await request(app.callback()).get('/smoke-test').expect(200);
+    const after = JSON.parse((await request(app.callback()).get('/healthz').expect(200)).text) as typeof body;
+    expect(after.status).to.equal('pass');
+    expect(Object.values(after.checks).map((c) => c[0]!.status)).to.deep.equal(['pass', 'pass', 'pass']);
+  });
+
+  it('/healthz fails (503) with the reason when the last run could not write its log line', async () => {
+    const { app } = testService({ failLogWrites: true });
+    await request(app.callback()).get('/smoke-test').expect(200);
+    const res = await request(app.callback()).get('/healthz').expect(503);
+    const body = JSON.parse(res.text) as { status: string; checks: Record<string, { status: string; output?: string }[]> };
+    expect(body.status).to.equal('fail');
+    expect(body.checks['log:emit']![0]).to.include({ status: 'fail', output: 'write_failed' });
+    expect(body.checks['trace:emit']![0]!.status).to.equal('pass');
+  });
+});

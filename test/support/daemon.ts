@@ -1,0 +1,92 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const MAIN = path.join(__dirname, '..', '..', 'src', 'main.js');
+
+export interface SpawnedDaemon {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly url: string;
+  readonly dir: string;
+  readonly logFile: string;
+  readonly spanFile: string;
+  /** Every stdout line so far (JSON log lines). */
+  readonly stdout: string[];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves with the first stdout line whose JSON `event` matches. */
+  waitForEvent(event: string): Promise<Record<string, unknown>>;
+  stderr(): string;
+}
+
+/** Runs the built daemon on a free loopback port with its log and spans in a fresh directory. */
+export async function spawnDaemon(options: { args?: string[]; env?: Record<string, string> } = {}): Promise<SpawnedDaemon> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'petsage-daemon-'));
+  const logFile = path.join(dir, 'log', 'petsage-smoke.log');
+  const spanFile = path.join(dir, 'spans', 'spans.jsonl');
+  const child = spawn(process.execPath, [MAIN, '--port', '0', '--log-file', logFile, ...(options.args ?? [])], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', PETSAGE_SMOKE_SPAN_FILE: spanFile, ...options.env },
+  });
+  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const stdout: string[] = [];
+  const waiters: { event: string; resolve: (line: Record<string, unknown>) => void }[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    stdout.push(line);
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    for (const w of waiters.filter((w) => w.event === parsed.event)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(parsed);
+    }
+  });
+  const waitForEvent = (event: string) => {
+    const seen = stdout.map((l) => safeParse(l)).find((l) => l?.event === event);
+    if (seen) return Promise.resolve(seen);
+    return Promise.race([
+      new Promise<Record<string, unknown>>((resolve) => waiters.push({ event, resolve })),
+      exited.then(({ code }) => {
+        throw new Error(`daemon exited (${code}) before "${event}"; stderr: ${stderr}`);
+      }),
+    ]);
+  };
+  const listening = await waitForEvent('daemon.listening');
+  return { child, url: String(listening.url), dir, logFile, spanFile, stdout, exited, waitForEvent, stderr: () => stderr };
+}
+
+function safeParse(line: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parsed JSON lines of a file (every line must be JSON: that is the contract). */
+export function jsonLines(file: string): Record<string, unknown>[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+interface OtlpSpan {
+  name: string;
+  traceId: string;
+  spanId: string;
+}
+
+/** Spans in an OTLP/JSON lines file (one ExportTraceServiceRequest per line). */
+export function otlpSpans(file: string): OtlpSpan[] {
+  return jsonLines(file).flatMap((req) =>
+    (req.resourceSpans as { scopeSpans: { spans: OtlpSpan[] }[] }[]).flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)),
+  );
+}

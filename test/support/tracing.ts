@@ -1,0 +1,31 @@
+import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { loadConfig } from '../../src/config';
+import { createTracing, type Tracing } from '../../src/telemetry/tracing';
+import type { SpanOutcome } from '../../src/telemetry/metrics';
+
+/**
+ * Instrumentation patches modules process-wide as they are first required, so the test process
+ * starts tracing once, before any spec loads koa (mocha --require). Specs read the finished spans
+ * through `finishedSpans()`, which flushes the batch processor first (no sleeps).
+ */
+const exporter = new InMemorySpanExporter();
+let countSpans: (outcome: SpanOutcome, n: number) => void = () => {};
+
+export const testTracing: Tracing = createTracing(
+  { service: 'petsage-smoke-test', version: '0.0.0-test', traces: loadConfig().traces, untracedPaths: ['/livez'] },
+  { exporter, countSpans: (outcome, n) => countSpans(outcome, n) },
+);
+
+/** Route span counts to this test's metrics. */
+export function countSpansInto(sink: (outcome: SpanOutcome, n: number) => void): void {
+  countSpans = sink;
+}
+
+export async function finishedSpans(): Promise<ReadableSpan[]> {
+  await testTracing.forceFlush();
+  return exporter.getFinishedSpans();
+}
+
+export function resetSpans(): void {
+  exporter.reset();
+}

@@ -1,0 +1,56 @@
+import { expect } from 'chai';
+import { METRIC, createMetrics } from '../../src/telemetry/metrics';
+import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, createRenderer } from '../../src/telemetry/exposition';
+
+const OPENMETRICS_ACCEPT = 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5';
+
+describe('metrics exposition', () => {
+  it('starts every labelled series at 0', async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    const { body } = await createRenderer(metrics.registry)(undefined);
+    for (const trigger of ['http', 'schedule', 'cli']) {
+      for (const outcome of ['success', 'failure']) expect(body).to.include(`${METRIC.runs}{trigger="${trigger}",outcome="${outcome}"} 0`);
+    }
+    for (const outcome of ['success', 'failure', 'dropped']) expect(body).to.include(`${METRIC.spansExported}{outcome="${outcome}"} 0`);
+  });
+
+  it('serves Prometheus text by default and OpenMetrics with exemplars when asked', async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    const render = createRenderer(metrics.registry);
+    const exemplar = { trace_id: 'a'.repeat(32), span_id: 'b'.repeat(16) };
+    metrics.port.recordRun({ trigger: 'http', outcome: 'success', durationSeconds: 0.001, exemplar });
+
+    const text = await render('text/plain');
+    expect(text.contentType).to.equal(PROMETHEUS_CONTENT_TYPE);
+    expect(text.body).to.include(`# TYPE ${METRIC.runs} counter`);
+    expect(text.body).to.include(`${METRIC.runs}{trigger="http",outcome="success"} 1\n`);
+    expect(text.body).to.not.include('# {');
+
+    const om = await render(OPENMETRICS_ACCEPT);
+    expect(om.contentType).to.equal(OPENMETRICS_CONTENT_TYPE);
+    expect(om.body).to.match(
+      new RegExp(`${METRIC.runs}\\{trigger="http",outcome="success"\\} 1 # \\{trace_id="${exemplar.trace_id}",span_id="${exemplar.span_id}"\\} 1 `),
+    );
+    expect(om.body.endsWith('# EOF\n')).to.equal(true);
+  });
+
+  it('keeps counter names intact when formats alternate, even concurrently', async () => {
+    const metrics = createMetrics({ processMetrics: true });
+    const render = createRenderer(metrics.registry);
+    const results = await Promise.all([render(OPENMETRICS_ACCEPT), render(undefined), render(OPENMETRICS_ACCEPT), render(undefined)]);
+    expect(results.map((r) => r.contentType)).to.deep.equal([OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE]);
+    for (const text of [results[1]!.body, results[3]!.body]) {
+      expect(text).to.include(`# TYPE ${METRIC.runs} counter`);
+      expect(text).to.include(`# TYPE process_cpu_user_seconds_total counter`);
+    }
+  });
+
+  it('records only the run counter for runs, never input-derived labels', async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    const before = (await metrics.registry.getMetricsAsJSON()).flatMap((m) => (m as { values: unknown[] }).values).length;
+    for (let i = 0; i < 50; i += 1) metrics.port.recordRun({ trigger: 'http', outcome: 'success', durationSeconds: 0.001 });
+    const after = (await metrics.registry.getMetricsAsJSON()).flatMap((m) => (m as { values: unknown[] }).values).length;
+    expect(after).to.equal(before);
+    expect((await metrics.totals()).runs).to.equal(50);
+  });
+});

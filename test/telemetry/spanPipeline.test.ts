@@ -1,0 +1,61 @@
+import { expect } from 'chai';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { CountingSpanProcessor } from '../../src/telemetry/spanPipeline';
+import type { SpanOutcome } from '../../src/telemetry/metrics';
+
+const BATCH = { maxQueueSize: 4, maxExportBatchSize: 2, scheduledDelay: 60_000, exportTimeout: 1000 };
+
+function setup(exporter: SpanExporter) {
+  const counts: Record<SpanOutcome, number> = { success: 0, failure: 0, dropped: 0 };
+  const processor = new CountingSpanProcessor(exporter, BATCH, (outcome, n) => {
+    counts[outcome] += n;
+  });
+  const tracer = new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('test');
+  const endSpan = () => {
+    const span = tracer.startSpan('s');
+    span.end();
+    return span;
+  };
+  return { counts, processor, endSpan };
+}
+
+/** An exporter that never answers, so the queue fills. */
+const stalled: SpanExporter = { export() {}, shutdown: async () => {} };
+
+describe('counting span processor', () => {
+  it('counts acknowledged spans', async () => {
+    const exporter = new InMemorySpanExporter();
+    const { counts, processor, endSpan } = setup(exporter);
+    for (let i = 0; i < 3; i += 1) endSpan();
+    await processor.forceFlush();
+    expect(exporter.getFinishedSpans()).to.have.length(3);
+    expect(counts).to.deep.equal({ success: 3, failure: 0, dropped: 0 });
+  });
+
+  it('counts failed exports per span', async () => {
+    const failing: SpanExporter = {
+      export: (_spans: ReadableSpan[], done: (r: ExportResult) => void) => done({ code: ExportResultCode.FAILED, error: new Error('503') }),
+      shutdown: async () => {},
+    };
+    const { counts, processor, endSpan } = setup(failing);
+    for (let i = 0; i < 3; i += 1) endSpan();
+    await processor.forceFlush().catch(() => undefined);
+    expect(counts).to.deep.equal({ success: 0, failure: 3, dropped: 0 });
+  });
+
+  it('drops, counted and flagged, instead of letting the SDK queue overflow silently', () => {
+    const { counts, processor, endSpan } = setup(stalled);
+    // The first batch (2) goes to the stalled exporter, the queue takes 4 more, the rest drop.
+    const spans = Array.from({ length: 8 }, endSpan);
+    expect(counts.dropped).to.equal(2);
+    expect(spans.map((s) => processor.wasDropped(s))).to.deep.equal([false, false, false, false, false, false, true, true]);
+  });
+
+  it('counts spans that end after shutdown as dropped', async () => {
+    const { counts, processor, endSpan } = setup(new InMemorySpanExporter());
+    await processor.shutdown();
+    endSpan();
+    expect(counts.dropped).to.equal(1);
+  });
+});
