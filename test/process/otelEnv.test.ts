@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import { RUN_SPAN_NAME } from '../../src/smoke/constants';
+import { METRIC } from '../../src/telemetry/metrics';
+import { spawnDaemon } from '../support/daemon';
+import { startOtlpReceiver } from '../support/otlpReceiver';
+
+interface OtlpJsonRequest {
+  resourceSpans: {
+    resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+    scopeSpans: { spans: { name: string; traceId: string }[] }[];
+  }[];
+}
+
+async function smokeRun(url: string) {
+  return (await (await fetch(`${url}/smoke-test`)).json()) as { trace_id: string; signals: Record<string, unknown> };
+}
+
+describe('daemon process: OTEL_* variables keep their standard meaning', () => {
+  it('OTEL_EXPORTER_OTLP_ENDPOINT + http/json + OTEL_SERVICE_NAME: the run span reaches the OTLP receiver', async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      const daemon = await spawnDaemon({
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'checkout-smoke' },
+      });
+      const run = await smokeRun(daemon.url);
+      daemon.child.kill('SIGTERM'); // the drain exports what is queued
+      expect((await daemon.exited).code).to.equal(0);
+
+      expect(receiver.received.map((r) => r.path)).to.include('/v1/traces');
+      const requests = receiver.received.map((r) => JSON.parse(r.body.toString()) as OtlpJsonRequest);
+      const resourceSpans = requests.flatMap((r) => r.resourceSpans);
+      const spans = resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans));
+      expect(spans.filter((s) => s.name === RUN_SPAN_NAME).map((s) => s.traceId)).to.deep.equal([run.trace_id]);
+      const serviceName = resourceSpans[0]!.resource.attributes.find((a) => a.key === 'service.name');
+      expect(serviceName?.value.stringValue).to.equal('checkout-smoke');
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('the default OTLP protocol is http/protobuf', async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      const daemon = await spawnDaemon({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint } });
+      await smokeRun(daemon.url);
+      daemon.child.kill('SIGTERM');
+      expect((await daemon.exited).code).to.equal(0);
+      expect(receiver.received.length).to.be.greaterThan(0);
+      expect(receiver.received[0]!.headers['content-type']).to.equal('application/x-protobuf');
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('OTEL_TRACES_SAMPLER=always_off: the trace signal is skipped (sampled_out) and no exemplar is attached', async () => {
+    const daemon = await spawnDaemon({ env: { OTEL_TRACES_SAMPLER: 'always_off' } });
+    try {
+      const run = await smokeRun(daemon.url);
+      expect(run.signals.trace).to.deep.equal({ status: 'skipped', reason: 'sampled_out' });
+      expect(run.trace_id).to.match(/^[0-9a-f]{32}$/);
+      const metrics = await (await fetch(`${daemon.url}/metrics`, { headers: { Accept: 'application/openmetrics-text' } })).text();
+      expect(metrics).to.include(`${METRIC.runs}{trigger="http",outcome="success"} 1\n`);
+    } finally {
+      daemon.child.kill('SIGTERM');
+      await daemon.exited;
+    }
+  });
+
+  it('OTEL_TRACES_EXPORTER=none: the trace signal is skipped (disabled), the run still succeeds', async () => {
+    const daemon = await spawnDaemon({ env: { OTEL_TRACES_EXPORTER: 'none' } });
+    try {
+      const run = await smokeRun(daemon.url);
+      expect(run.signals).to.deep.equal({ log: { status: 'emitted' }, trace: { status: 'skipped', reason: 'disabled' }, metric: { status: 'emitted' } });
+    } finally {
+      daemon.child.kill('SIGTERM');
+      await daemon.exited;
+    }
+  });
+});
