@@ -46,6 +46,12 @@ const urlOrEmpty = z.string({ error: 'an http(s) URL or ""' }).refine((s) => s =
   error: 'an http(s) URL such as http://127.0.0.1:4318, or ""',
 });
 
+// Label matchers only (no braces, no functions): the selector is pasted into a PromQL query.
+const selectorOrEmpty = z.string({ error: 'label matchers such as job="petsage-smoke",instance="host:8080"' }).refine(
+  (s) => s === '' || /^\s*[a-zA-Z_]\w*\s*(=|!=|=~|!~)\s*"(?:[^"\\]|\\.)*"\s*(,\s*[a-zA-Z_]\w*\s*(=|!=|=~|!~)\s*"(?:[^"\\]|\\.)*"\s*)*,?\s*$/.test(s),
+  { error: 'label matchers such as job="petsage-smoke",instance="host:8080", or ""' },
+);
+
 export const TRACE_EXPORTERS = ['auto', 'otlp', 'file', 'console', 'none'] as const;
 export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 
@@ -75,6 +81,15 @@ const schema = z
     }),
     metrics: z.strictObject({ processMetrics: bool }),
     ledger: z.strictObject({ size: int(1, 1_000_000) }),
+    schedule: z.strictObject({ interval: durationMs('24h') }),
+    verify: z.strictObject({
+      timeout: durationMs('1h'),
+      pollInterval: durationMs('1m'),
+      log: z.strictObject({ enabled: bool }),
+      traces: z.strictObject({ enabled: bool, queryUrl: urlOrEmpty }),
+      metrics: z.strictObject({ enabled: bool, prometheusUrl: urlOrEmpty, selector: selectorOrEmpty }),
+      health: z.strictObject({ staleAfterIntervals: int(1, 1000), failAfterRuns: int(1, 1000) }),
+    }),
   })
   .superRefine((c, ctx) => {
     if (!c.log.file.enabled && !c.log.stdout.enabled) {

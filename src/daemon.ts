@@ -1,67 +1,139 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type Koa from 'koa';
 import type { Config } from './config';
 import { createApp } from './http/app';
-import type Koa from 'koa';
 import { createLifecycle, type Lifecycle } from './http/lifecycle';
-import { createLedger } from './smoke/ledger';
+import { createRuns } from './runs';
 import { createSmokeRunner } from './smoke/runSmokeTest';
+import { createScheduler, type Scheduler } from './smoke/scheduler';
 import { createRenderer } from './telemetry/exposition';
 import type { AppLogger } from './telemetry/logger';
 import type { Metrics } from './telemetry/metrics';
 import type { Tracing } from './telemetry/tracing';
+import { createJudge, type Judge } from './verify/judge';
+import { createLogVerifier } from './verify/logVerifier';
+import { createMetricVerifier, prometheusSource, selfScrapeSource } from './verify/metricVerifier';
+import { createSignalHealth } from './verify/signalHealth';
+import { createTraceVerifier, type SpanAck } from './verify/traceVerifier';
+import type { SignalVerifier } from './verify/types';
+import type { Waiters } from './verify/waiters';
 import { VERSION } from './version';
 
 export interface Telemetry {
   readonly tracing: Tracing;
   readonly logs: AppLogger;
   readonly metrics: Metrics;
+  /** Exporter acknowledgements of run spans, by trace id (fed by tracing). */
+  readonly spanAcks: Waiters<SpanAck>;
 }
 
 export interface Daemon {
   readonly url: string;
-  /** Drains: readiness fails, the server stops accepting and finishes in-flight requests,
-   * spans are flushed, a final tally is logged and the log is closed. */
+  /** Drains: readiness fails, the schedule and pending verifications stop, the server stops
+   * accepting and finishes in-flight requests, spans are flushed, a final tally is logged and
+   * the log is closed. */
   stop(reason: string): Promise<void>;
 }
 
-/** Wires the core to the telemetry: the Koa app and the lifecycle its probes report. */
-export function buildService(settings: { serviceName: string; ledgerSize: number }, telemetry: Telemetry): { app: Koa; lifecycle: Lifecycle } {
+export interface Service {
+  readonly app: Koa;
+  readonly lifecycle: Lifecycle;
+  readonly scheduler: Scheduler;
+  readonly judge: Judge;
+  /** Resolves when every verifier is in place; runs before it may not be read back. */
+  readonly ready: Promise<void>;
+}
+
+/** Wires the core, the verifiers and the telemetry into the Koa app. */
+export function buildService(config: Config, telemetry: Telemetry, address: { baseUrl: () => string; hostPort: () => string }): Service {
   const { tracing, logs, metrics } = telemetry;
+  const now = Date.now;
+  const { verify } = config;
+  const verifiers: { log?: SignalVerifier; trace?: SignalVerifier; metric?: SignalVerifier } = {};
+  if (verify.log.enabled && config.log.file.enabled) {
+    verifiers.log = createLogVerifier({ file: config.log.file.path, pollMs: verify.pollInterval, writeFailed: logs.writeFailed, now });
+  }
+  if (verify.traces.enabled) {
+    verifiers.trace = createTraceVerifier({ acks: telemetry.spanAcks, queryUrl: verify.traces.queryUrl, pollMs: verify.pollInterval, now });
+  }
+  if (verify.metrics.enabled) {
+    const source = verify.metrics.prometheusUrl
+      ? prometheusSource(verify.metrics.prometheusUrl, () => verify.metrics.selector || `instance="${address.hostPort()}"`)
+      : selfScrapeSource(() => `${address.baseUrl()}/metrics`);
+    verifiers.metric = createMetricVerifier({ source, pollMs: verify.pollInterval, now });
+  }
+
+  const signalHealth = createSignalHealth({
+    staleAfterMs: verify.health.staleAfterIntervals * config.schedule.interval,
+    failAfterRuns: verify.health.failAfterRuns,
+    now,
+    startedMs: now(),
+  });
+  const judge = createJudge({
+    verifiers,
+    timeoutMs: verify.timeout,
+    now,
+    onVerdict(verdict, run) {
+      metrics.recordVerdict(verdict, run.signals.trace.status === 'emitted' ? { trace_id: run.traceId, span_id: run.spanId } : undefined);
+      signalHealth.observe(verdict);
+      if (verdict.outcome === 'missing' || verdict.outcome === 'error') {
+        logs.logger.warn('signal not verified', {
+          event: 'smoke_test.verification_failed',
+          run_id: run.id,
+          trace_id: run.traceId,
+          seq: run.seq,
+          signal: verdict.signal,
+          outcome: verdict.outcome,
+          reason: verdict.reason,
+          ...(verdict.detail ? { detail: verdict.detail } : {}),
+        });
+      }
+    },
+  });
+  const runner = createSmokeRunner({ tracer: tracing.port, log: logs.port, metrics: metrics.port, clock: { now } });
+  const runs = createRuns({ run: runner, judge, capacity: config.ledger.size, now });
+  const scheduler = createScheduler({ intervalMs: config.schedule.interval, tick: () => runs.start('schedule') });
   const lifecycle = createLifecycle();
-  const run = createSmokeRunner({ tracer: tracing.port, log: logs.port, metrics: metrics.port, clock: { now: Date.now } });
   const app = createApp({
-    service: { name: settings.serviceName, version: VERSION },
-    run,
-    ledger: createLedger(settings.ledgerSize),
+    service: { name: config.service.name, version: VERSION },
+    runs,
+    signalHealth,
+    scheduler,
     renderMetrics: createRenderer(metrics.registry),
     lifecycle,
     logger: logs.logger,
   });
-  return { app, lifecycle };
+  const ready = Promise.all(Object.values(verifiers).map((v) => v.ready)).then(() => undefined);
+  return { app, lifecycle, scheduler, judge, ready };
 }
 
 /** Serves the service on the configured address. Loaded after tracing starts (see main.ts). */
 export async function startDaemon(config: Config, telemetry: Telemetry): Promise<Daemon> {
   const { tracing, logs, metrics } = telemetry;
-  const { app, lifecycle } = buildService({ serviceName: config.service.name, ledgerSize: config.ledger.size }, telemetry);
-  const handle = app.callback(); // Koa settles its own promise (errors go to handleErrors)
+  let bound = { baseUrl: '', hostPort: '' };
+  const service = buildService(config, telemetry, { baseUrl: () => bound.baseUrl, hostPort: () => bound.hostPort });
+  await service.ready;
+  const handle = service.app.callback(); // Koa settles its own promise (errors go to handleErrors)
   const server = createServer((req, res) => void handle(req, res));
-  const url = await listen(server, config.server.host, config.server.port);
+  bound = await listen(server, config.server.host, config.server.port);
   logs.logger.info('listening', {
     event: 'daemon.listening',
-    url,
+    url: bound.baseUrl,
     version: VERSION,
     traces: tracing.destination,
     log_file: config.log.file.enabled ? config.log.file.path : null,
+    schedule: config.schedule.interval > 0 ? `every ${config.schedule.interval} ms` : 'off',
     startup_seconds: Number(process.uptime().toFixed(3)),
   });
 
   return {
-    url,
+    url: bound.baseUrl,
     async stop(reason) {
-      lifecycle.startDraining();
+      service.lifecycle.startDraining();
       logs.logger.info('shutting down', { event: 'daemon.shutdown_started', reason });
+      service.scheduler.stop();
+      await service.judge.stop();
       await closeServer(server);
       await tracing.shutdown();
       const totals = await metrics.totals();
@@ -77,14 +149,15 @@ export async function startDaemon(config: Config, telemetry: Telemetry): Promise
   };
 }
 
-function listen(server: Server, host: string, port: number): Promise<string> {
+function listen(server: Server, host: string, port: number): Promise<{ baseUrl: string; hostPort: string }> {
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(new Error(`cannot listen on ${host}:${port}: ${err.code ?? err.message}; set server.port (PORT or --port) to a free port`)),
     );
     server.listen(port, host, () => {
-      const { address, port: bound } = server.address() as AddressInfo;
-      resolve(`http://${address.includes(':') ? `[${address}]` : address}:${bound}`);
+      const { address, port: boundPort } = server.address() as AddressInfo;
+      const hostPort = `${address.includes(':') ? `[${address}]` : address}:${boundPort}`;
+      resolve({ baseUrl: `http://${hostPort}`, hostPort });
     });
   });
 }

@@ -7,6 +7,8 @@ import { createTracing } from './telemetry/tracing';
 import { installShutdown } from './shutdown';
 import { PROBE_PATHS } from './http/routes/health';
 import { METRICS_PATH } from './http/routes/metrics';
+import type { SpanAck } from './verify/traceVerifier';
+import { createWaiters } from './verify/waiters';
 import { VERSION } from './version';
 
 /** The only place that reads process.env, installs signal handlers and decides the exit code. */
@@ -32,9 +34,10 @@ async function main(argv: readonly string[]): Promise<void> {
   }
 
   const metrics = createMetrics({ processMetrics: config.metrics.processMetrics });
+  const spanAcks = createWaiters<SpanAck>({ remember: config.ledger.size, now: Date.now });
   const tracing = createTracing(
     { service: config.service.name, version: VERSION, traces: config.traces, untracedPaths: [...PROBE_PATHS, METRICS_PATH] },
-    { countSpans: metrics.countSpans },
+    { countSpans: metrics.countSpans, onRunSpanExported: (traceId, ack) => spanAcks.resolve(traceId, ack) },
   );
   let logs;
   try {
@@ -48,7 +51,7 @@ async function main(argv: readonly string[]): Promise<void> {
   // Loaded only now: instrumentation patches koa and http as they are first required.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { startDaemon } = require('./daemon') as typeof DaemonModule;
-  const started = startDaemon(config, { tracing, logs, metrics });
+  const started = startDaemon(config, { tracing, logs, metrics, spanAcks });
   // Handlers go in before the server listens, so a signal right after "listening" still drains.
   installShutdown({
     signals: process,

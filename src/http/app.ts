@@ -1,19 +1,22 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import type winston from 'winston';
-import type { Ledger } from '../smoke/ledger';
-import type { SmokeRunner } from '../smoke/runSmokeTest';
+import type { Runs } from '../runs';
+import type { Scheduler } from '../smoke/scheduler';
 import type { Render } from '../telemetry/exposition';
+import type { SignalHealth } from '../verify/signalHealth';
 import { handleErrors, notFound } from './errors';
 import type { Lifecycle } from './lifecycle';
+import { adminRoutes } from './routes/admin';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { smokeTestRoutes, type ServiceInfo } from './routes/smokeTest';
 
 export interface AppDeps {
   readonly service: ServiceInfo;
-  readonly run: SmokeRunner;
-  readonly ledger: Ledger;
+  readonly runs: Runs;
+  readonly signalHealth: SignalHealth;
+  readonly scheduler: Scheduler;
   readonly renderMetrics: Render;
   readonly lifecycle: Lifecycle;
   readonly logger: winston.Logger;
@@ -28,6 +31,7 @@ export function createApp(deps: AppDeps): Koa {
   smokeTestRoutes(router, deps);
   healthRoutes(router, deps);
   metricsRoutes(router, deps.renderMetrics);
+  adminRoutes(router, deps.scheduler);
 
   app.use(closeWhenDraining(deps.lifecycle));
   app.use(handleErrors(deps.logger));

@@ -10,7 +10,9 @@ const CODES: Record<number, string> = {
   400: 'bad_request',
   404: 'not_found',
   405: 'method_not_allowed',
+  409: 'conflict',
   413: 'payload_too_large',
+  415: 'unsupported_media_type',
   500: 'internal_error',
 };
 
@@ -27,11 +29,13 @@ export function handleErrors(logger: winston.Logger): Middleware {
     try {
       await next();
     } catch (err) {
-      const e = err as { status?: unknown; expose?: unknown; name?: unknown };
+      const e = err as { status?: unknown; expose?: unknown; name?: unknown; message?: unknown };
       const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
       if (status === 500) logger.error('request failed', { event: 'http.error', error: String(e.name ?? 'Error') });
       ctx.status = status;
-      ctx.body = errorBody(status, status === 500 ? 'internal error; see the daemon log' : 'the request could not be understood');
+      // Only messages written in this code base are exposed (ctx.throw with a fixed text).
+      const message = status < 500 && e.expose === true && typeof e.message === 'string' ? e.message : undefined;
+      ctx.body = errorBody(status, message ?? (status === 500 ? 'internal error; see the daemon log' : 'the request could not be understood'));
     }
   };
 }

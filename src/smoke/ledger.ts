@@ -1,29 +1,29 @@
-import type { SmokeRun } from './types';
-
-/** The most recent runs, bounded: a long-running daemon must not grow with its run count. */
-export interface Ledger {
-  add(run: SmokeRun): void;
-  get(id: string): SmokeRun | undefined;
-  latest(): SmokeRun | undefined;
+/** The most recent runs by id, bounded: a long-running daemon must not grow with its run count. */
+export interface Ledger<T> {
+  add(id: string, value: T): void;
+  get(id: string): T | undefined;
+  has(id: string): boolean;
+  latest(): T | undefined;
   readonly size: number;
 }
 
-export function createLedger(capacity: number): Ledger {
+export function createLedger<T>(capacity: number): Ledger<T> {
   if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ledger capacity must be a positive integer, got ${capacity}`);
-  // Map keeps insertion order, so the first key is always the oldest run.
-  const runs = new Map<string, SmokeRun>();
-  let last: SmokeRun | undefined;
+  // Map keeps insertion order, so the first key is always the oldest entry.
+  const entries = new Map<string, T>();
+  let last: T | undefined;
   return {
-    add(run) {
-      runs.delete(run.id);
-      runs.set(run.id, run);
-      last = run;
-      if (runs.size > capacity) runs.delete(runs.keys().next().value as string);
+    add(id, value) {
+      entries.delete(id);
+      entries.set(id, value);
+      last = value;
+      if (entries.size > capacity) entries.delete(entries.keys().next().value as string);
     },
-    get: (id) => runs.get(id),
+    get: (id) => entries.get(id),
+    has: (id) => entries.has(id),
     latest: () => last,
     get size() {
-      return runs.size;
+      return entries.size;
     },
   };
 }

@@ -1,7 +1,8 @@
 import type { Signal, Trigger } from './constants';
 import { failed, type EmitStatus, type SmokePorts, type SmokeRun } from './types';
 
-export type SmokeRunner = (trigger: Trigger) => SmokeRun;
+/** `id` names the run (a deploy sha, say); by default the run id is the trace id. */
+export type SmokeRunner = (trigger: Trigger, options?: { id?: string }) => SmokeRun;
 
 /**
  * One smoke run: a span, a log line and a counter increment under one id.
@@ -9,11 +10,11 @@ export type SmokeRunner = (trigger: Trigger) => SmokeRun;
  */
 export function createSmokeRunner(ports: SmokePorts): SmokeRunner {
   let seq = 0;
-  return function runSmokeTest(trigger: Trigger): SmokeRun {
+  return function runSmokeTest(trigger, options = {}) {
     seq += 1;
     const startedMs = ports.clock.now();
-    const span = ports.tracer.startRunSpan(trigger, seq);
-    const ids = { runId: span.traceId, traceId: span.traceId, spanId: span.spanId };
+    const span = ports.tracer.startRunSpan(trigger, seq, options.id);
+    const ids = { runId: options.id ?? span.traceId, traceId: span.traceId, spanId: span.spanId };
 
     const log = guard(() =>
       ports.log.writeVerification({ ...ids, seq, trigger, timestamp: new Date(startedMs).toISOString() }),

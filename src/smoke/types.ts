@@ -17,7 +17,7 @@ export const failed = (reason: EmitReason): EmitStatus => ({ status: 'error', re
 export type RunOutcome = 'success' | 'failure';
 
 export interface SmokeRun {
-  /** The run id is the trace id: one id finds the log line, the span and the exemplar. */
+  /** The trace id, unless the caller named the run: one id finds the log line, the span and the exemplar. */
   readonly id: string;
   readonly traceId: string;
   readonly spanId: string;
@@ -50,7 +50,8 @@ export interface RunSpan {
 }
 
 export interface TracePort {
-  startRunSpan(trigger: Trigger, seq: number): RunSpan;
+  /** The span records `runId`, or its own trace id when the run is not caller-named. */
+  startRunSpan(trigger: Trigger, seq: number, runId?: string): RunSpan;
 }
 
 export interface LogPort {

@@ -17,6 +17,8 @@ export interface AppLogger {
   /** For the daemon's own lines (startup, shutdown, errors). Never pass client input as text. */
   readonly logger: winston.Logger;
   readonly port: LogPort;
+  /** True once a transport failed to write (the file is full, gone or not writable). */
+  writeFailed(): boolean;
   /** Ends the logger and resolves when every transport has flushed (no line lost at exit). */
   close(): Promise<void>;
 }
@@ -52,6 +54,7 @@ export function createLogger(settings: LogSettings, options: { transports?: Tran
 
   return {
     logger,
+    writeFailed: () => fileError !== undefined,
     port: {
       writeVerification(r) {
         logger.info(VERIFICATION_MESSAGE, {

@@ -1,5 +1,6 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics, type LabelValues, type RegistryContentType } from 'prom-client';
-import { TRIGGERS } from '../smoke/constants';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues, type RegistryContentType } from 'prom-client';
+import { SIGNALS, TRIGGERS } from '../smoke/constants';
+import { VERDICT_KINDS, type Verdict } from '../verify/types';
 import { EMITTED, type MetricPort, type RunOutcome } from '../smoke/types';
 
 /** Metric names, defined once: dashboards, alert rules and tests use these constants. */
@@ -7,6 +8,9 @@ export const METRIC = {
   runs: 'petsage_smoke_runs_total',
   runDuration: 'petsage_smoke_run_duration_seconds',
   spansExported: 'petsage_smoke_spans_exported_total',
+  verifications: 'petsage_smoke_signal_verifications_total',
+  lag: 'petsage_smoke_signal_lag_seconds',
+  lastVerified: 'petsage_smoke_signal_last_verified_timestamp_seconds',
 } as const;
 
 export const RUN_OUTCOMES: readonly RunOutcome[] = ['success', 'failure'];
@@ -18,6 +22,8 @@ export interface Metrics {
   readonly registry: Registry<RegistryContentType>;
   readonly port: MetricPort;
   countSpans(outcome: SpanOutcome, n: number): void;
+  /** One verdict: counted by outcome and reason; a verified one also observes its lag (with the trace as exemplar). */
+  recordVerdict(verdict: Verdict, exemplar?: { trace_id: string; span_id: string }): void;
   /** Runs (summed over labels) and spans by outcome: the numbers a loss check compares. */
   totals(): Promise<{ runs: number; spans: Record<SpanOutcome, number> }>;
 }
@@ -48,9 +54,36 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
     registers: [registry],
   });
 
+  const verifications = new Counter({
+    name: METRIC.verifications,
+    help: 'Signal read-backs by outcome (verified, missing, error, skipped) and reason.',
+    labelNames: ['signal', 'outcome', 'reason'] as const,
+    registers: [registry],
+  });
+  const lag = new Histogram({
+    name: METRIC.lag,
+    help: 'Seconds from a run to the confirmation that its signal arrived.',
+    labelNames: ['signal'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+    enableExemplars: true,
+  });
+  const lastVerified = new Gauge({
+    name: METRIC.lastVerified,
+    help: 'Unix time of the last verified read-back per signal; the process start time until the first one.',
+    labelNames: ['signal'] as const,
+    registers: [registry],
+  });
+
   // Every series starts at 0, so the first failure is a visible increase, not a new series.
   for (const trigger of TRIGGERS) for (const outcome of RUN_OUTCOMES) runs.inc({ labels: { trigger, outcome }, value: 0 });
   for (const outcome of SPAN_OUTCOMES) spans.inc({ outcome }, 0);
+  const startedSeconds = Math.floor(Date.now() / 1000);
+  for (const signal of SIGNALS) {
+    for (const [outcome, reason] of VERDICT_KINDS) verifications.inc({ signal, outcome, reason }, 0);
+    lag.zero({ signal });
+    lastVerified.set({ signal }, startedSeconds);
+  }
 
   return {
     registry,
@@ -65,6 +98,14 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
       },
     },
     countSpans: (outcome, n) => spans.inc({ outcome }, n),
+    recordVerdict(verdict, exemplar) {
+      verifications.inc({ signal: verdict.signal, outcome: verdict.outcome, reason: verdict.reason });
+      if (verdict.outcome !== 'verified' || verdict.lagSeconds === undefined) return;
+      const labels = { signal: verdict.signal };
+      const exemplarLabels = exemplar as LabelValues<string> | undefined;
+      lag.observe({ labels, value: verdict.lagSeconds, ...(exemplarLabels ? { exemplarLabels } : {}) });
+      lastVerified.set(labels, verdict.at.getTime() / 1000);
+    },
     async totals() {
       const runValues = (await runs.get()).values;
       const spanValues = (await spans.get()).values;

@@ -27,6 +27,8 @@ export class CountingSpanProcessor implements SpanProcessor {
     exporter: SpanExporter,
     private readonly settings: BatchSettings,
     private readonly count: (outcome: SpanOutcome, n: number) => void,
+    /** Sees every batch's result, so run spans can be verified by acknowledgement. */
+    private readonly observe: (spans: readonly ReadableSpan[], result: ExportResult) => void = () => {},
   ) {
     this.batch = new BatchSpanProcessor(this.counting(exporter), {
       maxQueueSize: settings.maxQueueSize,
@@ -69,6 +71,7 @@ export class CountingSpanProcessor implements SpanProcessor {
         this.queued -= spans.length;
         const report = (result: ExportResult) => {
           this.count(result.code === ExportResultCode.SUCCESS ? 'success' : 'failure', spans.length);
+          this.observe(spans, result);
           done(result);
         };
         try {

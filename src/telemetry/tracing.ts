@@ -6,11 +6,13 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { KoaInstrumentation, KoaLayerType } from '@opentelemetry/instrumentation-koa';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { ConsoleSpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Config } from '../config';
 import { ATTR_RUN_ID, ATTR_RUN_SEQ, ATTR_TRIGGER, RUN_SPAN_NAME } from '../smoke/constants';
 import { EMITTED, failed, skipped, type TracePort } from '../smoke/types';
+import type { SpanAck } from '../verify/traceVerifier';
 import type { SpanOutcome } from './metrics';
 import { OtlpJsonFileExporter } from './otlpJsonFile';
 import { CountingSpanProcessor } from './spanPipeline';
@@ -38,12 +40,24 @@ export interface Tracing {
  */
 export function createTracing(
   settings: TracingSettings,
-  options: { countSpans: (outcome: SpanOutcome, n: number) => void; exporter?: SpanExporter },
+  options: {
+    countSpans: (outcome: SpanOutcome, n: number) => void;
+    /** Called once per exported run span with the exporter's answer. */
+    onRunSpanExported?: (traceId: string, ack: SpanAck) => void;
+    exporter?: SpanExporter;
+  },
 ): Tracing {
   const { exporter, destination } = options.exporter
     ? { exporter: options.exporter, destination: 'custom' }
     : chooseExporter(settings.traces);
-  const processor = exporter ? new CountingSpanProcessor(exporter, settings.traces.batch, options.countSpans) : undefined;
+  const onRunSpan = options.onRunSpanExported;
+  const observe = onRunSpan
+    ? (spans: readonly ReadableSpan[], result: ExportResult) => {
+        const ack = { ok: result.code === ExportResultCode.SUCCESS, atMs: Date.now(), ...(result.error ? { error: result.error.message } : {}) };
+        for (const span of spans) if (span.name === RUN_SPAN_NAME) onRunSpan(span.spanContext().traceId, ack);
+      }
+    : undefined;
+  const processor = exporter ? new CountingSpanProcessor(exporter, settings.traces.batch, options.countSpans, observe) : undefined;
   const untraced = new Set(settings.untracedPaths);
 
   const sdk = new NodeSDK({
@@ -63,14 +77,14 @@ export function createTracing(
   const tracer = trace.getTracer(settings.service, settings.version);
 
   const port: TracePort = {
-    startRunSpan(trigger, seq) {
+    startRunSpan(trigger, seq, runId) {
       const span = tracer.startSpan(RUN_SPAN_NAME, { attributes: { [ATTR_TRIGGER]: trigger, [ATTR_RUN_SEQ]: seq } });
       const ctx = span.spanContext();
       const real = isSpanContextValid(ctx); // false when OTEL_SDK_DISABLED=true
       const traceId = real ? ctx.traceId : randomBytes(16).toString('hex');
       const spanId = real ? ctx.spanId : randomBytes(8).toString('hex');
       const sampled = real && (ctx.traceFlags & TraceFlags.SAMPLED) !== 0;
-      span.setAttribute(ATTR_RUN_ID, traceId);
+      span.setAttribute(ATTR_RUN_ID, runId ?? traceId);
       return {
         traceId,
         spanId,

@@ -1,8 +1,9 @@
 import Transport from 'winston-transport';
+import { loadConfig } from '../../src/config';
 import { buildService } from '../../src/daemon';
 import { createLogger } from '../../src/telemetry/logger';
 import { createMetrics } from '../../src/telemetry/metrics';
-import { countSpansInto, resetSpans, testTracing } from './tracing';
+import { countSpansInto, resetSpans, testSpanAcks, testTracing } from './tracing';
 
 const MESSAGE = Symbol.for('message');
 
@@ -19,8 +20,11 @@ export class ArrayTransport extends Transport {
   }
 }
 
-/** The real app and real telemetry, with the log in memory and the spans in the test exporter. */
-export function testService(options: { failLogWrites?: boolean } = {}) {
+/**
+ * The real app and real telemetry, with the log in memory and the spans in the test exporter.
+ * No schedule; the log is not read back (it is in memory); metrics are read from `metricsUrl`.
+ */
+export function testService(options: { failLogWrites?: boolean; env?: Record<string, string>; metricsUrl?: string } = {}) {
   resetSpans();
   const metrics = createMetrics({ processMetrics: false });
   countSpansInto(metrics.countSpans);
@@ -29,6 +33,13 @@ export function testService(options: { failLogWrites?: boolean } = {}) {
     { service: 'petsage-smoke', level: 'info', file: { enabled: false, path: '-' }, stdout: { enabled: false } },
     { transports: [transport] },
   );
-  const { app, lifecycle } = buildService({ serviceName: 'petsage-smoke', ledgerSize: 10 }, { tracing: testTracing, logs, metrics });
-  return { app, lifecycle, metrics, logs, lines: transport.lines };
+  const config = loadConfig({
+    env: { PETSAGE_SMOKE_INTERVAL: '0', PETSAGE_SMOKE_LEDGER_SIZE: '10', PETSAGE_SMOKE_VERIFY_TIMEOUT: '2s', PETSAGE_SMOKE_VERIFY_POLL_INTERVAL: '20ms', ...options.env },
+  });
+  const service = buildService(
+    { ...config, log: { ...config.log, file: { ...config.log.file, enabled: false } } },
+    { tracing: testTracing, logs, metrics, spanAcks: testSpanAcks },
+    { baseUrl: () => options.metricsUrl ?? 'http://127.0.0.1:9', hostPort: () => '127.0.0.1:9' },
+  );
+  return { ...service, metrics, logs, lines: transport.lines };
 }

@@ -2,6 +2,8 @@ import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trac
 import { loadConfig } from '../../src/config';
 import { createTracing, type Tracing } from '../../src/telemetry/tracing';
 import type { SpanOutcome } from '../../src/telemetry/metrics';
+import type { SpanAck } from '../../src/verify/traceVerifier';
+import { createWaiters } from '../../src/verify/waiters';
 
 /**
  * Instrumentation patches modules process-wide as they are first required, so the test process
@@ -11,9 +13,11 @@ import type { SpanOutcome } from '../../src/telemetry/metrics';
 const exporter = new InMemorySpanExporter();
 let countSpans: (outcome: SpanOutcome, n: number) => void = () => {};
 
+export const testSpanAcks = createWaiters<SpanAck>({ remember: 1000, now: Date.now });
+
 export const testTracing: Tracing = createTracing(
   { service: 'petsage-smoke-test', version: '0.0.0-test', traces: loadConfig().traces, untracedPaths: ['/livez'] },
-  { exporter, countSpans: (outcome, n) => countSpans(outcome, n) },
+  { exporter, countSpans: (outcome, n) => countSpans(outcome, n), onRunSpanExported: (traceId, ack) => testSpanAcks.resolve(traceId, ack) },
 );
 
 /** Route span counts to this test's metrics. */

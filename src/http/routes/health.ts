@@ -1,7 +1,8 @@
 import type Router from '@koa/router';
 import { SIGNALS } from '../../smoke/constants';
-import type { Ledger } from '../../smoke/ledger';
+import type { Runs } from '../../runs';
 import type { EmitStatus } from '../../smoke/types';
+import type { SignalHealth } from '../../verify/signalHealth';
 import type { Lifecycle } from '../lifecycle';
 import type { ServiceInfo } from './smokeTest';
 
@@ -34,7 +35,7 @@ function emitCheck(signal: string, emit: EmitStatus | undefined, time: string | 
   };
 }
 
-export function healthRoutes(router: Router, deps: { ledger: Ledger; lifecycle: Lifecycle; service: ServiceInfo }): void {
+export function healthRoutes(router: Router, deps: { runs: Runs; signalHealth: SignalHealth; lifecycle: Lifecycle; service: ServiceInfo }): void {
   // Liveness: the event loop answers. Never depends on a backend.
   router.get('livez', '/livez', (ctx) => {
     ctx.body = { status: 'pass' };
@@ -45,16 +46,19 @@ export function healthRoutes(router: Router, deps: { ledger: Ledger; lifecycle: 
     ctx.body = { status: deps.lifecycle.draining ? 'shutting_down' : 'ready' };
   });
 
-  // draft-inadarei-api-health-check: one check per signal, from the last run's emit status.
+  // draft-inadarei-api-health-check: per signal, the last run's emit status and the
+  // verification record (stale: warn; failing run after run: fail).
   router.get('healthz', '/healthz', (ctx) => {
-    const run = deps.ledger.latest();
+    const run = deps.runs.latest()?.run;
     const time = run?.startedAt.toISOString();
     const checks: Record<string, Check[]> = {};
     let status: HealthStatus = deps.lifecycle.draining ? 'warn' : 'pass';
     for (const signal of SIGNALS) {
-      const check = emitCheck(signal, run?.signals[signal], time, run?.seq);
-      checks[`${signal}:emit`] = [check];
-      if (RANK[check.status] > RANK[status]) status = check.status;
+      const emit = emitCheck(signal, run?.signals[signal], time, run?.seq);
+      const verification: Check = { componentId: signal, componentType: 'component', observedUnit: 's since verified', ...deps.signalHealth.check(signal) };
+      checks[`${signal}:emit`] = [emit];
+      checks[`${signal}:verification`] = [verification];
+      for (const check of [emit, verification]) if (RANK[check.status] > RANK[status]) status = check.status;
     }
     ctx.status = status === 'fail' ? 503 : 200;
     ctx.type = HEALTH_CONTENT_TYPE;

@@ -1,8 +1,11 @@
 import type Router from '@koa/router';
-import { FEATURE, VERIFICATION_MESSAGE } from '../../smoke/constants';
-import type { Ledger } from '../../smoke/ledger';
-import type { SmokeRunner } from '../../smoke/runSmokeTest';
+import type { Runs } from '../../runs';
+import { FEATURE, SIGNALS, VERIFICATION_MESSAGE } from '../../smoke/constants';
 import type { SmokeRun } from '../../smoke/types';
+import type { RunReport, RunStatus } from '../../verify/judge';
+import type { Verdict } from '../../verify/types';
+import { readJsonBody } from '../body';
+import { HEALTH_CONTENT_TYPE } from './health';
 
 export interface ServiceInfo {
   readonly name: string;
@@ -10,6 +13,9 @@ export interface ServiceInfo {
 }
 
 export const SMOKE_TEST_PATHS = ['/smoke-test', '/api/v1/smoke-test'] as const;
+/** A caller's run id: a deploy sha, a ticket, a build number. Never free text. */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const BODY_LIMIT_BYTES = 4096;
 
 /** The response of one run: the seeds' contract plus the ids that find its signals. */
 export function runResponse(run: SmokeRun, service: ServiceInfo) {
@@ -28,14 +34,92 @@ export function runResponse(run: SmokeRun, service: ServiceInfo) {
   };
 }
 
-export function smokeTestRoutes(router: Router, deps: { run: SmokeRunner; ledger: Ledger; service: ServiceInfo }): void {
+const receiptPath = (id: string) => `/smoke-test/${encodeURIComponent(id)}`;
+
+function checkOf(signal: string, v: Verdict | undefined) {
+  if (!v) return { componentId: signal, componentType: 'component', status: 'warn', output: 'pending' };
+  return {
+    componentId: signal,
+    componentType: 'component',
+    status: v.outcome === 'verified' || v.outcome === 'skipped' ? 'pass' : 'fail',
+    ...(v.lagSeconds !== undefined ? { observedValue: v.lagSeconds, observedUnit: 's' } : {}),
+    outcome: v.outcome,
+    reason: v.reason,
+    ...(v.outcome === 'verified' ? {} : { output: v.detail ? `${v.reason}: ${v.detail}` : v.reason }),
+    time: v.at.toISOString(),
+  };
+}
+
+const OVERALL: Record<RunStatus, string> = { verified: 'pass', pending: 'warn', unverified: 'warn', failed: 'fail', timeout: 'fail' };
+
+/** A run's receipt in the health+json shape: one check per signal. */
+export function receipt(report: RunReport, service: ServiceInfo) {
+  const { run } = report;
+  return {
+    status: OVERALL[report.status],
+    outcome: report.status,
+    version: service.version,
+    serviceId: service.name,
+    description: `smoke run ${run.seq} (${run.trigger})`,
+    run_id: run.id,
+    trace_id: run.traceId,
+    span_id: run.spanId,
+    seq: run.seq,
+    time: run.startedAt.toISOString(),
+    checks: Object.fromEntries(SIGNALS.map((s) => [`${s}:verification`, [checkOf(s, report.verdicts[s])]])),
+    links: { self: receiptPath(run.id), metrics: '/metrics', health: '/healthz' },
+  };
+}
+
+/** What a deploy gate reads from the status code. */
+const WAIT_STATUS: Record<RunStatus, number> = { verified: 200, failed: 502, timeout: 504, unverified: 503, pending: 504 };
+
+function parseRunRequest(body: unknown): { id?: string; wait: boolean } | string {
+  if (body === undefined) return { wait: false };
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'the body must be a JSON object such as {"id": "deploy-1234", "wait": true}';
+  const { id, wait, ...rest } = body as Record<string, unknown>;
+  if (Object.keys(rest).length > 0) return 'unknown field; the body takes "id" and "wait"';
+  if (id !== undefined && (typeof id !== 'string' || !RUN_ID_PATTERN.test(id))) {
+    return '"id" must be 1-128 characters: letters, digits and . _ : - (starting with a letter or digit)';
+  }
+  if (wait !== undefined && typeof wait !== 'boolean') return '"wait" must be true or false';
+  return { ...(id !== undefined ? { id } : {}), wait: wait === true };
+}
+
+export function smokeTestRoutes(router: Router, deps: { runs: Runs; service: ServiceInfo }): void {
   // One route and one handler function per path: the Koa instrumentation marks a function as
   // patched, so a shared handler would get a router span on the first path only.
   for (const path of SMOKE_TEST_PATHS) {
     router.get(path, (ctx) => {
-      const run = deps.run('http');
-      deps.ledger.add(run);
-      ctx.body = runResponse(run, deps.service);
+      ctx.body = runResponse(deps.runs.start('http').run, deps.service);
     });
   }
+
+  // A caller-named run (trigger "cli": `petsage-smoke check`, deploy pipelines); with wait, the
+  // status code is the verdict: 200 verified, 502 a signal failed, 504 timed out.
+  router.post('/smoke-test', async (ctx) => {
+    const request = parseRunRequest(await readJsonBody(ctx, BODY_LIMIT_BYTES));
+    if (typeof request === 'string') return ctx.throw(400, request);
+    if (request.id !== undefined && deps.runs.has(request.id)) return ctx.throw(409, 'a run with this id exists; see its receipt or pick a new id');
+    const report = deps.runs.start('cli', request.id);
+    if (!request.wait) {
+      ctx.status = 202;
+      ctx.set('Location', receiptPath(report.run.id));
+      ctx.body = { ...runResponse(report.run, deps.service), receipt: receiptPath(report.run.id) };
+      return;
+    }
+    const settled = await report.settled;
+    ctx.status = WAIT_STATUS[settled.status];
+    ctx.type = HEALTH_CONTENT_TYPE;
+    ctx.body = JSON.stringify(receipt(settled, deps.service));
+  });
+
+  router.get('/smoke-test/:id', (ctx) => {
+    const id = ctx.params.id ?? '';
+    if (!RUN_ID_PATTERN.test(id)) return ctx.throw(400, 'malformed run id');
+    const report = deps.runs.get(id);
+    if (!report) return ctx.throw(404, 'no such run (only the most recent runs are kept)');
+    ctx.type = HEALTH_CONTENT_TYPE;
+    ctx.body = JSON.stringify(receipt(report, deps.service));
+  });
 }

@@ -1,0 +1,101 @@
+import { METRIC } from '../telemetry/metrics';
+import { errored, missing, verified, type Clock, type SignalVerifier } from './types';
+
+/** Reads this instance's run counter (summed over its labels) from wherever it is scraped to. */
+export interface CounterSource {
+  readonly description: string;
+  read(signal: AbortSignal): Promise<number>;
+}
+
+/** The PromQL that reads this instance's runs. */
+export const runsQuery = (selector: string) => `sum(${METRIC.runs}{${selector}})`;
+
+/** Prometheus' instant-query API, scoped to this instance by label matchers (known once listening). */
+export function prometheusSource(baseUrl: string, selector: () => string): CounterSource {
+  const api = `${baseUrl.replace(/\/+$/, '')}/api/v1/query?query=`;
+  return {
+    get description() {
+      return `prometheus ${baseUrl} ${runsQuery(selector())}`;
+    },
+    async read(signal) {
+      const res = await fetch(api + encodeURIComponent(runsQuery(selector())), { signal });
+      if (!res.ok) throw new Error(`Prometheus answered HTTP ${res.status}`);
+      const body = (await res.json()) as { status: string; data?: { result?: { value: [number, string] }[] } };
+      if (body.status !== 'success') throw new Error(`Prometheus query status ${body.status}`);
+      const sample = body.data?.result?.[0];
+      return sample ? Number(sample.value[1]) : 0; // no series yet: nothing scraped
+    },
+  };
+}
+
+/** The daemon's own /metrics over HTTP: proves the exposition path when no Prometheus is configured. */
+export function selfScrapeSource(metricsUrl: () => string): CounterSource {
+  const prefix = `${METRIC.runs}{`;
+  return {
+    description: 'own /metrics',
+    async read(signal) {
+      const res = await fetch(metricsUrl(), { signal });
+      if (!res.ok) throw new Error(`/metrics answered HTTP ${res.status}`);
+      let sum = 0;
+      for (const line of (await res.text()).split('\n')) if (line.startsWith(prefix)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+      return sum;
+    },
+  };
+}
+
+/**
+ * Metric signal: verified when the counter has reached the run's seq. One poll loop serves every
+ * pending run (a watermark), so a burst of runs costs one query per poll, not one per run.
+ */
+export function createMetricVerifier(o: { source: CounterSource; pollMs: number; now: Clock }): SignalVerifier {
+  interface Pending {
+    seq: number;
+    deadlineMs: number;
+    resolve: (outcome: { atMs: number } | { lastError?: string }) => void;
+  }
+  let pending: Pending[] = [];
+  let lastError: string | undefined;
+  let polling = false;
+
+  async function poll(): Promise<void> {
+    if (polling || pending.length === 0) return;
+    polling = true;
+    try {
+      const value = await o.source.read(AbortSignal.timeout(Math.max(100, o.pollMs * 4)));
+      lastError = undefined;
+      const atMs = o.now();
+      pending = pending.filter((p) => (p.seq <= value ? (p.resolve({ atMs }), false) : true));
+    } catch (err) {
+      lastError = (err as Error).message;
+    } finally {
+      polling = false;
+      expire();
+    }
+  }
+
+  function expire(): void {
+    const now = o.now();
+    pending = pending.filter((p) => (p.deadlineMs <= now ? (p.resolve(lastError ? { lastError } : {}), false) : true));
+  }
+
+  const timer = setInterval(() => {
+    expire();
+    void poll();
+  }, o.pollMs);
+  timer.unref();
+
+  return {
+    async verify(run, deadlineMs) {
+      const outcome = await new Promise<{ atMs: number } | { lastError?: string }>((resolve) => {
+        pending.push({ seq: run.seq, deadlineMs, resolve });
+      });
+      if ('atMs' in outcome) return verified(Math.max(0, outcome.atMs - run.startedAt.getTime()) / 1000);
+      return outcome.lastError ? errored('query_failed', outcome.lastError) : missing('not_found', `counter below seq ${run.seq} (${o.source.description})`);
+    },
+    stop() {
+      clearInterval(timer);
+      for (const p of pending) p.resolve({});
+      pending = [];
+    },
+  };
+}
