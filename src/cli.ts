@@ -1,20 +1,29 @@
 import { parseArgs } from 'node:util';
+import { parseDuration } from './config';
+import { RUN_ID_PATTERN } from './smoke/constants';
 
 export type Command =
   | { readonly kind: 'help' }
   | { readonly kind: 'version' }
   | { readonly kind: 'serve'; readonly configFile?: string; readonly flags: Record<string, string> }
+  | { readonly kind: 'check'; readonly url: string; readonly timeoutMs: number; readonly id?: string }
+  | { readonly kind: 'audit-log'; readonly file: string }
   | { readonly kind: 'usage'; readonly message: string };
 
 export const HELP = `petsage-smoke: proves that logs, metrics and traces flow end to end.
 
 Each smoke run writes one log line, emits one span and increments one counter, all
-stamped with the same run id (the trace id).
+stamped with the same run id (the trace id), then reads each signal back.
 
 Usage:
   petsage-smoke [serve] [options]     run the daemon (the default command)
+  petsage-smoke check --url URL [--timeout 60s] [--id ID]
+                                      trigger a run on a running daemon, wait for its verdict;
+                                      exit 0 only when every signal is verified
+  petsage-smoke audit-log FILE        account for every verification line in a log file:
+                                      seq gaps (lost lines), duplicates, out of order; exit 1 on gaps
 
-Options:
+Options (serve):
   -c, --config FILE     YAML file layered over config/default.yaml
       --host HOST       listen address (server.host; default 127.0.0.1)
   -p, --port PORT       listen port, 0 for a free one (server.port; env PORT; default 8080)
@@ -26,35 +35,58 @@ Configuration: config/default.yaml lists every key; environment variables are ma
 config/custom-environment-variables.yaml (OTEL_* keep their standard meaning).
 Precedence: defaults < config/$NODE_ENV.yaml < --config < environment < flags.
 
-Routes: GET /smoke-test, /api/v1/smoke-test, /metrics, /livez, /readyz, /healthz
-Exit codes: 0 clean shutdown, 1 runtime failure, 2 usage or configuration error.
+Routes: GET /smoke-test, /api/v1/smoke-test; POST /smoke-test {"id","wait"}; GET /smoke-test/:id;
+        /metrics, /livez, /readyz, /healthz; POST /-/suspend, /-/resume
+Exit codes: 0 success, 1 runtime failure or failed verification, 2 usage or configuration error.
 `;
+
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  host: { type: 'string' },
+  port: { type: 'string', short: 'p' },
+  'log-file': { type: 'string' },
+  url: { type: 'string' },
+  timeout: { type: 'string' },
+  id: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const;
+
+const ALLOWED: Record<string, readonly string[]> = {
+  serve: ['config', 'host', 'port', 'log-file'],
+  check: ['url', 'timeout', 'id'],
+  'audit-log': [],
+};
 
 export function parseCli(argv: readonly string[]): Command {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        config: { type: 'string', short: 'c' },
-        host: { type: 'string' },
-        port: { type: 'string', short: 'p' },
-        'log-file': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'V' },
-      },
-    });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
   } catch (err) {
     return { kind: 'usage', message: (err as Error).message };
   }
   const { values, positionals } = parsed;
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
-  const [command = 'serve', ...extra] = positionals;
-  if (command !== 'serve') return { kind: 'usage', message: `unknown command '${command}'` };
-  if (extra.length > 0) return { kind: 'usage', message: `unexpected argument '${extra[0]}'` };
+  const [command = 'serve', ...args] = positionals;
+  const allowed = ALLOWED[command];
+  if (!allowed) return { kind: 'usage', message: `unknown command '${command}'` };
+  const stray = Object.keys(values).find((k) => !allowed.includes(k));
+  if (stray) return { kind: 'usage', message: `option --${stray} does not apply to '${command}'` };
+
+  if (command === 'audit-log') {
+    if (args.length !== 1) return { kind: 'usage', message: 'audit-log takes one FILE' };
+    return { kind: 'audit-log', file: args[0] as string };
+  }
+  if (args.length > 0) return { kind: 'usage', message: `unexpected argument '${args[0]}'` };
+
+  if (command === 'check') {
+    if (!values.url || !/^https?:\/\/[^\s/]+/.test(values.url)) return { kind: 'usage', message: 'check needs --url http://HOST:PORT' };
+    const timeoutMs = parseDuration(values.timeout ?? '60s');
+    if (typeof timeoutMs !== 'number' || timeoutMs <= 0) return { kind: 'usage', message: `--timeout takes a duration such as 30s or 2m, got '${values.timeout}'` };
+    if (values.id !== undefined && !RUN_ID_PATTERN.test(values.id)) return { kind: 'usage', message: '--id takes 1-128 letters, digits and . _ : -' };
+    return { kind: 'check', url: values.url, timeoutMs, ...(values.id !== undefined ? { id: values.id } : {}) };
+  }
 
   const flags: Record<string, string> = {};
   if (values.host !== undefined) flags['server.host'] = values.host;

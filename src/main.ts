@@ -1,4 +1,6 @@
 import { HELP, parseCli } from './cli';
+import { auditLog, formatAudit } from './commands/auditLog';
+import { check } from './commands/check';
 import { ConfigError, loadConfig, type Config } from './config';
 import type * as DaemonModule from './daemon';
 import { createLogger, LogSetupError } from './telemetry/logger';
@@ -23,6 +25,11 @@ async function main(argv: readonly string[]): Promise<void> {
       return;
     case 'usage':
       return fail(2, `petsage-smoke: ${command.message}\nRun 'petsage-smoke --help' for usage.`);
+    case 'check':
+      process.exitCode = await check({ ...command, out: (line) => process.stdout.write(`${line}\n`) });
+      return;
+    case 'audit-log':
+      return runAudit(command.file);
   }
 
   let config: Config;
@@ -68,6 +75,17 @@ async function main(argv: readonly string[]): Promise<void> {
     await logs.close();
     return fail(1, `petsage-smoke: ${(err as Error).message}`);
   }
+}
+
+async function runAudit(file: string): Promise<void> {
+  let report;
+  try {
+    report = await auditLog(file);
+  } catch (err) {
+    return fail(1, `petsage-smoke: cannot read ${file}: ${(err as Error).message}`);
+  }
+  process.stdout.write(`${formatAudit(file, report).join('\n')}\n`);
+  if (report.segments.some((s) => s.missing > 0)) process.exitCode = 1;
 }
 
 function fail(code: number, line: string): void {

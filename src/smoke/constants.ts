@@ -18,3 +18,6 @@ export type Trigger = (typeof TRIGGERS)[number];
 
 export const SIGNALS = ['log', 'trace', 'metric'] as const;
 export type Signal = (typeof SIGNALS)[number];
+
+/** A caller's run id: a deploy sha, a ticket, a build number. Never free text. */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;

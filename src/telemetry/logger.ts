@@ -70,6 +70,12 @@ export function createLogger(settings: LogSettings, options: { transports?: Tran
       },
     },
     async close() {
+      // Ending while lines still wait in the logger's own buffer (a transport applying
+      // backpressure) writes after end and loses them (winston #2219): let them through first.
+      while (logger.readableLength > 0 || logger.writableLength > 0) {
+        const waiting = transports.filter((t) => t.writableNeedDrain);
+        await (waiting.length > 0 ? Promise.race(waiting.map((t) => once(t, 'drain'))) : new Promise((r) => setImmediate(r)));
+      }
       const flushed = transports.map((t) => once(t, 'finish'));
       logger.end();
       await Promise.all(flushed);

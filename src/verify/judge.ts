@@ -73,7 +73,8 @@ export function createJudge(o: JudgeOptions): Judge {
         SIGNALS.map(async (signal) => {
           const verdict: Verdict = { signal, ...(await one(signal, run, deadlineMs)), at: new Date(o.now()) };
           verdicts[signal] = verdict;
-          o.onVerdict(verdict, run);
+          // A read-back cut short by shutdown is not a pipeline failure: not counted, not logged.
+          if (!stopped) o.onVerdict(verdict, run);
           return verdict;
         }),
       ).then((all) => {

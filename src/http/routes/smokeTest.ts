@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Runs } from '../../runs';
-import { FEATURE, SIGNALS, VERIFICATION_MESSAGE } from '../../smoke/constants';
+import { FEATURE, RUN_ID_PATTERN, SIGNALS, VERIFICATION_MESSAGE } from '../../smoke/constants';
 import type { SmokeRun } from '../../smoke/types';
 import type { RunReport, RunStatus } from '../../verify/judge';
 import type { Verdict } from '../../verify/types';
@@ -13,8 +13,6 @@ export interface ServiceInfo {
 }
 
 export const SMOKE_TEST_PATHS = ['/smoke-test', '/api/v1/smoke-test'] as const;
-/** A caller's run id: a deploy sha, a ticket, a build number. Never free text. */
-export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const BODY_LIMIT_BYTES = 4096;
 
 /** The response of one run: the seeds' contract plus the ids that find its signals. */

@@ -1,0 +1,54 @@
+import { SIGNALS } from '../smoke/constants';
+
+interface ReceiptCheck {
+  status: string;
+  outcome?: string;
+  reason?: string;
+  observedValue?: number;
+  output?: string;
+}
+
+interface Receipt {
+  outcome?: string;
+  run_id?: string;
+  checks?: Record<string, ReceiptCheck[]>;
+  error?: { message?: string };
+}
+
+/**
+ * Triggers a caller-named run on a running daemon, waits for its verdict and prints one line per
+ * signal. Returns the exit code: 0 only when every signal is verified.
+ */
+export async function check(o: { url: string; timeoutMs: number; id?: string; out: (line: string) => void }): Promise<number> {
+  const target = `${o.url.replace(/\/+$/, '')}/smoke-test`;
+  let res: Response;
+  let body: Receipt;
+  try {
+    res = await fetch(target, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...(o.id ? { id: o.id } : {}), wait: true }),
+      signal: AbortSignal.timeout(o.timeoutMs),
+    });
+    body = (await res.json()) as Receipt;
+  } catch (err) {
+    const e = err as Error;
+    o.out(e.name === 'TimeoutError' ? `no verdict within ${o.timeoutMs / 1000}s from ${target}` : `cannot reach ${target}: ${e.message}`);
+    return 1;
+  }
+  if (!body.checks) {
+    o.out(`${target} answered ${res.status}: ${body.error?.message ?? 'not a receipt'}`);
+    return 1;
+  }
+  const failing: string[] = [];
+  for (const signal of SIGNALS) {
+    const c = body.checks[`${signal}:verification`]?.[0];
+    const outcome = c?.outcome ?? 'unknown';
+    const detail = outcome === 'verified' ? `lag ${(c?.observedValue ?? 0).toFixed(3)}s` : (c?.output ?? '');
+    o.out(`${signal.padEnd(7)} ${outcome.padEnd(9)} ${detail}`.trimEnd());
+    if (outcome !== 'verified' && outcome !== 'skipped') failing.push(`${signal} ${outcome} (${c?.reason ?? 'unknown'})`);
+  }
+  const verdict = res.status === 200 ? 'verified' : `not verified: ${failing.join(', ') || body.outcome}`;
+  o.out(`run ${body.run_id ?? '?'} ${verdict}`);
+  return res.status === 200 ? 0 : 1;
+}
