@@ -5,6 +5,7 @@ import winston from 'winston';
 import type Transport from 'winston-transport';
 import { VERIFICATION_EVENT, VERIFICATION_MESSAGE } from '../smoke/constants';
 import { EMITTED, failed, type LogPort } from '../smoke/types';
+import { FileLineTransport } from './fileTransport';
 
 export interface LogSettings {
   readonly service: string;
@@ -57,15 +58,19 @@ export function createLogger(settings: LogSettings, options: { transports?: Tran
     writeFailed: () => fileError !== undefined,
     port: {
       writeVerification(r) {
-        logger.info(VERIFICATION_MESSAGE, {
-          event: VERIFICATION_EVENT,
-          run_id: r.runId,
-          trace_id: r.traceId,
-          span_id: r.spanId,
-          seq: r.seq,
-          trigger: r.trigger,
-          timestamp: r.timestamp,
-        });
+        try {
+          logger.info(VERIFICATION_MESSAGE, {
+            event: VERIFICATION_EVENT,
+            run_id: r.runId,
+            trace_id: r.traceId,
+            span_id: r.spanId,
+            seq: r.seq,
+            trigger: r.trigger,
+            timestamp: r.timestamp,
+          });
+        } catch {
+          return failed('write_failed');
+        }
         return fileError ? failed('write_failed') : EMITTED;
       },
     },
@@ -87,7 +92,7 @@ function defaultTransports(settings: LogSettings): Transport[] {
   const transports: Transport[] = [];
   if (settings.file.enabled) {
     ensureWritableDir(settings.file.path);
-    transports.push(new winston.transports.File({ filename: settings.file.path }));
+    transports.push(new FileLineTransport(settings.file.path));
   }
   if (settings.stdout.enabled) transports.push(new winston.transports.Console());
   return transports;

@@ -23,6 +23,7 @@ export function createLogTail(file: string, options: { fromEnd: boolean }): LogT
     try {
       handle = await open(file, 'r');
     } catch {
+      first = false; // a file created later is read from its start
       return false; // not there yet (or between rotation steps): try again next read
     }
     const st = await handle.stat();

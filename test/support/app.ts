@@ -22,9 +22,9 @@ export class ArrayTransport extends Transport {
 
 /**
  * The real app and real telemetry, with the log in memory and the spans in the test exporter.
- * No schedule; the log is not read back (it is in memory); metrics are read from `metricsUrl`.
+ * No schedule; the log is not read back (it is in memory); metrics are read from `baseUrl`/metrics.
  */
-export function testService(options: { failLogWrites?: boolean; env?: Record<string, string>; metricsUrl?: string } = {}) {
+export function testService(options: { failLogWrites?: boolean; env?: Record<string, string>; baseUrl?: () => string } = {}) {
   resetSpans();
   const metrics = createMetrics({ processMetrics: false });
   countSpansInto(metrics.countSpans);
@@ -39,7 +39,7 @@ export function testService(options: { failLogWrites?: boolean; env?: Record<str
   const service = buildService(
     { ...config, log: { ...config.log, file: { ...config.log.file, enabled: false } } },
     { tracing: testTracing, logs, metrics, spanAcks: testSpanAcks },
-    { baseUrl: () => options.metricsUrl ?? 'http://127.0.0.1:9', hostPort: () => '127.0.0.1:9' },
+    { baseUrl: options.baseUrl ?? (() => 'http://127.0.0.1:9'), hostPort: () => '127.0.0.1:9' },
   );
   return { ...service, metrics, logs, lines: transport.lines };
 }

@@ -16,8 +16,8 @@ export interface SpawnedDaemon {
   /** Every stdout line so far (JSON log lines). */
   readonly stdout: string[];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Resolves with the first stdout line whose JSON `event` matches. */
-  waitForEvent(event: string): Promise<Record<string, unknown>>;
+  /** Resolves with the first stdout line whose JSON `event` matches (and `where`, if given). */
+  waitForEvent(event: string, where?: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
   stderr(): string;
 }
 
@@ -34,7 +34,8 @@ export async function spawnDaemon(options: { args?: string[]; env?: Record<strin
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const stdout: string[] = [];
-  const waiters: { event: string; resolve: (line: Record<string, unknown>) => void }[] = [];
+  type Match = (line: Record<string, unknown>) => boolean;
+  const waiters: { match: Match; resolve: (line: Record<string, unknown>) => void }[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => {
     stdout.push(line);
     let parsed: Record<string, unknown>;
@@ -43,16 +44,17 @@ export async function spawnDaemon(options: { args?: string[]; env?: Record<strin
     } catch {
       return;
     }
-    for (const w of waiters.filter((w) => w.event === parsed.event)) {
+    for (const w of waiters.filter((w) => w.match(parsed))) {
       waiters.splice(waiters.indexOf(w), 1);
       w.resolve(parsed);
     }
   });
-  const waitForEvent = (event: string) => {
-    const seen = stdout.map((l) => safeParse(l)).find((l) => l?.event === event);
+  const waitForEvent = (event: string, where: Match = () => true) => {
+    const match: Match = (l) => l.event === event && where(l);
+    const seen = stdout.map((l) => safeParse(l)).find((l) => l !== undefined && match(l));
     if (seen) return Promise.resolve(seen);
     return Promise.race([
-      new Promise<Record<string, unknown>>((resolve) => waiters.push({ event, resolve })),
+      new Promise<Record<string, unknown>>((resolve) => waiters.push({ match, resolve })),
       exited.then(({ code }) => {
         throw new Error(`daemon exited (${code}) before "${event}"; stderr: ${stderr}`);
       }),

@@ -1,0 +1,109 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
+import request from 'supertest';
+import { HEALTH_CONTENT_TYPE } from '../../src/http/routes/health';
+import { METRIC } from '../../src/telemetry/metrics';
+import { testService } from '../support/app';
+import { testTracing } from '../support/tracing';
+
+/** The service on a real loopback port, so the metric verifier can scrape its own /metrics. */
+async function listening() {
+  let url = '';
+  const service = testService({ baseUrl: () => url });
+  const server: Server = createServer(service.app.callback()).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { ...service, url, close: () => server.close() };
+}
+
+describe('POST /smoke-test and receipts', () => {
+  it('wait=true answers 200 with a health+json receipt once trace and metric are read back', async () => {
+    const svc = await listening();
+    try {
+      const flush = setInterval(() => void testTracing.forceFlush(), 20); // the batch delay would outlast the test
+      const res = await request(svc.url).post('/smoke-test').send({ id: 'deploy-4f2a9c1', wait: true });
+      clearInterval(flush);
+      expect(res.status, res.text).to.equal(200);
+      expect(res.headers['content-type']).to.include(HEALTH_CONTENT_TYPE);
+      const receipt = JSON.parse(res.text) as { status: string; outcome: string; run_id: string; checks: Record<string, { status: string; outcome: string; observedUnit?: string }[]> };
+      expect(receipt).to.include({ status: 'pass', outcome: 'verified', run_id: 'deploy-4f2a9c1' });
+      expect(receipt.checks['trace:verification']![0]).to.include({ status: 'pass', outcome: 'verified', observedUnit: 's' });
+      expect(receipt.checks['metric:verification']![0]).to.include({ status: 'pass', outcome: 'verified' });
+      // The in-memory log is not read back in this harness; the process tests read the real file.
+      expect(receipt.checks['log:verification']![0]).to.include({ outcome: 'skipped' });
+
+      const again = await request(svc.url).get('/smoke-test/deploy-4f2a9c1').expect(200);
+      expect(JSON.parse(again.text)).to.deep.include({ run_id: 'deploy-4f2a9c1', outcome: 'verified' });
+      const metrics = await request(svc.url).get('/metrics').expect(200);
+      expect(metrics.text).to.include(`${METRIC.runs}{trigger="cli",outcome="success"} 1`);
+      expect(metrics.text).to.match(new RegExp(`${METRIC.verifications}\\{signal="metric",outcome="verified",reason="none"\\} 1`));
+      expect(metrics.text).to.match(new RegExp(`${METRIC.lag}_count\\{signal="trace"\\} 1`));
+    } finally {
+      svc.close();
+    }
+  });
+
+  it('without wait: 202 with the run and a Location for its receipt (pending at first)', async () => {
+    const { app } = testService();
+    const res = await request(app.callback()).post('/smoke-test').expect(202);
+    expect(res.headers.location).to.equal(`/smoke-test/${res.body.run_id}`);
+    expect(res.body.receipt).to.equal(res.headers.location);
+    const receipt = await request(app.callback()).get(res.headers.location as string).expect(200);
+    const body = JSON.parse(receipt.text) as { status: string; checks: Record<string, { output?: string }[]> };
+    expect(body.status).to.equal('warn');
+    expect(body.checks['metric:verification']![0]!.output).to.equal('pending');
+  });
+
+  it('a failing signal makes a waiting deploy gate fail: 502 names the signal and reason', async () => {
+    const { app } = testService({ env: { PETSAGE_SMOKE_VERIFY_TIMEOUT: '300ms' } }); // metrics read from a closed port
+    const res = await request(app.callback()).post('/smoke-test').send({ wait: true });
+    expect(res.status).to.equal(502);
+    const body = JSON.parse(res.text) as { status: string; checks: Record<string, { outcome: string; reason: string }[]> };
+    expect(body.status).to.equal('fail');
+    expect(body.checks['metric:verification']![0]).to.include({ outcome: 'error', reason: 'query_failed' });
+  });
+
+  it('rejects bad run requests with 4xx JSON', async () => {
+    const { app } = testService();
+    const cases: [string | object, string, number][] = [
+      ['{"id": "bad id with spaces"}', 'application/json', 400],
+      ['{"id": "x\\r\\ninjected"}', 'application/json', 400],
+      ['{"wait": "yes"}', 'application/json', 400],
+      ['{"unknown": 1}', 'application/json', 400],
+      ['[1, 2]', 'application/json', 400],
+      ['{not json', 'application/json', 400],
+      ['id=1', 'application/x-www-form-urlencoded', 415],
+      [`{"id": "${'a'.repeat(5000)}"}`, 'application/json', 413],
+    ];
+    for (const [body, type, status] of cases) {
+      const res = await request(app.callback()).post('/smoke-test').set('Content-Type', type).send(body as string);
+      expect(res.status, String(body).slice(0, 40)).to.equal(status);
+      expect(res.body.error.status).to.equal(status);
+    }
+  });
+
+  it('a caller id can be used once (409 after), receipts 404 for unknown ids and 400 for malformed ones', async () => {
+    const { app } = testService();
+    await request(app.callback()).post('/smoke-test').send({ id: 'release-7' }).expect(202);
+    await request(app.callback()).post('/smoke-test').send({ id: 'release-7' }).expect(409);
+    await request(app.callback()).get('/smoke-test/release-8').expect(404);
+    await request(app.callback()).get('/smoke-test/..%2Fetc').expect(400);
+    await request(app.callback()).get('/smoke-test/%E0%A4%A').expect(400);
+  });
+});
+
+describe('schedule control', () => {
+  it('POST /-/suspend and /-/resume pause and resume the schedule', async () => {
+    const { app, scheduler } = testService({ env: { PETSAGE_SMOKE_INTERVAL: '1h' } });
+    try {
+      await request(app.callback()).post('/-/suspend').expect(200, { schedule: 'suspended' });
+      expect(scheduler.state).to.equal('suspended');
+      await request(app.callback()).post('/-/resume').expect(200, { schedule: 'running' });
+      await request(app.callback()).get('/-/resume').expect(405);
+    } finally {
+      scheduler.stop();
+    }
+  });
+});
