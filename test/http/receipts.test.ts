@@ -12,7 +12,8 @@ import { testTracing } from '../support/tracing';
 async function listening() {
   let url = '';
   const service = testService({ baseUrl: () => url });
-  const server: Server = createServer(service.app.callback()).listen(0, '127.0.0.1');
+  const handle = service.app.callback();
+  const server: Server = createServer((req, res) => void handle(req, res)).listen(0, '127.0.0.1');
   await once(server, 'listening');
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { ...service, url, close: () => server.close() };
