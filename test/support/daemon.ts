@@ -21,7 +21,8 @@ export interface SpawnedDaemon {
   stderr(): string;
 }
 
-/** Runs the built daemon on a free loopback port with its log and spans in a fresh directory. */
+/** Runs the built daemon on a free loopback port with its log and spans in a fresh directory.
+ * Its stdout log (on by default) is how the harness learns the URL. */
 export async function spawnDaemon(options: { args?: string[]; env?: Record<string, string> } = {}): Promise<SpawnedDaemon> {
   const dir = mkdtempSync(path.join(tmpdir(), 'petsage-daemon-'));
   const logFile = path.join(dir, 'log', 'petsage-smoke.log');

@@ -1,0 +1,112 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { tmpDir } from './tmp';
+
+/** A free loopback port (bound and released; the window before reuse is small on loopback). */
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+export interface RealPrometheus {
+  readonly url: string;
+  /** Rewrites the scrape targets and reloads the configuration (POST /-/reload). */
+  setTargets(targets: readonly string[]): Promise<void>;
+  stop(): Promise<void>;
+  /** Starts again on the same port with the same storage. */
+  start(): Promise<void>;
+  query(promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
+}
+
+const PROMETHEUS = 'prometheus';
+
+/**
+ * The Debian `prometheus` binary on a free loopback port, scraping `targets` every second.
+ * A missing binary is an error, not a skip: the README's test command installs it.
+ */
+export async function startPrometheus(targets: readonly string[], options: { port?: number; extraConfig?: string } = {}): Promise<RealPrometheus> {
+  const probe = spawnSync(PROMETHEUS, ['--version'], { encoding: 'utf8' });
+  if (probe.error) throw new Error('prometheus is not installed: run the README test command, which installs the Debian package "prometheus"');
+  const dir = tmpDir('petsage-prometheus-');
+  const configFile = path.join(dir, 'prometheus.yml');
+  const port = options.port ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  mkdirSync(path.join(dir, 'data'));
+  const writeConfig = (t: readonly string[]) =>
+    writeFileSync(
+      configFile,
+      [
+        'global:',
+        '  scrape_interval: 1s',
+        '  scrape_timeout: 1s',
+        '  evaluation_interval: 1s',
+        options.extraConfig ?? '',
+        'scrape_configs:',
+        '  - job_name: petsage-smoke',
+        '    static_configs:',
+        `      - targets: [${t.map((x) => `"${x}"`).join(', ')}]`,
+        '',
+      ].join('\n'),
+    );
+  writeConfig(targets);
+
+  let child: ChildProcess | undefined;
+  let output = '';
+  async function start(): Promise<void> {
+    child = spawn(
+      PROMETHEUS,
+      [
+        `--config.file=${configFile}`,
+        `--storage.tsdb.path=${path.join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--web.enable-lifecycle',
+        '--enable-feature=exemplar-storage',
+        '--log.level=warn',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = once(child, 'exit');
+    // Readiness has no push notification: ask /-/ready until it answers (bounded by the test timeout).
+    for (;;) {
+      const ready = await Promise.race([
+        fetch(`${url}/-/ready`).then((r) => r.ok, () => false),
+        exited.then(() => {
+          throw new Error(`prometheus exited during start-up:\n${output}`);
+        }),
+      ]);
+      if (ready) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  await start();
+
+  return {
+    url,
+    async setTargets(t) {
+      writeConfig(t);
+      const res = await fetch(`${url}/-/reload`, { method: 'POST' });
+      if (!res.ok) throw new Error(`reload failed: HTTP ${res.status} ${await res.text()}`);
+    },
+    async stop() {
+      if (!child || child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+    start,
+    async query(promql) {
+      const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`);
+      const body = (await res.json()) as { status: string; error?: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+      if (body.status !== 'success') throw new Error(`query failed: ${body.error ?? res.status}`);
+      return body.data.result;
+    },
+  };
+}
