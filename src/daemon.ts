@@ -4,6 +4,9 @@ import type Koa from 'koa';
 import type { Config } from './config';
 import { createApp } from './http/app';
 import { createLifecycle, type Lifecycle } from './http/lifecycle';
+import { PROBE_PATHS } from './http/routes/health';
+import { METRICS_PATH } from './http/routes/metrics';
+import { SMOKE_TEST_PATHS } from './http/routes/smokeTest';
 import { createRuns } from './runs';
 import { createSmokeRunner } from './smoke/runSmokeTest';
 import { createScheduler, type Scheduler } from './smoke/scheduler';
@@ -103,7 +106,10 @@ export function buildService(config: Config, telemetry: Telemetry, address: { ba
     renderMetrics: createRenderer(metrics.registry),
     lifecycle,
     logger: logs.logger,
+    observeRequest: metrics.observeRequest,
+    currentExemplar: tracing.currentExemplar,
   });
+  metrics.initRequests([...SMOKE_TEST_PATHS, ...PROBE_PATHS, METRICS_PATH].map((route) => ({ route, method: 'GET', status: '200' })));
   const ready = Promise.all(Object.values(verifiers).map((v) => v.ready)).then(() => undefined);
   return { app, lifecycle, scheduler, judge, ready };
 }

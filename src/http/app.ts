@@ -4,9 +4,11 @@ import type winston from 'winston';
 import type { Runs } from '../runs';
 import type { Scheduler } from '../smoke/scheduler';
 import type { Render } from '../telemetry/exposition';
+import type { Exemplar, RequestLabels } from '../telemetry/metrics';
 import type { SignalHealth } from '../verify/signalHealth';
 import { handleErrors, notFound } from './errors';
 import type { Lifecycle } from './lifecycle';
+import { requestMetrics } from './requestMetrics';
 import { adminRoutes } from './routes/admin';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
@@ -20,6 +22,8 @@ export interface AppDeps {
   readonly renderMetrics: Render;
   readonly lifecycle: Lifecycle;
   readonly logger: winston.Logger;
+  readonly observeRequest: (labels: RequestLabels, seconds: number, exemplar?: Exemplar) => void;
+  readonly currentExemplar: () => Exemplar | undefined;
 }
 
 /** Composition only: middleware order and routes. Logic lives in the routes and the core. */
@@ -34,6 +38,7 @@ export function createApp(deps: AppDeps): Koa {
   adminRoutes(router, deps.scheduler);
 
   app.use(closeWhenDraining(deps.lifecycle));
+  app.use(requestMetrics(deps.observeRequest, deps.currentExemplar));
   app.use(handleErrors(deps.logger));
   app.use(router.routes());
   app.use(notFound(router));

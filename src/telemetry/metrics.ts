@@ -11,7 +11,17 @@ export const METRIC = {
   verifications: 'petsage_smoke_signal_verifications_total',
   lag: 'petsage_smoke_signal_lag_seconds',
   lastVerified: 'petsage_smoke_signal_last_verified_timestamp_seconds',
+  httpDuration: 'petsage_smoke_http_request_duration_seconds',
 } as const;
+
+/** Request labels come from the route table and fixed sets, never from the request text. */
+export interface RequestLabels {
+  readonly route: string;
+  readonly method: string;
+  readonly status: string;
+}
+
+export type Exemplar = { readonly trace_id: string; readonly span_id: string };
 
 export const RUN_OUTCOMES: readonly RunOutcome[] = ['success', 'failure'];
 /** success: the exporter acknowledged; failure: the export failed; dropped: never reached an exporter. */
@@ -23,7 +33,10 @@ export interface Metrics {
   readonly port: MetricPort;
   countSpans(outcome: SpanOutcome, n: number): void;
   /** One verdict: counted by outcome and reason; a verified one also observes its lag (with the trace as exemplar). */
-  recordVerdict(verdict: Verdict, exemplar?: { trace_id: string; span_id: string }): void;
+  recordVerdict(verdict: Verdict, exemplar?: Exemplar): void;
+  observeRequest(labels: RequestLabels, seconds: number, exemplar?: Exemplar): void;
+  /** Series to start at 0: the routes' expected answers. */
+  initRequests(labels: readonly RequestLabels[]): void;
   /** Runs (summed over labels) and spans by outcome: the numbers a loss check compares. */
   totals(): Promise<{ runs: number; spans: Record<SpanOutcome, number> }>;
 }
@@ -75,6 +88,15 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
     registers: [registry],
   });
 
+  const httpDuration = new Histogram({
+    name: METRIC.httpDuration,
+    help: 'HTTP request duration by route template, method and status code, in seconds.',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [registry],
+    enableExemplars: true,
+  });
+
   // Every series starts at 0, so the first failure is a visible increase, not a new series.
   for (const trigger of TRIGGERS) for (const outcome of RUN_OUTCOMES) runs.inc({ labels: { trigger, outcome }, value: 0 });
   for (const outcome of SPAN_OUTCOMES) spans.inc({ outcome }, 0);
@@ -98,6 +120,13 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
       },
     },
     countSpans: (outcome, n) => spans.inc({ outcome }, n),
+    observeRequest(labels, seconds, exemplar) {
+      const exemplarLabels = exemplar as LabelValues<string> | undefined;
+      httpDuration.observe({ labels: { ...labels }, value: seconds, ...(exemplarLabels ? { exemplarLabels } : {}) });
+    },
+    initRequests(labels) {
+      for (const l of labels) httpDuration.zero({ ...l });
+    },
     recordVerdict(verdict, exemplar) {
       verifications.inc({ signal: verdict.signal, outcome: verdict.outcome, reason: verdict.reason });
       if (verdict.outcome !== 'verified' || verdict.lagSeconds === undefined) return;

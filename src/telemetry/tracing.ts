@@ -27,6 +27,8 @@ export interface TracingSettings {
 
 export interface Tracing {
   readonly port: TracePort;
+  /** The sampled span of the current request, as exemplar labels (undefined when not sampled). */
+  currentExemplar(): { trace_id: string; span_id: string } | undefined;
   /** What the spans go to, for the startup line: "file ./var/spans/…", "otlp http://…", "none". */
   readonly destination: string;
   forceFlush(): Promise<void>;
@@ -102,6 +104,10 @@ export function createTracing(
 
   return {
     port,
+    currentExemplar() {
+      const ctx = trace.getActiveSpan()?.spanContext();
+      return ctx && ctx.traceFlags & TraceFlags.SAMPLED ? { trace_id: ctx.traceId, span_id: ctx.spanId } : undefined;
+    },
     destination,
     forceFlush: () => processor?.forceFlush() ?? Promise.resolve(),
     shutdown: () => sdk.shutdown().catch(() => undefined),

@@ -70,6 +70,9 @@ for (const path of ['/smoke-test', '/api/v1/smoke-test']) {
         `${METRIC.runs}{trigger="http",outcome="success"} 1 # {trace_id="${logged.trace_id}",span_id="${logged.span_id}"} 1 ${series[0]!.split(' ').pop()}`,
       ]);
       expect(logged.trace_id).to.equal(res.body.trace_id);
+      // The request itself is timed under its route template, its exemplar the same trace.
+      const timed = metrics.text.split('\n').filter((l) => l.startsWith(`${METRIC.httpDuration}_bucket{`) && l.includes(`route="${path}",method="GET",status="200"`));
+      expect(timed.some((l) => l.includes(`# {trace_id="${res.body.trace_id}",`))).to.equal(true);
     });
   });
 }

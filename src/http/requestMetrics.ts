@@ -1,0 +1,24 @@
+import type { Middleware } from 'koa';
+import type { Exemplar, RequestLabels } from '../telemetry/metrics';
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+
+/**
+ * Times every request into the duration histogram. Labels are the matched route template
+ * (or "unmatched"), a known method (or "OTHER") and the status code: never request text.
+ */
+export function requestMetrics(observe: (labels: RequestLabels, seconds: number, exemplar?: Exemplar) => void, exemplar: () => Exemplar | undefined): Middleware {
+  return async (ctx, next) => {
+    const start = performance.now();
+    try {
+      await next();
+    } finally {
+      const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+      observe(
+        { route: typeof matched === 'string' ? matched : 'unmatched', method: METHODS.has(ctx.method) ? ctx.method : 'OTHER', status: String(ctx.status) },
+        (performance.now() - start) / 1000,
+        exemplar(),
+      );
+    }
+  };
+}
