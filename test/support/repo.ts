@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+
+/** The repository root, from dist/test/support. */
+export const REPO_ROOT = path.join(__dirname, '..', '..', '..');
+export const DASHBOARD_FILE = path.join(REPO_ROOT, 'grafana', 'dashboards', 'petsage-smoke.json');
+export const RULES_FILE = path.join(REPO_ROOT, 'prometheus', 'rules', 'petsage-smoke.rules.yml');
+
+export interface DashboardTarget {
+  expr: string;
+  refId: string;
+  exemplar?: boolean;
+}
+export interface DashboardPanel {
+  id: number;
+  title: string;
+  type: string;
+  targets: DashboardTarget[];
+}
+
+export const readDashboard = () => JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8')) as { panels: DashboardPanel[] } & Record<string, unknown>;
+
+export interface AlertRule {
+  alert: string;
+  expr: string;
+  for?: string;
+  annotations: Record<string, string>;
+}
+export const readAlertRules = () =>
+  (parse(readFileSync(RULES_FILE, 'utf8')) as { groups: { rules: AlertRule[] }[] }).groups.flatMap((g) => g.rules);
+
+/** Metric names in a PromQL expression (ours and the process metrics). */
+export function metricNames(expr: string): string[] {
+  return [...new Set(expr.match(/\b(?:petsage_smoke|process|nodejs)_[a-z_]+\b/g) ?? [])];
+}
