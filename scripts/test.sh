@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh Debian machine: system packages, npm packages, build,
-# lint, strict type check, then mocha (unit, HTTP, spawned-process and promtool tests).
+# lint, strict type check, then mocha (unit, HTTP, spawned daemons, promtool, a real Prometheus
+# and a headless browser).
 # Ends with the plain line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 summary_fail() { echo "$1" >&2; echo "0 passed, 1 failed"; exit 1; }
 
-# Debian packages the tests run for real: promtool (and prometheus) from the prometheus package.
-if ! command -v promtool >/dev/null 2>&1; then
+# Debian packages the tests run for real: prometheus (and promtool), and chromium for the docs page.
+missing=()
+command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  echo "installing Debian package: prometheus (promtool)"
+  echo "installing Debian packages: ${missing[*]}"
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null \
-    || summary_fail "could not install the Debian package prometheus"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || summary_fail "could not install the Debian packages: ${missing[*]}"
 fi
 
 # npm packages, exactly as pinned in package-lock.json (skipped when already current).

@@ -35,8 +35,9 @@ Configuration: config/default.yaml lists every key; environment variables are ma
 config/custom-environment-variables.yaml (OTEL_* keep their standard meaning).
 Precedence: defaults < config/$NODE_ENV.yaml < --config < environment < flags.
 
-Routes: GET /smoke-test, /api/v1/smoke-test; POST /smoke-test {"id","wait"}; GET /smoke-test/:id;
-        /metrics, /livez, /readyz, /healthz; POST /-/suspend, /-/resume
+Routes: GET /smoke-test; POST /smoke-test {"id","wait"}; GET /smoke-test/:id; GET /metrics,
+        /livez, /readyz, /healthz; POST /-/suspend, /-/resume; GET /, /openapi.json, /docs
+        (the API description); earlier PetSage paths as configured aliases
 Exit codes: 0 success, 1 runtime failure or failed verification, 2 usage or configuration error.
 `;
 

@@ -81,6 +81,13 @@ const schema = z
     }),
     metrics: z.strictObject({ processMetrics: bool }),
     ledger: z.strictObject({ size: int(1, 1_000_000) }),
+    legacyRoutes: z.strictObject({
+      systemHealthz: z.strictObject({ enabled: bool, message: text }),
+      v1SmokeTest: z.strictObject({ enabled: bool, message: text }),
+      apiV1SmokeTest: z.strictObject({ enabled: bool, message: text }),
+      smokeTestSlash: z.strictObject({ enabled: bool, message: text }),
+      apiV1Health: z.strictObject({ enabled: bool }),
+    }),
     schedule: z.strictObject({ interval: durationMs('24h') }),
     verify: z.strictObject({
       timeout: durationMs('1h'),

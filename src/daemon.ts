@@ -6,7 +6,8 @@ import { createApp } from './http/app';
 import { createLifecycle, type Lifecycle } from './http/lifecycle';
 import { PROBE_PATHS } from './http/routes/health';
 import { METRICS_PATH } from './http/routes/metrics';
-import { SMOKE_TEST_PATHS } from './http/routes/smokeTest';
+import { enabledLegacyRoutes } from './http/routes/legacy';
+import { SMOKE_TEST_PATH } from './http/routes/smokeTest';
 import { createRuns } from './runs';
 import { createSmokeRunner } from './smoke/runSmokeTest';
 import { createScheduler, type Scheduler } from './smoke/scheduler';
@@ -108,8 +109,10 @@ export function buildService(config: Config, telemetry: Telemetry, address: { ba
     logger: logs.logger,
     observeRequest: metrics.observeRequest,
     currentExemplar: tracing.currentExemplar,
+    legacy: config.legacyRoutes,
   });
-  metrics.initRequests([...SMOKE_TEST_PATHS, ...PROBE_PATHS, METRICS_PATH].map((route) => ({ route, method: 'GET', status: '200' })));
+  const routes = [SMOKE_TEST_PATH, ...PROBE_PATHS, METRICS_PATH, ...enabledLegacyRoutes(config.legacyRoutes).map((r) => r.path)];
+  metrics.initRequests(routes.map((route) => ({ route, method: 'GET', status: '200' })));
   const ready = Promise.all(Object.values(verifiers).map((v) => v.ready)).then(() => undefined);
   return { app, lifecycle, scheduler, judge, ready };
 }

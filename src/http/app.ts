@@ -9,7 +9,12 @@ import type { SignalHealth } from '../verify/signalHealth';
 import { handleErrors, notFound } from './errors';
 import type { Lifecycle } from './lifecycle';
 import { requestMetrics } from './requestMetrics';
+import type { Config } from '../config';
+import { buildOpenApi } from './openapi';
 import { adminRoutes } from './routes/admin';
+import { docsRoutes } from './routes/docs';
+import { enabledLegacyRoutes, legacyRoutes } from './routes/legacy';
+import { rootRoute } from './routes/root';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { smokeTestRoutes, type ServiceInfo } from './routes/smokeTest';
@@ -24,6 +29,7 @@ export interface AppDeps {
   readonly logger: winston.Logger;
   readonly observeRequest: (labels: RequestLabels, seconds: number, exemplar?: Exemplar) => void;
   readonly currentExemplar: () => Exemplar | undefined;
+  readonly legacy: Config['legacyRoutes'];
 }
 
 /** Composition only: middleware order and routes. Logic lives in the routes and the core. */
@@ -31,11 +37,16 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   app.silent = true; // errors are answered and logged by handleErrors
 
-  const router = new Router();
+  // strict: "/smoke-test/" is its own (legacy) route, not a spelling of "/smoke-test".
+  const router = new Router({ strict: true });
+  rootRoute(router, deps.service);
   smokeTestRoutes(router, deps);
   healthRoutes(router, deps);
   metricsRoutes(router, deps.renderMetrics);
   adminRoutes(router, deps.scheduler);
+  const legacy = enabledLegacyRoutes(deps.legacy);
+  legacyRoutes(router, { config: deps.legacy, runs: deps.runs, service: deps.service });
+  docsRoutes(router, buildOpenApi(deps.service, legacy));
 
   app.use(closeWhenDraining(deps.lifecycle));
   app.use(requestMetrics(deps.observeRequest, deps.currentExemplar));

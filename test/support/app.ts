@@ -24,7 +24,7 @@ export class ArrayTransport extends Transport {
  * The real app and real telemetry, with the log in memory and the spans in the test exporter.
  * No schedule; the log is not read back (it is in memory); metrics are read from `baseUrl`/metrics.
  */
-export function testService(options: { failLogWrites?: boolean; env?: Record<string, string>; baseUrl?: () => string } = {}) {
+export function testService(options: { failLogWrites?: boolean; env?: Record<string, string>; flags?: Record<string, string>; baseUrl?: () => string } = {}) {
   resetSpans();
   const metrics = createMetrics({ processMetrics: false });
   countSpansInto(metrics.countSpans);
@@ -35,6 +35,7 @@ export function testService(options: { failLogWrites?: boolean; env?: Record<str
   );
   const config = loadConfig({
     env: { PETSAGE_SMOKE_INTERVAL: '0', PETSAGE_SMOKE_LEDGER_SIZE: '10', PETSAGE_SMOKE_VERIFY_TIMEOUT: '2s', PETSAGE_SMOKE_VERIFY_POLL_INTERVAL: '20ms', ...options.env },
+    flags: options.flags ?? {},
   });
   const service = buildService(
     { ...config, log: { ...config.log, file: { ...config.log.file, enabled: false } } },

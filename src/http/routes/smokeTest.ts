@@ -12,7 +12,7 @@ export interface ServiceInfo {
   readonly version: string;
 }
 
-export const SMOKE_TEST_PATHS = ['/smoke-test', '/api/v1/smoke-test'] as const;
+export const SMOKE_TEST_PATH = '/smoke-test';
 const BODY_LIMIT_BYTES = 4096;
 
 /** The response of one run: the seeds' contract plus the ids that find its signals. */
@@ -85,13 +85,11 @@ function parseRunRequest(body: unknown): { id?: string; wait: boolean } | string
 }
 
 export function smokeTestRoutes(router: Router, deps: { runs: Runs; service: ServiceInfo }): void {
-  // One route and one handler function per path: the Koa instrumentation marks a function as
-  // patched, so a shared handler would get a router span on the first path only.
-  for (const path of SMOKE_TEST_PATHS) {
-    router.get(path, (ctx) => {
-      ctx.body = runResponse(deps.runs.start('http').run, deps.service);
-    });
-  }
+  // Other paths get their own handler functions (routes/legacy.ts): the Koa instrumentation
+  // marks a function as patched, so a shared handler would get a router span on one path only.
+  router.get(SMOKE_TEST_PATH, (ctx) => {
+    ctx.body = runResponse(deps.runs.start('http').run, deps.service);
+  });
 
   // A caller-named run (trigger "cli": `petsage-smoke check`, deploy pipelines); with wait, the
   // status code is the verdict: 200 verified, 502 a signal failed, 504 timed out.

@@ -1,0 +1,40 @@
+import type Router from '@koa/router';
+import type { Config } from '../../config';
+import type { Runs } from '../../runs';
+import { runResponse, type ServiceInfo } from './smokeTest';
+
+type LegacyConfig = Config['legacyRoutes'];
+
+/** Earlier PetSage paths and what each answered: an alias onto a smoke run or a health answer. */
+export const LEGACY_ROUTES = {
+  systemHealthz: { path: '/system/healthz', kind: 'health' },
+  v1SmokeTest: { path: '/v1/smoke_test/', kind: 'smoke' },
+  apiV1SmokeTest: { path: '/api/v1/smoke-test', kind: 'smoke' },
+  smokeTestSlash: { path: '/smoke-test/', kind: 'smoke' },
+  apiV1Health: { path: '/api/v1/health', kind: 'service' },
+} as const satisfies Record<keyof LegacyConfig, { path: string; kind: 'health' | 'smoke' | 'service' }>;
+
+export function enabledLegacyRoutes(config: LegacyConfig) {
+  return (Object.keys(LEGACY_ROUTES) as (keyof LegacyConfig)[]).filter((key) => config[key].enabled).map((key) => ({ key, ...LEGACY_ROUTES[key] }));
+}
+
+export function legacyRoutes(router: Router, deps: { config: LegacyConfig; runs: Runs; service: ServiceInfo }): void {
+  for (const { key, path, kind } of enabledLegacyRoutes(deps.config)) {
+    const settings = deps.config[key];
+    const message = 'message' in settings ? settings.message : '';
+    // A handler function per path (see smokeTest.ts): the router span names the path called.
+    if (kind === 'smoke') {
+      router.get(path, (ctx) => {
+        ctx.body = { ...runResponse(deps.runs.start('http').run, deps.service), message };
+      });
+    } else if (kind === 'health') {
+      router.get(path, (ctx) => {
+        ctx.body = { status: 'ok', message };
+      });
+    } else {
+      router.get(path, (ctx) => {
+        ctx.body = { status: 'ok', service_name: deps.service.name, version: deps.service.version };
+      });
+    }
+  }
+}
