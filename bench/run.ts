@@ -1,0 +1,157 @@
+/**
+ * petsage-smoke against a bare Koa app, in the same run, on 127.0.0.1. See bench/README.md.
+ *   npm run bench            (npm run bench -- --short: a few seconds, as CI runs it)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { RUN_SPAN_NAME, VERIFICATION_EVENT } from '../src/smoke/constants';
+import { startOtlpReceiver } from '../test/support/otlpReceiver';
+import { freePort } from '../test/support/prometheus';
+import { tmpDir } from '../test/support/tmp';
+
+const SHORT = process.argv.includes('--short');
+// Fixed request counts (not durations), so every response is counted for the loss check.
+const SETTINGS = SHORT
+  ? { saturateRequests: 3_000, connections: 50, fixedRate: 200, fixedRequests: 400, scrapes: 50 }
+  : { saturateRequests: 30_000, connections: 50, fixedRate: 200, fixedRequests: 3_000, scrapes: 500 };
+const DIST = path.join(__dirname, '..');
+
+interface Target {
+  name: string;
+  url: string;
+  child: ChildProcess;
+  readyMs: number;
+  okResponses: number;
+}
+
+const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+
+/** Spawns and asks /readyz until it answers: the time from spawn to ready. */
+async function start(name: string, args: string[], env: Record<string, string>): Promise<Target> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [...args, ...(name === 'bare-koa' ? [String(port)] : ['--port', String(port)])], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (;;) {
+    const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  return { name, url, child, readyMs: performance.now() - t0, okResponses: 0 };
+}
+
+async function load(target: Target, options: Partial<autocannon.Options>) {
+  const result = await autocannon({ url: `${target.url}/smoke-test`, ...options });
+  target.okResponses += result['2xx'];
+  return result;
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
+
+async function measure(target: Target) {
+  await new Promise((r) => setTimeout(r, 1000));
+  const rssIdle = rssBytes(target.child.pid!);
+  const saturated = await load(target, { connections: SETTINGS.connections, amount: SETTINGS.saturateRequests });
+  const fixed = await load(target, { connections: 10, overallRate: SETTINGS.fixedRate, amount: SETTINGS.fixedRequests });
+  let scrape: { p50_ms: number; p99_ms: number } | undefined;
+  if (target.name === 'petsage-smoke') {
+    const times: number[] = [];
+    for (let i = 0; i < SETTINGS.scrapes; i += 1) {
+      const t = performance.now();
+      await (await fetch(`${target.url}/metrics`)).text();
+      times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    scrape = { p50_ms: quantile(times, 0.5), p99_ms: quantile(times, 0.99) };
+  }
+  return {
+    throughput_rps: Number((saturated['2xx'] / saturated.duration).toFixed(0)),
+    saturated_non2xx: saturated.non2xx + saturated.errors,
+    fixed_rate_rps: SETTINGS.fixedRate,
+    fixed_p50_ms: fixed.latency.p50,
+    fixed_p99_ms: fixed.latency.p99,
+    metrics_scrape: scrape,
+    start_to_ready_ms: Number(target.readyMs.toFixed(1)),
+    rss_idle_mib: Number((rssIdle / 2 ** 20).toFixed(1)),
+    rss_after_load_mib: Number((rssBytes(target.child.pid!) / 2 ** 20).toFixed(1)),
+  };
+}
+
+async function stop(target: Target) {
+  const exited = once(target.child, 'exit');
+  target.child.kill('SIGTERM');
+  const [code] = await exited;
+  return code as number;
+}
+
+async function main() {
+  const receiver = await startOtlpReceiver();
+  const dir = tmpDir('petsage-bench-');
+  const logFile = path.join(dir, 'smoke.log');
+
+  const bare = await start('bare-koa', [path.join(DIST, 'bench', 'bareKoa.js')], {});
+  const bareResult = await measure(bare);
+  await stop(bare);
+
+  const daemon = await start('petsage-smoke', [path.join(DIST, 'src', 'main.js'), '--log-file', logFile], {
+    PETSAGE_SMOKE_LOG_STDOUT: 'false',
+    PETSAGE_SMOKE_INTERVAL: '0',
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', // so the receiver can count the spans it gets
+  });
+  const daemonResult = await measure(daemon);
+  const exitCode = await stop(daemon);
+  await receiver.close();
+
+  const lines = readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const stopped = lines.find((l) => l.event === 'daemon.stopped');
+  const spansReceived = receiver.received
+    .flatMap((r) => (JSON.parse(r.body.toString()) as { resourceSpans: { scopeSpans: { spans: { name: string }[] }[] }[] }).resourceSpans)
+    .flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans))
+    .filter((s) => s.name === RUN_SPAN_NAME).length;
+  const loss = {
+    responses_200: daemon.okResponses,
+    log_lines: lines.filter((l) => l.event === VERIFICATION_EVENT).length,
+    counter: Number(stopped?.runs_total),
+    spans_received: spansReceived,
+    spans_dropped: Number(stopped?.spans_dropped),
+    spans_failed: Number(stopped?.spans_failed),
+    exit_code: exitCode,
+  };
+  const report = {
+    mode: SHORT ? 'short' : 'full',
+    settings: SETTINGS,
+    node: process.version,
+    bare_koa: bareResult,
+    petsage_smoke: daemonResult,
+    throughput_ratio: Number((daemonResult.throughput_rps / bareResult.throughput_rps).toFixed(3)),
+    p99_ratio: Number((daemonResult.fixed_p99_ms / Math.max(bareResult.fixed_p99_ms, 0.001)).toFixed(2)),
+    start_ratio: Number((daemonResult.start_to_ready_ms / bareResult.start_to_ready_ms).toFixed(2)),
+    loss,
+    zero_loss: loss.responses_200 === loss.log_lines && loss.log_lines === loss.counter && loss.counter === loss.spans_received,
+  };
+  const row = (label: string, a: unknown, b: unknown) => `| ${label} | ${String(a)} | ${String(b)} |`;
+  const md = [
+    '| measure | bare Koa | petsage-smoke |',
+    '|---|---|---|',
+    row('throughput, saturated (req/s)', bareResult.throughput_rps.toFixed(0), `${daemonResult.throughput_rps.toFixed(0)} (${(report.throughput_ratio * 100).toFixed(0)} %)`),
+    row(`latency p50 at ${SETTINGS.fixedRate} req/s (ms)`, bareResult.fixed_p50_ms, daemonResult.fixed_p50_ms),
+    row(`latency p99 at ${SETTINGS.fixedRate} req/s (ms)`, bareResult.fixed_p99_ms, `${daemonResult.fixed_p99_ms} (${report.p99_ratio}x)`),
+    row('/metrics scrape p50 / p99 (ms)', '-', `${daemonResult.metrics_scrape!.p50_ms.toFixed(2)} / ${daemonResult.metrics_scrape!.p99_ms.toFixed(2)}`),
+    row('start to ready (ms)', bareResult.start_to_ready_ms, `${daemonResult.start_to_ready_ms} (${report.start_ratio}x)`),
+    row('RSS idle / after load (MiB)', `${bareResult.rss_idle_mib} / ${bareResult.rss_after_load_mib}`, `${daemonResult.rss_idle_mib} / ${daemonResult.rss_after_load_mib}`),
+    row('loss check: 200s = log lines = counter = spans', '-', `${loss.responses_200} = ${loss.log_lines} = ${loss.counter} = ${loss.spans_received} (${report.zero_loss ? 'no loss' : 'LOSS'})`),
+  ].join('\n');
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n\n${md}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});
