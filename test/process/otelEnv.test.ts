@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { RUN_SPAN_NAME } from '../../src/smoke/constants';
 import { METRIC } from '../../src/telemetry/metrics';
-import { spawnDaemon } from '../support/daemon';
+import { jsonLines, spawnDaemon } from '../support/daemon';
 import { startOtlpReceiver } from '../support/otlpReceiver';
 
 interface OtlpJsonRequest {
@@ -36,6 +36,19 @@ describe('daemon process: OTEL_* variables keep their standard meaning', () => {
     } finally {
       await receiver.close();
     }
+  });
+
+  it('a collector that is down at shutdown: spans are counted as failed and the drain still exits 0', async () => {
+    const receiver = await startOtlpReceiver();
+    const endpoint = receiver.endpoint;
+    await receiver.close(); // nothing listens there now
+    const daemon = await spawnDaemon({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_EXPORT_TIMEOUT: '1000' } });
+    await smokeRun(daemon.url);
+    daemon.child.kill('SIGTERM');
+    expect((await daemon.exited).code).to.equal(0);
+    const stopped = jsonLines(daemon.logFile).find((l) => l.event === 'daemon.stopped');
+    expect(stopped).to.include({ runs_total: 1, spans_exported: 0 });
+    expect(Number(stopped!.spans_failed) + Number(stopped!.spans_dropped)).to.be.greaterThan(0);
   });
 
   it('the default OTLP protocol is http/protobuf', async () => {
