@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
-import type { Exemplar, RequestLabels } from '../telemetry/metrics';
+import type { Exemplar } from '../smoke/types';
+import type { RequestLabels } from '../telemetry/metrics';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 

@@ -58,12 +58,18 @@ export interface LogPort {
   writeVerification(record: VerificationRecord): EmitStatus;
 }
 
+/** A span's ids as OpenMetrics exemplar labels: a metric point links to its trace. */
+export interface Exemplar {
+  readonly trace_id: string;
+  readonly span_id: string;
+}
+
 export interface RunRecord {
   readonly trigger: Trigger;
   readonly outcome: RunOutcome;
   readonly durationSeconds: number;
   /** Present only when the span is sampled, so an exemplar never points at a missing trace. */
-  readonly exemplar?: { readonly trace_id: string; readonly span_id: string };
+  readonly exemplar?: Exemplar;
 }
 
 export interface MetricPort {

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues, type RegistryContentType } from 'prom-client';
 import { SIGNALS, TRIGGERS } from '../smoke/constants';
+import type { Exemplar } from '../smoke/types';
 import { VERDICT_KINDS, type Verdict } from '../verify/types';
 import { EMITTED, type MetricPort, type RunOutcome } from '../smoke/types';
 
@@ -21,7 +22,6 @@ export interface RequestLabels {
   readonly status: string;
 }
 
-export type Exemplar = { readonly trace_id: string; readonly span_id: string };
 
 export const RUN_OUTCOMES: readonly RunOutcome[] = ['success', 'failure'];
 /** success: the exporter acknowledged; failure: the export failed; dropped: never reached an exporter. */

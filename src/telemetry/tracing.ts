@@ -11,7 +11,7 @@ import { ConsoleSpanExporter, type ReadableSpan, type SpanExporter } from '@open
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Config } from '../config';
 import { ATTR_RUN_ID, ATTR_RUN_SEQ, ATTR_TRIGGER, RUN_SPAN_NAME } from '../smoke/constants';
-import { EMITTED, failed, skipped, type TracePort } from '../smoke/types';
+import { EMITTED, failed, skipped, type Exemplar, type TracePort } from '../smoke/types';
 import type { SpanAck } from '../verify/traceVerifier';
 import type { SpanOutcome } from './metrics';
 import { OtlpJsonFileExporter } from './otlpJsonFile';
@@ -28,7 +28,7 @@ export interface TracingSettings {
 export interface Tracing {
   readonly port: TracePort;
   /** The sampled span of the current request, as exemplar labels (undefined when not sampled). */
-  currentExemplar(): { trace_id: string; span_id: string } | undefined;
+  currentExemplar(): Exemplar | undefined;
   /** What the spans go to, for the startup line: "file ./var/spans/…", "otlp http://…", "none". */
   readonly destination: string;
   forceFlush(): Promise<void>;
