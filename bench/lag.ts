@@ -8,14 +8,10 @@
 import { VERIFICATION_EVENT } from '../src/smoke/constants';
 import { jsonLines, spawnDaemon } from '../test/support/daemon';
 import { freePort, startPrometheus } from '../test/support/prometheus';
+import { receiptOf } from '../test/support/receipts';
 
 const RUNS = Number(process.env.RUNS ?? 120);
 const TIMEOUT_S = 10;
-
-interface Receipt {
-  outcome: string;
-  checks: Record<string, { outcome: string; observedValue?: number }[]>;
-}
 
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
@@ -48,7 +44,7 @@ async function main(): Promise<void> {
     const lags: Record<string, number[]> = { log: [], trace: [], metric: [] };
     const outcomes: Record<string, number> = {};
     for (const id of ids) {
-      const receipt = (await (await fetch(`${daemon.url}/smoke-test/${id}`)).json()) as Receipt;
+      const receipt = await receiptOf(daemon.url, id);
       outcomes[receipt.outcome] = (outcomes[receipt.outcome] ?? 0) + 1;
       for (const signal of Object.keys(lags)) {
         const check = receipt.checks[`${signal}:verification`]?.[0];

@@ -1,26 +1,17 @@
 import { expect } from 'chai';
 import { spawnDaemon, type SpawnedDaemon } from '../support/daemon';
 import { freePort, startPrometheus, type RealPrometheus } from '../support/prometheus';
-
-interface Receipt {
-  status: string;
-  outcome: string;
-  checks: Record<string, { outcome: string; reason: string; observedValue?: number; output?: string }[]>;
-}
+import { gate, type Receipt } from '../support/receipts';
 
 const hostPort = (d: SpawnedDaemon) => new URL(d.url).host;
 
-async function gate(daemon: SpawnedDaemon): Promise<{ status: number; receipt: Receipt }> {
-  const res = await fetch(`${daemon.url}/smoke-test`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"wait": true}' });
-  return { status: res.status, receipt: (await res.json()) as Receipt };
-}
 const metricCheck = (r: Receipt) => r.checks['metric:verification']![0]!;
 
 /** Gates until a run's metric verdict is `outcome` (each gate is itself bounded by verify.timeout). */
 async function gateUntil(daemon: SpawnedDaemon, outcome: string, attempts = 6): Promise<Receipt> {
   let last: Receipt | undefined;
   for (let i = 0; i < attempts; i += 1) {
-    last = (await gate(daemon)).receipt;
+    last = (await gate(daemon.url)).receipt;
     if (metricCheck(last).outcome === outcome) return last;
   }
   throw new Error(`metric verdict never became ${outcome}; last: ${JSON.stringify(last)}`);
@@ -74,7 +65,7 @@ describe('end to end with a real Prometheus (scrape interval 1 s)', function () 
     prometheus = await startPrometheus([hostPort(daemon)], { port });
     await gateUntil(daemon, 'verified');
     await prometheus.stop();
-    const down = await gate(daemon);
+    const down = await gate(daemon.url);
     expect(down.status).to.equal(502);
     expect(metricCheck(down.receipt)).to.include({ outcome: 'error', reason: 'query_failed' });
     expect(down.receipt.checks['log:verification']![0]!.outcome).to.equal('verified');
@@ -102,6 +93,6 @@ describe('end to end with a real Prometheus (scrape interval 1 s)', function () 
     for (let i = 0; i < 5; i += 1) await fetch(`${b.url}/smoke-test`);
     await prometheus.setTargets([b, c].map(hostPort));
     expect(metricCheck(await gateUntil(a, 'missing'))).to.include({ reason: 'not_found' });
-    for (const d of [b, c]) expect(metricCheck((await gate(d)).receipt).outcome).to.equal('verified');
+    for (const d of [b, c]) expect(metricCheck((await gate(d.url)).receipt).outcome).to.equal('verified');
   });
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { VERIFICATION_EVENT } from '../../src/smoke/constants';
 import { MAIN, spawnDaemon, type SpawnedDaemon } from '../support/daemon';
+import { gate, receiptOf } from '../support/receipts';
 import { tmpDir } from '../support/tmp';
 
 /** Fast settings so a test sees verdicts in a second or two. */
@@ -17,18 +18,6 @@ const FAST = {
   OTEL_BSP_SCHEDULE_DELAY: '100',
   OTEL_BSP_EXPORT_TIMEOUT: '1000',
 };
-
-interface Receipt {
-  status: string;
-  outcome: string;
-  run_id: string;
-  checks: Record<string, { outcome: string; reason: string; observedValue?: number }[]>;
-}
-
-async function gate(daemon: SpawnedDaemon, id?: string): Promise<{ status: number; receipt: Receipt }> {
-  const res = await fetch(`${daemon.url}/smoke-test`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, wait: true }) });
-  return { status: res.status, receipt: (await res.json()) as Receipt };
-}
 
 const cli = (args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 30_000 });
 
@@ -45,15 +34,14 @@ describe('daemon process: reading every signal back', function () {
     try {
       // A scheduled run before the gated one: its verdict lands no later than the gate's.
       const scheduled = await daemon.waitForEvent(VERIFICATION_EVENT, (l) => l.trigger === 'schedule');
-      const { status, receipt } = await gate(daemon, 'deploy-1');
+      const { status, receipt } = await gate(daemon.url, 'deploy-1');
       expect(status, JSON.stringify(receipt)).to.equal(200);
       for (const signal of ['log', 'trace', 'metric']) {
         const check = receipt.checks[`${signal}:verification`]![0]!;
         expect(check.outcome, signal).to.equal('verified');
         expect(check.observedValue, signal).to.be.a('number');
       }
-      const res = await fetch(`${daemon.url}/smoke-test/${String(scheduled.run_id)}`);
-      expect(((await res.json()) as Receipt).outcome).to.equal('verified');
+      expect((await receiptOf(daemon.url, String(scheduled.run_id))).outcome).to.equal('verified');
     } finally {
       expect((await stop(daemon)).code).to.equal(0);
     }
@@ -101,7 +89,7 @@ describe('daemon process: reading every signal back', function () {
   it('a log file that cannot be written turns the log verdict into write_failed', async () => {
     const daemon = await spawnDaemon({ args: ['--log-file', '/dev/full'], env: { ...FAST, PETSAGE_SMOKE_LOG_STDOUT: 'true' } });
     try {
-      const { status, receipt } = await gate(daemon);
+      const { status, receipt } = await gate(daemon.url);
       expect(status).to.equal(502);
       expect(receipt.checks['log:verification']![0]).to.include({ outcome: 'error', reason: 'write_failed' });
       expect(receipt.checks['trace:verification']![0]!.outcome).to.equal('verified');
@@ -125,7 +113,7 @@ describe('daemon process: reading every signal back', function () {
         setUp(server);
         const daemon = await spawnDaemon({ env: { ...FAST, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint } });
         try {
-          const gated = gate(daemon);
+          const gated = gate(daemon.url);
           // While exports fail or hang, plain runs still answer.
           for (let i = 0; i < 5; i += 1) expect((await fetch(`${daemon.url}/smoke-test`)).status).to.equal(200);
           const { status, receipt } = await gated;

@@ -39,12 +39,8 @@ export async function spawnDaemon(options: { args?: string[]; env?: Record<strin
   const waiters: { match: Match; resolve: (line: Record<string, unknown>) => void }[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => {
     stdout.push(line);
-    let parsed: Record<string, unknown>;
-    try {
-      parsed = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return;
-    }
+    const parsed = safeParse(line);
+    if (!parsed) return;
     for (const w of waiters.filter((w) => w.match(parsed))) {
       waiters.splice(waiters.indexOf(w), 1);
       w.resolve(parsed);
