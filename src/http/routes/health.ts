@@ -2,14 +2,13 @@ import type Router from '@koa/router';
 import { SIGNALS } from '../../smoke/constants';
 import type { Runs } from '../../runs';
 import type { EmitStatus } from '../../smoke/types';
-import type { SignalHealth } from '../../verify/signalHealth';
+import type { HealthStatus, SignalHealth } from '../../verify/signalHealth';
 import type { Lifecycle } from '../lifecycle';
 import type { ServiceInfo } from './smokeTest';
 
 export const HEALTH_CONTENT_TYPE = 'application/health+json';
 export const PROBE_PATHS = ['/livez', '/readyz', '/healthz'] as const;
 
-type HealthStatus = 'pass' | 'warn' | 'fail';
 const RANK: Record<HealthStatus, number> = { pass: 0, warn: 1, fail: 2 };
 
 interface Check {
