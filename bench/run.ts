@@ -46,10 +46,12 @@ async function start(name: string, args: string[], env: Record<string, string>):
   return { name, url, child, readyMs: performance.now() - t0, okResponses: 0 };
 }
 
+/** autocannon's own duration is whole seconds in `amount` mode: time the run here. */
 async function load(target: Target, options: Partial<autocannon.Options>) {
+  const t0 = performance.now();
   const result = await autocannon({ url: `${target.url}/smoke-test`, ...options });
   target.okResponses += result['2xx'];
-  return result;
+  return { ...result, seconds: (performance.now() - t0) / 1000 };
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
@@ -71,7 +73,7 @@ async function measure(target: Target) {
     scrape = { p50_ms: quantile(times, 0.5), p99_ms: quantile(times, 0.99) };
   }
   return {
-    throughput_rps: Number((saturated['2xx'] / saturated.duration).toFixed(0)),
+    throughput_rps: Number((saturated['2xx'] / saturated.seconds).toFixed(0)),
     saturated_non2xx: saturated.non2xx + saturated.errors,
     fixed_rate_rps: SETTINGS.fixedRate,
     fixed_p50_ms: fixed.latency.p50,

@@ -70,6 +70,7 @@ const schema = z
     }),
     traces: z.strictObject({
       exporter: oneOf(TRACE_EXPORTERS),
+      requestSpans: bool,
       file: z.strictObject({ path: text }),
       otlp: z.strictObject({ endpoint: urlOrEmpty, tracesEndpoint: urlOrEmpty, protocol: oneOf(OTLP_PROTOCOLS) }),
       batch: z.strictObject({

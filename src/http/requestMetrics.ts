@@ -2,11 +2,17 @@ import type { Middleware } from 'koa';
 import type { Exemplar } from '../smoke/types';
 import type { RequestLabels } from '../telemetry/metrics';
 
+/** What a handler tells the request metrics: the trace of the run it started. */
+export interface RequestState {
+  exemplar?: Exemplar;
+}
+
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 
 /**
  * Times every request into the duration histogram. Labels are the matched route template
  * (or "unmatched"), a known method (or "OTHER") and the status code: never request text.
+ * The exemplar is the run's span, or the request's own span when request spans are on.
  */
 export function requestMetrics(observe: (labels: RequestLabels, seconds: number, exemplar?: Exemplar) => void, exemplar: () => Exemplar | undefined): Middleware {
   return async (ctx, next) => {
@@ -18,7 +24,7 @@ export function requestMetrics(observe: (labels: RequestLabels, seconds: number,
       observe(
         { route: typeof matched === 'string' ? matched : 'unmatched', method: METHODS.has(ctx.method) ? ctx.method : 'OTHER', status: String(ctx.status) },
         (performance.now() - start) / 1000,
-        exemplar(),
+        (ctx.state as RequestState).exemplar ?? exemplar(),
       );
     }
   };

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { SpanStatusCode, TraceFlags, isSpanContextValid, trace } from '@opentelemetry/api';
-import { OTLPTraceExporter as OtlpHttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OtlpHttpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { KoaInstrumentation, KoaLayerType } from '@opentelemetry/instrumentation-koa';
+import type * as OtlpHttpJson from '@opentelemetry/exporter-trace-otlp-http';
+import type * as OtlpHttpProto from '@opentelemetry/exporter-trace-otlp-proto';
+import type * as HttpInstrumentationModule from '@opentelemetry/instrumentation-http';
+import type * as KoaInstrumentationModule from '@opentelemetry/instrumentation-koa';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
@@ -21,13 +21,13 @@ export interface TracingSettings {
   readonly service: string;
   readonly version: string;
   readonly traces: Config['traces'];
-  /** Requests to these paths get no server span: probes and scrapes would drown the runs. */
+  /** With request spans on, these paths get none: probes and scrapes would drown the runs. */
   readonly untracedPaths: readonly string[];
 }
 
 export interface Tracing {
   readonly port: TracePort;
-  /** The sampled span of the current request, as exemplar labels (undefined when not sampled). */
+  /** The current request's sampled span as exemplar labels (only with request spans on). */
   currentExemplar(): Exemplar | undefined;
   /** What the spans go to, for the startup line: "file ./var/spans/…", "otlp http://…", "none". */
   readonly destination: string;
@@ -37,8 +37,8 @@ export interface Tracing {
 }
 
 /**
- * Starts the OpenTelemetry SDK (HTTP + Koa instrumentation) and returns the run-span port.
- * Call before koa or the app are loaded: instrumentation patches modules as they are required.
+ * Starts the OpenTelemetry SDK and returns the run-span port. With request spans on, call it
+ * before koa or the app are loaded: instrumentation patches modules as they are required.
  */
 export function createTracing(
   settings: TracingSettings,
@@ -60,15 +60,9 @@ export function createTracing(
       }
     : undefined;
   const processor = exporter ? new CountingSpanProcessor(exporter, settings.traces.batch, options.countSpans, observe) : undefined;
-  const untraced = new Set(settings.untracedPaths);
-
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: settings.service, [ATTR_SERVICE_VERSION]: settings.version }),
-    instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => untraced.has((req.url ?? '').split('?')[0] ?? '') }),
-      // Router layers only: a span per middleware would cost more than the run itself.
-      new KoaInstrumentation({ ignoreLayersType: [KoaLayerType.MIDDLEWARE] }),
-    ],
+    instrumentations: settings.traces.requestSpans ? requestInstrumentations(new Set(settings.untracedPaths)) : [],
     // With no processor the SDK registers no tracer provider; a no-op processor keeps real ids.
     spanProcessors: [processor ?? { onStart() {}, onEnd() {}, forceFlush: async () => {}, shutdown: async () => {} }],
     // Their defaults dial localhost:4318 and stall shutdown.
@@ -114,13 +108,36 @@ export function createTracing(
   };
 }
 
+/**
+ * HTTP server and Koa router spans for every request. Off by default: patching http and koa
+ * (and the async context they need) costs ~40 % of throughput (bench/README.md), and the run
+ * span, the signal under test, does not need them. Loaded only when asked for.
+ */
+function requestInstrumentations(untraced: ReadonlySet<string>) {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof HttpInstrumentationModule;
+  const { KoaInstrumentation, KoaLayerType } = require('@opentelemetry/instrumentation-koa') as typeof KoaInstrumentationModule;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return [
+    new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => untraced.has((req.url ?? '').split('?')[0] ?? '') }),
+    // Router layers only: a span per middleware would cost more than the run itself.
+    new KoaInstrumentation({ ignoreLayersType: [KoaLayerType.MIDDLEWARE] }),
+  ];
+}
+
 /** `auto` means OTLP when an endpoint is configured (OTEL_EXPORTER_OTLP_*), else the local file. */
 export function chooseExporter(traces: Config['traces']): { exporter?: SpanExporter; destination: string } {
   const url = traces.otlp.tracesEndpoint || (traces.otlp.endpoint && `${traces.otlp.endpoint.replace(/\/+$/, '')}/v1/traces`);
   const kind = traces.exporter === 'auto' ? (url ? 'otlp' : 'file') : traces.exporter;
   switch (kind) {
     case 'otlp': {
-      const Exporter = traces.otlp.protocol === 'http/json' ? OtlpHttpJsonExporter : OtlpHttpProtoExporter;
+      // Only the chosen exporter is loaded: each costs tens of milliseconds at startup.
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const Exporter =
+        traces.otlp.protocol === 'http/json'
+          ? (require('@opentelemetry/exporter-trace-otlp-http') as typeof OtlpHttpJson).OTLPTraceExporter
+          : (require('@opentelemetry/exporter-trace-otlp-proto') as typeof OtlpHttpProto).OTLPTraceExporter;
+      /* eslint-enable @typescript-eslint/no-require-imports */
       return {
         exporter: new Exporter(url ? { url, timeoutMillis: traces.batch.exportTimeout } : { timeoutMillis: traces.batch.exportTimeout }),
         destination: `otlp ${traces.otlp.protocol} ${url || 'http://localhost:4318/v1/traces'}`,

@@ -7,7 +7,7 @@ import { createWaiters } from '../../src/verify/waiters';
 
 /**
  * Instrumentation patches modules process-wide as they are first required, so the test process
- * starts tracing once, before any spec loads koa (mocha --require). Specs read the finished spans
+ * starts tracing once, with request spans on, before any spec loads koa (mocha --require). Specs read the finished spans
  * through `finishedSpans()`, which flushes the batch processor first (no sleeps).
  */
 const exporter = new InMemorySpanExporter();
@@ -16,7 +16,7 @@ let countSpans: (outcome: SpanOutcome, n: number) => void = () => {};
 export const testSpanAcks = createWaiters<SpanAck>({ remember: 1000, now: Date.now });
 
 export const testTracing: Tracing = createTracing(
-  { service: 'petsage-smoke-test', version: '0.0.0-test', traces: loadConfig().traces, untracedPaths: ['/livez'] },
+  { service: 'petsage-smoke-test', version: '0.0.0-test', traces: { ...loadConfig().traces, requestSpans: true }, untracedPaths: ['/livez'] },
   { exporter, countSpans: (outcome, n) => countSpans(outcome, n), onRunSpanExported: (traceId, ack) => testSpanAcks.resolve(traceId, ack) },
 );
 

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Config } from '../../config';
 import type { Runs } from '../../runs';
-import { runResponse, type ServiceInfo } from './smokeTest';
+import { runResponse, startRun, type ServiceInfo } from './smokeTest';
 
 type LegacyConfig = Config['legacyRoutes'];
 
@@ -25,7 +25,7 @@ export function legacyRoutes(router: Router, deps: { config: LegacyConfig; runs:
     // A handler function per path (see smokeTest.ts): the router span names the path called.
     if (kind === 'smoke') {
       router.get(path, (ctx) => {
-        ctx.body = { ...runResponse(deps.runs.start('http').run, deps.service), message };
+        ctx.body = { ...runResponse(startRun(ctx, deps.runs, 'http').run, deps.service), message };
       });
     } else if (kind === 'health') {
       router.get(path, (ctx) => {

@@ -1,10 +1,12 @@
 import type Router from '@koa/router';
+import type { Context } from 'koa';
 import type { Runs } from '../../runs';
-import { FEATURE, RUN_ID_PATTERN, SIGNALS, VERIFICATION_MESSAGE } from '../../smoke/constants';
+import { FEATURE, RUN_ID_PATTERN, SIGNALS, VERIFICATION_MESSAGE, type Trigger } from '../../smoke/constants';
 import type { SmokeRun } from '../../smoke/types';
 import type { RunReport, RunStatus } from '../../verify/judge';
 import type { Verdict } from '../../verify/types';
 import { readJsonBody } from '../body';
+import type { RequestState } from '../requestMetrics';
 import { HEALTH_CONTENT_TYPE } from './health';
 
 export interface ServiceInfo {
@@ -30,6 +32,14 @@ export function runResponse(run: SmokeRun, service: ServiceInfo) {
     seq: run.seq,
     signals: run.signals,
   };
+}
+
+/** Starts a run for this request; its span becomes the request's exemplar when it was exported. */
+export function startRun(ctx: Context, runs: Runs, trigger: Trigger, id?: string): RunReport {
+  const report = runs.start(trigger, id);
+  const { run } = report;
+  if (run.signals.trace.status === 'emitted') (ctx.state as RequestState).exemplar = { trace_id: run.traceId, span_id: run.spanId };
+  return report;
 }
 
 const receiptPath = (id: string) => `/smoke-test/${encodeURIComponent(id)}`;
@@ -88,7 +98,7 @@ export function smokeTestRoutes(router: Router, deps: { runs: Runs; service: Ser
   // Other paths get their own handler functions (routes/legacy.ts): the Koa instrumentation
   // marks a function as patched, so a shared handler would get a router span on one path only.
   router.get(SMOKE_TEST_PATH, (ctx) => {
-    ctx.body = runResponse(deps.runs.start('http').run, deps.service);
+    ctx.body = runResponse(startRun(ctx, deps.runs, 'http').run, deps.service);
   });
 
   // A caller-named run (trigger "cli": `petsage-smoke check`, deploy pipelines); with wait, the
@@ -97,7 +107,7 @@ export function smokeTestRoutes(router: Router, deps: { runs: Runs; service: Ser
     const request = parseRunRequest(await readJsonBody(ctx, BODY_LIMIT_BYTES));
     if (typeof request === 'string') return ctx.throw(400, request);
     if (request.id !== undefined && deps.runs.has(request.id)) return ctx.throw(409, 'a run with this id exists; see its receipt or pick a new id');
-    const report = deps.runs.start('cli', request.id);
+    const report = startRun(ctx, deps.runs, 'cli', request.id);
     if (!request.wait) {
       ctx.status = 202;
       ctx.set('Location', receiptPath(report.run.id));
