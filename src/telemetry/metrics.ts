@@ -45,7 +45,12 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
   // Exemplars need an OpenMetrics registry at construction; exposition.ts serves both formats.
   const registry: Registry<RegistryContentType> = new Registry();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+  if (options.processMetrics) {
+    collectDefaultMetrics({ register: registry });
+    // Its collect waits a turn of the event loop, so every scrape would wait out the lag it
+    // measures; nodejs_eventloop_lag_{mean,p50,p99}_seconds carry the same from a histogram.
+    registry.removeSingleMetric('nodejs_eventloop_lag_seconds');
+  }
 
   const runs = new Counter({
     name: METRIC.runs,
