@@ -31,6 +31,15 @@ export function parseDuration(v: unknown): unknown {
   return m ? Math.round(Number(m[1]) * (DURATION_UNITS_MS[m[2] as string] as number)) : v;
 }
 
+const SIZE_UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+/** "512KiB", "100MiB", "1GiB"; a bare number is bytes. */
+export function parseByteSize(v: unknown): unknown {
+  const n = toNumber(v);
+  if (typeof n === 'number' || typeof v !== 'string') return n;
+  const m = /^(\d+)\s*(B|KiB|MiB|GiB)$/.exec(v.trim());
+  return m ? Number(m[1]) * (SIZE_UNITS[m[2] as string] as number) : v;
+}
+
 function int(min: number, max: number) {
   const error = `an integer from ${min} to ${max}`;
   return z.preprocess(toNumber, z.number({ error }).int({ error }).min(min, { error }).max(max, { error }));
@@ -40,6 +49,14 @@ const durationMs = (max: string) => {
   const error = `a duration such as "500ms", "10s" or "2m", at most ${max}`;
   return z.preprocess(parseDuration, z.number({ error }).int({ error }).min(0, { error }).max(Number(parseDuration(max)), { error }));
 };
+const byteSize = (() => {
+  const error = 'a size such as "512KiB", "100MiB" or "1GiB" (0: never)';
+  return z.preprocess(parseByteSize, z.number({ error }).int({ error }).min(0, { error }));
+})();
+// Compared against the Authorization header; short secrets are guessable.
+const tokenOrEmpty = z.string({ error: 'a token of at least 16 characters, or ""' }).refine((s) => s === '' || (s.length >= 16 && !/\s/.test(s)), {
+  error: 'a token of at least 16 characters without spaces, or "" (no token)',
+});
 const text = z.string({ error: 'a non-empty string' }).trim().min(1, { error: 'a non-empty string' });
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `one of ${values.join(', ')}` });
 const urlOrEmpty = z.string({ error: 'an http(s) URL or ""' }).refine((s) => s === '' || /^https?:\/\/[^\s/]+/.test(s), {
@@ -65,7 +82,7 @@ const schema = z
     }),
     log: z.strictObject({
       level: oneOf(['info', 'debug'] as const),
-      file: z.strictObject({ enabled: bool, path: text }),
+      file: z.strictObject({ enabled: bool, path: text, required: bool, maxSize: byteSize, maxFiles: int(1, 1000) }),
       stdout: z.strictObject({ enabled: bool }),
     }),
     traces: z.strictObject({
@@ -81,6 +98,8 @@ const schema = z
       }),
     }),
     metrics: z.strictObject({ processMetrics: bool }),
+    auth: z.strictObject({ token: tokenOrEmpty }),
+    rateLimit: z.strictObject({ max: int(0, 1_000_000), window: durationMs('1h') }),
     ledger: z.strictObject({ size: int(1, 1_000_000) }),
     legacyRoutes: z.strictObject({
       systemHealthz: z.strictObject({ enabled: bool, message: text }),
@@ -205,6 +224,9 @@ function mergeInto(target: Tree, source: Tree, from: string, origin: Map<string,
   }
 }
 
+/** Never echoed in an error: the message may land in a CI log. */
+const SECRET_KEYS = new Set(['auth.token']);
+
 /** `defaults` lists every key, so it is the reference for "expected one of". */
 function describe(issue: z.core.$ZodIssue | undefined, merged: Tree, origin: Map<string, string>, defaults: Tree): string {
   if (!issue) return 'config error: invalid configuration';
@@ -216,7 +238,7 @@ function describe(issue: z.core.$ZodIssue | undefined, merged: Tree, origin: Map
   }
   const key = at.join('.');
   const value = lookup(merged, at);
-  const shown = value === undefined ? 'missing' : JSON.stringify(value);
+  const shown = value === undefined ? 'missing' : SECRET_KEYS.has(key) ? '(hidden)' : JSON.stringify(value);
   return `config error: ${key} = ${shown}${sourceOf(key, origin)}: expected ${issue.message}`;
 }
 

@@ -55,8 +55,8 @@ export function buildService(config: Config, telemetry: Telemetry, address: { ba
   const now = Date.now;
   const { verify } = config;
   const verifiers: { log?: SignalVerifier; trace?: SignalVerifier; metric?: SignalVerifier } = {};
-  if (verify.log.enabled && config.log.file.enabled) {
-    verifiers.log = createLogVerifier({ file: config.log.file.path, pollMs: verify.pollInterval, writeFailed: logs.writeFailed, now });
+  if (verify.log.enabled && logs.file !== undefined) {
+    verifiers.log = createLogVerifier({ file: logs.file, pollMs: verify.pollInterval, writeFailed: logs.writeFailed, now });
   }
   if (verify.traces.enabled) {
     verifiers.trace = createTraceVerifier({ acks: telemetry.spanAcks, queryUrl: verify.traces.queryUrl, pollMs: verify.pollInterval, now });
@@ -131,7 +131,7 @@ export async function startDaemon(config: Config, telemetry: Telemetry): Promise
     url: bound.baseUrl,
     version: VERSION,
     traces: tracing.destination,
-    log_file: config.log.file.enabled ? config.log.file.path : null,
+    log_file: logs.file ?? null,
     schedule: config.schedule.interval > 0 ? `every ${config.schedule.interval} ms` : 'off',
     startup_seconds: Number(process.uptime().toFixed(3)),
   });

@@ -54,6 +54,12 @@ async function main(argv: readonly string[]): Promise<void> {
     if (err instanceof LogSetupError) return fail(1, `petsage-smoke: ${err.message}`);
     throw err;
   }
+  if (logs.fallback) {
+    process.stderr.write(`petsage-smoke: warning: logging to stdout only: ${logs.fallback}\n`);
+    logs.logger.warn('log file unavailable; logging to stdout only', { event: 'log.file_unavailable', log_file: config.log.file.path });
+  }
+  // logrotate's postrotate convention: a new file at the configured path.
+  process.on('SIGHUP', () => logs.reopen());
 
   // Loaded only now: instrumentation patches koa and http as they are first required.
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,29 +1,107 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, renameSync, stat, statSync, type WriteStream } from 'node:fs';
 import Transport from 'winston-transport';
 
 const MESSAGE = Symbol.for('message');
+
+export interface FileRotation {
+  /** Rotate before a line would take the file past this many bytes (0: never). */
+  readonly maxSize: number;
+  /** Rotated files kept as file.1 (newest) .. file.N; older ones are overwritten. */
+  readonly maxFiles: number;
+}
 
 /**
  * Appends each formatted line to a file. Unlike winston's File transport, a failed write is
  * not swallowed: it is emitted as 'error' (the log signal's write_failed), and ending the
  * transport waits until the file stream has flushed every line.
+ *
+ * Rotates by size with a fixed number of files kept, so a flood cannot fill the disk, and
+ * reopens the path when the file is deleted or moved away (logrotate without copytruncate).
  */
 export class FileLineTransport extends Transport {
-  private readonly stream: WriteStream;
+  private stream!: WriteStream;
+  private bytes = 0;
+  private ino = -1;
+  private readonly watcher: NodeJS.Timeout;
 
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    private readonly rotation: FileRotation = { maxSize: 0, maxFiles: 0 },
+    reopenCheckMs = 1000,
+  ) {
     super();
-    this.stream = createWriteStream(file, { flags: 'a' });
-    this.stream.on('error', (err) => this.emit('error', err));
+    this.open();
+    this.watcher = setInterval(() => this.reopenIfMoved(), reopenCheckMs);
+    this.watcher.unref();
   }
 
   override log(info: Record<symbol, unknown>, done: () => void): void {
+    const line = `${String(info[MESSAGE])}\n`;
+    const size = Buffer.byteLength(line);
+    if (this.rotation.maxSize > 0 && this.bytes > 0 && this.bytes + size > this.rotation.maxSize) this.rotate();
+    this.bytes += size;
     // The callback waits for the write, so backpressure reaches the logger instead of memory.
-    this.stream.write(`${String(info[MESSAGE])}\n`, () => done());
+    this.stream.write(line, () => {
+      done();
+      this.emit('logged', info); // winston's transport convention: the line is in the file
+    });
+  }
+
+  /** Starts a new file at the path (SIGHUP, or the file was moved or deleted): emits 'reopened'. */
+  reopen(): void {
+    this.switchFile();
+    this.emit('reopened');
   }
 
   override _final(done: (error?: Error | null) => void): void {
+    clearInterval(this.watcher);
     if (this.stream.destroyed) return done();
     this.stream.end(() => done());
+  }
+
+  private switchFile(): void {
+    const old = this.stream;
+    this.open();
+    old.end(); // its queued lines still land in the file it had open
+  }
+
+  private open(): void {
+    this.stream = createWriteStream(this.file, { flags: 'a' });
+    this.stream.on('error', (err) => this.emit('error', err));
+    // Where appends start, and which file is ours (a new inode at the path means it was replaced).
+    try {
+      const st = statSync(this.file);
+      this.bytes = st.size;
+      this.ino = st.ino;
+    } catch {
+      this.bytes = 0; // created when the stream opens
+      this.ino = -1;
+    }
+  }
+
+  private rotate(): void {
+    try {
+      for (let i = this.rotation.maxFiles - 1; i >= 1; i -= 1) renameIfExists(`${this.file}.${i}`, `${this.file}.${i + 1}`);
+      if (this.rotation.maxFiles > 0) renameSync(this.file, `${this.file}.1`);
+    } catch (err) {
+      this.emit('error', err);
+    }
+    this.switchFile();
+  }
+
+  private reopenIfMoved(): void {
+    stat(this.file, (err, st) => {
+      if (this.stream.destroyed || this.writableEnded) return;
+      if (err || (this.ino !== -1 && st.ino !== this.ino)) this.reopen();
+      else if (this.ino === -1) this.ino = st.ino;
+    });
+  }
+}
+
+function renameIfExists(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }

@@ -10,7 +10,7 @@ import { FileLineTransport } from './fileTransport';
 export interface LogSettings {
   readonly service: string;
   readonly level: 'info' | 'debug';
-  readonly file: { readonly enabled: boolean; readonly path: string };
+  readonly file: { readonly enabled: boolean; readonly path: string; readonly required: boolean; readonly maxSize: number; readonly maxFiles: number };
   readonly stdout: { readonly enabled: boolean };
 }
 
@@ -18,6 +18,12 @@ export interface AppLogger {
   /** For the daemon's own lines (startup, shutdown, errors). Never pass client input as text. */
   readonly logger: winston.Logger;
   readonly port: LogPort;
+  /** The file the lines go to; undefined when logging to stdout only. */
+  readonly file: string | undefined;
+  /** Why the configured file is not used (log.file.required=false and it could not be opened). */
+  readonly fallback: string | undefined;
+  /** Starts a new file at the path (SIGHUP after an external rotation). */
+  reopen(): void;
   /** True once a transport failed to write (the file is full, gone or not writable). */
   writeFailed(): boolean;
   /** Ends the logger and resolves when every transport has flushed (no line lost at exit). */
@@ -39,7 +45,7 @@ const lineFormat = winston.format.combine(
 
 export function createLogger(settings: LogSettings, options: { transports?: Transport[] } = {}): AppLogger {
   let fileError: Error | undefined;
-  const transports = options.transports ?? defaultTransports(settings);
+  const { transports, file, fallback } = options.transports ? { transports: options.transports, file: undefined, fallback: undefined } : defaultTransports(settings);
   const logger = winston.createLogger({
     level: settings.level,
     format: lineFormat,
@@ -52,9 +58,13 @@ export function createLogger(settings: LogSettings, options: { transports?: Tran
   };
   logger.on('error', onError);
   for (const t of transports) t.on('error', onError);
+  file?.on('reopened', () => logger.info('log file reopened', { event: 'log.reopened', log_file: file.file }));
 
   return {
     logger,
+    file: file?.file,
+    fallback,
+    reopen: () => file?.reopen(),
     writeFailed: () => fileError !== undefined,
     port: {
       writeVerification(r) {
@@ -88,14 +98,21 @@ export function createLogger(settings: LogSettings, options: { transports?: Tran
   };
 }
 
-function defaultTransports(settings: LogSettings): Transport[] {
-  const transports: Transport[] = [];
+function defaultTransports(settings: LogSettings): { transports: Transport[]; file?: FileLineTransport; fallback?: string } {
+  let file: FileLineTransport | undefined;
+  let fallback: string | undefined;
   if (settings.file.enabled) {
-    ensureWritableDir(settings.file.path);
-    transports.push(new FileLineTransport(settings.file.path));
+    try {
+      ensureWritableDir(settings.file.path);
+      file = new FileLineTransport(settings.file.path, settings.file);
+    } catch (err) {
+      if (settings.file.required || !(err instanceof LogSetupError)) throw err;
+      fallback = err.message;
+    }
   }
-  if (settings.stdout.enabled) transports.push(new winston.transports.Console());
-  return transports;
+  const transports: Transport[] = file ? [file] : [];
+  if (settings.stdout.enabled || !file) transports.push(new winston.transports.Console());
+  return { transports, ...(file ? { file } : {}), ...(fallback ? { fallback } : {}) };
 }
 
 function ensureWritableDir(file: string): void {
@@ -106,7 +123,8 @@ function ensureWritableDir(file: string): void {
   } catch (err) {
     throw new LogSetupError(
       `cannot write the log file ${file}: ${(err as Error).message}. Fix the directory's permissions, ` +
-        'set log.file.path (PETSAGE_SMOKE_LOG_FILE) elsewhere, or set log.file.enabled=false to log to stdout only',
+        'set log.file.path (PETSAGE_SMOKE_LOG_FILE) elsewhere, or log.file.required=false ' +
+        '(PETSAGE_SMOKE_LOG_FILE_REQUIRED) to log to stdout only when the file cannot be opened',
     );
   }
 }

@@ -79,7 +79,7 @@ describe('command line', () => {
     const logFile = path.join(blocker, 'smoke.log');
     const { code, stderr } = run(['--port', '0', '--log-file', logFile]);
     expect(code).to.equal(1);
-    expectOneLineError(stderr, `cannot write the log file ${logFile}`, 'log.file.enabled=false');
+    expectOneLineError(stderr, `cannot write the log file ${logFile}`, 'log.file.required=false');
   });
 
   it('a port in use exits 1 naming the address', async () => {

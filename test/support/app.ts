@@ -29,14 +29,11 @@ export function testService(options: { failLogWrites?: boolean; env?: Record<str
   const metrics = createMetrics({ processMetrics: false });
   countSpansInto(metrics.countSpans);
   const transport = new ArrayTransport(options.failLogWrites ? new Error('EACCES: permission denied') : undefined);
-  const logs = createLogger(
-    { service: 'petsage-smoke', level: 'info', file: { enabled: false, path: '-' }, stdout: { enabled: false } },
-    { transports: [transport] },
-  );
   const config = loadConfig({
     env: { PETSAGE_SMOKE_INTERVAL: '0', PETSAGE_SMOKE_LEDGER_SIZE: '10', PETSAGE_SMOKE_VERIFY_TIMEOUT: '2s', PETSAGE_SMOKE_VERIFY_POLL_INTERVAL: '20ms', ...options.env },
     flags: options.flags ?? {},
   });
+  const logs = createLogger({ service: 'petsage-smoke', ...config.log }, { transports: [transport] });
   const service = buildService(
     { ...config, log: { ...config.log, file: { ...config.log.file, enabled: false } } },
     { tracing: testTracing, logs, metrics, spanAcks: testSpanAcks },

@@ -1,0 +1,90 @@
+import { existsSync, mkdtempSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { expect } from 'chai';
+import { VERIFICATION_EVENT } from '../../src/smoke/constants';
+import { spawnDaemon, type SpawnedDaemon } from '../support/daemon';
+import { gate } from '../support/receipts';
+
+const verificationLines = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l.includes(`"event":"${VERIFICATION_EVENT}"`));
+
+async function stop(daemon: SpawnedDaemon) {
+  daemon.child.kill('SIGTERM');
+  expect((await daemon.exited).code, daemon.stderr()).to.equal(0);
+}
+
+/** A run whose receipt says its log line was read back from the file. */
+async function expectLogVerified(daemon: SpawnedDaemon, id: string) {
+  const { status, receipt } = await gate(daemon.url, id);
+  expect(status, JSON.stringify(receipt)).to.equal(200);
+  expect(receipt.checks['log:verification']?.[0]?.outcome).to.equal('verified');
+}
+
+describe('daemon process: the log file on disk', function () {
+  this.timeout(60_000);
+
+  it('log.file.required=false: an unwritable log directory means stdout only, with a warning, not an exit', async () => {
+    const blocker = path.join(mkdtempSync(path.join(tmpdir(), 'petsage-log-')), 'not-a-dir');
+    writeFileSync(blocker, '');
+    const daemon = await spawnDaemon({ args: ['--log-file', path.join(blocker, 'smoke.log')], env: { PETSAGE_SMOKE_LOG_FILE_REQUIRED: 'false' } });
+    try {
+      expect(daemon.stderr()).to.include('warning: logging to stdout only: cannot write the log file');
+      expect((await daemon.waitForEvent('daemon.listening')).log_file).to.equal(null);
+      const run = (await (await fetch(`${daemon.url}/smoke-test`)).json()) as { trace_id: string; signals: { log: { status: string } } };
+      expect(run.signals.log.status).to.equal('emitted');
+      await daemon.waitForEvent(VERIFICATION_EVENT, (l) => l.trace_id === run.trace_id);
+    } finally {
+      await stop(daemon);
+    }
+  });
+
+  it('the log file deleted while running: a new file is opened and read back', async () => {
+    const daemon = await spawnDaemon();
+    try {
+      await expectLogVerified(daemon, 'before-delete');
+      unlinkSync(daemon.logFile);
+      await daemon.waitForEvent('log.reopened');
+      await expectLogVerified(daemon, 'after-delete');
+      expect(verificationLines(daemon.logFile).join('\n')).to.include('"run_id":"after-delete"');
+    } finally {
+      await stop(daemon);
+    }
+  });
+
+  it('moved away and SIGHUP (logrotate): earlier lines stay in the moved file, later ones go to a new file, both read back', async () => {
+    const daemon = await spawnDaemon();
+    try {
+      await expectLogVerified(daemon, 'before-move');
+      const moved = `${daemon.logFile}.rotated`;
+      renameSync(daemon.logFile, moved);
+      daemon.child.kill('SIGHUP');
+      await daemon.waitForEvent('log.reopened');
+      await expectLogVerified(daemon, 'after-move');
+      expect(verificationLines(moved).join('\n')).to.include('"run_id":"before-move"');
+      expect(verificationLines(daemon.logFile).join('\n')).to.include('"run_id":"after-move"');
+    } finally {
+      await stop(daemon);
+    }
+  });
+
+  it('a flood rotates the file by size and keeps maxFiles: disk use is bounded and read-back follows', async () => {
+    const maxSize = 64 * 1024;
+    const daemon = await spawnDaemon({ env: { PETSAGE_SMOKE_LOG_FILE_MAX_SIZE: '64KiB', PETSAGE_SMOKE_LOG_FILE_MAX_FILES: '2' } });
+    try {
+      const result = await autocannon({ url: `${daemon.url}/smoke-test`, connections: 10, amount: 3000 });
+      expect(result['2xx']).to.equal(3000);
+      await expectLogVerified(daemon, 'after-flood');
+    } finally {
+      await stop(daemon);
+    }
+    const files = [daemon.logFile, `${daemon.logFile}.1`, `${daemon.logFile}.2`];
+    for (const f of files) expect(statSync(f).size, f).to.be.at.most(maxSize);
+    expect(existsSync(`${daemon.logFile}.3`), 'beyond retention').to.equal(false);
+    // 3,000 lines of ~330 bytes are ~1 MB: only the newest fit in three 64 KiB files.
+    const kept = files.reverse().flatMap(verificationLines).map((l) => JSON.parse(l) as { seq: number; run_id: string });
+    expect(kept.at(-1)?.run_id).to.equal('after-flood');
+    const seqs = kept.map((l) => l.seq);
+    expect(seqs, 'the newest lines, contiguous').to.deep.equal(seqs.map((_, i) => (seqs[0] as number) + i));
+  });
+});

@@ -1,0 +1,58 @@
+import { once } from 'node:events';
+import { existsSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { createLogger } from '../../src/telemetry/logger';
+import { FileLineTransport } from '../../src/telemetry/fileTransport';
+import { tmpDir } from '../support/tmp';
+
+const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+const nOf = (line: string) => (JSON.parse(line) as { n: number }).n;
+
+function logInto(transport: FileLineTransport) {
+  const logs = createLogger({ service: 't', level: 'info', file: { enabled: false, path: '-', required: true, maxSize: 0, maxFiles: 1 }, stdout: { enabled: false } }, { transports: [transport] });
+  return logs;
+}
+
+describe('FileLineTransport', () => {
+  it('rotates by size and keeps maxFiles rotated files: no file passes the limit, the newest lines survive in order', async () => {
+    const file = path.join(tmpDir(), 'smoke.log');
+    const maxSize = 2048;
+    const transport = new FileLineTransport(file, { maxSize, maxFiles: 2 });
+    const logs = logInto(transport);
+    for (let n = 1; n <= 500; n += 1) logs.logger.info('line', { n });
+    await logs.close();
+
+    expect(existsSync(`${file}.3`), 'beyond retention').to.equal(false);
+    const files = [`${file}.2`, `${file}.1`, file];
+    for (const f of files) expect(statSync(f).size, f).to.be.at.most(maxSize);
+    const kept = files.flatMap(lines).map(nOf);
+    expect(kept.at(-1)).to.equal(500);
+    expect(kept, 'contiguous, oldest first').to.deep.equal(kept.map((_, i) => (kept[0] as number) + i));
+  });
+
+  it('reopens the path when the file is deleted, and after a move (logrotate) the old lines stay in the moved file', async () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'smoke.log');
+    const transport = new FileLineTransport(file, { maxSize: 0, maxFiles: 1 }, 10);
+    const logs = logInto(transport);
+    const opened = once(transport, 'logged');
+    logs.logger.info('before delete', { n: 0 });
+    await opened;
+
+    unlinkSync(file);
+    await once(transport, 'reopened');
+    const written = once(transport, 'logged');
+    logs.logger.info('after delete', { n: 1 });
+    await written;
+
+    const moved = `${file}.1`;
+    renameSync(file, moved);
+    transport.reopen(); // what SIGHUP does
+    logs.logger.info('after move', { n: 2 });
+    await logs.close();
+
+    expect(lines(moved).map(nOf)).to.deep.equal([1]);
+    expect(lines(file).map(nOf)).to.deep.equal([2]);
+  });
+});
