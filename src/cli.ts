@@ -20,6 +20,7 @@ Usage:
   petsage-smoke check --url URL [--timeout 60s] [--id ID]
                                       trigger a run on a running daemon, wait for its verdict;
                                       exit 0 only when every signal is verified
+                                      (sends PETSAGE_SMOKE_AUTH_TOKEN as a bearer token if set)
   petsage-smoke audit-log FILE        account for every verification line in a log file:
                                       seq gaps (lost lines), duplicates, out of order; exit 1 on gaps
 
@@ -38,6 +39,9 @@ Precedence: defaults < config/$NODE_ENV.yaml < --config < environment < flags.
 Routes: GET /smoke-test; POST /smoke-test {"id","wait"}; GET /smoke-test/:id; GET /metrics,
         /livez, /readyz, /healthz; POST /-/suspend, /-/resume; GET /, /openapi.json, /docs
         (the API description); earlier PetSage paths as configured aliases
+Access: auth.token (PETSAGE_SMOKE_AUTH_TOKEN) guards /metrics, POST /smoke-test and /-/*;
+        rateLimit.max per rateLimit.window limits runs per client address (429, Retry-After).
+Signals: SIGTERM/SIGINT drain and exit 0 (a second one exits 1); SIGHUP reopens the log file.
 Exit codes: 0 success, 1 runtime failure or failed verification, 2 usage or configuration error.
 `;
 

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { answerClientError } from './http/errors';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import type { Config } from './config';
@@ -64,7 +65,7 @@ export function buildService(config: Config, telemetry: Telemetry, address: { ba
   if (verify.metrics.enabled) {
     const source = verify.metrics.prometheusUrl
       ? prometheusSource(verify.metrics.prometheusUrl, () => verify.metrics.selector || `instance="${address.hostPort()}"`)
-      : selfScrapeSource(() => `${address.baseUrl()}/metrics`);
+      : selfScrapeSource(() => `${address.baseUrl()}/metrics`, config.auth.token);
     verifiers.metric = createMetricVerifier({ source, pollMs: verify.pollInterval, now });
   }
 
@@ -110,6 +111,7 @@ export function buildService(config: Config, telemetry: Telemetry, address: { ba
     observeRequest: metrics.observeRequest,
     currentExemplar: tracing.currentExemplar,
     legacy: config.legacyRoutes,
+    access: { token: config.auth.token, rateLimit: config.rateLimit },
   });
   const routes = [SMOKE_TEST_PATH, ...PROBE_PATHS, METRICS_PATH, ...enabledLegacyRoutes(config.legacyRoutes).map((r) => r.path)];
   metrics.initRequests(routes.map((route) => ({ route, method: 'GET', status: '200' })));
@@ -125,6 +127,7 @@ export async function startDaemon(config: Config, telemetry: Telemetry): Promise
   await service.ready;
   const handle = service.app.callback(); // Koa settles its own promise (errors go to handleErrors)
   const server = createServer((req, res) => void handle(req, res));
+  server.on('clientError', answerClientError);
   bound = await listen(server, config.server.host, config.server.port);
   logs.logger.info('listening', {
     event: 'daemon.listening',

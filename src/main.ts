@@ -26,7 +26,8 @@ async function main(argv: readonly string[]): Promise<void> {
     case 'usage':
       return fail(2, `petsage-smoke: ${command.message}\nRun 'petsage-smoke --help' for usage.`);
     case 'check':
-      process.exitCode = await check({ ...command, out: (line) => process.stdout.write(`${line}\n`) });
+      // The same variable the daemon reads, so one secret serves both sides.
+      process.exitCode = await check({ ...command, token: process.env.PETSAGE_SMOKE_AUTH_TOKEN ?? '', out: (line) => process.stdout.write(`${line}\n`) });
       return;
     case 'audit-log':
       return runAudit(command.file);

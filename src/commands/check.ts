@@ -19,14 +19,14 @@ interface Receipt {
  * Triggers a caller-named run on a running daemon, waits for its verdict and prints one line per
  * signal. Returns the exit code: 0 only when every signal is verified.
  */
-export async function check(o: { url: string; timeoutMs: number; id?: string; out: (line: string) => void }): Promise<number> {
+export async function check(o: { url: string; timeoutMs: number; id?: string; token?: string; out: (line: string) => void }): Promise<number> {
   const target = `${o.url.replace(/\/+$/, '')}/smoke-test`;
   let res: Response;
   let body: Receipt;
   try {
     res = await fetch(target, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(o.token ? { Authorization: `Bearer ${o.token}` } : {}) },
       body: JSON.stringify({ ...(o.id ? { id: o.id } : {}), wait: true }),
       signal: AbortSignal.timeout(o.timeoutMs),
     });

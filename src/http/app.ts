@@ -7,6 +7,7 @@ import type { Render } from '../telemetry/exposition';
 import type { Exemplar } from '../smoke/types';
 import type { RequestLabels } from '../telemetry/metrics';
 import type { SignalHealth } from '../verify/signalHealth';
+import { limitRuns, requireToken, securityHeaders } from './access';
 import { handleErrors, notFound } from './errors';
 import type { Lifecycle } from './lifecycle';
 import { requestMetrics } from './requestMetrics';
@@ -31,6 +32,23 @@ export interface AppDeps {
   readonly observeRequest: (labels: RequestLabels, seconds: number, exemplar?: Exemplar) => void;
   readonly currentExemplar: () => Exemplar | undefined;
   readonly legacy: Config['legacyRoutes'];
+  /** auth.token ("" = open) and rateLimit (max 0 = no limit). */
+  readonly access: { readonly token: string; readonly rateLimit: { readonly max: number; readonly window: number } };
+}
+
+/** Middleware a route puts before its handler; empty when the feature is off (no cost per request). */
+export interface Guards {
+  /** Bearer token: /metrics, run-triggering POSTs, admin routes. */
+  readonly auth: Koa.Middleware[];
+  /** Per-client rate limit: every route that starts a run. */
+  readonly runs: Koa.Middleware[];
+}
+
+function guards(access: AppDeps['access']): Guards {
+  return {
+    auth: access.token ? [requireToken(access.token)] : [],
+    runs: access.rateLimit.max > 0 ? [limitRuns({ max: access.rateLimit.max, windowMs: access.rateLimit.window })] : [],
+  };
 }
 
 /** Composition only: middleware order and routes. Logic lives in the routes and the core. */
@@ -40,15 +58,17 @@ export function createApp(deps: AppDeps): Koa {
 
   // strict: "/smoke-test/" is its own (legacy) route, not a spelling of "/smoke-test".
   const router = new Router({ strict: true });
+  const guard = guards(deps.access);
   rootRoute(router, deps.service);
-  smokeTestRoutes(router, deps);
+  smokeTestRoutes(router, { ...deps, guard });
   healthRoutes(router, deps);
-  metricsRoutes(router, deps.renderMetrics);
-  adminRoutes(router, deps.scheduler);
+  metricsRoutes(router, deps.renderMetrics, guard);
+  adminRoutes(router, deps.scheduler, guard);
   const legacy = enabledLegacyRoutes(deps.legacy);
-  legacyRoutes(router, { config: deps.legacy, runs: deps.runs, service: deps.service });
+  legacyRoutes(router, { config: deps.legacy, runs: deps.runs, service: deps.service, guard });
   docsRoutes(router, buildOpenApi(deps.service, legacy));
 
+  app.use(securityHeaders());
   app.use(closeWhenDraining(deps.lifecycle));
   app.use(requestMetrics(deps.observeRequest, deps.currentExemplar));
   app.use(handleErrors(deps.logger));

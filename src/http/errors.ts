@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Middleware } from 'koa';
 import type Router from '@koa/router';
 import type winston from 'winston';
@@ -8,11 +10,15 @@ export interface ErrorBody {
 
 const CODES: Record<number, string> = {
   400: 'bad_request',
+  401: 'unauthorized',
   404: 'not_found',
   405: 'method_not_allowed',
+  408: 'request_timeout',
   409: 'conflict',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  429: 'too_many_requests',
+  431: 'request_header_fields_too_large',
   500: 'internal_error',
 };
 
@@ -29,8 +35,10 @@ export function handleErrors(logger: winston.Logger): Middleware {
     try {
       await next();
     } catch (err) {
-      const e = err as { status?: unknown; expose?: unknown; name?: unknown; message?: unknown };
+      const e = err as { status?: unknown; expose?: unknown; name?: unknown; message?: unknown; headers?: unknown };
       const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
+      // Headers that belong to the answer (Retry-After, X-RateLimit-*), set by middleware of ours.
+      if (status < 500 && typeof e.headers === 'object' && e.headers !== null) ctx.set(e.headers as Record<string, string>);
       if (status === 500) logger.error('request failed', { event: 'http.error', error: String(e.name ?? 'Error') });
       ctx.status = status;
       // Only messages written in this code base are exposed (ctx.throw with a fixed text).
@@ -57,4 +65,24 @@ export function notFound(router: Router): Middleware {
     ctx.status = 404;
     ctx.body = errorBody(404, 'no such route; GET / lists the routes');
   };
+}
+
+/** What Node's parser rejects before Koa sees it: the status Node would send, as JSON. */
+const PARSE_ERRORS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'request headers too large (16 KiB at most)'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'request not received in time'],
+};
+
+/** The server's 'clientError' handler: malformed requests get a JSON 4xx too, then the connection closes. */
+export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const [status, message] = PARSE_ERRORS[err.code ?? ''] ?? [400, 'malformed HTTP request'];
+  const body = JSON.stringify(errorBody(status, message));
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -82,14 +82,20 @@ const SCHEMAS: Record<string, Schema> = {
 
 const HEALTH_JSON = 'application/health+json';
 
+// The token is optional (auth.token), so is the limit (rateLimit.max): `{}` allows no credentials.
+const GUARDED = { security: [{ bearer: [] }, {}] };
+const UNAUTHORIZED = { 401: error('auth.token is set and the bearer token is missing or wrong') };
+const LIMITED = { 429: error('rateLimit exceeded for this client; see Retry-After') };
+
 /** The API description, built from the same route table the app serves (aliases as configured). */
 export function buildOpenApi(service: ServiceInfo, legacy: readonly { path: string; kind: 'health' | 'smoke' | 'service' }[]) {
   const paths: Record<string, Record<string, unknown>> = {
     '/': { get: { summary: 'Service name, version and links', responses: { 200: json(ref('ServiceIndex'), 'service index') } } },
     '/smoke-test': {
-      get: { summary: 'Run one smoke test: one log line, one span, one counter increment', responses: { 200: json(ref('RunResponse'), 'the run') } },
+      get: { summary: 'Run one smoke test: one log line, one span, one counter increment', responses: { 200: json(ref('RunResponse'), 'the run'), ...LIMITED } },
       post: {
         summary: 'A caller-named run; with wait, the status code is the verdict',
+        ...GUARDED,
         requestBody: { required: false, content: { 'application/json': { schema: ref('RunRequest') } } },
         responses: {
           200: json(ref('Receipt'), 'verified', HEALTH_JSON),
@@ -98,6 +104,8 @@ export function buildOpenApi(service: ServiceInfo, legacy: readonly { path: stri
           409: error('the id was used already'),
           413: error('body too large'),
           415: error('not JSON'),
+          ...UNAUTHORIZED,
+          ...LIMITED,
           502: json(ref('Receipt'), 'a signal failed', HEALTH_JSON),
           503: json(ref('Receipt'), 'too many runs awaiting verification', HEALTH_JSON),
           504: json(ref('Receipt'), 'a signal is missing (timed out)', HEALTH_JSON),
@@ -119,11 +127,12 @@ export function buildOpenApi(service: ServiceInfo, legacy: readonly { path: stri
     '/metrics': {
       get: {
         summary: 'Prometheus metrics; OpenMetrics with exemplars when asked',
-        responses: { 200: { description: 'exposition', content: { 'text/plain': { schema: str() }, 'application/openmetrics-text': { schema: str() } } } },
+        ...GUARDED,
+        responses: { 200: { description: 'exposition', content: { 'text/plain': { schema: str() }, 'application/openmetrics-text': { schema: str() } } }, ...UNAUTHORIZED },
       },
     },
-    '/-/suspend': { post: { summary: 'Pause the schedule', responses: { 200: json(ref('Schedule'), 'schedule state') } } },
-    '/-/resume': { post: { summary: 'Resume the schedule', responses: { 200: json(ref('Schedule'), 'schedule state') } } },
+    '/-/suspend': { post: { summary: 'Pause the schedule', ...GUARDED, responses: { 200: json(ref('Schedule'), 'schedule state'), ...UNAUTHORIZED } } },
+    '/-/resume': { post: { summary: 'Resume the schedule', ...GUARDED, responses: { 200: json(ref('Schedule'), 'schedule state'), ...UNAUTHORIZED } } },
     '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } } },
     '/docs': { get: { summary: 'API documentation page', responses: { 200: { description: 'HTML', content: { 'text/html': { schema: str() } } } } } },
     '/docs/{asset}': {
@@ -136,12 +145,13 @@ export function buildOpenApi(service: ServiceInfo, legacy: readonly { path: stri
   };
   const LEGACY_SCHEMA = { smoke: 'RunResponse', health: 'LegacyHealth', service: 'LegacyService' } as const;
   for (const route of legacy) {
-    paths[route.path] = { get: { summary: `Earlier PetSage path (alias, ${route.kind})`, tags: ['legacy'], responses: { 200: json(ref(LEGACY_SCHEMA[route.kind]), 'ok') } } };
+    const responses = { 200: json(ref(LEGACY_SCHEMA[route.kind]), 'ok'), ...(route.kind === 'smoke' ? LIMITED : {}) };
+    paths[route.path] = { get: { summary: `Earlier PetSage path (alias, ${route.kind})`, tags: ['legacy'], responses } };
   }
   return {
     openapi: '3.1.0',
     info: { title: service.name, version: service.version, description: 'Smoke runs that prove logs, metrics and traces flow end to end, under one run id.' },
     paths,
-    components: { schemas: SCHEMAS },
+    components: { schemas: SCHEMAS, securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Required only when auth.token is set' } } },
   };
 }

@@ -29,12 +29,13 @@ export function prometheusSource(baseUrl: string, selector: () => string): Count
 }
 
 /** The daemon's own /metrics over HTTP: proves the exposition path when no Prometheus is configured. */
-export function selfScrapeSource(metricsUrl: () => string): CounterSource {
+export function selfScrapeSource(metricsUrl: () => string, token = ''): CounterSource {
   const prefix = `${METRIC.runs}{`;
+  const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
   return {
     description: 'own /metrics',
     async read(signal) {
-      const res = await fetch(metricsUrl(), { signal });
+      const res = await fetch(metricsUrl(), { signal, headers });
       if (!res.ok) throw new Error(`/metrics answered HTTP ${res.status}`);
       let sum = 0;
       for (const line of (await res.text()).split('\n')) if (line.startsWith(prefix)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));

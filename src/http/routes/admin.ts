@@ -1,13 +1,14 @@
 import type Router from '@koa/router';
 import type { Scheduler } from '../../smoke/scheduler';
+import type { Guards } from '../app';
 
 /** Run-time control of the schedule (Prometheus-style /-/ admin paths). */
-export function adminRoutes(router: Router, scheduler: Scheduler): void {
-  router.post('/-/suspend', (ctx) => {
+export function adminRoutes(router: Router, scheduler: Scheduler, guard: Guards): void {
+  router.post('/-/suspend', ...guard.auth, (ctx) => {
     scheduler.suspend();
     ctx.body = { schedule: scheduler.state };
   });
-  router.post('/-/resume', (ctx) => {
+  router.post('/-/resume', ...guard.auth, (ctx) => {
     scheduler.resume();
     ctx.body = { schedule: scheduler.state };
   });

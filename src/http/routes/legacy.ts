@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Config } from '../../config';
 import type { Runs } from '../../runs';
+import type { Guards } from '../app';
 import { runResponse, startRun, type ServiceInfo } from './smokeTest';
 
 type LegacyConfig = Config['legacyRoutes'];
@@ -18,13 +19,13 @@ export function enabledLegacyRoutes(config: LegacyConfig) {
   return (Object.keys(LEGACY_ROUTES) as (keyof LegacyConfig)[]).filter((key) => config[key].enabled).map((key) => ({ key, ...LEGACY_ROUTES[key] }));
 }
 
-export function legacyRoutes(router: Router, deps: { config: LegacyConfig; runs: Runs; service: ServiceInfo }): void {
+export function legacyRoutes(router: Router, deps: { config: LegacyConfig; runs: Runs; service: ServiceInfo; guard: Guards }): void {
   for (const { key, path, kind } of enabledLegacyRoutes(deps.config)) {
     const settings = deps.config[key];
     const message = 'message' in settings ? settings.message : '';
     // A handler function per path (see smokeTest.ts): the router span names the path called.
     if (kind === 'smoke') {
-      router.get(path, (ctx) => {
+      router.get(path, ...deps.guard.runs, (ctx) => {
         ctx.body = { ...runResponse(startRun(ctx, deps.runs, 'http').run, deps.service), message };
       });
     } else if (kind === 'health') {

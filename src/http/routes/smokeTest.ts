@@ -6,6 +6,7 @@ import type { SmokeRun } from '../../smoke/types';
 import type { RunReport, RunStatus } from '../../verify/judge';
 import type { Verdict } from '../../verify/types';
 import { readJsonBody } from '../body';
+import type { Guards } from '../app';
 import type { RequestState } from '../requestMetrics';
 import { HEALTH_CONTENT_TYPE } from './health';
 
@@ -94,16 +95,16 @@ function parseRunRequest(body: unknown): { id?: string; wait: boolean } | string
   return { ...(id !== undefined ? { id } : {}), wait: wait === true };
 }
 
-export function smokeTestRoutes(router: Router, deps: { runs: Runs; service: ServiceInfo }): void {
+export function smokeTestRoutes(router: Router, deps: { runs: Runs; service: ServiceInfo; guard: Guards }): void {
   // Other paths get their own handler functions (routes/legacy.ts): the Koa instrumentation
   // marks a function as patched, so a shared handler would get a router span on one path only.
-  router.get(SMOKE_TEST_PATH, (ctx) => {
+  router.get(SMOKE_TEST_PATH, ...deps.guard.runs, (ctx) => {
     ctx.body = runResponse(startRun(ctx, deps.runs, 'http').run, deps.service);
   });
 
   // A caller-named run (trigger "cli": `petsage-smoke check`, deploy pipelines); with wait, the
   // status code is the verdict: 200 verified, 502 a signal failed, 504 timed out.
-  router.post('/smoke-test', async (ctx) => {
+  router.post('/smoke-test', ...deps.guard.auth, ...deps.guard.runs, async (ctx) => {
     const request = parseRunRequest(await readJsonBody(ctx, BODY_LIMIT_BYTES));
     if (typeof request === 'string') return ctx.throw(400, request);
     if (request.id !== undefined && deps.runs.has(request.id)) return ctx.throw(409, 'a run with this id exists; see its receipt or pick a new id');
