@@ -1,0 +1,97 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import autocannon from 'autocannon';
+import { expect } from 'chai';
+import { METRIC } from '../../src/telemetry/metrics';
+import { jsonLines, spawnDaemon } from '../support/daemon';
+import { gate } from '../support/receipts';
+
+type Mode = 'ok' | 'refuses' | 'hangs' | 'answers 503';
+
+/** A scratch OTLP/HTTP collector whose behaviour the test switches while the daemon runs. */
+async function switchableCollector() {
+  let mode: Mode = 'ok';
+  let accepted = 0;
+  const server = createServer((req, res) => {
+    if (mode === 'hangs') return; // reads nothing, answers nothing
+    req.resume();
+    req.on('end', () => {
+      if (mode === 'answers 503') return void res.writeHead(503).end();
+      accepted += 1;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  server.on('connection', (socket) => {
+    if (mode === 'refuses') socket.destroy(); // connection reset, as a collector going away does
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    set(next: Mode) {
+      mode = next;
+      if (next === 'ok') server.closeAllConnections(); // let go of hung exports
+    },
+    accepted: () => accepted,
+    close() {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+const sample = (text: string, name: string, labels: string) =>
+  Number(new RegExp(`^${name}\\{${labels}\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+
+// A small queue and short timeouts, so the limits are reached within a bounded load.
+const QUEUE = 256;
+const BATCH = 64;
+const PIPELINE = { OTEL_BSP_MAX_QUEUE_SIZE: String(QUEUE), OTEL_BSP_MAX_EXPORT_BATCH_SIZE: String(BATCH), OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BSP_EXPORT_TIMEOUT: '500', PETSAGE_SMOKE_INTERVAL: '0' };
+const LOAD = 3000;
+
+describe('daemon process: a trace collector that is down or slow', function () {
+  this.timeout(120_000);
+
+  for (const mode of ['refuses', 'hangs', 'answers 503'] as const) {
+    it(`collector ${mode}: every run answers 200, spans are counted failed or dropped (queue bounded), export recovers without a restart`, async () => {
+      const collector = await switchableCollector();
+      collector.set(mode);
+      const daemon = await spawnDaemon({ env: { ...PIPELINE, OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint } });
+      try {
+        const metricsText = async () => (await fetch(`${daemon.url}/metrics`)).text();
+        const rss = (text: string) => Number(/^process_resident_memory_bytes (\S+)$/m.exec(text)?.[1]);
+        const rssBefore = rss(await metricsText());
+        const load = await autocannon({ url: `${daemon.url}/smoke-test`, connections: 10, amount: LOAD });
+        expect(load['2xx'], 'answered 200 while the collector is down').to.equal(LOAD);
+
+        const during = await metricsText();
+        const failed = sample(during, METRIC.spansExported, 'outcome="failure"');
+        const dropped = sample(during, METRIC.spansExported, 'outcome="dropped"');
+        expect(sample(during, METRIC.spansExported, 'outcome="success"')).to.equal(0);
+        // Every span is accounted for, bar those still queued or in one export.
+        expect(failed + dropped).to.be.at.least(LOAD - QUEUE - BATCH);
+        // A hung export holds the queue: the limit drops spans (counted) instead of growing memory.
+        if (mode === 'hangs') expect(dropped).to.be.greaterThan(0);
+        const rssAfter = rss(during);
+        process.stdout.write(
+          `      ${mode}: ${LOAD} runs, p50/p99 ${load.latency.p50}/${load.latency.p99} ms; spans failed ${failed}, dropped ${dropped}; ` +
+            `RSS ${(rssBefore / 2 ** 20).toFixed(0)} -> ${(rssAfter / 2 ** 20).toFixed(0)} MiB\n`,
+        );
+
+        collector.set('ok');
+        const { status, receipt } = await gate(daemon.url, `recovered-${mode.replace(/\s/g, '-')}`);
+        expect(status, JSON.stringify(receipt)).to.equal(200);
+        expect(receipt.checks['trace:verification']![0]!.outcome).to.equal('verified');
+        expect(collector.accepted()).to.be.greaterThan(0);
+      } finally {
+        daemon.child.kill('SIGTERM');
+        expect((await daemon.exited).code, daemon.stderr()).to.equal(0);
+        collector.close();
+      }
+      // Never a silent drop: every run's span is exported, failed or dropped, and counted.
+      const stopped = jsonLines(daemon.logFile).find((l) => l.event === 'daemon.stopped')!;
+      expect(Number(stopped.spans_exported) + Number(stopped.spans_failed) + Number(stopped.spans_dropped)).to.equal(stopped.runs_total);
+    });
+  }
+});
