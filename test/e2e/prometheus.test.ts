@@ -68,7 +68,9 @@ describe('end to end with a real Prometheus (scrape interval 1 s)', function () 
     const down = await gate(daemon.url);
     expect(down.status).to.equal(502);
     expect(metricCheck(down.receipt)).to.include({ outcome: 'error', reason: 'query_failed' });
+    // Only the metric verdict: the other signals do not depend on Prometheus.
     expect(down.receipt.checks['log:verification']![0]!.outcome).to.equal('verified');
+    expect(down.receipt.checks['trace:verification']![0]!.outcome).to.equal('verified');
     await prometheus.start();
     await gateUntil(daemon, 'verified');
   });
