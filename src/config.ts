@@ -33,7 +33,7 @@ export function parseDuration(v: unknown): unknown {
 
 const SIZE_UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
 /** "512KiB", "100MiB", "1GiB"; a bare number is bytes. */
-export function parseByteSize(v: unknown): unknown {
+function parseByteSize(v: unknown): unknown {
   const n = toNumber(v);
   if (typeof n === 'number' || typeof v !== 'string') return n;
   const m = /^(\d+)\s*(B|KiB|MiB|GiB)$/.exec(v.trim());

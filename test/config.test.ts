@@ -24,9 +24,18 @@ describe('config', () => {
   it('has safe embedded defaults: loopback, port 8080, file log and file spans', () => {
     const config = loadConfig({ env: {} });
     expect(config.server).to.deep.equal({ host: '127.0.0.1', port: 8080, shutdownGracePeriod: 10_000 });
-    expect(config.log.file).to.deep.equal({ enabled: true, path: './var/log/petsage-smoke.log' });
+    expect(config.log.file).to.deep.equal({ enabled: true, path: './var/log/petsage-smoke.log', required: true, maxSize: 100 * 2 ** 20, maxFiles: 5 });
     expect(config.traces.exporter).to.equal('auto');
+    expect(config.traces.requestSpans).to.equal(false);
+    expect(config.auth.token).to.equal('');
+    expect(config.rateLimit.max).to.equal(0);
     expect(Object.isFrozen(config.server)).to.equal(true);
+  });
+
+  it('reads sizes with binary units, and names the key of a bad one', () => {
+    expect(loadConfig({ env: { PETSAGE_SMOKE_LOG_FILE_MAX_SIZE: '64KiB' } }).log.file.maxSize).to.equal(65_536);
+    expect(loadConfig({ env: { PETSAGE_SMOKE_LOG_FILE_MAX_SIZE: '2048' } }).log.file.maxSize).to.equal(2048);
+    expect(() => loadConfig({ env: { PETSAGE_SMOKE_LOG_FILE_MAX_SIZE: '10 megs' } })).to.throw(ConfigError, /log\.file\.maxSize = "10 megs" \(from PETSAGE_SMOKE_LOG_FILE_MAX_SIZE\)/);
   });
 
   it('layers defaults < NODE_ENV file < --config < environment < flags', () => {
