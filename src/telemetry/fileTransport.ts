@@ -37,9 +37,11 @@ export class FileLineTransport extends Transport {
 
   override log(info: Record<symbol, unknown>, done: () => void): void {
     const line = `${String(info[MESSAGE])}\n`;
-    const size = Buffer.byteLength(line);
-    if (this.rotation.maxSize > 0 && this.bytes > 0 && this.bytes + size > this.rotation.maxSize) this.rotate();
-    this.bytes += size;
+    if (this.rotation.maxSize > 0) {
+      const size = Buffer.byteLength(line);
+      if (this.bytes > 0 && this.bytes + size > this.rotation.maxSize) this.rotate();
+      this.bytes += size;
+    }
     // The callback waits for the write, so backpressure reaches the logger instead of memory.
     this.stream.write(line, () => {
       done();
