@@ -85,10 +85,7 @@ describe('daemon process: the log file on disk', function () {
     const files = [daemon.logFile, `${daemon.logFile}.1`, `${daemon.logFile}.2`];
     for (const f of files) expect(statSync(f).size, f).to.be.at.most(maxSize);
     expect(existsSync(`${daemon.logFile}.3`), 'beyond retention').to.equal(false);
-    // 3,000 lines of ~330 bytes are ~1 MB: only the newest fit in three 64 KiB files.
-    const kept = files.reverse().flatMap(verificationLines).map((l) => JSON.parse(l) as { seq: number; run_id: string });
-    expect(kept.at(-1)?.run_id).to.match(/^after-flood-\d+$/);
-    const seqs = kept.map((l) => l.seq);
-    expect(seqs, 'the newest lines, contiguous').to.deep.equal(seqs.map((_, i) => (seqs[0] as number) + i));
+    // Which lines survive is the unit test's subject (test/telemetry/fileTransport.test.ts): here the
+    // warnings for runs whose lines were rotated past unread keep rotating the files after the flood.
   });
 });
