@@ -111,7 +111,7 @@ export function buildService(config: Config, telemetry: Telemetry, address: { ba
     observeRequest: metrics.observeRequest,
     currentExemplar: tracing.currentExemplar,
     legacy: config.legacyRoutes,
-    access: { token: config.auth.token, rateLimit: config.rateLimit },
+    access: config,
   });
   const routes = [SMOKE_TEST_PATH, ...PROBE_PATHS, METRICS_PATH, ...enabledLegacyRoutes(config.legacyRoutes).map((r) => r.path)];
   metrics.initRequests(routes.map((route) => ({ route, method: 'GET', status: '200' })));

@@ -6,7 +6,7 @@ import ratelimit from 'koa-ratelimit';
  * Sent with every response. A smoke answer must never come from a cache (no-store), and
  * nothing here is meant to be framed, sniffed or loaded from another origin.
  */
-const SECURITY_HEADERS = {
+export const SECURITY_HEADERS = {
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
@@ -15,13 +15,6 @@ const SECURITY_HEADERS = {
   // The docs page loads its script and stylesheet from here; Swagger UI inlines styles and icons.
   'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
 };
-
-export function securityHeaders(): Middleware {
-  return async (ctx, next) => {
-    ctx.set(SECURITY_HEADERS);
-    await next();
-  };
-}
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -52,14 +45,14 @@ class BoundedMap<K, V> extends Map<K, V> {
 }
 
 /**
- * At most `max` runs per client address per `windowMs` (koa-ratelimit, in memory), then 429 with
+ * At most `max` runs per client address per `window` ms (koa-ratelimit, in memory), then 429 with
  * Retry-After and X-RateLimit-* headers: nobody can use the verification log to fill a disk.
  */
-export function limitRuns(settings: { max: number; windowMs: number }): Middleware {
+export function limitRuns(settings: { readonly max: number; readonly window: number }): Middleware {
   return ratelimit({
     driver: 'memory',
     db: new BoundedMap(),
-    duration: settings.windowMs,
+    duration: settings.window,
     max: settings.max,
     errorMessage: 'too many smoke runs from this address; see Retry-After',
     throw: true, // answered as JSON by handleErrors

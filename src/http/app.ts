@@ -7,7 +7,7 @@ import type { Render } from '../telemetry/exposition';
 import type { Exemplar } from '../smoke/types';
 import type { RequestLabels } from '../telemetry/metrics';
 import type { SignalHealth } from '../verify/signalHealth';
-import { limitRuns, requireToken, securityHeaders } from './access';
+import { SECURITY_HEADERS, limitRuns, requireToken } from './access';
 import { handleErrors, notFound } from './errors';
 import type { Lifecycle } from './lifecycle';
 import { requestMetrics } from './requestMetrics';
@@ -33,7 +33,7 @@ export interface AppDeps {
   readonly currentExemplar: () => Exemplar | undefined;
   readonly legacy: Config['legacyRoutes'];
   /** auth.token ("" = open) and rateLimit (max 0 = no limit). */
-  readonly access: { readonly token: string; readonly rateLimit: { readonly max: number; readonly window: number } };
+  readonly access: Pick<Config, 'auth' | 'rateLimit'>;
 }
 
 /** Middleware a route puts before its handler; empty when the feature is off (no cost per request). */
@@ -46,8 +46,8 @@ export interface Guards {
 
 function guards(access: AppDeps['access']): Guards {
   return {
-    auth: access.token ? [requireToken(access.token)] : [],
-    runs: access.rateLimit.max > 0 ? [limitRuns({ max: access.rateLimit.max, windowMs: access.rateLimit.window })] : [],
+    auth: access.auth.token ? [requireToken(access.auth.token)] : [],
+    runs: access.rateLimit.max > 0 ? [limitRuns(access.rateLimit)] : [],
   };
 }
 
@@ -68,8 +68,7 @@ export function createApp(deps: AppDeps): Koa {
   legacyRoutes(router, { config: deps.legacy, runs: deps.runs, service: deps.service, guard });
   docsRoutes(router, buildOpenApi(deps.service, legacy));
 
-  app.use(securityHeaders());
-  app.use(closeWhenDraining(deps.lifecycle));
+  app.use(responseHeaders(deps.lifecycle));
   app.use(requestMetrics(deps.observeRequest, deps.currentExemplar));
   app.use(handleErrors(deps.logger));
   app.use(router.routes());
@@ -77,9 +76,13 @@ export function createApp(deps: AppDeps): Koa {
   return app;
 }
 
-/** While shutting down, every response closes its connection so keep-alive clients let go. */
-function closeWhenDraining(lifecycle: Lifecycle): Koa.Middleware {
+/**
+ * One middleware for the headers every answer gets: the security headers, and while shutting
+ * down `Connection: close` so keep-alive clients let go.
+ */
+function responseHeaders(lifecycle: Lifecycle): Koa.Middleware {
   return async (ctx, next) => {
+    ctx.set(SECURITY_HEADERS);
     await next();
     if (lifecycle.draining) ctx.set('Connection', 'close');
   };
