@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SpanStatusCode, TraceFlags, isSpanContextValid, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanStatusCode, TraceFlags, isSpanContextValid, trace, type Context, type ContextManager } from '@opentelemetry/api';
 import type * as OtlpHttpJson from '@opentelemetry/exporter-trace-otlp-http';
 import type * as OtlpHttpProto from '@opentelemetry/exporter-trace-otlp-proto';
 import type * as HttpInstrumentationModule from '@opentelemetry/instrumentation-http';
@@ -68,6 +68,7 @@ export function createTracing(
     // Their defaults dial localhost:4318 and stall shutdown.
     metricReaders: [],
     logRecordProcessors: [],
+    ...(settings.traces.requestSpans ? {} : { contextManager: new RootContextManager() }),
   });
   sdk.start();
   const tracer = trace.getTracer(settings.service, settings.version);
@@ -106,6 +107,29 @@ export function createTracing(
     forceFlush: () => processor?.forceFlush() ?? Promise.resolve(),
     shutdown: () => sdk.shutdown().catch(() => undefined),
   };
+}
+
+/**
+ * Carries no context across calls. Without request spans the run span is a root and nothing else
+ * is traced, so the SDK's default (AsyncLocalStorage) would only cost: it hooks every promise in
+ * the process once the first export enters a context (~10 % of throughput, bench/README.md).
+ */
+class RootContextManager implements ContextManager {
+  active(): Context {
+    return ROOT_CONTEXT;
+  }
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(_context: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+    return fn.call(thisArg, ...args);
+  }
+  bind<T>(_context: Context, target: T): T {
+    return target;
+  }
+  enable(): this {
+    return this;
+  }
+  disable(): this {
+    return this;
+  }
 }
 
 /**
