@@ -30,10 +30,10 @@ interface Target {
 const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 
 /** Spawns and asks /readyz until it answers: the time from spawn to ready. */
-async function start(name: string, args: string[], env: Record<string, string>): Promise<Target> {
+async function start(name: string, args: (port: number) => string[], env: Record<string, string> = {}): Promise<Target> {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...args, ...(name === 'bare-koa' ? [String(port)] : ['--port', String(port)])], {
+  const child = spawn(process.execPath, args(port), {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -69,7 +69,7 @@ async function measure(target: Target) {
   const saturated = await load(target, { connections: SETTINGS.connections, amount: SETTINGS.saturateRequests });
   const fixed = await load(target, { connections: 10, overallRate: SETTINGS.fixedRate, amount: SETTINGS.fixedRequests });
   let scrape: { p50_ms: number; p99_ms: number } | undefined;
-  if (target.name === 'petsage-smoke') {
+  if (target.name !== 'bare-koa') {
     const times: number[] = [];
     for (let i = 0; i < SETTINGS.scrapes; i += 1) {
       const t = performance.now();
@@ -104,11 +104,17 @@ async function main() {
   const dir = tmpDir('petsage-bench-');
   const logFile = path.join(dir, 'smoke.log');
 
-  const bare = await start('bare-koa', [path.join(DIST, 'bench', 'bareKoa.js')], {});
+  const bare = await start('bare-koa', (port) => [path.join(DIST, 'bench', 'bareKoa.js'), String(port)]);
   const bareResult = await measure(bare);
   await stop(bare);
 
-  const daemon = await start('petsage-smoke', [path.join(DIST, 'src', 'main.js'), '--log-file', logFile], {
+  const floorArgs = (port: number) => [path.join(DIST, 'bench', 'requiredStack.js'), String(port), path.join(dir, 'required-stack.log'), `${receiver.endpoint}/v1/traces`];
+  const floor = await start('required-stack', floorArgs);
+  const floorResult = await measure(floor);
+  await stop(floor);
+  receiver.received.length = 0; // the loss check counts the daemon's spans only
+
+  const daemon = await start('petsage-smoke', (port) => [path.join(DIST, 'src', 'main.js'), '--log-file', logFile, '--port', String(port)], {
     PETSAGE_SMOKE_LOG_STDOUT: 'false',
     PETSAGE_SMOKE_INTERVAL: '0',
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
@@ -133,29 +139,57 @@ async function main() {
     spans_failed: Number(stopped?.spans_failed),
     exit_code: exitCode,
   };
+  /** How an app compares with bare Koa: throughput share, p99 and start-up multiples. */
+  const against = (r: typeof bareResult) => ({
+    throughput_ratio: Number((r.throughput_rps / bareResult.throughput_rps).toFixed(3)),
+    p99_ratio: Number((r.fixed_p99_ms / Math.max(bareResult.fixed_p99_ms, 0.001)).toFixed(2)),
+    start_ratio: Number((r.start_to_ready_ms / bareResult.start_to_ready_ms).toFixed(2)),
+  });
   const report = {
     mode: SHORT ? 'short' : 'full',
     settings: SETTINGS,
     node: process.version,
     bare_koa: bareResult,
+    required_stack: { ...floorResult, ...against(floorResult) },
     petsage_smoke: daemonResult,
-    throughput_ratio: Number((daemonResult.throughput_rps / bareResult.throughput_rps).toFixed(3)),
-    p99_ratio: Number((daemonResult.fixed_p99_ms / Math.max(bareResult.fixed_p99_ms, 0.001)).toFixed(2)),
-    start_ratio: Number((daemonResult.start_to_ready_ms / bareResult.start_to_ready_ms).toFixed(2)),
+    ...against(daemonResult),
     loss,
     zero_loss: loss.responses_200 === loss.log_lines && loss.log_lines === loss.counter && loss.counter === loss.spans_received,
   };
-  const row = (label: string, a: unknown, b: unknown) => `| ${label} | ${String(a)} | ${String(b)} |`;
+  const { required_stack: floorReport } = report;
+  const row = (label: string, ...cells: unknown[]) => `| ${label} | ${cells.map(String).join(' | ')} |`;
+  const scrape = (r: typeof bareResult) => `${r.metrics_scrape!.p50_ms.toFixed(2)} / ${r.metrics_scrape!.p99_ms.toFixed(2)}`;
+  const rss = (r: typeof bareResult) => `${r.rss_idle_mib} / ${r.rss_after_load_mib}`;
   const md = [
-    '| measure | bare Koa | petsage-smoke |',
-    '|---|---|---|',
-    row('throughput, saturated (req/s)', bareResult.throughput_rps.toFixed(0), `${daemonResult.throughput_rps.toFixed(0)} (${(report.throughput_ratio * 100).toFixed(0)} %)`),
-    row(`latency p50 at ${SETTINGS.fixedRate} req/s (ms)`, bareResult.fixed_p50_ms, daemonResult.fixed_p50_ms),
-    row(`latency p99 at ${SETTINGS.fixedRate} req/s (ms)`, bareResult.fixed_p99_ms, `${daemonResult.fixed_p99_ms} (${report.p99_ratio}x)`),
-    row('/metrics scrape p50 / p99 (ms)', '-', `${daemonResult.metrics_scrape!.p50_ms.toFixed(2)} / ${daemonResult.metrics_scrape!.p99_ms.toFixed(2)}`),
-    row('start to ready (ms)', bareResult.start_to_ready_ms, `${daemonResult.start_to_ready_ms} (${report.start_ratio}x)`),
-    row('RSS idle / after load (MiB)', `${bareResult.rss_idle_mib} / ${bareResult.rss_after_load_mib}`, `${daemonResult.rss_idle_mib} / ${daemonResult.rss_after_load_mib}`),
-    row('loss check: 200s = log lines = counter = spans', '-', `${loss.responses_200} = ${loss.log_lines} = ${loss.counter} = ${loss.spans_received} (${report.zero_loss ? 'no loss' : 'LOSS'})`),
+    '| measure | bare Koa | required stack | petsage-smoke |',
+    '|---|---|---|---|',
+    row(
+      'throughput, saturated (req/s)',
+      bareResult.throughput_rps,
+      `${floorResult.throughput_rps} (${(floorReport.throughput_ratio * 100).toFixed(0)} %)`,
+      `${daemonResult.throughput_rps} (${(report.throughput_ratio * 100).toFixed(0)} %)`,
+    ),
+    row(`latency p50 at ${SETTINGS.fixedRate} req/s (ms)`, bareResult.fixed_p50_ms, floorResult.fixed_p50_ms, daemonResult.fixed_p50_ms),
+    row(
+      `latency p99 at ${SETTINGS.fixedRate} req/s (ms)`,
+      bareResult.fixed_p99_ms,
+      `${floorResult.fixed_p99_ms} (${floorReport.p99_ratio}x)`,
+      `${daemonResult.fixed_p99_ms} (${report.p99_ratio}x)`,
+    ),
+    row('/metrics scrape p50 / p99 (ms)', '-', scrape(floorResult), scrape(daemonResult)),
+    row(
+      'start to ready (ms)',
+      bareResult.start_to_ready_ms,
+      `${floorResult.start_to_ready_ms} (${floorReport.start_ratio}x)`,
+      `${daemonResult.start_to_ready_ms} (${report.start_ratio}x)`,
+    ),
+    row('RSS idle / after load (MiB)', rss(bareResult), rss(floorResult), rss(daemonResult)),
+    row(
+      'loss check: 200s = log lines = counter = spans',
+      '-',
+      '-',
+      `${loss.responses_200} = ${loss.log_lines} = ${loss.counter} = ${loss.spans_received} (${report.zero_loss ? 'no loss' : 'LOSS'})`,
+    ),
   ].join('\n');
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n\n${md}\n`);
 }

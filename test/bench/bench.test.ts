@@ -6,18 +6,19 @@ import { expect } from 'chai';
 describe('benchmark (short mode)', function () {
   this.timeout(180_000);
 
-  it('runs both apps, reports every figure, and finds no loss', () => {
+  it('runs the three apps, reports every figure, and finds no loss', () => {
     const run = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bench', 'run.js'), '--short'], { encoding: 'utf8', timeout: 170_000 });
     expect(run.status, run.stderr).to.equal(0);
     const report = JSON.parse(run.stdout.slice(0, run.stdout.indexOf('\n}\n') + 2)) as Record<string, Record<string, unknown>> & { zero_loss: boolean };
-    for (const app of ['bare_koa', 'petsage_smoke']) {
+    for (const app of ['bare_koa', 'required_stack', 'petsage_smoke']) {
       for (const key of ['throughput_rps', 'fixed_p50_ms', 'fixed_p99_ms', 'start_to_ready_ms', 'rss_idle_mib', 'rss_after_load_mib']) {
         expect(report[app]![key], `${app}.${key}`).to.be.a('number');
       }
     }
     expect(report.petsage_smoke!.metrics_scrape).to.have.keys('p50_ms', 'p99_ms');
+    expect(report.required_stack).to.include.keys('throughput_ratio', 'p99_ratio', 'start_ratio');
     expect(report.loss).to.include({ spans_dropped: 0, spans_failed: 0, exit_code: 0 });
     expect(report.zero_loss, JSON.stringify(report.loss)).to.equal(true);
-    expect(run.stdout).to.include('| measure | bare Koa | petsage-smoke |');
+    expect(run.stdout).to.include('| measure | bare Koa | required stack | petsage-smoke |');
   });
 });

@@ -1,0 +1,59 @@
+/**
+ * The floor: bare Koa plus the required signal libraries, used the plainest way, one of each per
+ * request: a winston JSON line to a file, an sdk-node span exported over OTLP, a prom-client
+ * counter. No read-back, no request metrics, no security headers. What the daemon cannot beat.
+ *   node dist/bench/requiredStack.js PORT LOG_FILE OTLP_TRACES_URL
+ */
+import Router from '@koa/router';
+import { trace } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import Koa from 'koa';
+import { Counter, Registry } from 'prom-client';
+import winston from 'winston';
+import { FEATURE, VERIFICATION_EVENT, VERIFICATION_MESSAGE } from '../src/smoke/constants';
+
+const [port, logFile, tracesUrl] = process.argv.slice(2);
+const sdk = new NodeSDK({ spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl }))], metricReaders: [], logRecordProcessors: [] });
+sdk.start();
+const tracer = trace.getTracer('required-stack');
+const logger = winston.createLogger({ format: winston.format.json(), transports: [new winston.transports.File({ filename: logFile ?? 'required-stack.log' })] });
+const registry = new Registry();
+const runs = new Counter({ name: 'runs_total', help: 'Runs.', labelNames: ['trigger'], registers: [registry] });
+
+const app = new Koa();
+const router = new Router();
+let seq = 0;
+router.get('/smoke-test', (ctx) => {
+  const span = tracer.startSpan('required_stack.run');
+  const { traceId, spanId } = span.spanContext();
+  seq += 1;
+  const timestamp = new Date().toISOString();
+  logger.info(VERIFICATION_MESSAGE, { event: VERIFICATION_EVENT, run_id: traceId, trace_id: traceId, span_id: spanId, seq, timestamp });
+  span.end();
+  runs.inc({ trigger: 'http' });
+  ctx.body = {
+    status: 'ok',
+    feature: FEATURE,
+    message: VERIFICATION_MESSAGE,
+    timestamp,
+    service: 'required-stack',
+    version: '0.0.0',
+    run_id: traceId,
+    trace_id: traceId,
+    span_id: spanId,
+    seq,
+    signals: { log: { status: 'emitted' }, trace: { status: 'emitted' }, metric: { status: 'emitted' } },
+  };
+});
+router.get('/readyz', (ctx) => {
+  ctx.body = { status: 'ready' };
+});
+router.get('/metrics', async (ctx) => {
+  ctx.type = registry.contentType;
+  ctx.body = await registry.metrics();
+});
+app.use(router.routes());
+const server = app.listen(Number(port ?? 0), '127.0.0.1');
+process.on('SIGTERM', () => server.close(() => void sdk.shutdown().then(() => process.exit(0))));
