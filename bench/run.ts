@@ -145,18 +145,18 @@ async function main() {
     p99_ratio: Number((r.fixed_p99_ms / Math.max(bareResult.fixed_p99_ms, 0.001)).toFixed(2)),
     start_ratio: Number((r.start_to_ready_ms / bareResult.start_to_ready_ms).toFixed(2)),
   });
+  const floorRatios = against(floorResult);
   const report = {
     mode: SHORT ? 'short' : 'full',
     settings: SETTINGS,
     node: process.version,
     bare_koa: bareResult,
-    required_stack: { ...floorResult, ...against(floorResult) },
+    required_stack: { ...floorResult, ...floorRatios },
     petsage_smoke: daemonResult,
     ...against(daemonResult),
     loss,
     zero_loss: loss.responses_200 === loss.log_lines && loss.log_lines === loss.counter && loss.counter === loss.spans_received,
   };
-  const { required_stack: floorReport } = report;
   const row = (label: string, ...cells: unknown[]) => `| ${label} | ${cells.map(String).join(' | ')} |`;
   const scrape = (r: typeof bareResult) => `${r.metrics_scrape!.p50_ms.toFixed(2)} / ${r.metrics_scrape!.p99_ms.toFixed(2)}`;
   const rss = (r: typeof bareResult) => `${r.rss_idle_mib} / ${r.rss_after_load_mib}`;
@@ -166,21 +166,21 @@ async function main() {
     row(
       'throughput, saturated (req/s)',
       bareResult.throughput_rps,
-      `${floorResult.throughput_rps} (${(floorReport.throughput_ratio * 100).toFixed(0)} %)`,
+      `${floorResult.throughput_rps} (${(floorRatios.throughput_ratio * 100).toFixed(0)} %)`,
       `${daemonResult.throughput_rps} (${(report.throughput_ratio * 100).toFixed(0)} %)`,
     ),
     row(`latency p50 at ${SETTINGS.fixedRate} req/s (ms)`, bareResult.fixed_p50_ms, floorResult.fixed_p50_ms, daemonResult.fixed_p50_ms),
     row(
       `latency p99 at ${SETTINGS.fixedRate} req/s (ms)`,
       bareResult.fixed_p99_ms,
-      `${floorResult.fixed_p99_ms} (${floorReport.p99_ratio}x)`,
+      `${floorResult.fixed_p99_ms} (${floorRatios.p99_ratio}x)`,
       `${daemonResult.fixed_p99_ms} (${report.p99_ratio}x)`,
     ),
     row('/metrics scrape p50 / p99 (ms)', '-', scrape(floorResult), scrape(daemonResult)),
     row(
       'start to ready (ms)',
       bareResult.start_to_ready_ms,
-      `${floorResult.start_to_ready_ms} (${floorReport.start_ratio}x)`,
+      `${floorResult.start_to_ready_ms} (${floorRatios.start_ratio}x)`,
       `${daemonResult.start_to_ready_ms} (${report.start_ratio}x)`,
     ),
     row('RSS idle / after load (MiB)', rss(bareResult), rss(floorResult), rss(daemonResult)),
