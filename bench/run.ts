@@ -2,15 +2,15 @@
  * petsage-smoke against a bare Koa app, in the same run, on 127.0.0.1. See bench/README.md.
  *   npm run bench            (npm run bench -- --short: a few seconds, as CI runs it)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { RUN_SPAN_NAME, VERIFICATION_EVENT } from '../src/smoke/constants';
-import { startOtlpReceiver } from '../test/support/otlpReceiver';
+import { VERIFICATION_EVENT } from '../src/smoke/constants';
 import { freePort } from '../test/support/prometheus';
 import { tmpDir } from '../test/support/tmp';
+import { pacedLoad, sequentialLoad } from './paced';
 
 const SHORT = process.argv.includes('--short');
 // Fixed request counts (not durations), so every response is counted for the loss check.
@@ -62,30 +62,23 @@ async function load(target: Target, options: Partial<autocannon.Options>) {
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
+const ms = (n: number) => Number(n.toFixed(2));
 
 async function measure(target: Target) {
   await new Promise((r) => setTimeout(r, 1000));
   const rssIdle = rssBytes(target.child.pid!);
   const saturated = await load(target, { connections: SETTINGS.connections, amount: SETTINGS.saturateRequests });
-  const fixed = await load(target, { connections: 10, overallRate: SETTINGS.fixedRate, amount: SETTINGS.fixedRequests });
-  let scrape: { p50_ms: number; p99_ms: number } | undefined;
-  if (target.name !== 'bare-koa') {
-    const times: number[] = [];
-    for (let i = 0; i < SETTINGS.scrapes; i += 1) {
-      const t = performance.now();
-      await (await fetch(`${target.url}/metrics`)).text();
-      times.push(performance.now() - t);
-    }
-    times.sort((a, b) => a - b);
-    scrape = { p50_ms: quantile(times, 0.5), p99_ms: quantile(times, 0.99) };
-  }
+  const fixed = await pacedLoad(`${target.url}/smoke-test`, SETTINGS.fixedRate, SETTINGS.fixedRequests);
+  target.okResponses += fixed.ok;
+  const scrape = target.name === 'bare-koa' ? undefined : await sequentialLoad(`${target.url}/metrics`, SETTINGS.scrapes);
   return {
     throughput_rps: Number((saturated['2xx'] / saturated.seconds).toFixed(0)),
     saturated_non2xx: saturated.non2xx + saturated.errors,
     fixed_rate_rps: SETTINGS.fixedRate,
-    fixed_p50_ms: fixed.latency.p50,
-    fixed_p99_ms: fixed.latency.p99,
-    metrics_scrape: scrape,
+    fixed_p50_ms: ms(quantile(fixed.latenciesMs, 0.5)),
+    fixed_p99_ms: ms(quantile(fixed.latenciesMs, 0.99)),
+    fixed_failed: fixed.failed,
+    metrics_scrape: scrape && { p50_ms: ms(quantile(scrape.latenciesMs, 0.5)), p99_ms: ms(quantile(scrape.latenciesMs, 0.99)), failed: scrape.failed },
     start_to_ready_ms: Number(target.readyMs.toFixed(1)),
     rss_idle_mib: Number((rssIdle / 2 ** 20).toFixed(1)),
     rss_after_load_mib: Number((rssBytes(target.child.pid!) / 2 ** 20).toFixed(1)),
@@ -99,8 +92,20 @@ async function stop(target: Target) {
   return code as number;
 }
 
+/** The OTLP receiver in its own process (bench/receiver.ts), asked over IPC. */
+async function startReceiver() {
+  const child = fork(path.join(DIST, 'bench', 'receiver.js'), { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const next = async () => ((await once(child, 'message')) as [unknown])[0];
+  const { endpoint } = (await next()) as { endpoint: string };
+  return {
+    endpoint,
+    ask: (message: 'reset' | 'count') => (child.send(message), next()),
+    close: () => child.disconnect(),
+  };
+}
+
 async function main() {
-  const receiver = await startOtlpReceiver();
+  const receiver = await startReceiver();
   const dir = tmpDir('petsage-bench-');
   const logFile = path.join(dir, 'smoke.log');
 
@@ -112,7 +117,7 @@ async function main() {
   const floor = await start('required-stack', floorArgs);
   const floorResult = await measure(floor);
   await stop(floor);
-  receiver.received.length = 0; // the loss check counts the daemon's spans only
+  await receiver.ask('reset'); // the loss check counts the daemon's spans only
 
   const daemon = await start('petsage-smoke', (port) => [path.join(DIST, 'src', 'main.js'), '--log-file', logFile, '--port', String(port)], {
     PETSAGE_SMOKE_LOG_STDOUT: 'false',
@@ -122,14 +127,11 @@ async function main() {
   });
   const daemonResult = await measure(daemon);
   const exitCode = await stop(daemon);
-  await receiver.close();
+  const { runSpans: spansReceived } = (await receiver.ask('count')) as { runSpans: number };
+  receiver.close();
 
   const lines = readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
   const stopped = lines.find((l) => l.event === 'daemon.stopped');
-  const spansReceived = receiver.received
-    .flatMap((r) => (JSON.parse(r.body.toString()) as { resourceSpans: { scopeSpans: { spans: { name: string }[] }[] }[] }).resourceSpans)
-    .flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans))
-    .filter((s) => s.name === RUN_SPAN_NAME).length;
   const loss = {
     responses_200: daemon.okResponses,
     log_lines: lines.filter((l) => l.event === VERIFICATION_EVENT).length,

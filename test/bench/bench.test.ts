@@ -14,8 +14,9 @@ describe('benchmark (short mode)', function () {
       for (const key of ['throughput_rps', 'fixed_p50_ms', 'fixed_p99_ms', 'start_to_ready_ms', 'rss_idle_mib', 'rss_after_load_mib']) {
         expect(report[app]![key], `${app}.${key}`).to.be.a('number');
       }
+      expect(report[app]!.fixed_failed, `${app}.fixed_failed`).to.equal(0);
     }
-    expect(report.petsage_smoke!.metrics_scrape).to.have.keys('p50_ms', 'p99_ms');
+    expect(report.petsage_smoke!.metrics_scrape).to.include({ failed: 0 }).and.to.have.keys('p50_ms', 'p99_ms', 'failed');
     expect(report.required_stack).to.include.keys('throughput_ratio', 'p99_ratio', 'start_ratio');
     expect(report.loss).to.include({ spans_dropped: 0, spans_failed: 0, exit_code: 0 });
     expect(report.zero_loss, JSON.stringify(report.loss)).to.equal(true);
