@@ -1,3 +1,4 @@
+import { Agent, get } from 'node:http';
 import { METRIC } from '../telemetry/metrics';
 import { errored, missing, verified, type Clock, type SignalVerifier } from './types';
 
@@ -28,20 +29,40 @@ export function prometheusSource(baseUrl: string, selector: () => string): Count
   };
 }
 
-/** The daemon's own /metrics over HTTP: proves the exposition path when no Prometheus is configured. */
+/**
+ * The daemon's own /metrics over HTTP: proves the exposition path when no Prometheus is configured.
+ * node:http on one keep-alive connection, as a scraper would: fetch costs several times more per
+ * request, and this runs every poll interval while runs await verification (bench/README.md).
+ */
 export function selfScrapeSource(metricsUrl: () => string, token = ''): CounterSource {
   const prefix = `${METRIC.runs}{`;
   const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   return {
     description: 'own /metrics',
     async read(signal) {
-      const res = await fetch(metricsUrl(), { signal, headers });
-      if (!res.ok) throw new Error(`/metrics answered HTTP ${res.status}`);
+      const text = await getText(metricsUrl(), { agent, headers, signal });
       let sum = 0;
-      for (const line of (await res.text()).split('\n')) if (line.startsWith(prefix)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+      for (const line of text.split('\n')) if (line.startsWith(prefix)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
       return sum;
     },
   };
+}
+
+function getText(url: string, options: { agent: Agent; headers: Record<string, string>; signal: AbortSignal }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get(url, options, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        return reject(new Error(`/metrics answered HTTP ${res.statusCode}`));
+      }
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve(text));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
 }
 
 /**

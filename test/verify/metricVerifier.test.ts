@@ -1,6 +1,10 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
-import { createMetricVerifier, type CounterSource } from '../../src/verify/metricVerifier';
+import { METRIC } from '../../src/telemetry/metrics';
+import { createMetricVerifier, selfScrapeSource, type CounterSource } from '../../src/verify/metricVerifier';
 import { fakePorts } from '../support/fakes';
 
 /** An in-memory counter store standing in for Prometheus. */
@@ -42,5 +46,40 @@ describe('metric verifier', () => {
     state.value = 10;
     expect(await verifier.verify(run('schedule'), Date.now() + 1000)).to.include({ outcome: 'verified' });
     verifier.stop();
+  });
+
+  it('own /metrics: sums the run counter over its labels on one keep-alive connection, sends the token, names a refusal', async () => {
+    const seen: IncomingMessage[] = [];
+    const sockets = new Set<unknown>();
+    let status = 200;
+    const server = createServer((req, res) => {
+      seen.push(req);
+      sockets.add(req.socket);
+      if (req.url === '/hang') return; // never answers: the caller's signal must end the read
+      res.writeHead(status).end(`# HELP x\n${METRIC.runs}{trigger="http",outcome="success"} 3\n${METRIC.runs}{trigger="schedule",outcome="failure"} 2\n${METRIC.runs}_created 1\n`);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const own = selfScrapeSource(() => `${base}/metrics`, 's3cret');
+      expect(await own.read(AbortSignal.timeout(5000))).to.equal(5);
+      expect(await own.read(AbortSignal.timeout(5000))).to.equal(5);
+      expect(seen.map((r) => r.headers.authorization)).to.deep.equal(['Bearer s3cret', 'Bearer s3cret']);
+      expect(sockets.size, 'one keep-alive connection').to.equal(1);
+      status = 401;
+      await own.read(AbortSignal.timeout(5000)).then(
+        () => expect.fail('a 401 must not read as a counter value'),
+        (err: Error) => expect(err.message).to.equal('/metrics answered HTTP 401'),
+      );
+      const hanging = selfScrapeSource(() => `${base}/hang`);
+      await hanging.read(AbortSignal.timeout(50)).then(
+        () => expect.fail('a read that never answers must end at its signal'),
+        (err: Error) => expect(err.name).to.match(/Abort/),
+      );
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
