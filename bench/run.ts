@@ -198,5 +198,5 @@ async function main() {
 
 main().catch((err: unknown) => {
   process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-  process.exitCode = 1;
+  process.exit(1); // the receiver's IPC channel would keep a failed run waiting
 });
