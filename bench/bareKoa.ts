@@ -1,30 +1,21 @@
 /**
- * The baseline: Koa + @koa/router answering the same JSON as GET /smoke-test, with no telemetry.
+ * The baseline: Koa + @koa/router answering GET /smoke-test with the daemon's response, no telemetry.
  *   node dist/bench/bareKoa.js PORT
  */
 import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { FEATURE, VERIFICATION_MESSAGE } from '../src/smoke/constants';
+import { runResponse } from '../src/http/routes/smokeTest';
+import { emittedRun } from './emittedRun';
+
+const SERVICE = { name: 'bare-koa', version: '0.0.0' };
 
 const app = new Koa();
 const router = new Router();
 let seq = 0;
 router.get('/smoke-test', (ctx) => {
-  const traceId = randomBytes(16).toString('hex');
-  ctx.body = {
-    status: 'ok',
-    feature: FEATURE,
-    message: VERIFICATION_MESSAGE,
-    timestamp: new Date().toISOString(),
-    service: 'bare-koa',
-    version: '0.0.0',
-    run_id: traceId,
-    trace_id: traceId,
-    span_id: randomBytes(8).toString('hex'),
-    seq: ++seq,
-    signals: { log: { status: 'emitted' }, trace: { status: 'emitted' }, metric: { status: 'emitted' } },
-  };
+  seq += 1;
+  ctx.body = runResponse(emittedRun(randomBytes(16).toString('hex'), randomBytes(8).toString('hex'), seq), SERVICE);
 });
 router.get('/readyz', (ctx) => {
   ctx.body = { status: 'ready' };

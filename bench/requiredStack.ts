@@ -12,9 +12,12 @@ import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import Koa from 'koa';
 import { Counter, Registry } from 'prom-client';
 import winston from 'winston';
-import { FEATURE, VERIFICATION_EVENT, VERIFICATION_MESSAGE } from '../src/smoke/constants';
+import { runResponse } from '../src/http/routes/smokeTest';
+import { VERIFICATION_EVENT, VERIFICATION_MESSAGE } from '../src/smoke/constants';
+import { emittedRun } from './emittedRun';
 
 const [port, logFile, tracesUrl] = process.argv.slice(2);
+const SERVICE = { name: 'required-stack', version: '0.0.0' };
 const sdk = new NodeSDK({ spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl }))], metricReaders: [], logRecordProcessors: [] });
 sdk.start();
 const tracer = trace.getTracer('required-stack');
@@ -29,23 +32,11 @@ router.get('/smoke-test', (ctx) => {
   const span = tracer.startSpan('required_stack.run');
   const { traceId, spanId } = span.spanContext();
   seq += 1;
-  const timestamp = new Date().toISOString();
-  logger.info(VERIFICATION_MESSAGE, { event: VERIFICATION_EVENT, run_id: traceId, trace_id: traceId, span_id: spanId, seq, timestamp });
+  const run = emittedRun(traceId, spanId, seq);
+  logger.info(VERIFICATION_MESSAGE, { event: VERIFICATION_EVENT, run_id: traceId, trace_id: traceId, span_id: spanId, seq, timestamp: run.startedAt.toISOString() });
   span.end();
   runs.inc({ trigger: 'http' });
-  ctx.body = {
-    status: 'ok',
-    feature: FEATURE,
-    message: VERIFICATION_MESSAGE,
-    timestamp,
-    service: 'required-stack',
-    version: '0.0.0',
-    run_id: traceId,
-    trace_id: traceId,
-    span_id: spanId,
-    seq,
-    signals: { log: { status: 'emitted' }, trace: { status: 'emitted' }, metric: { status: 'emitted' } },
-  };
+  ctx.body = runResponse(run, SERVICE);
 });
 router.get('/readyz', (ctx) => {
   ctx.body = { status: 'ready' };

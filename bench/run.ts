@@ -10,7 +10,7 @@ import autocannon from 'autocannon';
 import { VERIFICATION_EVENT } from '../src/smoke/constants';
 import { freePort } from '../test/support/prometheus';
 import { tmpDir } from '../test/support/tmp';
-import { pacedLoad, sequentialLoad } from './paced';
+import { pacedLoad, sequentialLoad, type Timed } from './paced';
 
 const SHORT = process.argv.includes('--short');
 // Fixed request counts (not durations), so every response is counted for the loss check.
@@ -62,7 +62,8 @@ async function load(target: Target, options: Partial<autocannon.Options>) {
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
-const ms = (n: number) => Number(n.toFixed(2));
+/** p50 and p99 in milliseconds, rounded to 10 µs. */
+const percentiles = (t: Timed) => ({ p50_ms: Number(quantile(t.latenciesMs, 0.5).toFixed(2)), p99_ms: Number(quantile(t.latenciesMs, 0.99).toFixed(2)) });
 
 async function measure(target: Target) {
   await new Promise((r) => setTimeout(r, 1000));
@@ -71,14 +72,15 @@ async function measure(target: Target) {
   const fixed = await pacedLoad(`${target.url}/smoke-test`, SETTINGS.fixedRate, SETTINGS.fixedRequests);
   target.okResponses += fixed.ok;
   const scrape = target.name === 'bare-koa' ? undefined : await sequentialLoad(`${target.url}/metrics`, SETTINGS.scrapes);
+  const fixedPercentiles = percentiles(fixed);
   return {
     throughput_rps: Number((saturated['2xx'] / saturated.seconds).toFixed(0)),
     saturated_non2xx: saturated.non2xx + saturated.errors,
     fixed_rate_rps: SETTINGS.fixedRate,
-    fixed_p50_ms: ms(quantile(fixed.latenciesMs, 0.5)),
-    fixed_p99_ms: ms(quantile(fixed.latenciesMs, 0.99)),
+    fixed_p50_ms: fixedPercentiles.p50_ms,
+    fixed_p99_ms: fixedPercentiles.p99_ms,
     fixed_failed: fixed.failed,
-    metrics_scrape: scrape && { p50_ms: ms(quantile(scrape.latenciesMs, 0.5)), p99_ms: ms(quantile(scrape.latenciesMs, 0.99)), failed: scrape.failed },
+    metrics_scrape: scrape && { ...percentiles(scrape), failed: scrape.failed },
     start_to_ready_ms: Number(target.readyMs.toFixed(1)),
     rss_idle_mib: Number((rssIdle / 2 ** 20).toFixed(1)),
     rss_after_load_mib: Number((rssBytes(target.child.pid!) / 2 ** 20).toFixed(1)),
