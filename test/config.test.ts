@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { serialize } from 'node:v8';
 import { expect } from 'chai';
 import { ConfigError, loadConfig, parseDuration } from '../src/config';
 
@@ -20,6 +21,9 @@ function errorOf(load: () => unknown): string {
   throw new Error('expected a ConfigError');
 }
 
+/** V8's serializer tags a one-byte string '"' (0x22) and a two-byte one 'c'. */
+const isOneByte = (s: string) => serialize(s)[2] === 0x22;
+
 describe('config', () => {
   it('has safe embedded defaults: loopback, port 8080, file log and file spans', () => {
     const config = loadConfig({ env: {} });
@@ -30,6 +34,16 @@ describe('config', () => {
     expect(config.auth.token).to.equal('');
     expect(config.rateLimit.max).to.equal(0);
     expect(Object.isFrozen(config.server)).to.equal(true);
+  });
+
+  it('hands out one-byte strings from a file with text past Latin-1, so the JSON built from them is one-byte too', () => {
+    const file = yamlFile('# runs every 15s … or so\nservice:\n  name: checkout-smoke\nlegacyRoutes:\n  systemHealthz:\n    message: "up ✓"\n');
+    const config = loadConfig({ env: {}, file });
+    expect(config.service.name).to.equal('checkout-smoke');
+    expect(isOneByte(config.service.name)).to.equal(true);
+    expect(isOneByte(JSON.stringify({ service: config.service.name, seq: 1 }))).to.equal(true);
+    expect(isOneByte(loadConfig({ env: {} }).log.file.path)).to.equal(true); // config/default.yaml has a "…" too
+    expect(config.legacyRoutes.systemHealthz.message).to.equal('up ✓'); // what needs two bytes keeps them
   });
 
   it('reads sizes with binary units, and names the key of a bad one', () => {
