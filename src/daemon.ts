@@ -125,7 +125,7 @@ export async function startDaemon(config: Config, telemetry: Telemetry): Promise
   let bound = { baseUrl: '', hostPort: '' };
   const service = buildService(config, telemetry, { baseUrl: () => bound.baseUrl, hostPort: () => bound.hostPort });
   await service.ready;
-  const handle = service.app.callback(); // Koa settles its own promise (errors go to handleErrors)
+  const handle = service.app.callback(); // Koa settles its own promise (errors are answered by the envelope in app.ts)
   const server = createServer((req, res) => void handle(req, res));
   server.on('clientError', answerClientError);
   bound = await listen(server, config.server.host, config.server.port);

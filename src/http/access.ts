@@ -55,6 +55,6 @@ export function limitRuns(settings: { readonly max: number; readonly window: num
     duration: settings.window,
     max: settings.max,
     errorMessage: 'too many smoke runs from this address; see Retry-After',
-    throw: true, // answered as JSON by handleErrors
+    throw: true, // answered as JSON by the envelope (app.ts)
   });
 }

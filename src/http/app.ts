@@ -8,9 +8,9 @@ import type { Exemplar } from '../smoke/types';
 import type { RequestLabels } from '../telemetry/metrics';
 import type { SignalHealth } from '../verify/signalHealth';
 import { SECURITY_HEADERS, limitRuns, requireToken } from './access';
-import { handleErrors, notFound } from './errors';
+import { answerError, notFound } from './errors';
 import type { Lifecycle } from './lifecycle';
-import { requestMetrics } from './requestMetrics';
+import { recordRequest } from './requestMetrics';
 import type { Config } from '../config';
 import { buildOpenApi } from './openapi';
 import { adminRoutes } from './routes/admin';
@@ -54,7 +54,7 @@ function guards(access: AppDeps['access']): Guards {
 /** Composition only: middleware order and routes. Logic lives in the routes and the core. */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
-  app.silent = true; // errors are answered and logged by handleErrors
+  app.silent = true; // errors are answered and logged by the envelope
 
   // strict: "/smoke-test/" is its own (legacy) route, not a spelling of "/smoke-test".
   const router = new Router({ strict: true });
@@ -68,22 +68,29 @@ export function createApp(deps: AppDeps): Koa {
   legacyRoutes(router, { config: deps.legacy, runs: deps.runs, service: deps.service, guard });
   docsRoutes(router, buildOpenApi(deps.service, legacy));
 
-  app.use(responseHeaders(deps.lifecycle));
-  app.use(requestMetrics(deps.observeRequest, deps.currentExemplar));
-  app.use(handleErrors(deps.logger));
+  app.use(envelope(deps));
   app.use(router.routes());
   app.use(notFound(router));
   return app;
 }
 
 /**
- * One middleware for the headers every answer gets: the security headers, and while shutting
- * down `Connection: close` so keep-alive clients let go.
+ * What every request gets, in one middleware: the security headers, a JSON answer to any error,
+ * the duration histogram, and while shutting down `Connection: close` so keep-alive clients let
+ * go. One layer rather than one per concern: each Koa layer costs a promise and a closure per
+ * request (bench/README.md).
  */
-function responseHeaders(lifecycle: Lifecycle): Koa.Middleware {
+function envelope(deps: Pick<AppDeps, 'lifecycle' | 'logger' | 'observeRequest' | 'currentExemplar'>): Koa.Middleware {
   return async (ctx, next) => {
+    const start = performance.now();
     ctx.set(SECURITY_HEADERS);
-    await next();
-    if (lifecycle.draining) ctx.set('Connection', 'close');
+    try {
+      await next();
+    } catch (err) {
+      answerError(ctx, err, deps.logger);
+    } finally {
+      recordRequest(ctx, (performance.now() - start) / 1000, deps.observeRequest, deps.currentExemplar);
+      if (deps.lifecycle.draining) ctx.set('Connection', 'close');
+    }
   };
 }

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type Router from '@koa/router';
 import type winston from 'winston';
 
@@ -30,22 +30,16 @@ export function errorBody(status: number, message: string): ErrorBody {
  * Every failure answers JSON. Client mistakes keep their 4xx; anything else is a 500 whose
  * details go to the log (never to the client, never with request text).
  */
-export function handleErrors(logger: winston.Logger): Middleware {
-  return async (ctx, next) => {
-    try {
-      await next();
-    } catch (err) {
-      const e = err as { status?: unknown; expose?: unknown; name?: unknown; message?: unknown; headers?: unknown };
-      const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
-      // Headers that belong to the answer (Retry-After, X-RateLimit-*), set by middleware of ours.
-      if (status < 500 && typeof e.headers === 'object' && e.headers !== null) ctx.set(e.headers as Record<string, string>);
-      if (status === 500) logger.error('request failed', { event: 'http.error', error: String(e.name ?? 'Error') });
-      ctx.status = status;
-      // Only messages written in this code base are exposed (ctx.throw with a fixed text).
-      const message = status < 500 && e.expose === true && typeof e.message === 'string' ? e.message : undefined;
-      ctx.body = errorBody(status, message ?? (status === 500 ? 'internal error; see the daemon log' : 'the request could not be understood'));
-    }
-  };
+export function answerError(ctx: Context, err: unknown, logger: winston.Logger): void {
+  const e = err as { status?: unknown; expose?: unknown; name?: unknown; message?: unknown; headers?: unknown };
+  const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
+  // Headers that belong to the answer (Retry-After, X-RateLimit-*), set by middleware of ours.
+  if (status < 500 && typeof e.headers === 'object' && e.headers !== null) ctx.set(e.headers as Record<string, string>);
+  if (status === 500) logger.error('request failed', { event: 'http.error', error: String(e.name ?? 'Error') });
+  ctx.status = status;
+  // Only messages written in this code base are exposed (ctx.throw with a fixed text).
+  const message = status < 500 && e.expose === true && typeof e.message === 'string' ? e.message : undefined;
+  ctx.body = errorBody(status, message ?? (status === 500 ? 'internal error; see the daemon log' : 'the request could not be understood'));
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Context } from 'koa';
 import type { Exemplar } from '../smoke/types';
 import type { RequestLabels } from '../telemetry/metrics';
 
@@ -10,22 +10,20 @@ export interface RequestState {
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 
 /**
- * Times every request into the duration histogram. Labels are the matched route template
- * (or "unmatched"), a known method (or "OTHER") and the status code: never request text.
+ * One request into the duration histogram. Labels are the matched route template (or
+ * "unmatched"), a known method (or "OTHER") and the status code: never request text.
  * The exemplar is the run's span, or the request's own span when request spans are on.
  */
-export function requestMetrics(observe: (labels: RequestLabels, seconds: number, exemplar?: Exemplar) => void, exemplar: () => Exemplar | undefined): Middleware {
-  return async (ctx, next) => {
-    const start = performance.now();
-    try {
-      await next();
-    } finally {
-      const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
-      observe(
-        { route: typeof matched === 'string' ? matched : 'unmatched', method: METHODS.has(ctx.method) ? ctx.method : 'OTHER', status: String(ctx.status) },
-        (performance.now() - start) / 1000,
-        (ctx.state as RequestState).exemplar ?? exemplar(),
-      );
-    }
-  };
+export function recordRequest(
+  ctx: Context,
+  seconds: number,
+  observe: (labels: RequestLabels, seconds: number, exemplar?: Exemplar) => void,
+  exemplar: () => Exemplar | undefined,
+): void {
+  const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+  observe(
+    { route: typeof matched === 'string' ? matched : 'unmatched', method: METHODS.has(ctx.method) ? ctx.method : 'OTHER', status: String(ctx.status) },
+    seconds,
+    (ctx.state as RequestState).exemplar ?? exemplar(),
+  );
 }
