@@ -2,7 +2,7 @@
  * The scratch OTLP receiver as its own process, as a collector would be: taking exports in the
  * benchmark process would stall its load generator's clock for the span-exporting apps only.
  * IPC: sends { endpoint } when listening; answers "count" with { runSpans } (parsed only then,
- * so it costs no CPU during the load) and "reset" by forgetting what it got.
+ * so it costs no CPU during the load).
  */
 import { RUN_SPAN_NAME } from '../src/smoke/constants';
 import { startOtlpReceiver } from '../test/support/otlpReceiver';
@@ -14,10 +14,7 @@ interface OtlpJson {
 void startOtlpReceiver().then((receiver) => {
   const send = (message: unknown) => process.send?.(message);
   process.on('message', (message) => {
-    if (message === 'reset') {
-      receiver.received.length = 0;
-      send({ reset: true });
-    } else if (message === 'count') {
+    if (message === 'count') {
       const runSpans = receiver.received
         .flatMap((r) => (JSON.parse(r.body.toString()) as OtlpJson).resourceSpans)
         .flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans))

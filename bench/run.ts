@@ -13,10 +13,11 @@ import { tmpDir } from '../test/support/tmp';
 import { pacedLoad, sequentialLoad, type Timed } from './paced';
 
 const SHORT = process.argv.includes('--short');
-// Fixed request counts (not durations), so every response is counted for the loss check.
+// Fixed request counts (not durations), so every response is counted for the loss check. Each
+// count is per app, split over `rounds`; `starts` fresh spawns per app time the start-up.
 const SETTINGS = SHORT
-  ? { saturateRequests: 3_000, connections: 50, fixedRate: 200, fixedRequests: 400, scrapes: 50 }
-  : { saturateRequests: 30_000, connections: 50, fixedRate: 200, fixedRequests: 3_000, scrapes: 500 };
+  ? { rounds: 1, starts: 1, saturateRequests: 3_000, connections: 50, fixedRate: 200, fixedRequests: 400, scrapes: 50 }
+  : { rounds: 5, starts: 3, saturateRequests: 30_000, connections: 50, fixedRate: 200, fixedRequests: 3_000, scrapes: 500 };
 const DIST = path.join(__dirname, '..');
 
 interface Target {
@@ -62,27 +63,68 @@ async function load(target: Target, options: Partial<autocannon.Options>) {
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
+const median = (values: number[]) => quantile([...values].sort((a, b) => a - b), 0.5);
 /** p50 and p99 in milliseconds, rounded to 10 µs. */
-const percentiles = (t: Timed) => ({ p50_ms: Number(quantile(t.latenciesMs, 0.5).toFixed(2)), p99_ms: Number(quantile(t.latenciesMs, 0.99).toFixed(2)) });
+const percentiles = (latenciesMs: number[]) => {
+  const sorted = [...latenciesMs].sort((a, b) => a - b);
+  return { p50_ms: Number(quantile(sorted, 0.5).toFixed(2)), p99_ms: Number(quantile(sorted, 0.99).toFixed(2)) };
+};
 
-async function measure(target: Target) {
+/** What one app collects over the rounds. */
+interface Samples {
+  roundRps: number[];
+  non2xx: number;
+  fixed: Timed[];
+  scrapes: Timed[];
+  rssIdle: number;
+}
+
+/**
+ * Every phase runs in rounds, and each round gives every app its share in turn (the order
+ * rotating), so a slow stretch of this VM falls on all three apps alike, not on whichever app
+ * happened to run then. Throughput is the median of an app's rounds; latencies are pooled.
+ */
+async function measure(targets: Target[]): Promise<Map<Target, Samples>> {
+  const samples = new Map<Target, Samples>(targets.map((t) => [t, { roundRps: [], non2xx: 0, fixed: [], scrapes: [], rssIdle: 0 }]));
+  const at = (t: Target) => samples.get(t)!;
   await new Promise((r) => setTimeout(r, 1000));
-  const rssIdle = rssBytes(target.child.pid!);
-  const saturated = await load(target, { connections: SETTINGS.connections, amount: SETTINGS.saturateRequests });
-  const fixed = await pacedLoad(`${target.url}/smoke-test`, SETTINGS.fixedRate, SETTINGS.fixedRequests);
-  target.okResponses += fixed.ok;
-  const scrape = target.name === 'bare-koa' ? undefined : await sequentialLoad(`${target.url}/metrics`, SETTINGS.scrapes);
-  const fixedPercentiles = percentiles(fixed);
+  for (const t of targets) at(t).rssIdle = rssBytes(t.child.pid!);
+  const share = (total: number) => Math.ceil(total / SETTINGS.rounds);
+  const rotated = (round: number) => targets.map((_, i) => targets[(i + round) % targets.length]!);
+  for (let round = 0; round < SETTINGS.rounds; round += 1) {
+    for (const t of rotated(round)) {
+      const saturated = await load(t, { connections: SETTINGS.connections, amount: share(SETTINGS.saturateRequests) });
+      at(t).roundRps.push(saturated['2xx'] / saturated.seconds);
+      at(t).non2xx += saturated.non2xx + saturated.errors;
+    }
+  }
+  for (let round = 0; round < SETTINGS.rounds; round += 1) {
+    for (const t of rotated(round)) {
+      const fixed = await pacedLoad(`${t.url}/smoke-test`, SETTINGS.fixedRate, share(SETTINGS.fixedRequests));
+      t.okResponses += fixed.ok;
+      at(t).fixed.push(fixed);
+      if (t.name !== 'bare-koa') at(t).scrapes.push(await sequentialLoad(`${t.url}/metrics`, share(SETTINGS.scrapes)));
+    }
+  }
+  return samples;
+}
+
+function summarize(target: Target, s: Samples, startMs: number) {
+  const pooled = (runs: Timed[]) => ({ latencies: runs.flatMap((r) => r.latenciesMs), failed: runs.reduce((n, r) => n + r.failed, 0) });
+  const fixed = pooled(s.fixed);
+  const scrape = pooled(s.scrapes);
+  const fixedPercentiles = percentiles(fixed.latencies);
   return {
-    throughput_rps: Number((saturated['2xx'] / saturated.seconds).toFixed(0)),
-    saturated_non2xx: saturated.non2xx + saturated.errors,
+    throughput_rps: Number(median(s.roundRps).toFixed(0)),
+    throughput_rounds_rps: s.roundRps.map((r) => Math.round(r)),
+    saturated_non2xx: s.non2xx,
     fixed_rate_rps: SETTINGS.fixedRate,
     fixed_p50_ms: fixedPercentiles.p50_ms,
     fixed_p99_ms: fixedPercentiles.p99_ms,
     fixed_failed: fixed.failed,
-    metrics_scrape: scrape && { ...percentiles(scrape), failed: scrape.failed },
-    start_to_ready_ms: Number(target.readyMs.toFixed(1)),
-    rss_idle_mib: Number((rssIdle / 2 ** 20).toFixed(1)),
+    metrics_scrape: s.scrapes.length > 0 ? { ...percentiles(scrape.latencies), failed: scrape.failed } : undefined,
+    start_to_ready_ms: Number(startMs.toFixed(1)),
+    rss_idle_mib: Number((s.rssIdle / 2 ** 20).toFixed(1)),
     rss_after_load_mib: Number((rssBytes(target.child.pid!) / 2 ** 20).toFixed(1)),
   };
 }
@@ -101,7 +143,7 @@ async function startReceiver() {
   const { endpoint } = (await next()) as { endpoint: string };
   return {
     endpoint,
-    ask: (message: 'reset' | 'count') => (child.send(message), next()),
+    ask: (message: 'count') => (child.send(message), next()),
     close: () => child.disconnect(),
   };
 }
@@ -110,24 +152,40 @@ async function main() {
   const receiver = await startReceiver();
   const dir = tmpDir('petsage-bench-');
   const logFile = path.join(dir, 'smoke.log');
-
-  const bare = await start('bare-koa', (port) => [path.join(DIST, 'bench', 'bareKoa.js'), String(port)]);
-  const bareResult = await measure(bare);
-  await stop(bare);
-
-  const floorArgs = (port: number) => [path.join(DIST, 'bench', 'requiredStack.js'), String(port), path.join(dir, 'required-stack.log'), `${receiver.endpoint}/v1/traces`];
-  const floor = await start('required-stack', floorArgs);
-  const floorResult = await measure(floor);
-  await stop(floor);
-  await receiver.ask('reset'); // the loss check counts the daemon's spans only
-
-  const daemon = await start('petsage-smoke', (port) => [path.join(DIST, 'src', 'main.js'), '--log-file', logFile, '--port', String(port)], {
+  const daemonEnv = {
     PETSAGE_SMOKE_LOG_STDOUT: 'false',
     PETSAGE_SMOKE_INTERVAL: '0',
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', // so the receiver can count the spans it gets
-  });
-  const daemonResult = await measure(daemon);
+  };
+  const apps = [
+    { name: 'bare-koa', args: (port: number) => [path.join(DIST, 'bench', 'bareKoa.js'), String(port)] },
+    {
+      name: 'required-stack',
+      args: (port: number) => [path.join(DIST, 'bench', 'requiredStack.js'), String(port), path.join(dir, 'required-stack.log'), `${receiver.endpoint}/v1/traces`],
+    },
+    // Start-up spawns log elsewhere: the loss check reads the measured daemon's file only.
+    { name: 'petsage-smoke', env: daemonEnv, args: (port: number, log = logFile) => [path.join(DIST, 'src', 'main.js'), '--log-file', log, '--port', String(port)] },
+  ];
+
+  // Start-up: fresh spawns, taken in turn like the rounds, each stopped once ready.
+  const startMs = new Map<string, number[]>(apps.map((a) => [a.name, []]));
+  for (let i = 0; i < SETTINGS.starts; i += 1) {
+    for (const app of apps) {
+      const t = await start(app.name, (port) => app.args(port, path.join(dir, 'start-up.log')), app.env);
+      startMs.get(app.name)!.push(t.readyMs);
+      await stop(t);
+    }
+  }
+
+  const targets: Target[] = [];
+  for (const app of apps) targets.push(await start(app.name, app.args, app.env));
+  const [bare, floor, daemon] = targets as [Target, Target, Target];
+  const samples = await measure(targets);
+  const result = (t: Target) => summarize(t, samples.get(t)!, median(startMs.get(t.name)!));
+  const [bareResult, floorResult, daemonResult] = [result(bare), result(floor), result(daemon)];
+  await stop(bare);
+  await stop(floor);
   const exitCode = await stop(daemon);
   const { runSpans: spansReceived } = (await receiver.ask('count')) as { runSpans: number };
   receiver.close();
@@ -144,7 +202,7 @@ async function main() {
     exit_code: exitCode,
   };
   /** How an app compares with bare Koa: throughput share, p99 and start-up multiples. */
-  const against = (r: typeof bareResult) => ({
+  const against = (r: ReturnType<typeof summarize>) => ({
     throughput_ratio: Number((r.throughput_rps / bareResult.throughput_rps).toFixed(3)),
     p99_ratio: Number((r.fixed_p99_ms / Math.max(bareResult.fixed_p99_ms, 0.001)).toFixed(2)),
     start_ratio: Number((r.start_to_ready_ms / bareResult.start_to_ready_ms).toFixed(2)),
@@ -162,8 +220,8 @@ async function main() {
     zero_loss: loss.responses_200 === loss.log_lines && loss.log_lines === loss.counter && loss.counter === loss.spans_received,
   };
   const row = (label: string, ...cells: unknown[]) => `| ${label} | ${cells.map(String).join(' | ')} |`;
-  const scrape = (r: typeof bareResult) => `${r.metrics_scrape!.p50_ms.toFixed(2)} / ${r.metrics_scrape!.p99_ms.toFixed(2)}`;
-  const rss = (r: typeof bareResult) => `${r.rss_idle_mib} / ${r.rss_after_load_mib}`;
+  const scrape = (r: ReturnType<typeof summarize>) => `${r.metrics_scrape!.p50_ms.toFixed(2)} / ${r.metrics_scrape!.p99_ms.toFixed(2)}`;
+  const rss = (r: ReturnType<typeof summarize>) => `${r.rss_idle_mib} / ${r.rss_after_load_mib}`;
   const md = [
     '| measure | bare Koa | required stack | petsage-smoke |',
     '|---|---|---|---|',
