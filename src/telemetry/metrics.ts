@@ -126,7 +126,7 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
     },
     countSpans: (outcome, n) => spans.inc({ outcome }, n),
     observeRequest(labels, seconds, exemplar) {
-      // prom-client keeps the labels object of a new series; requestMetrics builds one per request.
+      // prom-client keeps the labels object of a new series; recordRequest builds one per request.
       const exemplarLabels = exemplar as LabelValues<string> | undefined;
       httpDuration.observe({ labels, value: seconds, ...(exemplarLabels ? { exemplarLabels } : {}) });
     },
