@@ -17,19 +17,11 @@ export interface Runs {
  */
 export function createRuns(o: { run: SmokeRunner; judge: Judge; capacity: number; now: () => number }): Runs {
   const ledger = createLedger<RunReport>(o.capacity);
-  let inFlight = 0;
 
   return {
     start(trigger, id) {
       const run = o.run(trigger, id === undefined ? {} : { id });
-      let report: RunReport;
-      if (inFlight >= o.capacity) {
-        report = notVerified(run, new Date(o.now()), 'too many runs awaiting verification');
-      } else {
-        inFlight += 1;
-        report = o.judge.judge(run);
-        void report.settled.finally(() => (inFlight -= 1));
-      }
+      const report = o.judge.pending >= o.capacity ? notVerified(run, new Date(o.now()), 'too many runs awaiting verification') : o.judge.judge(run);
       ledger.add(run.id, report);
       return report;
     },

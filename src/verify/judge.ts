@@ -1,5 +1,6 @@
 import { SIGNALS, type Signal } from '../smoke/constants';
 import type { EmitStatus, SmokeRun } from '../smoke/types';
+import { createDeadlineMap } from './deadlineMap';
 import { errored, missing, type Clock, type Finding, type SignalVerifier, type Verdict } from './types';
 
 /** pending until every signal has a verdict; then verified, failed (an error) or timeout (missing); unverified: never read back (overload). */
@@ -24,6 +25,8 @@ export interface JudgeOptions {
 
 export interface Judge {
   judge(run: SmokeRun): RunReport;
+  /** Runs still awaiting a verdict. */
+  readonly pending: number;
   /** Settles every pending verification now; later runs are not read back. Resolves when all
    * verdicts have been delivered, so nothing reports after the log closes. */
   stop(): Promise<void>;
@@ -42,61 +45,90 @@ export function statusOf(verdicts: readonly Verdict[]): RunStatus {
   return 'verified';
 }
 
-/** Reads every signal of a run back, in parallel, each bounded by the verification timeout. */
-export function createJudge(o: JudgeOptions): Judge {
-  async function one(signal: Signal, run: SmokeRun, deadlineMs: number): Promise<Finding> {
-    const early = fromEmit(run.signals[signal]);
-    if (early) return early;
-    const verifier = o.verifiers[signal];
-    if (!verifier) return { outcome: 'skipped', reason: 'disabled' };
-    let timer: NodeJS.Timeout | undefined;
-    const backstop = new Promise<Finding>((resolve) => {
-      timer = setTimeout(() => resolve(missing('timeout')), Math.max(0, deadlineMs - o.now()) + 1000);
-    });
-    try {
-      return await Promise.race([verifier.verify(run, deadlineMs), backstop]);
-    } finally {
-      clearTimeout(timer);
-    }
+const DISABLED: Finding = { outcome: 'skipped', reason: 'disabled' };
+
+/** A report fills in as verdicts land; its promise is made only for whoever asks (a waiting POST). */
+class Report implements RunReport {
+  status: RunStatus = 'pending';
+  readonly verdicts: Partial<Record<Signal, Verdict>> = {};
+  awaiting = SIGNALS.length;
+  private resolveSettled: ((report: RunReport) => void) | undefined;
+  private settledPromise: Promise<RunReport> | undefined;
+
+  constructor(readonly run: SmokeRun) {}
+
+  get settled(): Promise<RunReport> {
+    this.settledPromise ??= this.status === 'pending' ? new Promise((resolve) => (this.resolveSettled = resolve)) : Promise.resolve(this);
+    return this.settledPromise;
   }
 
-  const inFlight = new Set<Promise<RunReport>>();
+  settle(): void {
+    this.status = statusOf(Object.values(this.verdicts));
+    this.resolveSettled?.(this);
+  }
+}
+
+/**
+ * Reads every signal of a run back, in parallel. Each verifier answers by the verification
+ * timeout; one that does not is cut off a second later (one timer for all runs, not one each).
+ */
+export function createJudge(o: JudgeOptions): Judge {
+  const GRACE_MS = 1000;
+  const inFlight = createDeadlineMap<Report, true>({
+    now: o.now,
+    onExpire: (report) => {
+      for (const signal of SIGNALS) if (!report.verdicts[signal]) land(report, signal, missing('timeout'));
+    },
+  });
   let stopped = false;
+  let drained: (() => void) | undefined;
+  let stopping: Promise<void> | undefined;
+
+  function land(report: Report, signal: Signal, finding: Finding): void {
+    if (report.verdicts[signal]) return; // a verifier answering after it was cut off
+    const verdict: Verdict = { signal, ...finding, at: new Date(o.now()) };
+    report.verdicts[signal] = verdict;
+    // A read-back cut short by shutdown is not a pipeline failure: not counted, not logged.
+    if (!stopped) o.onVerdict(verdict, report.run);
+    report.awaiting -= 1;
+    if (report.awaiting > 0) return;
+    inFlight.take(report);
+    report.settle();
+    if (inFlight.size === 0) drained?.();
+  }
 
   return {
     judge(run) {
       if (stopped) return notVerified(run, new Date(o.now()), 'the daemon is shutting down');
+      const report = new Report(run);
       const deadlineMs = run.startedAt.getTime() + o.timeoutMs;
-      const verdicts: Partial<Record<Signal, Verdict>> = {};
-      const report = { run, verdicts, status: 'pending' as RunStatus } as { -readonly [K in keyof RunReport]: RunReport[K] };
-      report.settled = Promise.all(
-        SIGNALS.map(async (signal) => {
-          const verdict: Verdict = { signal, ...(await one(signal, run, deadlineMs)), at: new Date(o.now()) };
-          verdicts[signal] = verdict;
-          // A read-back cut short by shutdown is not a pipeline failure: not counted, not logged.
-          if (!stopped) o.onVerdict(verdict, run);
-          return verdict;
-        }),
-      ).then((all) => {
-        report.status = statusOf(all);
-        return report;
-      });
-      inFlight.add(report.settled);
-      void report.settled.finally(() => inFlight.delete(report.settled));
+      inFlight.set(report, true, Math.max(deadlineMs, o.now()) + GRACE_MS);
+      for (const signal of SIGNALS) {
+        const verifier = o.verifiers[signal];
+        const early = fromEmit(run.signals[signal]) ?? (verifier ? undefined : DISABLED);
+        if (early) land(report, signal, early);
+        else verifier?.verify(run, deadlineMs, (finding) => land(report, signal, finding));
+      }
       return report;
     },
-    async stop() {
+    get pending() {
+      return inFlight.size;
+    },
+    stop() {
+      if (stopping) return stopping;
       stopped = true;
+      stopping = new Promise<void>((resolve) => (drained = resolve));
       for (const verifier of Object.values(o.verifiers)) verifier.stop();
-      await Promise.all(inFlight);
+      if (inFlight.size === 0) drained?.();
+      return stopping;
     },
   };
 }
 
 /** A run that will not be read back (overload, shutdown): every signal skipped, with why. */
 export function notVerified(run: SmokeRun, at: Date, why: string): RunReport {
-  const verdicts = Object.fromEntries(SIGNALS.map((signal): [Signal, Verdict] => [signal, { signal, outcome: 'skipped', reason: 'disabled', at, detail: why }]));
-  const report: { -readonly [K in keyof RunReport]: RunReport[K] } = { run, verdicts, status: 'unverified', settled: Promise.resolve() as never };
-  report.settled = Promise.resolve(report);
+  const report = new Report(run);
+  for (const signal of SIGNALS) report.verdicts[signal] = { signal, outcome: 'skipped', reason: 'disabled', at, detail: why };
+  report.status = 'unverified';
   return report;
 }

@@ -44,11 +44,12 @@ export function createLogVerifier(o: { file: string; pollMs: number; writeFailed
 
   return {
     ready,
-    async verify(run, deadlineMs) {
-      if (o.writeFailed()) return errored('write_failed');
-      const at = await seenAt.wait(run.id, deadlineMs);
-      if (at !== undefined) return verified(Math.max(0, at - run.startedAt.getTime()) / 1000);
-      return o.writeFailed() ? errored('write_failed') : missing('not_found');
+    verify(run, deadlineMs, done) {
+      if (o.writeFailed()) return done(errored('write_failed'));
+      seenAt.wait(run.id, deadlineMs, (at) => {
+        if (at !== undefined) done(verified(Math.max(0, at - run.startedAt.getTime()) / 1000));
+        else done(o.writeFailed() ? errored('write_failed') : missing('not_found'));
+      });
     },
     stop() {
       clearInterval(timer);

@@ -1,6 +1,7 @@
 import { Agent, get } from 'node:http';
 import { METRIC } from '../telemetry/metrics';
-import { errored, missing, verified, type Clock, type SignalVerifier } from './types';
+import type { SmokeRun } from '../smoke/types';
+import { errored, missing, verified, type Clock, type Finding, type SignalVerifier } from './types';
 
 /** Reads this instance's run counter (summed over its labels) from wherever it is scraped to. */
 export interface CounterSource {
@@ -71,13 +72,16 @@ function getText(url: string, options: { agent: Agent; headers: Record<string, s
  */
 export function createMetricVerifier(o: { source: CounterSource; pollMs: number; now: Clock }): SignalVerifier {
   interface Pending {
-    seq: number;
-    deadlineMs: number;
-    resolve: (outcome: { atMs: number } | { lastError?: string }) => void;
+    readonly run: SmokeRun;
+    readonly deadlineMs: number;
+    readonly done: (finding: Finding) => void;
   }
   let pending: Pending[] = [];
   let lastError: string | undefined;
   let polling = false;
+
+  const notReached = (p: Pending, error: string | undefined): Finding =>
+    error ? errored('query_failed', error) : missing('not_found', `counter below seq ${p.run.seq} (${o.source.description})`);
 
   async function poll(): Promise<void> {
     if (polling || pending.length === 0) return;
@@ -86,7 +90,7 @@ export function createMetricVerifier(o: { source: CounterSource; pollMs: number;
       const value = await o.source.read(AbortSignal.timeout(Math.max(100, o.pollMs * 4)));
       lastError = undefined;
       const atMs = o.now();
-      pending = pending.filter((p) => (p.seq <= value ? (p.resolve({ atMs }), false) : true));
+      pending = pending.filter((p) => (p.run.seq <= value ? (p.done(verified(Math.max(0, atMs - p.run.startedAt.getTime()) / 1000)), false) : true));
     } catch (err) {
       lastError = (err as Error).message;
     } finally {
@@ -97,7 +101,7 @@ export function createMetricVerifier(o: { source: CounterSource; pollMs: number;
 
   function expire(): void {
     const now = o.now();
-    pending = pending.filter((p) => (p.deadlineMs <= now ? (p.resolve(lastError ? { lastError } : {}), false) : true));
+    pending = pending.filter((p) => (p.deadlineMs <= now ? (p.done(notReached(p, lastError)), false) : true));
   }
 
   const timer = setInterval(() => {
@@ -107,16 +111,12 @@ export function createMetricVerifier(o: { source: CounterSource; pollMs: number;
   timer.unref();
 
   return {
-    async verify(run, deadlineMs) {
-      const outcome = await new Promise<{ atMs: number } | { lastError?: string }>((resolve) => {
-        pending.push({ seq: run.seq, deadlineMs, resolve });
-      });
-      if ('atMs' in outcome) return verified(Math.max(0, outcome.atMs - run.startedAt.getTime()) / 1000);
-      return outcome.lastError ? errored('query_failed', outcome.lastError) : missing('not_found', `counter below seq ${run.seq} (${o.source.description})`);
+    verify(run, deadlineMs, done) {
+      pending.push({ run, deadlineMs, done });
     },
     stop() {
       clearInterval(timer);
-      for (const p of pending) p.resolve({});
+      for (const p of pending) p.done(notReached(p, undefined));
       pending = [];
     },
   };

@@ -33,17 +33,17 @@ export function createTraceVerifier(o: { acks: Waiters<SpanAck>; queryUrl: strin
   }
 
   return {
-    async verify(run, deadlineMs) {
-      const ack = await o.acks.wait(run.traceId, deadlineMs);
-      if (!ack) return missing('timeout', 'the exporter did not answer before the deadline');
-      if (!ack.ok) return errored('export_failed', ack.error);
-      let atMs = ack.atMs;
-      if (base) {
-        const found = await findTrace(run.traceId, deadlineMs);
-        if (found.atMs === undefined) return found.lastError ? errored('query_failed', found.lastError) : missing('not_found');
-        atMs = found.atMs;
-      }
-      return verified(Math.max(0, atMs - run.startedAt.getTime()) / 1000);
+    verify(run, deadlineMs, done) {
+      const lag = (atMs: number) => verified(Math.max(0, atMs - run.startedAt.getTime()) / 1000);
+      o.acks.wait(run.traceId, deadlineMs, (ack) => {
+        if (!ack) return done(missing('timeout', 'the exporter did not answer before the deadline'));
+        if (!ack.ok) return done(errored('export_failed', ack.error));
+        if (!base) return done(lag(ack.atMs));
+        void findTrace(run.traceId, deadlineMs).then((found) => {
+          if (found.atMs !== undefined) done(lag(found.atMs));
+          else done(found.lastError ? errored('query_failed', found.lastError) : missing('not_found'));
+        });
+      });
     },
     stop() {
       stopped = true;

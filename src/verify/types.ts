@@ -32,9 +32,12 @@ export interface Verdict {
 
 export type Finding = Omit<Verdict, 'signal' | 'at'>;
 
-/** Reads one signal back from where it should have arrived. Resolves by `deadlineMs`; never rejects. */
+/**
+ * Reads one signal back from where it should have arrived and calls `done` once, by `deadlineMs`.
+ * A callback rather than a promise: each run awaiting verification is kept small (bench/README.md).
+ */
 export interface SignalVerifier {
-  verify(run: SmokeRun, deadlineMs: number): Promise<Finding>;
+  verify(run: SmokeRun, deadlineMs: number, done: (finding: Finding) => void): void;
   /** Settles every pending verification at once (shutdown). */
   stop(): void;
   /** Resolves when the verifier is in place (the log tail positioned, say). */

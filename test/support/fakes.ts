@@ -1,5 +1,6 @@
 import type { Signal } from '../../src/smoke/constants';
-import { EMITTED, skipped, type EmitStatus, type LogPort, type MetricPort, type RunRecord, type SmokePorts, type TracePort, type VerificationRecord } from '../../src/smoke/types';
+import { EMITTED, skipped, type EmitStatus, type LogPort, type MetricPort, type RunRecord, type SmokePorts, type SmokeRun, type TracePort, type VerificationRecord } from '../../src/smoke/types';
+import type { Finding, SignalVerifier } from '../../src/verify/types';
 
 /** In-memory stand-ins for the three signals, so the core is tested without winston, OTel or prom-client. */
 export function fakePorts(options: { sampled?: boolean; log?: () => EmitStatus; metric?: () => EmitStatus } = {}) {
@@ -52,3 +53,7 @@ export function fakePorts(options: { sampled?: boolean; log?: () => EmitStatus; 
   };
   return { ports, lines, runs, spans };
 }
+
+/** One verification as a promise, for tests that await the finding. */
+export const verifyOnce = (verifier: SignalVerifier, run: SmokeRun, deadlineMs: number) =>
+  new Promise<Finding>((done) => verifier.verify(run, deadlineMs, done));

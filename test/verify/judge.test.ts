@@ -5,8 +5,8 @@ import { createJudge } from '../../src/verify/judge';
 import { errored, missing, verified, type Finding, type SignalVerifier, type Verdict } from '../../src/verify/types';
 import { fakePorts } from '../support/fakes';
 
-const fixed = (finding: Finding): SignalVerifier => ({ verify: () => Promise.resolve(finding), stop() {} });
-const never: SignalVerifier = { verify: () => new Promise(() => {}), stop() {} };
+const fixed = (finding: Finding): SignalVerifier => ({ verify: (_run, _deadline, done) => void setImmediate(() => done(finding)), stop() {} });
+const never: SignalVerifier = { verify() {}, stop() {} };
 
 function judgeWith(verifiers: Parameters<typeof createJudge>[0]['verifiers'], timeoutMs = 1000) {
   const seen: Verdict[] = [];
@@ -50,17 +50,36 @@ describe('judge', () => {
   });
 
   it('stop settles pending runs without reporting them, and later runs are not read back', async () => {
-    let released: (f: Finding) => void = () => {};
+    let release: (f: Finding) => void = () => {};
     const waiting: SignalVerifier = {
-      verify: () => new Promise((r) => (released = r)),
-      stop: () => released(missing('timeout')),
+      verify: (_run, _deadline, done) => (release = done),
+      stop: () => setImmediate(() => release(missing('timeout'))),
     };
     const { judge, seen } = judgeWith({ metric: waiting }, 60_000);
     const runner = createSmokeRunner(fakePorts().ports);
     const pending = judge.judge(runner('http'));
+    expect(judge.pending).to.equal(1);
     await judge.stop();
+    expect(judge.pending).to.equal(0);
+    expect(pending.status).to.equal('timeout');
     expect((await pending.settled).verdicts.metric).to.include({ outcome: 'missing' });
     expect(seen.filter((v) => v.signal === 'metric')).to.deep.equal([]);
     expect(judge.judge(runner('http')).status).to.equal('unverified');
+  });
+
+  it('counts runs awaiting verdicts, with one timer for all of them, and takes the first answer only', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const answers: ((f: Finding) => void)[] = [];
+    const { judge, seen } = judgeWith({ metric: { verify: (_run, _deadline, done) => void answers.push(done), stop() {} } }, 60_000);
+    const runner = createSmokeRunner(fakePorts().ports);
+    const reports = Array.from({ length: 100 }, () => judge.judge(runner('http')));
+    expect([judge.pending, timers() - before]).to.deep.equal([100, 1]);
+    for (const answer of answers) answer(verified(0.1));
+    answers[0]?.(missing('timeout'));
+    expect([judge.pending, timers() - before]).to.deep.equal([0, 0]);
+    expect(reports.map((r) => r.status)).to.deep.equal(Array(100).fill('verified'));
+    expect(seen.filter((v) => v.signal === 'metric')).to.have.length(100);
+    expect(await reports[0]?.settled).to.equal(reports[0]);
   });
 });

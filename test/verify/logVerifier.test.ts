@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
 import { createLogVerifier, verificationRunId } from '../../src/verify/logVerifier';
-import { fakePorts } from '../support/fakes';
+import { fakePorts, verifyOnce } from '../support/fakes';
 import { tmpDir } from '../support/tmp';
 
 const line = (runId: string) =>
@@ -23,7 +23,7 @@ describe('log verifier', () => {
     const verifier = createLogVerifier({ file, pollMs: 10, writeFailed: () => false, now: Date.now });
     await verifier.ready;
     const r = run();
-    const verdict = verifier.verify(r, Date.now() + 5000);
+    const verdict = verifyOnce(verifier, r, Date.now() + 5000);
     appendFileSync(file, line(r.id));
     const found = await verdict;
     expect(found.outcome).to.equal('verified');
@@ -37,9 +37,9 @@ describe('log verifier', () => {
     let failed = false;
     const verifier = createLogVerifier({ file, pollMs: 10, writeFailed: () => failed, now: Date.now });
     await verifier.ready;
-    expect(await verifier.verify(run(), Date.now() + 50)).to.include({ outcome: 'missing', reason: 'not_found' });
+    expect(await verifyOnce(verifier, run(), Date.now() + 50)).to.include({ outcome: 'missing', reason: 'not_found' });
     failed = true;
-    expect(await verifier.verify(run(), Date.now() + 50)).to.include({ outcome: 'error', reason: 'write_failed' });
+    expect(await verifyOnce(verifier, run(), Date.now() + 50)).to.include({ outcome: 'error', reason: 'write_failed' });
     verifier.stop();
   });
 });

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
 import { METRIC } from '../../src/telemetry/metrics';
 import { createMetricVerifier, selfScrapeSource, type CounterSource } from '../../src/verify/metricVerifier';
-import { fakePorts } from '../support/fakes';
+import { fakePorts, verifyOnce } from '../support/fakes';
 
 /** An in-memory counter store standing in for Prometheus. */
 function source() {
@@ -28,7 +28,7 @@ describe('metric verifier', () => {
     const verifier = createMetricVerifier({ source: counter, pollMs: 10, now: Date.now });
     const run = runner();
     const runs = [run('schedule'), run('schedule'), run('schedule')];
-    const verdicts = Promise.all(runs.map((r) => verifier.verify(r, Date.now() + 5000)));
+    const verdicts = Promise.all(runs.map((r) => verifyOnce(verifier, r, Date.now() + 5000)));
     state.value = 3;
     expect((await verdicts).map((v) => v.outcome)).to.deep.equal(['verified', 'verified', 'verified']);
     verifier.stop();
@@ -39,12 +39,12 @@ describe('metric verifier', () => {
     const verifier = createMetricVerifier({ source: counter, pollMs: 10, now: Date.now });
     const run = runner();
     run('schedule');
-    expect(await verifier.verify(run('schedule'), Date.now() + 60)).to.include({ outcome: 'missing', reason: 'not_found' });
+    expect(await verifyOnce(verifier, run('schedule'), Date.now() + 60)).to.include({ outcome: 'missing', reason: 'not_found' });
     state.down = true;
-    expect(await verifier.verify(run('schedule'), Date.now() + 60)).to.include({ outcome: 'error', reason: 'query_failed', detail: 'connection refused' });
+    expect(await verifyOnce(verifier, run('schedule'), Date.now() + 60)).to.include({ outcome: 'error', reason: 'query_failed', detail: 'connection refused' });
     state.down = false;
     state.value = 10;
-    expect(await verifier.verify(run('schedule'), Date.now() + 1000)).to.include({ outcome: 'verified' });
+    expect(await verifyOnce(verifier, run('schedule'), Date.now() + 1000)).to.include({ outcome: 'verified' });
     verifier.stop();
   });
 

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
 import { createTraceVerifier, type SpanAck } from '../../src/verify/traceVerifier';
 import { createWaiters } from '../../src/verify/waiters';
-import { fakePorts } from '../support/fakes';
+import { fakePorts, verifyOnce } from '../support/fakes';
 
 describe('trace verifier', () => {
   const run = () => createSmokeRunner(fakePorts().ports)('schedule');
@@ -16,11 +16,11 @@ describe('trace verifier', () => {
     const verifier = createTraceVerifier({ acks: a, queryUrl: '', pollMs: 10, now: Date.now });
     const ok = run();
     a.resolve(ok.traceId, { ok: true, atMs: Date.now() });
-    expect(await verifier.verify(ok, Date.now() + 1000)).to.include({ outcome: 'verified' });
+    expect(await verifyOnce(verifier, ok, Date.now() + 1000)).to.include({ outcome: 'verified' });
     const bad = run();
     a.resolve(bad.traceId, { ok: false, atMs: Date.now(), error: 'Service Unavailable' });
-    expect(await verifier.verify(bad, Date.now() + 1000)).to.include({ outcome: 'error', reason: 'export_failed', detail: 'Service Unavailable' });
-    expect(await verifier.verify(run(), Date.now() + 20)).to.include({ outcome: 'missing', reason: 'timeout' });
+    expect(await verifyOnce(verifier, bad, Date.now() + 1000)).to.include({ outcome: 'error', reason: 'export_failed', detail: 'Service Unavailable' });
+    expect(await verifyOnce(verifier, run(), Date.now() + 20)).to.include({ outcome: 'missing', reason: 'timeout' });
   });
 
   it('with queryUrl, also finds the trace by id in a Tempo/Jaeger-style API (scratch server)', async () => {
@@ -38,7 +38,7 @@ describe('trace verifier', () => {
       const verifier = createTraceVerifier({ acks: a, queryUrl, pollMs: 10, now: Date.now });
       const r = run();
       a.resolve(r.traceId, { ok: true, atMs: Date.now() });
-      expect(await verifier.verify(r, Date.now() + 2000)).to.include({ outcome: 'verified' });
+      expect(await verifyOnce(verifier, r, Date.now() + 2000)).to.include({ outcome: 'verified' });
       expect(paths).to.deep.equal([`/api/traces/${r.traceId}`, `/api/traces/${r.traceId}`]);
     } finally {
       api.close();
@@ -50,6 +50,6 @@ describe('trace verifier', () => {
     const verifier = createTraceVerifier({ acks: a, queryUrl: 'http://127.0.0.1:9', pollMs: 10, now: Date.now });
     const r = run();
     a.resolve(r.traceId, { ok: true, atMs: Date.now() });
-    expect(await verifier.verify(r, Date.now() + 100)).to.include({ outcome: 'error', reason: 'query_failed' });
+    expect(await verifyOnce(verifier, r, Date.now() + 100)).to.include({ outcome: 'error', reason: 'query_failed' });
   });
 });

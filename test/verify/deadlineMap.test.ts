@@ -1,0 +1,43 @@
+import { expect } from 'chai';
+import { createDeadlineMap } from '../../src/verify/deadlineMap';
+
+describe('deadline map', () => {
+  it('expires entries at their deadlines, oldest first, and not those taken before', async () => {
+    const expired: string[] = [];
+    let allGone: () => void = () => {};
+    const gone = new Promise<void>((resolve) => (allGone = resolve));
+    const map = createDeadlineMap<string, number>({
+      now: Date.now,
+      onExpire: (key) => {
+        expired.push(key);
+        if (map.size === 0) allGone();
+      },
+    });
+    const start = Date.now();
+    map.set('a', 1, start + 5);
+    map.set('b', 2, start + 10);
+    map.set('c', 3, start + 15);
+    expect(map.take('b')).to.equal(2);
+    expect(map.take('b')).to.equal(undefined);
+    await gone;
+    expect(expired).to.deep.equal(['a', 'c']);
+    expect(Date.now()).to.be.at.least(start + 15);
+  });
+
+  it('holds one timer for any number of entries, and none once empty', () => {
+    const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length - before;
+    const map = createDeadlineMap<number, number>({ now: Date.now, onExpire: () => {} });
+    for (let i = 0; i < 1000; i += 1) map.set(i, i, Date.now() + 60_000);
+    expect(timers()).to.equal(1);
+    for (let i = 0; i < 999; i += 1) map.take(i);
+    expect(timers()).to.equal(1);
+    map.take(999);
+    expect(timers()).to.equal(0);
+    map.set(1, 1, Date.now() + 60_000);
+    const drained: number[] = [];
+    map.drain((key) => drained.push(key));
+    expect(drained).to.deep.equal([1]);
+    expect([map.size, timers()]).to.deep.equal([0, 0]);
+  });
+});
