@@ -1,4 +1,4 @@
-import { createWriteStream, renameSync, stat, statSync, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, renameSync, stat, statSync, type WriteStream } from 'node:fs';
 import Transport from 'winston-transport';
 
 const MESSAGE = Symbol.for('message');
@@ -23,6 +23,8 @@ export class FileLineTransport extends Transport {
   private bytes = 0;
   private ino = -1;
   private readonly watcher: NodeJS.Timeout;
+  /** The next line, held back until the stream's buffer drains (or the stream is replaced or fails). */
+  private waitingForDrain: (() => void) | undefined;
 
   constructor(
     readonly file: string,
@@ -42,11 +44,13 @@ export class FileLineTransport extends Transport {
       if (this.bytes > 0 && this.bytes + size > this.rotation.maxSize) this.rotate();
       this.bytes += size;
     }
-    // The callback waits for the write, so backpressure reaches the logger instead of memory.
-    this.stream.write(line, () => {
-      done();
-      this.emit('logged', info); // winston's transport convention: the line is in the file
-    });
+    // Lines queue in the file stream while a write is in flight and go out together in one
+    // write (writev): waiting for each line's own write made it one system call per line, and
+    // under load the lines piled up in the logger instead. Past the stream's buffer, the next line
+    // waits for 'drain', so backpressure still reaches the logger.
+    const below = this.stream.write(line, () => this.emit('logged', info)); // winston's convention: the line is in the file
+    if (below || this.stream.destroyed) done(); // a failed stream has already said why ('error')
+    else this.waitingForDrain = done;
   }
 
   /** Starts a new file at the path (SIGHUP, or the file was moved or deleted): emits 'reopened'. */
@@ -65,11 +69,24 @@ export class FileLineTransport extends Transport {
     const old = this.stream;
     this.open();
     old.end(); // its queued lines still land in the file it had open
+    this.release(); // an ending stream emits no 'drain'
+  }
+
+  private release(): void {
+    const done = this.waitingForDrain;
+    this.waitingForDrain = undefined;
+    done?.();
   }
 
   private open(): void {
-    this.stream = createWriteStream(this.file, { flags: 'a' });
-    this.stream.on('error', (err) => this.emit('error', err));
+    // Opened now, not when the stream gets to it: lines are handed over faster than they are
+    // written, and a rotation must find the file at its path. A failure surfaces as the stream's error.
+    this.stream = createWriteStream(this.file, { flags: 'a', ...openNow(this.file) });
+    this.stream.on('drain', () => this.release());
+    this.stream.on('error', (err) => {
+      this.release();
+      this.emit('error', err);
+    });
     // Where appends start, and which file is ours (a new inode at the path means it was replaced).
     try {
       const st = statSync(this.file);
@@ -97,6 +114,14 @@ export class FileLineTransport extends Transport {
       if (err || (this.ino !== -1 && st.ino !== this.ino)) this.reopen();
       else if (this.ino === -1) this.ino = st.ino;
     });
+  }
+}
+
+function openNow(file: string): { fd?: number } {
+  try {
+    return { fd: openSync(file, 'a') };
+  } catch {
+    return {};
   }
 }
 

@@ -31,6 +31,18 @@ describe('FileLineTransport', () => {
     expect(kept, 'contiguous, oldest first').to.deep.equal(kept.map((_, i) => (kept[0] as number) + i));
   });
 
+  it('takes a burst of lines at once and writes them together: none wait in the logger, all land in order', async () => {
+    const file = path.join(tmpDir(), 'burst.log');
+    const transport = new FileLineTransport(file);
+    const logs = logInto(transport);
+    for (let n = 1; n <= 100; n += 1) logs.logger.info('line', { n });
+    await new Promise((resolve) => setImmediate(resolve));
+    // One write per line, each awaited, left the burst queued in the logger (and in memory).
+    expect(logs.logger.writableLength + logs.logger.readableLength + transport.writableLength, 'lines queued before the file stream').to.equal(0);
+    await logs.close();
+    expect(lines(file).map(nOf)).to.deep.equal(Array.from({ length: 100 }, (_, i) => i + 1));
+  });
+
   it('reopens the path when the file is deleted, and after a move (logrotate) the old lines stay in the moved file', async () => {
     const dir = tmpDir();
     const file = path.join(dir, 'smoke.log');
