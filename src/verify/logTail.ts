@@ -1,6 +1,8 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 
 const CHUNK = 1 << 20;
+const NEWLINE = 0x0a;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Follows a log file the way a shipper does: returns the complete lines written since the last
@@ -16,7 +18,7 @@ export function createLogTail(file: string, options: { fromEnd: boolean }): LogT
   let handle: FileHandle | undefined;
   let ino = -1;
   let offset = 0;
-  let partial = '';
+  let partial = EMPTY;
   let first = true;
 
   async function openCurrent(): Promise<boolean> {
@@ -30,7 +32,7 @@ export function createLogTail(file: string, options: { fromEnd: boolean }): LogT
     ino = st.ino;
     offset = first && options.fromEnd ? st.size : 0;
     first = false;
-    partial = '';
+    partial = EMPTY;
     return true;
   }
 
@@ -39,17 +41,23 @@ export function createLogTail(file: string, options: { fromEnd: boolean }): LogT
     const { size } = await handle.stat(); // by size: a character device such as /dev/full never ends
     if (size < offset) {
       offset = 0; // truncated in place
-      partial = '';
+      partial = EMPTY;
     }
     while (offset < size) {
       const buffer = Buffer.allocUnsafe(Math.min(CHUNK, size - offset));
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
       if (bytesRead === 0) break;
       offset += bytesRead;
-      const text = partial + buffer.toString('utf8', 0, bytesRead);
-      const lines = text.split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) if (line) into.push(line);
+      const data = partial.length > 0 ? Buffer.concat([partial, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
+      // Split as bytes and decode line by line: a character cut by the chunk's end is completed by
+      // the next read, and a line is its own string (a slice of one chunk-sized string would keep
+      // the whole chunk alive for as long as any id cut from it is remembered).
+      let start = 0;
+      for (let end = data.indexOf(NEWLINE); end >= 0; end = data.indexOf(NEWLINE, start)) {
+        if (end > start) into.push(data.toString('utf8', start, end));
+        start = end + 1;
+      }
+      partial = Buffer.from(data.subarray(start));
     }
   }
 

@@ -17,6 +17,19 @@ describe('log tail', () => {
     await tail.close();
   });
 
+  it('keeps a character that a read cuts in two whole', async () => {
+    const file = path.join(tmpDir(), 'utf8.log');
+    writeFileSync(file, '');
+    const tail = createLogTail(file, { fromEnd: true });
+    await tail.read();
+    const line = Buffer.from('café ✓\n');
+    appendFileSync(file, line.subarray(0, 4)); // ends inside the two bytes of "é"
+    expect(await tail.read()).to.deep.equal([]);
+    appendFileSync(file, line.subarray(4));
+    expect(await tail.read()).to.deep.equal(['café ✓']);
+    await tail.close();
+  });
+
   it('waits for a file that does not exist yet, then reads it from the start', async () => {
     const file = path.join(tmpDir(), 'later.log');
     const tail = createLogTail(file, { fromEnd: true });
