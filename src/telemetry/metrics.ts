@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues, type RegistryContentType } from 'prom-client';
-import { SIGNALS, TRIGGERS } from '../smoke/constants';
+import { SIGNALS, TRIGGERS, type Signal } from '../smoke/constants';
 import type { Exemplar } from '../smoke/types';
-import { VERDICT_KINDS, type Verdict } from '../verify/types';
+import { VERDICT_KINDS, type Verdict, type VerifyOutcome, type VerifyReason } from '../verify/types';
 import { EMITTED, type MetricPort, type RunOutcome } from '../smoke/types';
 
 /** Metric names, defined once: dashboards, alert rules and tests use these constants. */
@@ -72,11 +72,20 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
     registers: [registry],
   });
 
+  // Verdicts come three per run. prom-client builds and looks up a key for the label set on every
+  // inc() and set(), half of what reading a run back cost (bench/README.md), so verdicts are
+  // tallied in plain numbers and handed over when the metrics are collected: a scrape still sees
+  // every verdict, at a cost per series rather than per run.
+  const verdictTally = createVerdictTally();
+  const lastVerifiedSeconds = new Map<Signal, number>();
   const verifications = new Counter({
     name: METRIC.verifications,
     help: 'Signal read-backs by outcome (verified, missing, error, skipped) and reason.',
     labelNames: ['signal', 'outcome', 'reason'] as const,
     registers: [registry],
+    collect() {
+      verdictTally.flush((labels, n) => this.inc(labels, n));
+    },
   });
   const lag = new Histogram({
     name: METRIC.lag,
@@ -91,6 +100,9 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
     help: 'Unix time of the last verified read-back per signal; the process start time until the first one.',
     labelNames: ['signal'] as const,
     registers: [registry],
+    collect() {
+      for (const [signal, seconds] of lastVerifiedSeconds) this.set({ signal }, seconds);
+    },
   });
 
   const httpDuration = new Histogram({
@@ -134,12 +146,11 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
       for (const l of labels) httpDuration.zero({ ...l });
     },
     recordVerdict(verdict, exemplar) {
-      verifications.inc({ signal: verdict.signal, outcome: verdict.outcome, reason: verdict.reason });
+      verdictTally.add(verdict.signal, verdict.outcome, verdict.reason);
       if (verdict.outcome !== 'verified' || verdict.lagSeconds === undefined) return;
-      const labels = { signal: verdict.signal };
       const exemplarLabels = exemplar as LabelValues<string> | undefined;
-      lag.observe({ labels, value: verdict.lagSeconds, ...(exemplarLabels ? { exemplarLabels } : {}) });
-      lastVerified.set(labels, verdict.at.getTime() / 1000);
+      lag.observe({ labels: { signal: verdict.signal }, value: verdict.lagSeconds, ...(exemplarLabels ? { exemplarLabels } : {}) });
+      lastVerifiedSeconds.set(verdict.signal, verdict.at.getTime() / 1000);
     },
     async totals() {
       const runValues = (await runs.get()).values;
@@ -147,6 +158,34 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
       const spanTotals = { success: 0, failure: 0, dropped: 0 };
       for (const v of spanValues) spanTotals[v.labels.outcome as SpanOutcome] += v.value;
       return { runs: runValues.reduce((sum, v) => sum + v.value, 0), spans: spanTotals };
+    },
+  };
+}
+
+/** Verdict counts per (signal, outcome, reason) since the last flush; nested maps, so adding one builds no key. */
+function createVerdictTally() {
+  type Labels = { signal: Signal; outcome: VerifyOutcome; reason: VerifyReason };
+  const cells = new Map<Signal, Map<VerifyOutcome, Map<VerifyReason, { readonly labels: Labels; n: number }>>>();
+  return {
+    add(signal: Signal, outcome: VerifyOutcome, reason: VerifyReason): void {
+      let byOutcome = cells.get(signal);
+      if (!byOutcome) cells.set(signal, (byOutcome = new Map()));
+      let byReason = byOutcome.get(outcome);
+      if (!byReason) byOutcome.set(outcome, (byReason = new Map()));
+      const cell = byReason.get(reason);
+      if (cell) cell.n += 1;
+      else byReason.set(reason, { labels: { signal, outcome, reason }, n: 1 });
+    },
+    flush(into: (labels: Labels, n: number) => void): void {
+      for (const byOutcome of cells.values()) {
+        for (const byReason of byOutcome.values()) {
+          for (const cell of byReason.values()) {
+            if (cell.n === 0) continue;
+            into(cell.labels, cell.n);
+            cell.n = 0;
+          }
+        }
+      }
     },
   };
 }
