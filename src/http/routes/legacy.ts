@@ -26,7 +26,7 @@ export function legacyRoutes(router: Router, deps: { config: LegacyConfig; runs:
     // A handler function per path (see smokeTest.ts): the router span names the path called.
     if (kind === 'smoke') {
       router.get(path, ...deps.guard.runs, (ctx) => {
-        ctx.body = { ...runResponse(startRun(ctx, deps.runs, 'http').run, deps.service), message };
+        ctx.body = runResponse(startRun(ctx, deps.runs, 'http').run, deps.service, message);
       });
     } else if (kind === 'health') {
       router.get(path, (ctx) => {

@@ -19,11 +19,11 @@ export const SMOKE_TEST_PATH = '/smoke-test';
 const BODY_LIMIT_BYTES = 4096;
 
 /** The response of one run: the seeds' contract plus the ids that find its signals. */
-export function runResponse(run: SmokeRun, service: ServiceInfo) {
+export function runResponse(run: SmokeRun, service: ServiceInfo, message = VERIFICATION_MESSAGE) {
   return {
     status: run.outcome === 'success' ? 'ok' : 'degraded',
     feature: FEATURE,
-    message: VERIFICATION_MESSAGE,
+    message,
     timestamp: run.startedAt.toISOString(),
     service: service.name,
     version: service.version,
