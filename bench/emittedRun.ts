@@ -7,5 +7,6 @@ const SIGNALS = { log: EMITTED, trace: EMITTED, metric: EMITTED };
  * response (`runResponse` in src/http/routes/smokeTest.ts) rather than a copy of its shape.
  */
 export function emittedRun(traceId: string, spanId: string, seq: number): SmokeRun {
-  return { id: traceId, traceId, spanId, seq, trigger: 'http', startedAt: new Date(), durationSeconds: 0, outcome: 'success', signals: SIGNALS };
+  const startedAt = new Date();
+  return { id: traceId, traceId, spanId, seq, trigger: 'http', startedAt, timestamp: startedAt.toISOString(), durationSeconds: 0, outcome: 'success', signals: SIGNALS };
 }

@@ -16,9 +16,11 @@ export function createSmokeRunner(ports: SmokePorts): SmokeRunner {
     const span = ports.tracer.startRunSpan(trigger, seq, options.id);
     const ids = { runId: options.id ?? span.traceId, traceId: span.traceId, spanId: span.spanId };
 
+    const startedAt = new Date(startedMs);
+    const timestamp = startedAt.toISOString();
     // Spelled out: on Node 20, properties added after a spread give every object a map of its
     // own, which turns each reader of the record megamorphic (bench/README.md).
-    const record = { runId: ids.runId, traceId: ids.traceId, spanId: ids.spanId, seq, trigger, timestamp: new Date(startedMs).toISOString() };
+    const record = { runId: ids.runId, traceId: ids.traceId, spanId: ids.spanId, seq, trigger, timestamp };
     const log = guard(() => ports.log.writeVerification(record));
     const trace = guard(() => span.end(log.status === 'error' ? 'log' : undefined));
     const emitted = log.status !== 'error' && trace.status !== 'error';
@@ -39,7 +41,8 @@ export function createSmokeRunner(ports: SmokePorts): SmokeRunner {
       spanId: ids.spanId,
       seq,
       trigger,
-      startedAt: new Date(startedMs),
+      startedAt,
+      timestamp,
       durationSeconds,
       outcome: emitted && metric.status !== 'error' ? 'success' : 'failure',
       signals,

@@ -24,6 +24,8 @@ export interface SmokeRun {
   readonly seq: number;
   readonly trigger: Trigger;
   readonly startedAt: Date;
+  /** `startedAt` in ISO-8601 (UTC), formatted once: the log line and the response both carry it. */
+  readonly timestamp: string;
   readonly durationSeconds: number;
   readonly outcome: RunOutcome;
   readonly signals: Readonly<Record<Signal, EmitStatus>>;

@@ -24,7 +24,7 @@ export function runResponse(run: SmokeRun, service: ServiceInfo, message = VERIF
     status: run.outcome === 'success' ? 'ok' : 'degraded',
     feature: FEATURE,
     message,
-    timestamp: run.startedAt.toISOString(),
+    timestamp: run.timestamp,
     service: service.name,
     version: service.version,
     run_id: run.id,
