@@ -3,6 +3,7 @@ import { SIGNALS, TRIGGERS, type Signal } from '../smoke/constants';
 import type { Exemplar } from '../smoke/types';
 import { VERDICT_KINDS, type Verdict, type VerifyOutcome, type VerifyReason } from '../verify/types';
 import { EMITTED, type MetricPort, type RunOutcome } from '../smoke/types';
+import { LeanHistogram } from './leanHistogram';
 
 /** Metric names, defined once: dashboards, alert rules and tests use these constants. */
 export const METRIC = {
@@ -14,6 +15,9 @@ export const METRIC = {
   lastVerified: 'petsage_smoke_signal_last_verified_timestamp_seconds',
   httpDuration: 'petsage_smoke_http_request_duration_seconds',
 } as const;
+
+const SIGNAL_LABEL = ['signal'] as const;
+const REQUEST_LABELS = ['route', 'method', 'status'] as const;
 
 /** Request labels come from the route table and fixed sets, never from the request text. */
 export interface RequestLabels {
@@ -87,14 +91,9 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
       verdictTally.flush((labels, n) => this.inc(labels, n));
     },
   });
-  const lag = new Histogram({
-    name: METRIC.lag,
-    help: 'Seconds from a run to the confirmation that its signal arrived.',
-    labelNames: ['signal'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    registers: [registry],
-    enableExemplars: true,
-  });
+  const lag = new LeanHistogram(METRIC.lag, 'Seconds from a run to the confirmation that its signal arrived.', SIGNAL_LABEL, [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+  ]).registerIn(registry);
   const lastVerified = new Gauge({
     name: METRIC.lastVerified,
     help: 'Unix time of the last verified read-back per signal; the process start time until the first one.',
@@ -105,14 +104,9 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
     },
   });
 
-  const httpDuration = new Histogram({
-    name: METRIC.httpDuration,
-    help: 'HTTP request duration by route template, method and status code, in seconds.',
-    labelNames: ['route', 'method', 'status'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
-    registers: [registry],
-    enableExemplars: true,
-  });
+  const httpDuration = new LeanHistogram(METRIC.httpDuration, 'HTTP request duration by route template, method and status code, in seconds.', REQUEST_LABELS, [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5,
+  ]).registerIn(registry);
 
   // Every series starts at 0, so the first failure is a visible increase, not a new series.
   for (const trigger of TRIGGERS) for (const outcome of RUN_OUTCOMES) runs.inc({ labels: { trigger, outcome }, value: 0 });
@@ -138,18 +132,15 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
     },
     countSpans: (outcome, n) => spans.inc({ outcome }, n),
     observeRequest(labels, seconds, exemplar) {
-      // prom-client keeps the labels object of a new series; recordRequest builds one per request.
-      const exemplarLabels = exemplar as LabelValues<string> | undefined;
-      httpDuration.observe({ labels, value: seconds, ...(exemplarLabels ? { exemplarLabels } : {}) });
+      httpDuration.observe(labels, seconds, exemplar);
     },
     initRequests(labels) {
-      for (const l of labels) httpDuration.zero({ ...l });
+      for (const l of labels) httpDuration.zero(l);
     },
     recordVerdict(verdict, exemplar) {
       verdictTally.add(verdict.signal, verdict.outcome, verdict.reason);
       if (verdict.outcome !== 'verified' || verdict.lagSeconds === undefined) return;
-      const exemplarLabels = exemplar as LabelValues<string> | undefined;
-      lag.observe({ labels: { signal: verdict.signal }, value: verdict.lagSeconds, ...(exemplarLabels ? { exemplarLabels } : {}) });
+      lag.observe({ signal: verdict.signal }, verdict.lagSeconds, exemplar);
       lastVerifiedSeconds.set(verdict.signal, verdict.at.getTime() / 1000);
     },
     async totals() {
