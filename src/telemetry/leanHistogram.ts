@@ -35,7 +35,6 @@ export class LeanHistogram<L extends string> {
     private readonly labelNames: readonly L[],
     private readonly upperBounds: readonly number[],
   ) {
-    if (labelNames.length === 0) throw new RangeError(`${name}: a lean histogram needs at least one label`);
     this.bucketName = `${name}_bucket`;
     this.sumName = `${name}_sum`;
     this.countName = `${name}_count`;
@@ -110,7 +109,7 @@ export class LeanHistogram<L extends string> {
       if (!next) node.set(value, (next = new Map()));
       node = next;
     }
-    const leaf = labels[this.labelNames[last] as L];
+    const leaf = last < 0 ? '' : labels[this.labelNames[last] as L]; // no labels: one series
     const found = node.get(leaf) as Series<L> | undefined;
     if (found) return found;
     const created: Series<L> = {

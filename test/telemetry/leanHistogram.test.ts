@@ -15,6 +15,8 @@ const OBSERVATIONS: [number, Record<'route' | 'method', string>, boolean][] = [
   [0.3, { method: 'POST', route: '/b' }, true],
 ];
 
+const strip = (values: unknown[]) => values.map((v) => ({ ...(v as object), exemplar: undefined }));
+
 async function render(contentType: RegistryContentType, fill: (registry: Registry<RegistryContentType>) => void) {
   // As in the daemon: exemplars need an OpenMetrics registry at construction, renders pick the format.
   const registry = new Registry<RegistryContentType>();
@@ -45,12 +47,22 @@ describe('LeanHistogram', () => {
   }
 
   it('gives getMetricsAsJSON the same values, each with its series labels', async () => {
-    const strip = (values: unknown[]) => values.map((v) => ({ ...(v as object), exemplar: undefined }));
     const theirs = new Histogram({ name: 'z_seconds', help: 'Z.', labelNames: LABELS, buckets: BUCKETS, registers: [] });
     const ours = new LeanHistogram('z_seconds', 'Z.', LABELS, BUCKETS);
     for (const [value, labels] of OBSERVATIONS) {
       theirs.observe(labels, value);
       ours.observe(labels, value);
+    }
+    expect(strip((await ours.get()).values)).to.deep.equal(strip((await theirs.get()).values));
+  });
+
+  it('without labels, keeps one series', async () => {
+    const theirs = new Histogram({ name: 'w_seconds', help: 'W.', buckets: BUCKETS, registers: [] });
+    const ours = new LeanHistogram('w_seconds', 'W.', [], BUCKETS);
+    ours.zero({});
+    for (const [value] of OBSERVATIONS) {
+      theirs.observe(value);
+      ours.observe({}, value);
     }
     expect(strip((await ours.get()).values)).to.deep.equal(strip((await theirs.get()).values));
   });
