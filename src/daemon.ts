@@ -14,7 +14,7 @@ import { createSmokeRunner } from './smoke/runSmokeTest';
 import { createScheduler, type Scheduler } from './smoke/scheduler';
 import { createRenderer } from './telemetry/exposition';
 import type { AppLogger } from './telemetry/logger';
-import type { Metrics } from './telemetry/metrics';
+import { METRIC, type Metrics } from './telemetry/metrics';
 import type { Tracing } from './telemetry/tracing';
 import { createJudge, type Judge } from './verify/judge';
 import { createLogVerifier } from './verify/logVerifier';
@@ -65,7 +65,7 @@ export function buildService(config: Config, telemetry: Telemetry, address: { ba
   if (verify.metrics.enabled) {
     const source = verify.metrics.prometheusUrl
       ? prometheusSource(verify.metrics.prometheusUrl, () => verify.metrics.selector || `instance="${address.hostPort()}"`)
-      : selfScrapeSource(() => `${address.baseUrl()}/metrics`, config.auth.token);
+      : selfScrapeSource(() => `${address.baseUrl()}${METRICS_PATH}?name=${METRIC.runs}`, config.auth.token);
     verifiers.metric = createMetricVerifier({ source, pollMs: verify.pollInterval, now });
   }
 

@@ -1,4 +1,5 @@
 import { SIGNALS } from '../smoke/constants';
+import { METRIC_NAME_PATTERN } from '../telemetry/exposition';
 import { VERDICT_KINDS } from '../verify/types';
 import type { ServiceInfo } from './routes/smokeTest';
 
@@ -128,7 +129,14 @@ export function buildOpenApi(service: ServiceInfo, legacy: readonly { path: stri
       get: {
         summary: 'Prometheus metrics; OpenMetrics with exemplars when asked',
         ...GUARDED,
-        responses: { 200: { description: 'exposition', content: { 'text/plain': { schema: str() }, 'application/openmetrics-text': { schema: str() } } }, ...UNAUTHORIZED },
+        parameters: [
+          { name: 'name', in: 'query', required: false, description: 'only these metric families (repeatable)', schema: { type: 'array', items: { type: 'string', pattern: METRIC_NAME_PATTERN.source } }, style: 'form', explode: true },
+        ],
+        responses: {
+          200: { description: 'exposition', content: { 'text/plain': { schema: str() }, 'application/openmetrics-text': { schema: str() } } },
+          400: error('a name that is not a metric name'),
+          ...UNAUTHORIZED,
+        },
       },
     },
     '/-/suspend': { post: { summary: 'Pause the schedule', ...GUARDED, responses: { 200: json(ref('Schedule'), 'schedule state'), ...UNAUTHORIZED } } },

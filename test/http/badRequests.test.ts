@@ -20,6 +20,16 @@ describe('bad requests', () => {
     expect(res.headers.allow).to.equal('HEAD, GET');
   });
 
+  it('/metrics?name= takes metric names only: 400 JSON otherwise; a known name gets its family', async () => {
+    const { app } = testService();
+    for (const name of ['1abc', 'a b', 'a{b="c"}', '']) {
+      const res = await request(app.callback()).get('/metrics').query({ name }).expect(400).expect('Content-Type', /application\/json/);
+      expect(res.body.error).to.include({ status: 400 });
+    }
+    const res = await request(app.callback()).get('/metrics?name=petsage_smoke_runs_total&name=nodejs_no_such').expect(200);
+    expect(res.text.split('\n').filter((l) => l.startsWith('# TYPE'))).to.deep.equal(['# TYPE petsage_smoke_runs_total counter']);
+  });
+
   it('methods the router does not know get a 4xx, never a 5xx', async () => {
     const { app } = testService();
     for (const method of ['PROPFIND', 'PURGE', 'TRACE']) {

@@ -45,6 +45,23 @@ describe('metrics exposition', () => {
     }
   });
 
+  it('serves only the families asked for by name, in either format, the same lines as a full render', async () => {
+    const metrics = createMetrics({ processMetrics: true });
+    const render = createRenderer(metrics.registry);
+    metrics.port.recordRun({ trigger: 'http', outcome: 'success', durationSeconds: 0.001, exemplar: { trace_id: 'a'.repeat(32), span_id: 'b'.repeat(16) } });
+    for (const accept of [undefined, OPENMETRICS_ACCEPT]) {
+      const full = (await render(accept)).body;
+      const only = await render(accept, [METRIC.runs, METRIC.runs, 'no_such_metric']);
+      const families = only.body.split('\n').filter((l) => l.startsWith('# TYPE'));
+      expect(families, accept).to.have.length(1);
+      for (const line of only.body.split('\n').filter((l) => l.startsWith(METRIC.runs))) expect(full.split('\n')).to.include(line);
+      expect(only.body).to.include(`${METRIC.runs}{trigger="http",outcome="success"} 1`);
+      expect(only.body.endsWith(accept ? '\n# EOF\n' : '\n')).to.equal(true);
+    }
+    expect((await render(OPENMETRICS_ACCEPT, ['no_such_metric'])).body).to.equal('# EOF\n');
+    expect((await render(undefined)).body, 'counter names restored').to.include(`# TYPE ${METRIC.runs} counter`);
+  });
+
   it('records only the run counter for runs, never input-derived labels', async () => {
     const metrics = createMetrics({ processMetrics: false });
     const before = (await metrics.registry.getMetricsAsJSON()).flatMap((m) => (m as { values: unknown[] }).values).length;
