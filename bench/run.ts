@@ -129,6 +129,31 @@ function summarize(target: Target, s: Samples, startMs: number) {
   };
 }
 
+/**
+ * How the daemon's runs were read back: its log verdicts by outcome, once they stop coming in (the
+ * log is read back every 250 ms). A run beyond the verification capacity gets none, so verdicts
+ * short of the responses are runs left unverified.
+ */
+async function readBack(target: Target) {
+  const verdicts = async () => {
+    const text = await (await fetch(`${target.url}/metrics?name=petsage_smoke_signal_verifications_total`)).text();
+    const byOutcome: Record<string, number> = {};
+    for (const [, outcome, value] of text.matchAll(/^\w+\{signal="log",outcome="(\w+)"[^}]*\} (\d+)/gm)) {
+      byOutcome[outcome!] = (byOutcome[outcome!] ?? 0) + Number(value);
+    }
+    return byOutcome;
+  };
+  const total = (byOutcome: Record<string, number>) => Object.values(byOutcome).reduce((a, b) => a + b, 0);
+  let last = await verdicts();
+  for (let polls = 0; polls < 20; polls += 1) {
+    await new Promise((r) => setTimeout(r, 500));
+    const next = await verdicts();
+    if (total(next) === total(last)) break;
+    last = next;
+  }
+  return last;
+}
+
 async function stop(target: Target) {
   const exited = once(target.child, 'exit');
   target.child.kill('SIGTERM');
@@ -186,6 +211,7 @@ async function main() {
   const [bareResult, floorResult, daemonResult] = [result(bare), result(floor), result(daemon)];
   await stop(bare);
   await stop(floor);
+  const readBackVerdicts = await readBack(daemon);
   const exitCode = await stop(daemon);
   const { runSpans: spansReceived } = (await receiver.ask('count')) as { runSpans: number };
   receiver.close();
@@ -216,6 +242,7 @@ async function main() {
     required_stack: { ...floorResult, ...floorRatios },
     petsage_smoke: daemonResult,
     ...against(daemonResult),
+    read_back: { runs: daemon.okResponses, log_verdicts: readBackVerdicts },
     loss,
     zero_loss: loss.responses_200 === loss.log_lines && loss.log_lines === loss.counter && loss.counter === loss.spans_received,
   };
@@ -246,6 +273,12 @@ async function main() {
       `${daemonResult.start_to_ready_ms} (${report.start_ratio}x)`,
     ),
     row('RSS idle / after load (MiB)', rss(bareResult), rss(floorResult), rss(daemonResult)),
+    row(
+      'runs read back (log verdicts)',
+      '-',
+      '-',
+      `${Object.entries(readBackVerdicts).map(([outcome, n]) => `${n} ${outcome}`).join(', ')} of ${daemon.okResponses} runs`,
+    ),
     row(
       'loss check: 200s = log lines = counter = spans',
       '-',
