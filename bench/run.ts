@@ -130,20 +130,20 @@ function summarize(target: Target, s: Samples, startMs: number) {
 }
 
 /**
- * How the daemon's runs were read back: its log verdicts by outcome, once they stop coming in (the
- * log is read back every 250 ms). A run beyond the verification capacity gets none, so verdicts
- * short of the responses are runs left unverified.
+ * How the daemon's runs were read back: its log verdicts by outcome/reason (the non-zero ones), once
+ * they stop coming in (the log is read back every 250 ms). A run beyond the verification capacity
+ * counts as skipped/over_capacity.
  */
 async function readBack(target: Target) {
   const verdicts = async () => {
     const text = await (await fetch(`${target.url}/metrics?name=petsage_smoke_signal_verifications_total`)).text();
-    const byOutcome: Record<string, number> = {};
-    for (const [, outcome, value] of text.matchAll(/^\w+\{signal="log",outcome="(\w+)"[^}]*\} (\d+)/gm)) {
-      byOutcome[outcome!] = (byOutcome[outcome!] ?? 0) + Number(value);
+    const byKind: Record<string, number> = {};
+    for (const [, outcome, reason, n] of text.matchAll(/^\w+\{signal="log",outcome="(\w+)",reason="(\w+)"\} (\d+)$/gm)) {
+      if (Number(n) > 0) byKind[reason === 'none' ? outcome! : `${outcome}/${reason}`] = Number(n);
     }
-    return byOutcome;
+    return byKind;
   };
-  const total = (byOutcome: Record<string, number>) => Object.values(byOutcome).reduce((a, b) => a + b, 0);
+  const total = (byKind: Record<string, number>) => Object.values(byKind).reduce((a, b) => a + b, 0);
   let last = await verdicts();
   for (let polls = 0; polls < 20; polls += 1) {
     await new Promise((r) => setTimeout(r, 500));
@@ -277,7 +277,7 @@ async function main() {
       'runs read back (log verdicts)',
       '-',
       '-',
-      `${Object.entries(readBackVerdicts).map(([outcome, n]) => `${n} ${outcome}`).join(', ')} of ${daemon.okResponses} runs`,
+      `${Object.entries(readBackVerdicts).map(([kind, n]) => `${n} ${kind}`).join(', ')} of ${daemon.okResponses} runs`,
     ),
     row(
       'loss check: 200s = log lines = counter = spans',

@@ -78,6 +78,7 @@ export function buildService(config: Config, telemetry: Telemetry, address: { ba
   const judge = createJudge({
     verifiers,
     timeoutMs: verify.timeout,
+    capacity: config.ledger.size,
     now,
     onVerdict(verdict, run) {
       metrics.recordVerdict(verdict, run.signals.trace.status === 'emitted' ? { trace_id: run.traceId, span_id: run.spanId } : undefined);
@@ -97,7 +98,7 @@ export function buildService(config: Config, telemetry: Telemetry, address: { ba
     },
   });
   const runner = createSmokeRunner({ tracer: tracing.port, log: logs.port, metrics: metrics.port, clock: { now } });
-  const runs = createRuns({ run: runner, judge, capacity: config.ledger.size, now });
+  const runs = createRuns({ run: runner, judge, capacity: config.ledger.size });
   const scheduler = createScheduler({ intervalMs: config.schedule.interval, tick: () => runs.start('schedule') });
   const lifecycle = createLifecycle();
   const app = createApp({

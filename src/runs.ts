@@ -1,7 +1,7 @@
 import type { Trigger } from './smoke/constants';
 import { createLedger } from './smoke/ledger';
 import type { SmokeRunner } from './smoke/runSmokeTest';
-import { notVerified, type Judge, type RunReport } from './verify/judge';
+import type { Judge, RunReport } from './verify/judge';
 
 export interface Runs {
   /** Runs once and starts reading its signals back; the report fills in as verdicts land. */
@@ -11,17 +11,14 @@ export interface Runs {
   latest(): RunReport | undefined;
 }
 
-/**
- * Run, record, verify. At most `capacity` runs await verification at once (and as many are kept
- * for receipts), so a flood of requests cannot grow memory: runs beyond it are left unverified.
- */
-export function createRuns(o: { run: SmokeRunner; judge: Judge; capacity: number; now: () => number }): Runs {
+/** Run, record, verify: the last `capacity` reports are kept for receipts. */
+export function createRuns(o: { run: SmokeRunner; judge: Judge; capacity: number }): Runs {
   const ledger = createLedger<RunReport>(o.capacity);
 
   return {
     start(trigger, id) {
       const run = o.run(trigger, id === undefined ? {} : { id });
-      const report = o.judge.pending >= o.capacity ? notVerified(run, new Date(o.now()), 'too many runs awaiting verification') : o.judge.judge(run);
+      const report = o.judge.judge(run);
       ledger.add(run.id, report);
       return report;
     },

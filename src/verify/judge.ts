@@ -18,12 +18,16 @@ export interface JudgeOptions {
   /** One verifier per enabled signal; a missing one means the signal is not read back. */
   readonly verifiers: Partial<Record<Signal, SignalVerifier>>;
   readonly timeoutMs: number;
+  /** At most this many runs await verification at once, so a flood cannot grow memory. */
+  readonly capacity: number;
   readonly now: Clock;
   /** Sees each verdict as it lands (metrics, health, the failure log line). */
   readonly onVerdict: (verdict: Verdict, run: SmokeRun) => void;
 }
 
 export interface Judge {
+  /** Starts reading the run back; beyond the capacity it is not, and each signal is counted as
+   * skipped (over_capacity), so an overload shows in the metrics. */
   judge(run: SmokeRun): RunReport;
   /** Runs still awaiting a verdict. */
   readonly pending: number;
@@ -99,7 +103,12 @@ export function createJudge(o: JudgeOptions): Judge {
 
   return {
     judge(run) {
-      if (stopped) return notVerified(run, new Date(o.now()), 'the daemon is shutting down');
+      if (stopped) return notVerified(run, new Date(o.now()), 'disabled', 'the daemon is shutting down');
+      if (inFlight.size >= o.capacity) {
+        const report = notVerified(run, new Date(o.now()), 'over_capacity', 'too many runs awaiting verification');
+        for (const signal of SIGNALS) o.onVerdict(report.verdicts[signal] as Verdict, run);
+        return report;
+      }
       const report = new Report(run);
       const deadlineMs = run.startedAt.getTime() + o.timeoutMs;
       inFlight.set(report, true, Math.max(deadlineMs, o.now()) + GRACE_MS);
@@ -126,9 +135,9 @@ export function createJudge(o: JudgeOptions): Judge {
 }
 
 /** A run that will not be read back (overload, shutdown): every signal skipped, with why. */
-export function notVerified(run: SmokeRun, at: Date, why: string): RunReport {
+function notVerified(run: SmokeRun, at: Date, reason: 'disabled' | 'over_capacity', why: string): RunReport {
   const report = new Report(run);
-  for (const signal of SIGNALS) report.verdicts[signal] = { signal, outcome: 'skipped', reason: 'disabled', at, detail: why };
+  for (const signal of SIGNALS) report.verdicts[signal] = { signal, outcome: 'skipped', reason, at, detail: why };
   report.status = 'unverified';
   return report;
 }

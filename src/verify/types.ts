@@ -16,6 +16,7 @@ export const VERDICT_KINDS = [
   ['error', 'emit_failed'],
   ['skipped', 'sampled_out'],
   ['skipped', 'disabled'],
+  ['skipped', 'over_capacity'],
 ] as const;
 export type VerifyReason = (typeof VERDICT_KINDS)[number][1];
 

@@ -8,9 +8,9 @@ import { fakePorts } from '../support/fakes';
 const fixed = (finding: Finding): SignalVerifier => ({ verify: (_run, _deadline, done) => void setImmediate(() => done(finding)), stop() {} });
 const never: SignalVerifier = { verify() {}, stop() {} };
 
-function judgeWith(verifiers: Parameters<typeof createJudge>[0]['verifiers'], timeoutMs = 1000) {
+function judgeWith(verifiers: Parameters<typeof createJudge>[0]['verifiers'], timeoutMs = 1000, capacity = 1000) {
   const seen: Verdict[] = [];
-  const judge = createJudge({ verifiers, timeoutMs, now: Date.now, onVerdict: (v) => seen.push(v) });
+  const judge = createJudge({ verifiers, timeoutMs, capacity, now: Date.now, onVerdict: (v) => seen.push(v) });
   return { judge, seen };
 }
 
@@ -81,5 +81,21 @@ describe('judge', () => {
     expect(reports.map((r) => r.status)).to.deep.equal(Array(100).fill('verified'));
     expect(seen.filter((v) => v.signal === 'metric')).to.have.length(100);
     expect(await reports[0]?.settled).to.equal(reports[0]);
+  });
+
+  it('beyond its capacity, leaves a run unverified and counts each signal as skipped: over_capacity', () => {
+    const answers: ((f: Finding) => void)[] = [];
+    const { judge, seen } = judgeWith({ metric: { verify: (_run, _deadline, done) => void answers.push(done), stop() {} } }, 60_000, 2);
+    const runner = createSmokeRunner(fakePorts().ports);
+    const [first, second, third] = [judge.judge(runner('http')), judge.judge(runner('http')), judge.judge(runner('http'))];
+    expect([first.status, second.status, third.status, judge.pending]).to.deep.equal(['pending', 'pending', 'unverified', 2]);
+    expect(Object.values(third.verdicts).map((v) => [v.signal, v.outcome, v.reason])).to.deep.equal([
+      ['log', 'skipped', 'over_capacity'],
+      ['trace', 'skipped', 'over_capacity'],
+      ['metric', 'skipped', 'over_capacity'],
+    ]);
+    expect(seen.filter((v) => v.reason === 'over_capacity')).to.have.length(3);
+    answers[0]?.(verified(0.1));
+    expect([first.status, judge.judge(runner('http')).status]).to.deep.equal(['verified', 'pending']);
   });
 });
