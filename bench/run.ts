@@ -10,6 +10,7 @@ import autocannon from 'autocannon';
 import { VERIFICATION_EVENT } from '../src/smoke/constants';
 import { freePort } from '../test/support/prometheus';
 import { tmpDir } from '../test/support/tmp';
+import { verdictCounts } from '../test/support/verdicts';
 import { pacedLoad, sequentialLoad, type Timed } from './paced';
 
 const SHORT = process.argv.includes('--short');
@@ -135,14 +136,7 @@ function summarize(target: Target, s: Samples, startMs: number) {
  * counts as skipped/over_capacity.
  */
 async function readBack(target: Target) {
-  const verdicts = async () => {
-    const text = await (await fetch(`${target.url}/metrics?name=petsage_smoke_signal_verifications_total`)).text();
-    const byKind: Record<string, number> = {};
-    for (const [, outcome, reason, n] of text.matchAll(/^\w+\{signal="log",outcome="(\w+)",reason="(\w+)"\} (\d+)$/gm)) {
-      if (Number(n) > 0) byKind[reason === 'none' ? outcome! : `${outcome}/${reason}`] = Number(n);
-    }
-    return byKind;
-  };
+  const verdicts = async () => (await verdictCounts(target.url, 'log')).byKind;
   const total = (byKind: Record<string, number>) => Object.values(byKind).reduce((a, b) => a + b, 0);
   let last = await verdicts();
   for (let polls = 0; polls < 20; polls += 1) {

@@ -3,6 +3,7 @@ import autocannon from 'autocannon';
 import { expect } from 'chai';
 import { spawnDaemon, type SpawnedDaemon } from '../support/daemon';
 import { gateAfterFlood } from '../support/receipts';
+import { verdictCounts } from '../support/verdicts';
 
 const RUNS = 100_000;
 const WARM_UP = 10_000;
@@ -24,16 +25,6 @@ function liveMemory(daemon: SpawnedDaemon): Promise<{ live_heap_bytes: number; r
     daemon.child.stderr.on('data', onData);
     daemon.child.kill('SIGUSR2');
   });
-}
-
-/** One signal's verdict counts by outcome/reason (the non-zero ones) and the runs counter, from one scrape. */
-async function verdictsOf(daemon: SpawnedDaemon, signal: string) {
-  const text = await (await fetch(`${daemon.url}/metrics?name=petsage_smoke_runs_total&name=petsage_smoke_signal_verifications_total`)).text();
-  const byKind: Record<string, number> = {};
-  const pattern = new RegExp(`^petsage_smoke_signal_verifications_total\\{signal="${signal}",outcome="(\\w+)",reason="(\\w+)"\\} (\\d+)$`, 'gm');
-  for (const [, outcome, reason, n] of text.matchAll(pattern)) if (Number(n) > 0) byKind[`${outcome}/${reason}`] = Number(n);
-  const runs = [...text.matchAll(/^petsage_smoke_runs_total\{[^}]*\} (\d+)$/gm)].reduce((sum, [, n]) => sum + Number(n), 0);
-  return { byKind, runs };
 }
 
 describe('daemon process: memory over 100,000 runs', function () {
@@ -65,7 +56,7 @@ describe('daemon process: memory over 100,000 runs', function () {
       const warm = await settled('after-warm-up');
       expect((await load(RUNS - WARM_UP))['2xx']).to.equal(RUNS - WARM_UP);
       const end = await settled('after-load');
-      const logVerdicts = await verdictsOf(daemon, 'log');
+      const logVerdicts = await verdictCounts(daemon.url, 'log');
       process.stdout.write(
         `      ${RUNS} runs: RSS ${mib(start.rss_bytes)} MiB at start, ${mib(warm.rss_bytes)} after ${WARM_UP}, ${mib(end.rss_bytes)} after ${RUNS}; ` +
           `live heap ${mib(start.live_heap_bytes)} / ${mib(warm.live_heap_bytes)} / ${mib(end.live_heap_bytes)} MiB; ` +
