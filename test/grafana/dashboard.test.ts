@@ -72,7 +72,7 @@ describe('grafana dashboard', () => {
 
   it('covers the panels operators need, with exemplars on the latency and lag panels', () => {
     const titles = json.panels.map((p) => p.title);
-    for (const t of ['Runs per minute', 'success ratio', 'lag p50 / p99', 'since the last verification', 'Failures by', 'endpoint latency', 'CPU', 'memory', 'Event-loop lag']) {
+    for (const t of ['Runs per minute', 'success ratio', 'lag p50 / p99', 'since the last verification', 'Failures by', 'endpoint latency', 'CPU', 'memory', 'Event-loop lag', 'over capacity']) {
       expect(titles.some((x) => x.includes(t)), t).to.equal(true);
     }
     for (const p of json.panels.filter((x) => /lag p50|latency/.test(x.title))) {
