@@ -81,7 +81,9 @@ export function buildService(config: Config, telemetry: Telemetry, address: { ba
     capacity: config.ledger.size,
     now,
     onVerdict(verdict, run) {
-      metrics.recordVerdict(verdict, run.signals.trace.status === 'emitted' ? { trace_id: run.traceId, span_id: run.spanId } : undefined);
+      // Only a verified verdict's lag carries the exemplar: no object for the others (an overload gives three per run).
+      const linked = verdict.outcome === 'verified' && run.signals.trace.status === 'emitted';
+      metrics.recordVerdict(verdict, linked ? { trace_id: run.traceId, span_id: run.spanId } : undefined);
       signalHealth.observe(verdict);
       if (verdict.outcome === 'missing' || verdict.outcome === 'error') {
         logs.logger.warn('signal not verified', {
