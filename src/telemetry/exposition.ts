@@ -1,4 +1,5 @@
 import { Registry, type RegistryContentType } from 'prom-client';
+import { hasOwnText } from './leanSeries';
 
 export const PROMETHEUS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 export const OPENMETRICS_CONTENT_TYPE = Registry.OPENMETRICS_CONTENT_TYPE;
@@ -16,6 +17,8 @@ export function wantsOpenMetrics(accept: string | undefined): boolean {
   return accept !== undefined && accept.includes('application/openmetrics-text');
 }
 
+type Family = { name: string; type: string };
+
 /**
  * prom-client formats by the registry's content type and, for OpenMetrics, renames counters in
  * place (strips `_total`), which would leak into the next Prometheus-format scrape. So renders run
@@ -23,29 +26,34 @@ export function wantsOpenMetrics(accept: string | undefined): boolean {
  */
 export function createRenderer(registry: Registry<RegistryContentType>): Render {
   let queue: Promise<unknown> = Promise.resolve();
-  const names = new Map(registry.getMetricsAsArray().map((m) => [m, (m as unknown as { name: string }).name]));
 
   async function render(openMetrics: boolean, only: readonly string[] | undefined) {
     const contentType = openMetrics ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE;
     registry.setContentType(contentType);
+    const families = registry.getMetricsAsArray() as unknown as Family[];
+    const names = families.map((m) => m.name);
+    const chosen = only ? [...new Set(only)].filter((name) => registry.getSingleMetric(name)) : names;
     try {
-      return { contentType, body: only ? await renderOnly(openMetrics, only) : await registry.metrics() };
+      return { contentType, body: await renderFamilies(openMetrics, chosen) };
     } finally {
-      for (const [metric, name] of names) (metric as unknown as { name: string }).name = name;
+      families.forEach((m, i) => (m.name = names[i] as string));
     }
   }
 
-  /** What registry.metrics() does, for some families: counters renamed for OpenMetrics, same separators. */
-  async function renderOnly(openMetrics: boolean, only: readonly string[]): Promise<string> {
-    const families: string[] = [];
-    for (const name of new Set(only)) {
-      const metric = registry.getSingleMetric(name) as unknown as { name: string; type: string } | undefined;
-      if (!metric) continue;
+  /** What registry.metrics() does (counters renamed for OpenMetrics, same separators); lean metrics write their own text. */
+  async function renderFamilies(openMetrics: boolean, chosen: readonly string[]): Promise<string> {
+    const texts: string[] = [];
+    for (const name of chosen) {
+      const metric = registry.getSingleMetric(name) as unknown as Family;
+      if (hasOwnText(metric)) {
+        texts.push(metric.text(openMetrics));
+        continue;
+      }
       if (openMetrics && metric.type === 'counter') metric.name = name.replace(/_total$/, '');
-      families.push(await registry.getSingleMetricAsString(name));
+      texts.push(await registry.getSingleMetricAsString(name));
     }
-    if (openMetrics) return `${families.map((f) => `${f}\n`).join('')}# EOF\n`;
-    return families.length > 0 ? `${families.join('\n\n')}\n` : '';
+    if (openMetrics) return `${texts.map((f) => `${f}\n`).join('')}# EOF\n`;
+    return texts.length > 0 ? `${texts.join('\n\n')}\n` : '';
   }
 
   return (accept, only) => {

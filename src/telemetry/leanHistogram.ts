@@ -1,54 +1,70 @@
 import type { Registry, RegistryContentType } from 'prom-client';
 import type { Exemplar } from '../smoke/types';
+import { SeriesMap, escapeLabelValue, headerText, numberText, register, type OwnText } from './leanSeries';
 
 interface Series<L extends string> {
   readonly labels: Readonly<Record<L, string>>;
   /** Per bucket, not cumulative; the last one is +Inf. */
   readonly counts: number[];
+  /** Each line's text before its value: the buckets', then _sum's and _count's. */
+  readonly linePrefixes: readonly string[];
   readonly exemplars: ({ labelSet: Exemplar; value: number; timestamp: number } | undefined)[];
   sum: number;
   count: number;
+  /** The series' lines as last written, per format (Prometheus text, OpenMetrics), and the count then. */
+  readonly written: [Written | undefined, Written | undefined];
+}
+
+interface Written {
+  readonly count: number;
+  readonly text: string;
 }
 
 /**
- * A histogram for the per-request path, rendered by a prom-client registry like its own. prom-client's
- * Histogram validates and hashes the label set and looks buckets up by number on every observe():
- * with the lag histogram, 11 % of the instructions of a smoke request (bench/README.md). Here the
- * series is found through one map per label, and an observation adds to plain arrays.
+ * A histogram for the per-request path. prom-client's Histogram validates and hashes the label set
+ * and looks buckets up by number on every observe(): with the lag histogram, 11 % of the
+ * instructions of a smoke request (bench/README.md). Here an observation adds to plain arrays.
  *
  * Exemplar labels are not checked against the OpenMetrics 128-character limit: by their type they
  * are a trace id and a span id (63 characters with their names).
  */
-export class LeanHistogram<L extends string> {
+export class LeanHistogram<L extends string> implements OwnText {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
-  private readonly root = new Map<string, unknown>();
-  private readonly all: Series<L>[] = [];
-  private readonly bucketName: string;
-  private readonly sumName: string;
-  private readonly countName: string;
-  private readonly leLabels: readonly { le: number | string }[];
+  private readonly series: SeriesMap<L, Series<L>>;
+  private readonly les: readonly (number | string)[];
+  private readonly header: string;
 
   constructor(
     readonly name: string,
     readonly help: string,
-    private readonly labelNames: readonly L[],
+    labelNames: readonly L[],
     private readonly upperBounds: readonly number[],
   ) {
-    this.bucketName = `${name}_bucket`;
-    this.sumName = `${name}_sum`;
-    this.countName = `${name}_count`;
-    this.leLabels = [...upperBounds.map((le) => ({ le })), { le: '+Inf' }];
+    this.les = [...upperBounds, '+Inf'];
+    this.header = headerText(name, help, this.type);
+    this.series = new SeriesMap(labelNames, (labels, labelText) => ({
+      labels,
+      // le first, then the series' labels, as prom-client writes them.
+      linePrefixes: [
+        ...this.les.map((le) => `${name}_bucket{le="${le}"${labelText ? `,${labelText}` : ''}} `),
+        `${name}_sum${labelText ? `{${labelText}}` : ''} `,
+        `${name}_count${labelText ? `{${labelText}}` : ''} `,
+      ],
+      counts: new Array<number>(this.les.length).fill(0),
+      exemplars: new Array<undefined>(this.les.length).fill(undefined),
+      sum: 0,
+      count: 0,
+      written: [undefined, undefined],
+    }));
   }
 
-  /** Adds itself to a registry (which types its metrics as prom-client's own classes). */
   registerIn(registry: Registry<RegistryContentType>): this {
-    registry.registerMetric(this as unknown as Parameters<typeof registry.registerMetric>[0]);
-    return this;
+    return register(this, registry);
   }
 
   observe(labels: Readonly<Record<L, string>>, value: number, exemplar?: Exemplar): void {
-    const series = this.series(labels);
+    const series = this.series.get(labels);
     let bucket = 0;
     while (bucket < this.upperBounds.length && value > (this.upperBounds[bucket] as number)) bucket += 1;
     series.counts[bucket] = (series.counts[bucket] as number) + 1;
@@ -68,60 +84,57 @@ export class LeanHistogram<L extends string> {
 
   /** Starts a series at 0, so its first observation is an increase rather than a new series. */
   zero(labels: Readonly<Record<L, string>>): void {
-    this.series(labels);
+    this.series.get(labels);
   }
 
   /**
-   * What prom-client's registry renders: cumulative buckets (with their exemplars), sum and count.
-   * The series' labels go as `sharedLabels`, which the registry formats once per series and render,
-   * as it does for its own histograms.
+   * Cumulative buckets (exemplars in OpenMetrics only), sum and count. Every line's text up to its
+   * value was built with the series, so a scrape only joins numbers: through prom-client's
+   * registry, labels are formatted and escaped again for every line of every scrape. A series
+   * with no observation since the last scrape (most of them, most of the time) is not even that.
    */
-  getForPromString() {
-    const values: { metricName: string; labels: object; sharedLabels: object; value: number; exemplar?: object }[] = [];
-    for (const s of this.all) {
+  text(openMetrics: boolean): string {
+    const format = openMetrics ? 1 : 0;
+    const parts = [this.header];
+    for (const s of this.series.all) {
+      let written = s.written[format];
+      if (written?.count !== s.count) s.written[format] = written = { count: s.count, text: seriesText(s, openMetrics) };
+      parts.push(written.text);
+    }
+    return parts.join('\n');
+  }
+
+  /** The values as prom-client's Histogram gives them (`getMetricsAsJSON`): cumulative buckets, sum, count. */
+  get() {
+    const values: { metricName: string; value: number; exemplar?: object; labels: object }[] = [];
+    for (const s of this.series.all) {
       let cumulative = 0;
       s.counts.forEach((n, i) => {
         cumulative += n;
-        values.push({ metricName: this.bucketName, labels: this.leLabels[i] as object, sharedLabels: s.labels, value: cumulative, exemplar: s.exemplars[i] });
+        values.push({ metricName: `${this.name}_bucket`, value: cumulative, exemplar: s.exemplars[i], labels: { le: this.les[i] as number | string, ...s.labels } });
       });
-      values.push({ metricName: this.sumName, labels: {}, sharedLabels: s.labels, value: s.sum }, { metricName: this.countName, labels: {}, sharedLabels: s.labels, value: s.count });
+      values.push({ metricName: `${this.name}_sum`, value: s.sum, labels: { ...s.labels } }, { metricName: `${this.name}_count`, value: s.count, labels: { ...s.labels } });
     }
     return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values });
   }
 
-  /** The same values with each series' labels in every value (`getMetricsAsJSON`). */
-  async get() {
-    const metric = await this.getForPromString();
-    return { ...metric, values: metric.values.map(({ sharedLabels, labels, ...value }) => ({ ...value, labels: { ...labels, ...sharedLabels } })) };
-  }
-
   reset(): void {
-    this.root.clear();
-    this.all.length = 0;
+    this.series.clear();
   }
+}
 
-  private series(labels: Readonly<Record<L, string>>): Series<L> {
-    let node = this.root;
-    const last = this.labelNames.length - 1;
-    for (let i = 0; i < last; i += 1) {
-      const value = labels[this.labelNames[i] as L];
-      let next = node.get(value) as Map<string, unknown> | undefined;
-      if (!next) node.set(value, (next = new Map()));
-      node = next;
-    }
-    const leaf = last < 0 ? '' : labels[this.labelNames[last] as L]; // no labels: one series
-    const found = node.get(leaf) as Series<L> | undefined;
-    if (found) return found;
-    const created: Series<L> = {
-      // Copied in label-name order, so the text is the same whatever order the caller used.
-      labels: Object.fromEntries(this.labelNames.map((n) => [n, labels[n]])) as Record<L, string>,
-      counts: new Array<number>(this.upperBounds.length + 1).fill(0),
-      exemplars: new Array<undefined>(this.upperBounds.length + 1).fill(undefined),
-      sum: 0,
-      count: 0,
-    };
-    node.set(leaf, created);
-    this.all.push(created);
-    return created;
+function seriesText(s: Series<string>, openMetrics: boolean): string {
+  const lines: string[] = [];
+  let cumulative = 0;
+  for (let i = 0; i < s.counts.length; i += 1) {
+    cumulative += s.counts[i] as number;
+    const exemplar = openMetrics ? s.exemplars[i] : undefined;
+    lines.push(`${s.linePrefixes[i]}${cumulative}${exemplar ? exemplarText(exemplar) : ''}`);
   }
+  lines.push(`${s.linePrefixes[s.counts.length]}${numberText(s.sum)}`, `${s.linePrefixes[s.counts.length + 1]}${s.count}`);
+  return lines.join('\n');
+}
+
+function exemplarText(e: { labelSet: Exemplar; value: number; timestamp: number }): string {
+  return ` # {trace_id="${escapeLabelValue(e.labelSet.trace_id)}",span_id="${escapeLabelValue(e.labelSet.span_id)}"} ${numberText(e.value)} ${e.timestamp}`;
 }

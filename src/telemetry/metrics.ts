@@ -1,8 +1,9 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics, type LabelValues, type RegistryContentType } from 'prom-client';
 import { SIGNALS, TRIGGERS, type Signal } from '../smoke/constants';
 import type { Exemplar } from '../smoke/types';
-import { VERDICT_KINDS, type Verdict, type VerifyOutcome, type VerifyReason } from '../verify/types';
+import { VERDICT_KINDS, type Verdict } from '../verify/types';
 import { EMITTED, type MetricPort, type RunOutcome } from '../smoke/types';
+import { LeanCounter } from './leanCounter';
 import { LeanHistogram } from './leanHistogram';
 
 /** Metric names, defined once: dashboards, alert rules and tests use these constants. */
@@ -73,21 +74,13 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
     registers: [registry],
   });
 
-  // Verdicts come three per run. prom-client builds and looks up a key for the label set on every
-  // inc() and set(), half of what reading a run back cost (bench/README.md), so verdicts are
-  // tallied in plain numbers and handed over when the metrics are collected: a scrape still sees
-  // every verdict, at a cost per series rather than per run.
-  const verdictTally = createVerdictTally();
+  // Verdicts come three per run: a lean counter adds each to a number in its series (bench/README.md).
   const lastVerifiedSeconds = new Map<Signal, number>();
-  const verifications = new Counter({
-    name: METRIC.verifications,
-    help: 'Signal read-backs by outcome (verified, missing, error, skipped) and reason.',
-    labelNames: ['signal', 'outcome', 'reason'] as const,
-    registers: [registry],
-    collect() {
-      verdictTally.flush((labels, n) => this.inc(labels, n));
-    },
-  });
+  const verifications = new LeanCounter(METRIC.verifications, 'Signal read-backs by outcome (verified, missing, error, skipped) and reason.', [
+    'signal',
+    'outcome',
+    'reason',
+  ]).registerIn(registry);
   const lag = new LeanHistogram(METRIC.lag, 'Seconds from a run to the confirmation that its signal arrived.', SIGNAL_LABEL, [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
   ]).registerIn(registry);
@@ -111,7 +104,7 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
   runDuration.zero({});
   const startedSeconds = Math.floor(Date.now() / 1000);
   for (const signal of SIGNALS) {
-    for (const [outcome, reason] of VERDICT_KINDS) verifications.inc({ signal, outcome, reason }, 0);
+    for (const [outcome, reason] of VERDICT_KINDS) verifications.zero({ signal, outcome, reason });
     lag.zero({ signal });
     lastVerified.set({ signal }, startedSeconds);
   }
@@ -136,7 +129,7 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
       for (const l of labels) httpDuration.zero(l);
     },
     recordVerdict(verdict, exemplar) {
-      verdictTally.add(verdict.signal, verdict.outcome, verdict.reason);
+      verifications.inc({ signal: verdict.signal, outcome: verdict.outcome, reason: verdict.reason });
       if (verdict.outcome !== 'verified' || verdict.lagSeconds === undefined) return;
       lag.observe({ signal: verdict.signal }, verdict.lagSeconds, exemplar);
       lastVerifiedSeconds.set(verdict.signal, verdict.at.getTime() / 1000);
@@ -147,34 +140,6 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
       const spanTotals = { success: 0, failure: 0, dropped: 0 };
       for (const v of spanValues) spanTotals[v.labels.outcome as SpanOutcome] += v.value;
       return { runs: runValues.reduce((sum, v) => sum + v.value, 0), spans: spanTotals };
-    },
-  };
-}
-
-/** Verdict counts per (signal, outcome, reason) since the last flush; nested maps, so adding one builds no key. */
-function createVerdictTally() {
-  type Labels = { signal: Signal; outcome: VerifyOutcome; reason: VerifyReason };
-  const cells = new Map<Signal, Map<VerifyOutcome, Map<VerifyReason, { readonly labels: Labels; n: number }>>>();
-  return {
-    add(signal: Signal, outcome: VerifyOutcome, reason: VerifyReason): void {
-      let byOutcome = cells.get(signal);
-      if (!byOutcome) cells.set(signal, (byOutcome = new Map()));
-      let byReason = byOutcome.get(outcome);
-      if (!byReason) byOutcome.set(outcome, (byReason = new Map()));
-      const cell = byReason.get(reason);
-      if (cell) cell.n += 1;
-      else byReason.set(reason, { labels: { signal, outcome, reason }, n: 1 });
-    },
-    flush(into: (labels: Labels, n: number) => void): void {
-      for (const byOutcome of cells.values()) {
-        for (const byReason of byOutcome.values()) {
-          for (const cell of byReason.values()) {
-            if (cell.n === 0) continue;
-            into(cell.labels, cell.n);
-            cell.n = 0;
-          }
-        }
-      }
     },
   };
 }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Counter } from 'prom-client';
 import { METRIC, createMetrics } from '../../src/telemetry/metrics';
 import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, createRenderer } from '../../src/telemetry/exposition';
 
@@ -43,6 +44,14 @@ describe('metrics exposition', () => {
       expect(text).to.include(`# TYPE ${METRIC.runs} counter`);
       expect(text).to.include(`# TYPE process_cpu_user_seconds_total counter`);
     }
+  });
+
+  it('serves a metric registered after the renderer was made, with its name intact after an OpenMetrics render', async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    const render = createRenderer(metrics.registry);
+    new Counter({ name: 'late_total', help: 'Late.', registers: [metrics.registry] }).inc();
+    expect((await render(OPENMETRICS_ACCEPT)).body).to.include('# TYPE late counter\nlate_total 1\n');
+    expect((await render(undefined)).body).to.include('# TYPE late_total counter\nlate_total 1\n');
   });
 
   it('serves only the families asked for by name, in either format, the same lines as a full render', async () => {

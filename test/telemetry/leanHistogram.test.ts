@@ -13,35 +13,38 @@ const OBSERVATIONS: [number, Record<'route' | 'method', string>, boolean][] = [
   [7, { route: '/a', method: 'GET' }, true],
   [0.2, { route: '/b', method: 'POST' }, false],
   [0.3, { method: 'POST', route: '/b' }, true],
+  [0.02, { route: 'a "quoted"\\back\nslash', method: 'GET' }, false],
 ];
 
 const strip = (values: unknown[]) => values.map((v) => ({ ...(v as object), exemplar: undefined }));
 
-async function render(contentType: RegistryContentType, fill: (registry: Registry<RegistryContentType>) => void) {
-  // As in the daemon: exemplars need an OpenMetrics registry at construction, renders pick the format.
-  const registry = new Registry<RegistryContentType>();
-  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-  fill(registry);
-  registry.setContentType(contentType);
-  // Exemplar timestamps are the time of the observation.
-  return (await registry.metrics()).replace(/(# \{[^}]*\} \S+) \d+(\.\d+)?$/gm, '$1 <time>');
-}
+const HELP = 'X, in seconds.\nEscaped: \\ and newline.';
+// Exemplar timestamps are the time of the observation.
+const untimed = (text: string) => text.replace(/(# \{[^}]*\} \S+) \d+(\.\d+)?$/gm, '$1 <time>');
 
 describe('LeanHistogram', () => {
-  for (const contentType of [Registry.PROMETHEUS_CONTENT_TYPE, Registry.OPENMETRICS_CONTENT_TYPE] as const) {
-    it(`renders the same ${contentType.split(';')[0]} text as prom-client's Histogram, exemplars included`, async () => {
-      const theirs = await render(contentType, (registry) => {
-        // prom-client types exemplar labels as the series' label names; any names are valid.
-        const h = new Histogram<string>({ name: 'x_seconds', help: 'X.', labelNames: LABELS, buckets: BUCKETS, registers: [registry], enableExemplars: true });
-        h.zero({ route: '/zero', method: 'GET' });
-        OBSERVATIONS.forEach(([value, labels, withExemplar], i) => h.observe({ labels, value, ...(withExemplar ? { exemplarLabels: exemplar(i) } : {}) }));
+  for (const openMetrics of [false, true]) {
+    it(`writes the same ${openMetrics ? 'OpenMetrics' : 'Prometheus'} text as prom-client's Histogram, exemplars and escapes included`, async () => {
+      // Exemplars need an OpenMetrics registry at construction; the render picks the format.
+      const registry = new Registry<RegistryContentType>();
+      registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+      // prom-client types exemplar labels as the series' label names; any names are valid.
+      const h = new Histogram<string>({ name: 'x_seconds', help: HELP, labelNames: LABELS, buckets: BUCKETS, registers: [registry], enableExemplars: true });
+      const lean = new LeanHistogram('x_seconds', HELP, LABELS, BUCKETS);
+      h.zero({ route: '/zero', method: 'GET' });
+      lean.zero({ route: '/zero', method: 'GET' });
+      OBSERVATIONS.forEach(([value, labels, withExemplar], i) => {
+        h.observe({ labels, value, ...(withExemplar ? { exemplarLabels: exemplar(i) } : {}) });
+        lean.observe(labels, value, withExemplar ? exemplar(i) : undefined);
+        // Scrapes in between, in both formats: a series' text is kept until it is observed again.
+        if (i % 2 === 1) for (const format of [false, true]) lean.text(format);
       });
-      const ours = await render(contentType, (registry) => {
-        const h = new LeanHistogram('x_seconds', 'X.', LABELS, BUCKETS).registerIn(registry);
-        h.zero({ route: '/zero', method: 'GET' });
-        OBSERVATIONS.forEach(([value, labels, withExemplar], i) => h.observe(labels, value, withExemplar ? exemplar(i) : undefined));
-      });
+      registry.setContentType(openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
+      const theirs = untimed(await registry.getSingleMetricAsString('x_seconds'));
+      const ours = untimed(lean.text(openMetrics));
       expect(ours).to.include('x_seconds_bucket{le="+Inf",route="/a",method="GET"} 4');
+      expect(ours).to.include('x_seconds_count{route="a \\"quoted\\"\\\\back\\nslash",method="GET"} 1');
+      expect(ours.includes(' # {trace_id="'), 'exemplars in OpenMetrics only').to.equal(openMetrics);
       expect(ours).to.equal(theirs);
     });
   }
