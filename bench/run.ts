@@ -30,6 +30,12 @@ interface Target {
 }
 
 const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+/** A process's user + system CPU seconds so far, all threads (/proc/<pid>/stat fields 14 and 15, in USER_HZ = 100 ticks a second). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 /** Spawns and asks /readyz until it answers: the time from spawn to ready. */
 async function start(name: string, args: (port: number) => string[], env: Record<string, string> = {}): Promise<Target> {
@@ -53,6 +59,8 @@ async function start(name: string, args: (port: number) => string[], env: Record
  * moment its promise settles, fall on its once-a-second tick, up to a second late.
  */
 async function load(target: Target, options: Partial<autocannon.Options>) {
+  const serverCpu0 = cpuSeconds(target.child.pid!);
+  const generatorCpu0 = process.cpuUsage();
   const t0 = performance.now();
   let lastResponse = t0;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -60,7 +68,13 @@ async function load(target: Target, options: Partial<autocannon.Options>) {
     instance.on('response', () => (lastResponse = performance.now()));
   });
   target.okResponses += result['2xx'];
-  return { ...result, seconds: (lastResponse - t0) / 1000 };
+  const generatorCpu = process.cpuUsage(generatorCpu0);
+  return {
+    ...result,
+    seconds: (lastResponse - t0) / 1000,
+    serverCpuSeconds: cpuSeconds(target.child.pid!) - serverCpu0,
+    generatorCpuSeconds: (generatorCpu.user + generatorCpu.system) / 1e6,
+  };
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
@@ -74,6 +88,9 @@ const percentiles = (latenciesMs: number[]) => {
 /** What one app collects over the rounds. */
 interface Samples {
   roundRps: number[];
+  /** Per saturated round: the app's CPU per 2xx response, and the load generator's busy share of a core. */
+  roundCpuUs: number[];
+  roundGeneratorBusy: number[];
   non2xx: number;
   fixed: Timed[];
   scrapes: Timed[];
@@ -86,7 +103,7 @@ interface Samples {
  * happened to run then. Throughput is the median of an app's rounds; latencies are pooled.
  */
 async function measure(targets: Target[]): Promise<Map<Target, Samples>> {
-  const samples = new Map<Target, Samples>(targets.map((t) => [t, { roundRps: [], non2xx: 0, fixed: [], scrapes: [], rssIdle: 0 }]));
+  const samples = new Map<Target, Samples>(targets.map((t) => [t, { roundRps: [], roundCpuUs: [], roundGeneratorBusy: [], non2xx: 0, fixed: [], scrapes: [], rssIdle: 0 }]));
   const at = (t: Target) => samples.get(t)!;
   await new Promise((r) => setTimeout(r, 1000));
   for (const t of targets) at(t).rssIdle = rssBytes(t.child.pid!);
@@ -96,6 +113,8 @@ async function measure(targets: Target[]): Promise<Map<Target, Samples>> {
     for (const t of rotated(round)) {
       const saturated = await load(t, { connections: SETTINGS.connections, amount: share(SETTINGS.saturateRequests) });
       at(t).roundRps.push(saturated['2xx'] / saturated.seconds);
+      at(t).roundCpuUs.push((saturated.serverCpuSeconds * 1e6) / saturated['2xx']);
+      at(t).roundGeneratorBusy.push(saturated.generatorCpuSeconds / saturated.seconds);
       at(t).non2xx += saturated.non2xx + saturated.errors;
     }
   }
@@ -119,6 +138,8 @@ function summarize(target: Target, s: Samples, startMs: number) {
     throughput_rps: Number(median(s.roundRps).toFixed(0)),
     throughput_rounds_rps: s.roundRps.map((r) => Math.round(r)),
     saturated_non2xx: s.non2xx,
+    cpu_us_per_request: Number(median(s.roundCpuUs).toFixed(0)),
+    load_generator_busy: Number(median(s.roundGeneratorBusy).toFixed(2)),
     fixed_rate_rps: SETTINGS.fixedRate,
     fixed_p50_ms: fixedPercentiles.p50_ms,
     fixed_p99_ms: fixedPercentiles.p99_ms,
@@ -251,6 +272,13 @@ async function main() {
       bareResult.throughput_rps,
       `${floorResult.throughput_rps} (${(floorRatios.throughput_ratio * 100).toFixed(0)} %)`,
       `${daemonResult.throughput_rps} (${(report.throughput_ratio * 100).toFixed(0)} %)`,
+    ),
+    row('CPU per request, saturated (µs, user + system)', bareResult.cpu_us_per_request, floorResult.cpu_us_per_request, daemonResult.cpu_us_per_request),
+    row(
+      'load generator busy, saturated (share of a core)',
+      bareResult.load_generator_busy,
+      floorResult.load_generator_busy,
+      daemonResult.load_generator_busy,
     ),
     row(`latency p50 at ${SETTINGS.fixedRate} req/s (ms)`, bareResult.fixed_p50_ms, floorResult.fixed_p50_ms, daemonResult.fixed_p50_ms),
     row(

@@ -11,6 +11,7 @@ describe('benchmark (short mode)', function () {
     expect(run.status, run.stderr).to.equal(0);
     const report = JSON.parse(run.stdout.slice(0, run.stdout.indexOf('\n}\n') + 2)) as Record<string, Record<string, unknown>> & { zero_loss: boolean };
     for (const app of ['bare_koa', 'required_stack', 'petsage_smoke']) {
+      for (const key of ['cpu_us_per_request', 'load_generator_busy']) expect(report[app]![key], `${app}.${key}`).to.be.above(0);
       for (const key of ['throughput_rps', 'fixed_p50_ms', 'fixed_p99_ms', 'start_to_ready_ms', 'rss_idle_mib', 'rss_after_load_mib']) {
         expect(report[app]![key], `${app}.${key}`).to.be.a('number');
       }
