@@ -161,7 +161,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const origin = new Map<string, string>();
   for (const layer of layers) mergeInto(merged, layer.tree, layer.source, origin, []);
 
-  const result = schema.safeParse(merged);
+  // Parsed once per process: compiling zod's eval-based fast path would cost more than it saves.
+  const result = schema.safeParse(merged, { jitless: true });
   if (!result.success) throw new ConfigError(describe(result.error.issues[0], merged, origin, defaults));
   return deepFreeze(result.data) as Config;
 }
