@@ -16,12 +16,18 @@ export interface BatchSettings {
  * The SDK's processor drops silently when its queue is full, so this one keeps the queue from
  * filling: it counts spans handed in minus spans handed to the exporter (exactly the SDK's queue
  * length) and drops, counted, before the SDK would.
+ *
+ * The SDK also stops waiting for an export after its timeout while the exporter may still be
+ * retrying, so at shutdown an export could end with no answer at all. Whatever is still in flight
+ * once shutdown settles is counted as failed then, and a late answer is ignored.
  */
 export class CountingSpanProcessor implements SpanProcessor {
   private readonly batch: BatchSpanProcessor;
   private readonly dropped = new WeakSet<ReadableSpan>();
   private queued = 0;
   private closed = false;
+  /** Exports without an answer yet, each able to settle itself as failed. */
+  private readonly inFlight = new Set<() => void>();
 
   constructor(
     exporter: SpanExporter,
@@ -60,9 +66,13 @@ export class CountingSpanProcessor implements SpanProcessor {
     return this.batch.forceFlush();
   }
 
-  shutdown(): Promise<void> {
+  async shutdown(): Promise<void> {
     this.closed = true;
-    return this.batch.shutdown();
+    try {
+      await this.batch.shutdown();
+    } finally {
+      for (const abandon of [...this.inFlight]) abandon();
+    }
   }
 
   private counting(exporter: SpanExporter): SpanExporter {
@@ -70,10 +80,13 @@ export class CountingSpanProcessor implements SpanProcessor {
       export: (spans: ReadableSpan[], done: (result: ExportResult) => void) => {
         this.queued -= spans.length;
         const report = (result: ExportResult) => {
+          if (!this.inFlight.delete(abandon)) return; // settled already: a late answer after shutdown
           this.count(result.code === ExportResultCode.SUCCESS ? 'success' : 'failure', spans.length);
           this.observe(spans, result);
           done(result);
         };
+        const abandon = () => report({ code: ExportResultCode.FAILED, error: new Error('no answer from the exporter by shutdown') });
+        this.inFlight.add(abandon);
         try {
           exporter.export(spans, report);
         } catch (error) {

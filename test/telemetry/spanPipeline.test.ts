@@ -52,6 +52,23 @@ describe('counting span processor', () => {
     expect(spans.map((s) => processor.wasDropped(s))).to.deep.equal([false, false, false, false, false, false, true, true]);
   });
 
+  it('counts an export with no answer by shutdown as failed, once, and ignores the late answer', async () => {
+    const answers: ((r: ExportResult) => void)[] = [];
+    const silent: SpanExporter = { export: (_spans, done) => void answers.push(done), shutdown: async () => {} };
+    const counts: Record<SpanOutcome, number> = { success: 0, failure: 0, dropped: 0 };
+    const observed: ExportResult[] = [];
+    // The SDK gives up on an export after its timeout; the exporter may still be retrying then.
+    const processor = new CountingSpanProcessor(silent, { ...BATCH, exportTimeout: 50 }, (outcome, n) => (counts[outcome] += n), (_spans, result) => observed.push(result));
+    const tracer = new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('test');
+    for (let i = 0; i < 3; i += 1) tracer.startSpan('s').end();
+    await processor.shutdown().catch(() => undefined);
+    expect(answers, 'every span handed to the exporter').to.have.length(2);
+    expect(counts).to.deep.equal({ success: 0, failure: 3, dropped: 0 });
+    expect(observed.map((r) => r.code)).to.deep.equal([ExportResultCode.FAILED, ExportResultCode.FAILED]);
+    for (const answer of answers) answer({ code: ExportResultCode.SUCCESS });
+    expect(counts, 'late answers change nothing').to.deep.equal({ success: 0, failure: 3, dropped: 0 });
+  });
+
   it('counts spans that end after shutdown as dropped', async () => {
     const { counts, processor, endSpan } = setup(new InMemorySpanExporter());
     await processor.shutdown();
