@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { runResponse } from '../src/http/routes/smokeTest';
+import { runResponse } from '../src/http/answers';
 import { emittedRun } from './emittedRun';
 
 const SERVICE = { name: 'bare-koa', version: '0.0.0' };

@@ -5,7 +5,7 @@
  *
  *   npm run bench:lag            (RUNS=200 npm run bench:lag for more)
  */
-import { VERIFICATION_EVENT } from '../src/smoke/constants';
+import { VERIFICATION_EVENT } from '../src/vocabulary';
 import { jsonLines, spawnDaemon } from '../test/support/daemon';
 import { freePort, startPrometheus } from '../test/support/prometheus';
 import { receiptOf } from '../test/support/receipts';

@@ -4,7 +4,7 @@
  * IPC: sends { endpoint } when listening; answers "count" with { runSpans } (parsed only then,
  * so it costs no CPU during the load).
  */
-import { RUN_SPAN_NAME } from '../src/smoke/constants';
+import { RUN_SPAN_NAME } from '../src/vocabulary';
 import { startOtlpReceiver } from '../test/support/otlpReceiver';
 
 interface OtlpJson {

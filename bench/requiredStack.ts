@@ -12,8 +12,8 @@ import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import Koa from 'koa';
 import { Counter, Registry } from 'prom-client';
 import winston from 'winston';
-import { runResponse } from '../src/http/routes/smokeTest';
-import { VERIFICATION_EVENT, VERIFICATION_MESSAGE } from '../src/smoke/constants';
+import { runResponse } from '../src/http/answers';
+import { VERIFICATION_EVENT, VERIFICATION_MESSAGE } from '../src/vocabulary';
 import { emittedRun } from './emittedRun';
 
 const [port, logFile, tracesUrl] = process.argv.slice(2);

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { VERIFICATION_EVENT } from '../src/smoke/constants';
+import { VERIFICATION_EVENT } from '../src/vocabulary';
 import { freePort } from '../test/support/prometheus';
 import { tmpDir } from '../test/support/tmp';
 import { verdictCounts } from '../test/support/verdicts';

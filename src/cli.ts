@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { parseDuration } from './config';
-import { RUN_ID_PATTERN } from './smoke/constants';
+import { parseDuration } from './config/units';
+import { RUN_ID_PATTERN } from './vocabulary';
 
 export type Command =
   | { readonly kind: 'help' }

@@ -1,16 +1,9 @@
 import { HELP, parseCli } from './cli';
 import { auditLog, formatAudit } from './commands/auditLog';
 import { check } from './commands/check';
-import { ConfigError, loadConfig, type Config } from './config';
-import type * as DaemonModule from './daemon';
-import { createLogger, LogSetupError } from './telemetry/logger';
-import { createMetrics } from './telemetry/metrics';
-import { createTracing } from './telemetry/tracing';
+import { ConfigError, loadConfig, type Config } from './config/load';
+import { startDaemon, type Daemon } from './compose';
 import { installShutdown } from './shutdown';
-import { PROBE_PATHS } from './http/routes/health';
-import { METRICS_PATH } from './http/routes/metrics';
-import type { SpanAck } from './verify/traceVerifier';
-import { createWaiters } from './verify/waiters';
 import { VERSION } from './version';
 
 /** The only place that reads process.env, installs signal handlers and decides the exit code. */
@@ -41,31 +34,8 @@ async function main(argv: readonly string[]): Promise<void> {
     throw err;
   }
 
-  const metrics = createMetrics({ processMetrics: config.metrics.processMetrics });
-  const spanAcks = createWaiters<SpanAck>({ remember: config.ledger.size, now: Date.now });
-  const tracing = createTracing(
-    { service: config.service.name, version: VERSION, traces: config.traces, untracedPaths: [...PROBE_PATHS, METRICS_PATH] },
-    { countSpans: metrics.countSpans, onRunSpanExported: (traceId, ack) => spanAcks.resolve(traceId, ack) },
-  );
-  let logs;
-  try {
-    logs = createLogger({ service: config.service.name, ...config.log });
-  } catch (err) {
-    await tracing.shutdown();
-    if (err instanceof LogSetupError) return fail(1, `petsage-smoke: ${err.message}`);
-    throw err;
-  }
-  if (logs.fallback) {
-    process.stderr.write(`petsage-smoke: warning: logging to stdout only: ${logs.fallback}\n`);
-    logs.logger.warn('log file unavailable; logging to stdout only', { event: 'log.file_unavailable', log_file: config.log.file.path });
-  }
-  // logrotate's postrotate convention: a new file at the configured path.
-  process.on('SIGHUP', () => logs.reopen());
-
-  // Loaded only now: instrumentation patches koa and http as they are first required.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { startDaemon } = require('./daemon') as typeof DaemonModule;
-  const started = startDaemon(config, { tracing, logs, metrics, spanAcks });
+  const warn = (line: string) => process.stderr.write(`${line}\n`);
+  const started = startDaemon(config, { warn });
   // Handlers go in before the server listens, so a signal right after "listening" still drains.
   installShutdown({
     signals: process,
@@ -73,15 +43,17 @@ async function main(argv: readonly string[]): Promise<void> {
     gracePeriodMs: config.server.shutdownGracePeriod,
     // Reached only after the log is closed and flushed (or when draining is abandoned).
     exit: (code) => process.exit(code),
-    warn: (line) => process.stderr.write(`${line}\n`),
+    warn,
   });
+  let daemon: Daemon;
   try {
-    await started;
+    daemon = await started;
   } catch (err) {
-    await tracing.shutdown();
-    await logs.close();
+    // The log file cannot be written, the port is taken: the message says what to do.
     return fail(1, `petsage-smoke: ${(err as Error).message}`);
   }
+  // logrotate's postrotate convention: a new file at the configured path.
+  process.on('SIGHUP', () => daemon.reopenLog());
 }
 
 async function runAudit(file: string): Promise<void> {

@@ -1,7 +1,7 @@
-import type { Trigger } from './smoke/constants';
 import { createLedger } from './smoke/ledger';
 import type { SmokeRunner } from './smoke/runSmokeTest';
 import type { Judge, RunReport } from './verify/judge';
+import type { Trigger } from './vocabulary';
 
 export interface Runs {
   /** Runs once and starts reading its signals back; the report fills in as verdicts land. */

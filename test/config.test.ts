@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { serialize } from 'node:v8';
 import { expect } from 'chai';
-import { ConfigError, loadConfig, parseDuration } from '../src/config';
+import { ConfigError, loadConfig } from '../src/config/load';
+import { parseDuration } from '../src/config/units';
 
 function yamlFile(text: string): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'petsage-config-')), 'config.yaml');

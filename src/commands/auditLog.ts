@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { VERIFICATION_EVENT } from '../smoke/constants';
+import { EVENT } from '../vocabulary';
 
 /** One daemon process's stretch of the log: seq counts up from 1 per process. */
 export interface Segment {
@@ -78,8 +78,8 @@ export async function auditLog(file: string): Promise<AuditReport> {
       malformed += 1;
       continue;
     }
-    if (entry.event === 'daemon.listening') close(); // a new process starts counting at 1
-    if (entry.event !== VERIFICATION_EVENT) continue;
+    if (entry.event === EVENT.listening) close(); // a new process starts counting at 1
+    if (entry.event !== EVENT.verification) continue;
     if (typeof entry.seq !== 'number' || !Number.isInteger(entry.seq) || entry.seq < 1) {
       malformed += 1;
       continue;

@@ -1,10 +1,12 @@
-import { SIGNALS } from '../smoke/constants';
+import { sanitize } from '../text';
+import { SIGNALS } from '../vocabulary';
 
 interface ReceiptCheck {
   status: string;
   outcome?: string;
   reason?: string;
   observedValue?: number;
+  backend?: string;
   output?: string;
 }
 
@@ -37,18 +39,20 @@ export async function check(o: { url: string; timeoutMs: number; id?: string; to
     return 1;
   }
   if (!body.checks) {
-    o.out(`${target} answered ${res.status}: ${body.error?.message ?? 'not a receipt'}`);
+    o.out(`${target} answered ${res.status}: ${sanitize(String(body.error?.message ?? 'not a receipt'))}`);
     return 1;
   }
   const failing: string[] = [];
   for (const signal of SIGNALS) {
     const c = body.checks[`${signal}:verification`]?.[0];
-    const outcome = c?.outcome ?? 'unknown';
-    const detail = outcome === 'verified' ? `lag ${(c?.observedValue ?? 0).toFixed(3)}s` : (c?.output ?? '');
-    o.out(`${signal.padEnd(7)} ${outcome.padEnd(9)} ${detail}`.trimEnd());
-    if (outcome !== 'verified' && outcome !== 'skipped') failing.push(`${signal} ${outcome} (${c?.reason ?? 'unknown'})`);
+    const outcome = sanitize(String(c?.outcome ?? 'unknown'), 20);
+    // The daemon's answer is printed, so it is made printable: a hostile one cannot forge a line.
+    const detail = outcome === 'verified' ? `lag ${Number(c?.observedValue ?? 0).toFixed(3)}s` : sanitize(String(c?.output ?? ''));
+    const from = c?.backend ? `  (${sanitize(String(c.backend), 20)})` : '';
+    o.out(`${signal.padEnd(7)} ${outcome.padEnd(9)} ${detail}${from}`.trimEnd());
+    if (outcome !== 'verified' && outcome !== 'skipped') failing.push(`${signal} ${outcome} (${sanitize(String(c?.reason ?? 'unknown'), 40)})`);
   }
-  const verdict = res.status === 200 ? 'verified' : `not verified: ${failing.join(', ') || body.outcome}`;
-  o.out(`run ${body.run_id ?? '?'} ${verdict}`);
+  const verdict = res.status === 200 ? 'verified' : `not verified: ${failing.join(', ') || sanitize(String(body.outcome), 20)}`;
+  o.out(`run ${sanitize(String(body.run_id ?? '?'), 128)} ${verdict}`);
   return res.status === 200 ? 0 : 1;
 }

@@ -1,25 +1,26 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import type winston from 'winston';
+import type { Config } from '../config/schema';
 import type { Runs } from '../runs';
 import type { Scheduler } from '../smoke/scheduler';
 import type { Render } from '../telemetry/exposition';
-import type { Exemplar } from '../smoke/types';
 import type { RequestLabels } from '../telemetry/metrics';
 import type { SignalHealth } from '../verify/signalHealth';
+import type { Exemplar } from '../vocabulary';
 import { SECURITY_HEADERS, limitRuns, requireToken } from './access';
 import { answerError, notFound } from './errors';
 import type { Lifecycle } from './lifecycle';
-import { recordRequest } from './requestMetrics';
-import type { Config } from '../config';
 import { buildOpenApi } from './openapi';
+import { recordRequest } from './requestMetrics';
 import { adminRoutes } from './routes/admin';
 import { docsRoutes } from './routes/docs';
-import { enabledLegacyRoutes, legacyRoutes } from './routes/legacy';
-import { rootRoute } from './routes/root';
 import { healthRoutes } from './routes/health';
+import { enabledLegacyRoutes, legacyRoutes } from './routes/legacy';
 import { metricsRoutes } from './routes/metrics';
-import { smokeTestRoutes, type ServiceInfo } from './routes/smokeTest';
+import { rootRoute } from './routes/root';
+import { smokeTestRoutes } from './routes/smokeTest';
+import type { Guards, ServiceInfo } from './types';
 
 export interface AppDeps {
   readonly service: ServiceInfo;
@@ -34,14 +35,6 @@ export interface AppDeps {
   readonly legacy: Config['legacyRoutes'];
   /** auth.token ("" = open) and rateLimit (max 0 = no limit). */
   readonly access: Pick<Config, 'auth' | 'rateLimit'>;
-}
-
-/** Middleware a route puts before its handler; empty when the feature is off (no cost per request). */
-export interface Guards {
-  /** Bearer token: /metrics, run-triggering POSTs, admin routes. */
-  readonly auth: Koa.Middleware[];
-  /** Per-client rate limit: every route that starts a run. */
-  readonly runs: Koa.Middleware[];
 }
 
 function guards(access: AppDeps['access']): Guards {
@@ -64,9 +57,8 @@ export function createApp(deps: AppDeps): Koa {
   healthRoutes(router, deps);
   metricsRoutes(router, deps.renderMetrics, guard);
   adminRoutes(router, deps.scheduler, guard);
-  const legacy = enabledLegacyRoutes(deps.legacy);
   legacyRoutes(router, { config: deps.legacy, runs: deps.runs, service: deps.service, guard });
-  docsRoutes(router, buildOpenApi(deps.service, legacy));
+  docsRoutes(router, () => buildOpenApi(deps.service, enabledLegacyRoutes(deps.legacy)));
 
   app.use(envelope(deps));
   app.use(router.routes());

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Context, Middleware } from 'koa';
 import type Router from '@koa/router';
 import type winston from 'winston';
+import { EVENT } from '../vocabulary';
 
 export interface ErrorBody {
   error: { status: number; code: string; message: string };
@@ -35,7 +36,7 @@ export function answerError(ctx: Context, err: unknown, logger: winston.Logger):
   const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
   // Headers that belong to the answer (Retry-After, X-RateLimit-*), set by middleware of ours.
   if (status < 500 && typeof e.headers === 'object' && e.headers !== null) ctx.set(e.headers as Record<string, string>);
-  if (status === 500) logger.error('request failed', { event: 'http.error', error: String(e.name ?? 'Error') });
+  if (status === 500) logger.error('request failed', { event: EVENT.httpError, error: String(e.name ?? 'Error') });
   ctx.status = status;
   // Only messages written in this code base are exposed (ctx.throw with a fixed text).
   const message = status < 500 && e.expose === true && typeof e.message === 'string' ? e.message : undefined;

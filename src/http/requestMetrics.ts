@@ -1,11 +1,7 @@
 import type { Context } from 'koa';
-import type { Exemplar } from '../smoke/types';
 import type { RequestLabels } from '../telemetry/metrics';
-
-/** What a handler tells the request metrics: the trace of the run it started. */
-export interface RequestState {
-  exemplar?: Exemplar;
-}
+import type { Exemplar } from '../vocabulary';
+import type { RequestState } from './types';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 

@@ -1,6 +1,8 @@
+import type { ScheduleState } from '../vocabulary';
+
 /** Triggers a run every interval; can be suspended and resumed at run time, and stopped for good. */
 export interface Scheduler {
-  readonly state: 'running' | 'suspended' | 'stopped' | 'disabled';
+  readonly state: ScheduleState;
   suspend(): void;
   resume(): void;
   stop(): void;

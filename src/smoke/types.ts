@@ -1,8 +1,4 @@
-import type { Signal, Trigger } from './constants';
-
-/** Why a signal was not emitted. A small fixed set: these become metric label values. */
-export const EMIT_REASONS = ['write_failed', 'dropped', 'sampled_out', 'disabled', 'emit_failed'] as const;
-export type EmitReason = (typeof EMIT_REASONS)[number];
+import type { EmitReason, Exemplar, RunOutcome, Signal, Trigger } from '../vocabulary';
 
 export type EmitStatus =
   | { readonly status: 'emitted' }
@@ -14,7 +10,8 @@ export const EMITTED: EmitStatus = Object.freeze({ status: 'emitted' });
 export const skipped = (reason: EmitReason): EmitStatus => ({ status: 'skipped', reason });
 export const failed = (reason: EmitReason): EmitStatus => ({ status: 'error', reason });
 
-export type RunOutcome = 'success' | 'failure';
+/** Milliseconds since the epoch; injected so tests (and hour-long horizons) control time. */
+export type Clock = () => number;
 
 export interface SmokeRun {
   /** The trace id, unless the caller named the run: one id finds the log line, the span and the exemplar. */
@@ -60,12 +57,6 @@ export interface LogPort {
   writeVerification(record: VerificationRecord): EmitStatus;
 }
 
-/** A span's ids as OpenMetrics exemplar labels: a metric point links to its trace. */
-export interface Exemplar {
-  readonly trace_id: string;
-  readonly span_id: string;
-}
-
 export interface RunRecord {
   readonly trigger: Trigger;
   readonly outcome: RunOutcome;
@@ -78,14 +69,9 @@ export interface MetricPort {
   recordRun(run: RunRecord): EmitStatus;
 }
 
-export interface Clock {
-  /** Milliseconds since the epoch. */
-  now(): number;
-}
-
 export interface SmokePorts {
   readonly tracer: TracePort;
   readonly log: LogPort;
   readonly metrics: MetricPort;
-  readonly clock: Clock;
+  readonly now: Clock;
 }

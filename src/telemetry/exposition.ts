@@ -1,5 +1,4 @@
 import { Registry, type RegistryContentType } from 'prom-client';
-import { hasOwnText } from './leanSeries';
 
 export const PROMETHEUS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 export const OPENMETRICS_CONTENT_TYPE = Registry.OPENMETRICS_CONTENT_TYPE;
@@ -10,9 +9,6 @@ export const OPENMETRICS_CONTENT_TYPE = Registry.OPENMETRICS_CONTENT_TYPE;
  */
 export type Render = (accept: string | undefined, names?: readonly string[]) => Promise<{ contentType: string; body: string }>;
 
-/** A Prometheus metric name, as a `name` filter must be spelled. */
-export const METRIC_NAME_PATTERN = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-
 export function wantsOpenMetrics(accept: string | undefined): boolean {
   return accept !== undefined && accept.includes('application/openmetrics-text');
 }
@@ -20,9 +16,10 @@ export function wantsOpenMetrics(accept: string | undefined): boolean {
 type Family = { name: string; type: string };
 
 /**
- * prom-client formats by the registry's content type and, for OpenMetrics, renames counters in
- * place (strips `_total`), which would leak into the next Prometheus-format scrape. So renders run
- * one at a time, each with its format set and the counter names restored afterwards.
+ * prom-client 15 formats by the registry's content type and, for OpenMetrics, renames counters in
+ * place (strips `_total`), which would leak into the next Prometheus-format scrape and break
+ * `getSingleMetric` (https://github.com/prometheus/client_js/pull/829 removes the in-place rename).
+ * So renders run one at a time, each with its format set and the counter names restored afterwards.
  */
 export function createRenderer(registry: Registry<RegistryContentType>): Render {
   let queue: Promise<unknown> = Promise.resolve();
@@ -32,23 +29,19 @@ export function createRenderer(registry: Registry<RegistryContentType>): Render 
     registry.setContentType(contentType);
     const families = registry.getMetricsAsArray() as unknown as Family[];
     const names = families.map((m) => m.name);
-    const chosen = only ? [...new Set(only)].filter((name) => registry.getSingleMetric(name)) : names;
     try {
-      return { contentType, body: await renderFamilies(openMetrics, chosen) };
+      if (!only) return { contentType, body: await registry.metrics() };
+      return { contentType, body: await renderFamilies(openMetrics, [...new Set(only)].filter((name) => registry.getSingleMetric(name))) };
     } finally {
       families.forEach((m, i) => (m.name = names[i] as string));
     }
   }
 
-  /** What registry.metrics() does (counters renamed for OpenMetrics, same separators); lean metrics write their own text. */
+  /** What registry.metrics() does for a subset (counters renamed for OpenMetrics, same separators). */
   async function renderFamilies(openMetrics: boolean, chosen: readonly string[]): Promise<string> {
     const texts: string[] = [];
     for (const name of chosen) {
       const metric = registry.getSingleMetric(name) as unknown as Family;
-      if (hasOwnText(metric)) {
-        texts.push(metric.text(openMetrics));
-        continue;
-      }
       if (openMetrics && metric.type === 'counter') metric.name = name.replace(/_total$/, '');
       texts.push(await registry.getSingleMetricAsString(name));
     }

@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import path from 'node:path';
 import winston from 'winston';
 import type Transport from 'winston-transport';
-import { VERIFICATION_EVENT, VERIFICATION_MESSAGE } from '../smoke/constants';
 import { EMITTED, failed, type LogPort } from '../smoke/types';
+import { EVENT, VERIFICATION_MESSAGE } from '../vocabulary';
 import { FileLineTransport } from './fileTransport';
 
 export interface LogSettings {
@@ -58,7 +58,7 @@ export function createLogger(settings: LogSettings, options: { transports?: Tran
   };
   logger.on('error', onError);
   for (const t of transports) t.on('error', onError);
-  file?.on('reopened', () => logger.info('log file reopened', { event: 'log.reopened', log_file: file.file }));
+  file?.on('reopened', () => logger.info('log file reopened', { event: EVENT.logReopened, log_file: file.file }));
 
   return {
     logger,
@@ -70,7 +70,7 @@ export function createLogger(settings: LogSettings, options: { transports?: Tran
       writeVerification(r) {
         try {
           logger.info(VERIFICATION_MESSAGE, {
-            event: VERIFICATION_EVENT,
+            event: EVENT.verification,
             run_id: r.runId,
             trace_id: r.traceId,
             span_id: r.spanId,

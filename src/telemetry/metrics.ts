@@ -1,24 +1,6 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics, type LabelValues, type RegistryContentType } from 'prom-client';
-import { SIGNALS, TRIGGERS, type Signal } from '../smoke/constants';
-import type { Exemplar } from '../smoke/types';
-import { VERDICT_KINDS, type Verdict } from '../verify/types';
-import { EMITTED, type MetricPort, type RunOutcome } from '../smoke/types';
-import { LeanCounter } from './leanCounter';
-import { LeanHistogram } from './leanHistogram';
-
-/** Metric names, defined once: dashboards, alert rules and tests use these constants. */
-export const METRIC = {
-  runs: 'petsage_smoke_runs_total',
-  runDuration: 'petsage_smoke_run_duration_seconds',
-  spansExported: 'petsage_smoke_spans_exported_total',
-  verifications: 'petsage_smoke_signal_verifications_total',
-  lag: 'petsage_smoke_signal_lag_seconds',
-  lastVerified: 'petsage_smoke_signal_last_verified_timestamp_seconds',
-  httpDuration: 'petsage_smoke_http_request_duration_seconds',
-} as const;
-
-const SIGNAL_LABEL = ['signal'] as const;
-const REQUEST_LABELS = ['route', 'method', 'status'] as const;
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues, type RegistryContentType } from 'prom-client';
+import { EMITTED, type MetricPort } from '../smoke/types';
+import { METRIC, RUN_OUTCOMES, SIGNALS, SPAN_OUTCOMES, TRIGGERS, VERDICT_KINDS, type Exemplar, type Signal, type SpanOutcome, type VerifyOutcome, type VerifyReason } from '../vocabulary';
 
 /** Request labels come from the route table and fixed sets, never from the request text. */
 export interface RequestLabels {
@@ -27,26 +9,40 @@ export interface RequestLabels {
   readonly status: string;
 }
 
-
-export const RUN_OUTCOMES: readonly RunOutcome[] = ['success', 'failure'];
-/** success: the exporter acknowledged; failure: the export failed; dropped: never reached an exporter. */
-export const SPAN_OUTCOMES = ['success', 'failure', 'dropped'] as const;
-export type SpanOutcome = (typeof SPAN_OUTCOMES)[number];
+/** One read-back verdict, as the metrics see it. */
+export interface VerdictSample {
+  readonly signal: Signal;
+  readonly outcome: VerifyOutcome;
+  readonly reason: VerifyReason;
+  readonly lagSeconds?: number;
+  readonly at: Date;
+}
 
 export interface Metrics {
   readonly registry: Registry<RegistryContentType>;
   readonly port: MetricPort;
   countSpans(outcome: SpanOutcome, n: number): void;
-  /** One verdict: counted by outcome and reason; a verified one also observes its lag (with the trace as exemplar). */
-  recordVerdict(verdict: Verdict, exemplar?: Exemplar): void;
+  /** Counted by outcome and reason; a verified one also observes its lag (with the trace as exemplar). */
+  recordVerdict(verdict: VerdictSample, exemplar?: Exemplar): void;
   observeRequest(labels: RequestLabels, seconds: number, exemplar?: Exemplar): void;
-  /** Series to start at 0: the routes' expected answers. */
+  /** Request series to start at 0: the answers users graph (the others appear when first seen). */
   initRequests(labels: readonly RequestLabels[]): void;
   /** Runs (summed over labels) and spans by outcome: the numbers a loss check compares. */
   totals(): Promise<{ runs: number; spans: Record<SpanOutcome, number> }>;
 }
 
-export function createMetrics(options: { processMetrics: boolean }): Metrics {
+// Few on purpose: the request histogram is most of what a scrape carries, and formatting it is
+// most of what a scrape costs.
+const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 2.5];
+const LAG_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const RUN_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+
+/** Exemplar labels as prom-client types them (the series' label names; any names are valid). */
+const asLabels = (e: Exemplar) => e as unknown as LabelValues<string>;
+
+/** The daemon's metrics in a registry of its own (never prom-client's global one). */
+export function createMetrics(options: { processMetrics: boolean; now?: () => number }): Metrics {
+  const now = options.now ?? Date.now;
   // Exemplars need an OpenMetrics registry at construction; exposition.ts serves both formats.
   const registry: Registry<RegistryContentType> = new Registry();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
@@ -56,82 +52,105 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
     // measures; nodejs_eventloop_lag_{mean,p50,p99}_seconds carry the same from a histogram.
     registry.removeSingleMetric('nodejs_eventloop_lag_seconds');
   }
+  const registers = [registry];
 
   const runs = new Counter({
     name: METRIC.runs,
     help: 'Smoke runs, by what triggered them and whether every signal was emitted.',
     labelNames: ['trigger', 'outcome'] as const,
-    registers: [registry],
+    registers,
     enableExemplars: true,
   });
-  const runDuration = new LeanHistogram(METRIC.runDuration, 'Time to emit one smoke run (span, log line and counter), in seconds.', [], [
-    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-  ]).registerIn(registry);
+  const runDuration = new Histogram({
+    name: METRIC.runDuration,
+    help: 'Time to emit one smoke run (span, log line and counter), in seconds.',
+    buckets: RUN_BUCKETS,
+    registers,
+  });
   const spans = new Counter({
     name: METRIC.spansExported,
     help: 'Spans by export outcome: success (acknowledged), failure (export failed) or dropped (queue full or after shutdown).',
     labelNames: ['outcome'] as const,
-    registers: [registry],
+    registers,
   });
-
-  // Verdicts come three per run: a lean counter adds each to a number in its series (bench/README.md).
+  // Verdicts come three per run: counted in plain numbers and handed over when scraped.
+  // A reason belongs to one outcome (VERDICT_KINDS), so signal and reason find the series.
+  type Tally = { readonly labels: { signal: Signal; outcome: VerifyOutcome; reason: VerifyReason }; total: number; reported: number };
+  const verdictCounts = new Map<Signal, Map<VerifyReason, Tally>>(SIGNALS.map((signal) => [signal, new Map()]));
+  new Counter({
+    name: METRIC.verifications,
+    help: 'Signal read-backs by outcome (verified, missing, error, skipped) and reason.',
+    labelNames: ['signal', 'outcome', 'reason'] as const,
+    registers,
+    collect() {
+      for (const tallies of verdictCounts.values()) {
+        for (const t of tallies.values()) {
+          this.inc(t.labels, t.total - t.reported);
+          t.reported = t.total;
+        }
+      }
+    },
+  });
+  const lag = new Histogram({
+    name: METRIC.lag,
+    help: 'Seconds from a run to the confirmation that its signal arrived.',
+    labelNames: ['signal'] as const,
+    buckets: LAG_BUCKETS,
+    registers,
+    enableExemplars: true,
+  });
+  // Set at collection: a verified verdict only notes the time (three per run).
   const lastVerifiedSeconds = new Map<Signal, number>();
-  const verifications = new LeanCounter(METRIC.verifications, 'Signal read-backs by outcome (verified, missing, error, skipped) and reason.', [
-    'signal',
-    'outcome',
-    'reason',
-  ]).registerIn(registry);
-  const lag = new LeanHistogram(METRIC.lag, 'Seconds from a run to the confirmation that its signal arrived.', SIGNAL_LABEL, [
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
-  ]).registerIn(registry);
-  const lastVerified = new Gauge({
+  const startedSeconds = Math.floor(now() / 1000);
+  new Gauge({
     name: METRIC.lastVerified,
     help: 'Unix time of the last verified read-back per signal; the process start time until the first one.',
     labelNames: ['signal'] as const,
-    registers: [registry],
+    registers,
     collect() {
-      for (const [signal, seconds] of lastVerifiedSeconds) this.set({ signal }, seconds);
+      for (const signal of SIGNALS) this.set({ signal }, lastVerifiedSeconds.get(signal) ?? startedSeconds);
     },
   });
-
-  const httpDuration = new LeanHistogram(METRIC.httpDuration, 'HTTP request duration by route template, method and status code, in seconds.', REQUEST_LABELS, [
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5,
-  ]).registerIn(registry);
+  const httpDuration = new Histogram({
+    name: METRIC.httpDuration,
+    help: 'HTTP request duration by route template, method and status code, in seconds.',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: REQUEST_BUCKETS,
+    registers,
+    enableExemplars: true,
+  });
 
   // Every series starts at 0, so the first failure is a visible increase, not a new series.
   for (const trigger of TRIGGERS) for (const outcome of RUN_OUTCOMES) runs.inc({ labels: { trigger, outcome }, value: 0 });
   for (const outcome of SPAN_OUTCOMES) spans.inc({ outcome }, 0);
   runDuration.zero({});
-  const startedSeconds = Math.floor(Date.now() / 1000);
   for (const signal of SIGNALS) {
-    for (const [outcome, reason] of VERDICT_KINDS) verifications.zero({ signal, outcome, reason });
+    for (const [outcome, reason] of VERDICT_KINDS) verdictCounts.get(signal)?.set(reason, { labels: { signal, outcome, reason }, total: 0, reported: 0 });
     lag.zero({ signal });
-    lastVerified.set({ signal }, startedSeconds);
   }
 
   return {
     registry,
     port: {
       recordRun({ trigger, outcome, durationSeconds, exemplar }) {
-        // The object form is the only one that reaches the labelled series when exemplars are on.
-        // (prom-client types exemplarLabels as the series' label names; any names are valid.)
-        const exemplarLabels = exemplar as LabelValues<string> | undefined;
-        runs.inc({ labels: { trigger, outcome }, value: 1, ...(exemplarLabels ? { exemplarLabels } : {}) });
-        runDuration.observe({}, durationSeconds);
+        // With exemplars on, the object form is the only one that reaches the labelled series.
+        runs.inc({ labels: { trigger, outcome }, value: 1, ...(exemplar ? { exemplarLabels: asLabels(exemplar) } : {}) });
+        runDuration.observe(durationSeconds);
         return EMITTED;
       },
     },
     countSpans: (outcome, n) => spans.inc({ outcome }, n),
     observeRequest(labels, seconds, exemplar) {
-      httpDuration.observe(labels, seconds, exemplar);
+      httpDuration.observe({ labels: { ...labels }, value: seconds, ...(exemplar ? { exemplarLabels: asLabels(exemplar) } : {}) });
     },
     initRequests(labels) {
-      for (const l of labels) httpDuration.zero(l);
+      for (const l of labels) httpDuration.zero({ ...l });
     },
     recordVerdict(verdict, exemplar) {
-      verifications.inc({ signal: verdict.signal, outcome: verdict.outcome, reason: verdict.reason });
+      const tally = verdictCounts.get(verdict.signal)?.get(verdict.reason);
+      if (tally) tally.total += 1;
       if (verdict.outcome !== 'verified' || verdict.lagSeconds === undefined) return;
-      lag.observe({ signal: verdict.signal }, verdict.lagSeconds, exemplar);
+      lag.observe({ labels: { signal: verdict.signal }, value: verdict.lagSeconds, ...(exemplar ? { exemplarLabels: asLabels(exemplar) } : {}) });
       lastVerifiedSeconds.set(verdict.signal, verdict.at.getTime() / 1000);
     },
     async totals() {

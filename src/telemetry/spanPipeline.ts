@@ -2,7 +2,7 @@ import type { Context } from '@opentelemetry/api';
 import { TraceFlags } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { SpanOutcome } from './metrics';
+import type { SpanOutcome } from '../vocabulary';
 
 export interface BatchSettings {
   readonly maxQueueSize: number;

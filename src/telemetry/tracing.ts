@@ -1,20 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { ROOT_CONTEXT, SpanStatusCode, TraceFlags, isSpanContextValid, trace, type Context, type ContextManager } from '@opentelemetry/api';
-import type * as OtlpHttpJson from '@opentelemetry/exporter-trace-otlp-http';
-import type * as OtlpHttpProto from '@opentelemetry/exporter-trace-otlp-proto';
+import { ROOT_CONTEXT, SpanStatusCode, TraceFlags, isSpanContextValid, trace, type Context, type ContextManager, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import type * as HttpInstrumentationModule from '@opentelemetry/instrumentation-http';
 import type * as KoaInstrumentationModule from '@opentelemetry/instrumentation-koa';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { ConsoleSpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import type { Config } from '../config';
-import { ATTR_RUN_ID, ATTR_RUN_SEQ, ATTR_TRIGGER, RUN_SPAN_NAME } from '../smoke/constants';
-import { EMITTED, failed, skipped, type Exemplar, type TracePort } from '../smoke/types';
-import type { SpanAck } from '../verify/traceVerifier';
-import type { SpanOutcome } from './metrics';
-import { OtlpJsonFileExporter } from './otlpJsonFile';
+import type { Config } from '../config/schema';
+import { EMITTED, failed, skipped, type TracePort } from '../smoke/types';
+import { ATTR_RUN_ID, ATTR_RUN_SEQ, ATTR_TRIGGER, RUN_SPAN_NAME, exemplarOf, type Exemplar, type SpanOutcome } from '../vocabulary';
+import { chooseExporter } from './spanExporters';
 import { CountingSpanProcessor } from './spanPipeline';
 
 export interface TracingSettings {
@@ -23,6 +19,13 @@ export interface TracingSettings {
   readonly traces: Config['traces'];
   /** With request spans on, these paths get none: probes and scrapes would drown the runs. */
   readonly untracedPaths: readonly string[];
+}
+
+/** What the exporter said about a batch holding run spans. */
+export interface SpanAck {
+  readonly ok: boolean;
+  readonly atMs: number;
+  readonly error?: string;
 }
 
 export interface Tracing {
@@ -36,46 +39,55 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
+export interface TracingOptions {
+  countSpans: (outcome: SpanOutcome, n: number) => void;
+  /** Called once per exported batch holding run spans, with their trace ids and the exporter's answer. */
+  onRunSpansExported?: (traceIds: readonly string[], ack: SpanAck) => void;
+  /** Replaces the configured exporter (tests). */
+  exporter?: SpanExporter;
+  now?: () => number;
+}
+
 /**
- * Starts the OpenTelemetry SDK and returns the run-span port. With request spans on, call it
- * before koa or the app are loaded: instrumentation patches modules as they are required.
+ * Starts an OpenTelemetry SDK for one daemon and returns the run-span port. With request spans on,
+ * call it before koa is loaded: instrumentation patches modules as they are required.
  */
-export function createTracing(
-  settings: TracingSettings,
-  options: {
-    countSpans: (outcome: SpanOutcome, n: number) => void;
-    /** Called once per exported run span with the exporter's answer. */
-    onRunSpanExported?: (traceId: string, ack: SpanAck) => void;
-    exporter?: SpanExporter;
-  },
-): Tracing {
-  const { exporter, destination } = options.exporter
-    ? { exporter: options.exporter, destination: 'custom' }
-    : chooseExporter(settings.traces);
-  const onRunSpan = options.onRunSpanExported;
-  const observe = onRunSpan
+export function createTracing(settings: TracingSettings, options: TracingOptions): Tracing {
+  const now = options.now ?? Date.now;
+  const { exporter, destination } = options.exporter ? { exporter: options.exporter, destination: 'custom' } : chooseExporter(settings.traces);
+  const onRunSpans = options.onRunSpansExported;
+  const observe = onRunSpans
     ? (spans: readonly ReadableSpan[], result: ExportResult) => {
-        const ack = { ok: result.code === ExportResultCode.SUCCESS, atMs: Date.now(), ...(result.error ? { error: result.error.message } : {}) };
-        for (const span of spans) if (span.name === RUN_SPAN_NAME) onRunSpan(span.spanContext().traceId, ack);
+        const traceIds = spans.filter((s) => s.name === RUN_SPAN_NAME).map((s) => s.spanContext().traceId);
+        if (traceIds.length === 0) return;
+        onRunSpans(traceIds, { ok: result.code === ExportResultCode.SUCCESS, atMs: now(), ...(result.error ? { error: result.error.message } : {}) });
       }
     : undefined;
   const processor = exporter ? new CountingSpanProcessor(exporter, settings.traces.batch, options.countSpans, observe) : undefined;
+  const requestSpans = settings.traces.requestSpans;
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: settings.service, [ATTR_SERVICE_VERSION]: settings.version }),
-    instrumentations: settings.traces.requestSpans ? requestInstrumentations(new Set(settings.untracedPaths)) : [],
-    // With no processor the SDK registers no tracer provider; a no-op processor keeps real ids.
+    instrumentations: requestSpans ? requestInstrumentations(new Set(settings.untracedPaths)) : [],
+    // With no processor the SDK makes no tracer provider; a no-op processor keeps real ids.
     spanProcessors: [processor ?? { onStart() {}, onEnd() {}, forceFlush: async () => {}, shutdown: async () => {} }],
     // Their defaults dial localhost:4318 and stall shutdown.
     metricReaders: [],
     logRecordProcessors: [],
-    ...(settings.traces.requestSpans ? {} : { contextManager: new RootContextManager() }),
+    ...(requestSpans ? {} : { contextManager: new RootContextManager() }),
   });
   sdk.start();
-  const tracer = trace.getTracer(settings.service, settings.version);
+  const tracer = runTracer(sdk, settings);
 
   const port: TracePort = {
     startRunSpan(trigger, seq, runId) {
-      const span = tracer.startSpan(RUN_SPAN_NAME, { attributes: { [ATTR_TRIGGER]: trigger, [ATTR_RUN_SEQ]: seq } });
+      // A root of its own even inside a request span: a client's traceparent must not choose the
+      // run's trace id (the run id), nor switch its sampling off. The request span is linked.
+      const parent = requestSpans ? trace.getActiveSpan()?.spanContext() : undefined;
+      const span = tracer.startSpan(RUN_SPAN_NAME, {
+        root: true,
+        attributes: { [ATTR_TRIGGER]: trigger, [ATTR_RUN_SEQ]: seq },
+        ...(parent && isSpanContextValid(parent) ? { links: [{ context: parent }] } : {}),
+      });
       const ctx = span.spanContext();
       const real = isSpanContextValid(ctx); // false when OTEL_SDK_DISABLED=true
       const traceId = real ? ctx.traceId : randomBytes(16).toString('hex');
@@ -100,13 +112,24 @@ export function createTracing(
   return {
     port,
     currentExemplar() {
-      const ctx = trace.getActiveSpan()?.spanContext();
-      return ctx && ctx.traceFlags & TraceFlags.SAMPLED ? { trace_id: ctx.traceId, span_id: ctx.spanId } : undefined;
+      const ctx = requestSpans ? trace.getActiveSpan()?.spanContext() : undefined;
+      return ctx && ctx.traceFlags & TraceFlags.SAMPLED ? exemplarOf(ctx) : undefined;
     },
     destination,
     forceFlush: () => processor?.forceFlush() ?? Promise.resolve(),
     shutdown: () => sdk.shutdown().catch(() => undefined),
   };
+}
+
+/**
+ * The run span comes from this SDK's own provider, not the process-wide one: two daemons in one
+ * process (the tests) must never share a pipeline. NodeSDK 0.223 keeps its provider in a private
+ * field; test/telemetry/tracing.test.ts fails if that changes. No provider (OTEL_SDK_DISABLED):
+ * the API's no-op tracer, whose spans have no valid ids.
+ */
+function runTracer(sdk: NodeSDK, settings: TracingSettings): Tracer {
+  const provider = (sdk as unknown as { _tracerProvider?: TracerProvider })._tracerProvider;
+  return (provider ?? trace.getTracerProvider()).getTracer(settings.service, settings.version);
 }
 
 /**
@@ -147,31 +170,4 @@ function requestInstrumentations(untraced: ReadonlySet<string>) {
     // Router layers only: a span per middleware would cost more than the run itself.
     new KoaInstrumentation({ ignoreLayersType: [KoaLayerType.MIDDLEWARE] }),
   ];
-}
-
-/** `auto` means OTLP when an endpoint is configured (OTEL_EXPORTER_OTLP_*), else the local file. */
-export function chooseExporter(traces: Config['traces']): { exporter?: SpanExporter; destination: string } {
-  const url = traces.otlp.tracesEndpoint || (traces.otlp.endpoint && `${traces.otlp.endpoint.replace(/\/+$/, '')}/v1/traces`);
-  const kind = traces.exporter === 'auto' ? (url ? 'otlp' : 'file') : traces.exporter;
-  switch (kind) {
-    case 'otlp': {
-      // Only the chosen exporter is loaded: each costs tens of milliseconds at startup.
-      /* eslint-disable @typescript-eslint/no-require-imports */
-      const Exporter =
-        traces.otlp.protocol === 'http/json'
-          ? (require('@opentelemetry/exporter-trace-otlp-http') as typeof OtlpHttpJson).OTLPTraceExporter
-          : (require('@opentelemetry/exporter-trace-otlp-proto') as typeof OtlpHttpProto).OTLPTraceExporter;
-      /* eslint-enable @typescript-eslint/no-require-imports */
-      return {
-        exporter: new Exporter(url ? { url, timeoutMillis: traces.batch.exportTimeout } : { timeoutMillis: traces.batch.exportTimeout }),
-        destination: `otlp ${traces.otlp.protocol} ${url || 'http://localhost:4318/v1/traces'}`,
-      };
-    }
-    case 'file':
-      return { exporter: new OtlpJsonFileExporter(traces.file.path), destination: `file ${traces.file.path}` };
-    case 'console':
-      return { exporter: new ConsoleSpanExporter(), destination: 'console' };
-    default:
-      return { destination: 'none' };
-  }
 }

@@ -1,4 +1,4 @@
-import type { Clock } from './types';
+import type { Clock } from '../smoke/types';
 
 /**
  * A map whose entries expire at their deadline, with one timer for the whole map (armed for the

@@ -1,10 +1,7 @@
-import { SIGNALS, type Signal } from '../smoke/constants';
-import type { EmitStatus, SmokeRun } from '../smoke/types';
+import type { Clock, EmitStatus, SmokeRun } from '../smoke/types';
+import { SIGNALS, type RunStatus, type Signal } from '../vocabulary';
 import { createDeadlineMap } from './deadlineMap';
-import { errored, missing, type Clock, type Finding, type SignalVerifier, type Verdict } from './types';
-
-/** pending until every signal has a verdict; then verified, failed (an error) or timeout (missing); unverified: never read back (overload). */
-export type RunStatus = 'pending' | 'verified' | 'failed' | 'timeout' | 'unverified';
+import { errored, type Finding, type SignalVerifier, type Verdict } from './types';
 
 export interface RunReport {
   readonly run: SmokeRun;
@@ -14,9 +11,11 @@ export interface RunReport {
   readonly settled: Promise<RunReport>;
 }
 
+/** Every signal has a verifier, or is explicitly not read back: a new signal does not compile without one. */
+export type Verifiers = Readonly<Record<Signal, SignalVerifier | 'disabled'>>;
+
 export interface JudgeOptions {
-  /** One verifier per enabled signal; a missing one means the signal is not read back. */
-  readonly verifiers: Partial<Record<Signal, SignalVerifier>>;
+  readonly verifiers: Verifiers;
   readonly timeoutMs: number;
   /** At most this many runs await verification at once, so a flood cannot grow memory. */
   readonly capacity: number;
@@ -31,8 +30,8 @@ export interface Judge {
   judge(run: SmokeRun): RunReport;
   /** Runs still awaiting a verdict. */
   readonly pending: number;
-  /** Settles every pending verification now; later runs are not read back. Resolves when all
-   * verdicts have been delivered, so nothing reports after the log closes. */
+  /** Stops reading back; runs still pending are settled without being counted, later ones are not
+   * read back. Resolves when the readers are closed, so nothing reports after the log closes. */
   stop(): Promise<void>;
 }
 
@@ -66,39 +65,38 @@ class Report implements RunReport {
     return this.settledPromise;
   }
 
-  settle(): void {
-    this.status = statusOf(Object.values(this.verdicts));
+  settle(status: RunStatus = statusOf(Object.values(this.verdicts))): void {
+    this.status = status;
     this.resolveSettled?.(this);
   }
 }
 
 /**
- * Reads every signal of a run back, in parallel. Each verifier answers by the verification
- * timeout; one that does not is cut off a second later (one timer for all runs, not one each).
+ * Reads every signal of a run back, in parallel, each through its verifier. The judge owns the
+ * deadline: one timer for all runs, swept oldest first; at the deadline each verifier says why its
+ * signal was not found.
  */
 export function createJudge(o: JudgeOptions): Judge {
-  const GRACE_MS = 1000;
   const inFlight = createDeadlineMap<Report, true>({
     now: o.now,
     onExpire: (report) => {
-      for (const signal of SIGNALS) if (!report.verdicts[signal]) land(report, signal, missing('timeout'));
+      for (const signal of SIGNALS) {
+        const verifier = o.verifiers[signal];
+        if (!report.verdicts[signal] && verifier !== 'disabled') land(report, signal, verifier.expire(report.run));
+      }
     },
   });
   let stopped = false;
-  let drained: (() => void) | undefined;
-  let stopping: Promise<void> | undefined;
 
   function land(report: Report, signal: Signal, finding: Finding): void {
-    if (report.verdicts[signal]) return; // a verifier answering after it was cut off
+    if (report.verdicts[signal]) return;
     const verdict: Verdict = { signal, ...finding, at: new Date(o.now()) };
     report.verdicts[signal] = verdict;
-    // A read-back cut short by shutdown is not a pipeline failure: not counted, not logged.
-    if (!stopped) o.onVerdict(verdict, report.run);
+    o.onVerdict(verdict, report.run);
     report.awaiting -= 1;
     if (report.awaiting > 0) return;
     inFlight.take(report);
     report.settle();
-    if (inFlight.size === 0) drained?.();
   }
 
   return {
@@ -110,26 +108,24 @@ export function createJudge(o: JudgeOptions): Judge {
         return report;
       }
       const report = new Report(run);
-      const deadlineMs = run.startedAt.getTime() + o.timeoutMs;
-      inFlight.set(report, true, Math.max(deadlineMs, o.now()) + GRACE_MS);
+      inFlight.set(report, true, Math.max(run.startedAt.getTime() + o.timeoutMs, o.now()));
       for (const signal of SIGNALS) {
         const verifier = o.verifiers[signal];
-        const early = fromEmit(run.signals[signal]) ?? (verifier ? undefined : DISABLED);
+        const early = fromEmit(run.signals[signal]) ?? (verifier === 'disabled' ? DISABLED : undefined);
         if (early) land(report, signal, early);
-        else verifier?.verify(run, deadlineMs, (finding) => land(report, signal, finding));
+        else if (verifier !== 'disabled') verifier.verify(run, (finding) => land(report, signal, finding));
       }
       return report;
     },
     get pending() {
       return inFlight.size;
     },
-    stop() {
-      if (stopping) return stopping;
+    async stop() {
+      if (stopped) return;
       stopped = true;
-      stopping = new Promise<void>((resolve) => (drained = resolve));
-      for (const verifier of Object.values(o.verifiers)) verifier.stop();
-      if (inFlight.size === 0) drained?.();
-      return stopping;
+      // A read-back cut short by shutdown is not a pipeline failure: not counted, not logged.
+      inFlight.drain((report) => report.settle('unverified'));
+      await Promise.all(SIGNALS.map((s) => o.verifiers[s]).map((v) => (v === 'disabled' ? undefined : v.stop())));
     },
   };
 }
@@ -138,6 +134,6 @@ export function createJudge(o: JudgeOptions): Judge {
 function notVerified(run: SmokeRun, at: Date, reason: 'disabled' | 'over_capacity', why: string): RunReport {
   const report = new Report(run);
   for (const signal of SIGNALS) report.verdicts[signal] = { signal, outcome: 'skipped', reason, at, detail: why };
-  report.status = 'unverified';
+  report.settle('unverified');
   return report;
 }

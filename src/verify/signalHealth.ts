@@ -1,7 +1,6 @@
-import { SIGNALS, type Signal } from '../smoke/constants';
+import type { Clock } from '../smoke/types';
+import { SIGNALS, type HealthStatus, type Signal } from '../vocabulary';
 import type { Verdict } from './types';
-
-export type HealthStatus = 'pass' | 'warn' | 'fail';
 
 export interface SignalCheck {
   readonly status: HealthStatus;
@@ -15,7 +14,7 @@ export interface SignalCheck {
  * Per-signal verification health for /healthz: warn when the last verification is older than
  * `staleAfterMs` (0: never stale), fail when `failAfterRuns` runs in a row failed the signal.
  */
-export function createSignalHealth(o: { staleAfterMs: number; failAfterRuns: number; now: () => number; startedMs: number }) {
+export function createSignalHealth(o: { staleAfterMs: number; failAfterRuns: number; now: Clock; startedMs: number }) {
   const state = new Map<Signal, { lastVerifiedMs?: number; failuresInARow: number; lastFailure?: string }>(
     SIGNALS.map((s) => [s, { failuresInARow: 0 }]),
   );

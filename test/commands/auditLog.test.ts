@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { auditLog, formatAudit } from '../../src/commands/auditLog';
-import { VERIFICATION_EVENT } from '../../src/smoke/constants';
+import { VERIFICATION_EVENT } from '../../src/vocabulary';
 import { tmpDir } from '../support/tmp';
 
 const v = (seq: number) => JSON.stringify({ event: VERIFICATION_EVENT, seq, run_id: `r${seq}` });

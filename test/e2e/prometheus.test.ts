@@ -55,7 +55,7 @@ describe('end to end with a real Prometheus (scrape interval 1 s)', function () 
       expect(check.outcome, signal).to.equal('verified');
       expect(check.observedValue, signal).to.be.a('number');
     }
-    const series = await prometheus.query(`petsage_smoke_runs_total{instance="${hostPort(daemon)}",trigger="cli",outcome="success"}`);
+    const series = await prometheus.query(`petsage_smoke_runs_total{instance="${hostPort(daemon)}",trigger="api",outcome="success"}`);
     expect(series).to.have.length(1);
   });
 

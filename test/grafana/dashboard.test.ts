@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { z } from 'zod';
-import { METRIC } from '../../src/telemetry/metrics';
+import { METRIC } from '../../src/vocabulary';
 import { metricNames, readAlertRules, readDashboard } from '../support/repo';
 
 /**

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { ConfigError, loadConfig } from '../../src/config';
-import { VERIFICATION_EVENT } from '../../src/smoke/constants';
+import { ConfigError, loadConfig } from '../../src/config/load';
+import { VERIFICATION_EVENT } from '../../src/vocabulary';
 import { testService } from '../support/app';
 
 const TOKEN = 'a-test-token-of-32-characters-xx';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { LEGACY_ROUTES } from '../../src/http/routes/legacy';
-import { FEATURE, VERIFICATION_EVENT, VERIFICATION_MESSAGE } from '../../src/smoke/constants';
+import { FEATURE, VERIFICATION_EVENT, VERIFICATION_MESSAGE } from '../../src/vocabulary';
 import { VERSION } from '../../src/version';
 import { testService } from '../support/app';
 

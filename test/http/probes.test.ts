@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { HEALTH_CONTENT_TYPE } from '../../src/http/routes/health';
+import { HEALTH_CONTENT_TYPE } from '../../src/http/types';
 import { VERSION } from '../../src/version';
 import { testService } from '../support/app';
 

@@ -1,49 +1,28 @@
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import request from 'supertest';
-import { HEALTH_CONTENT_TYPE } from '../../src/http/routes/health';
-import { METRIC } from '../../src/telemetry/metrics';
+import { HEALTH_CONTENT_TYPE } from '../../src/http/types';
+import { METRIC } from '../../src/vocabulary';
 import { testService } from '../support/app';
-import { testTracing } from '../support/tracing';
-
-/** The service on a real loopback port, so the metric verifier can scrape its own /metrics. */
-async function listening() {
-  let url = '';
-  const service = testService({ baseUrl: () => url });
-  const handle = service.app.callback();
-  const server: Server = createServer((req, res) => void handle(req, res)).listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { ...service, url, close: () => server.close() };
-}
 
 describe('POST /smoke-test and receipts', () => {
   it('wait=true answers 200 with a health+json receipt once trace and metric are read back', async () => {
-    const svc = await listening();
-    try {
-      const flush = setInterval(() => void testTracing.forceFlush(), 20); // the batch delay would outlast the test
-      const res = await request(svc.url).post('/smoke-test').send({ id: 'deploy-4f2a9c1', wait: true });
-      clearInterval(flush);
-      expect(res.status, res.text).to.equal(200);
-      expect(res.headers['content-type']).to.include(HEALTH_CONTENT_TYPE);
-      const receipt = JSON.parse(res.text) as { status: string; outcome: string; run_id: string; checks: Record<string, { status: string; outcome: string; observedUnit?: string }[]> };
-      expect(receipt).to.include({ status: 'pass', outcome: 'verified', run_id: 'deploy-4f2a9c1' });
-      expect(receipt.checks['trace:verification']![0]).to.include({ status: 'pass', outcome: 'verified', observedUnit: 's' });
-      expect(receipt.checks['metric:verification']![0]).to.include({ status: 'pass', outcome: 'verified' });
-      // The in-memory log is not read back in this harness; the process tests read the real file.
-      expect(receipt.checks['log:verification']![0]).to.include({ outcome: 'skipped' });
+    const { app } = testService({ env: { OTEL_BSP_SCHEDULE_DELAY: '20' } }); // a batch delay that ends within the test
+    const res = await request(app.callback()).post('/smoke-test').send({ id: 'deploy-4f2a9c1', wait: true });
+    expect(res.status, res.text).to.equal(200);
+    expect(res.headers['content-type']).to.include(HEALTH_CONTENT_TYPE);
+    const receipt = JSON.parse(res.text) as { status: string; outcome: string; run_id: string; checks: Record<string, { status: string; outcome: string; backend?: string; observedUnit?: string }[]> };
+    expect(receipt).to.include({ status: 'pass', outcome: 'verified', run_id: 'deploy-4f2a9c1' });
+    expect(receipt.checks['trace:verification']![0]).to.include({ status: 'pass', outcome: 'verified', backend: 'exporter', observedUnit: 's' });
+    expect(receipt.checks['metric:verification']![0]).to.include({ status: 'pass', outcome: 'verified', backend: 'self' });
+    // The in-memory log is not read back in this harness; the process tests read the real file.
+    expect(receipt.checks['log:verification']![0]).to.include({ outcome: 'skipped' });
 
-      const again = await request(svc.url).get('/smoke-test/deploy-4f2a9c1').expect(200);
-      expect(JSON.parse(again.text)).to.deep.include({ run_id: 'deploy-4f2a9c1', outcome: 'verified' });
-      const metrics = await request(svc.url).get('/metrics').expect(200);
-      expect(metrics.text).to.include(`${METRIC.runs}{trigger="cli",outcome="success"} 1`);
-      expect(metrics.text).to.match(new RegExp(`${METRIC.verifications}\\{signal="metric",outcome="verified",reason="none"\\} 1`));
-      expect(metrics.text).to.match(new RegExp(`${METRIC.lag}_count\\{signal="trace"\\} 1`));
-    } finally {
-      svc.close();
-    }
+    const again = await request(app.callback()).get('/smoke-test/deploy-4f2a9c1').expect(200);
+    expect(JSON.parse(again.text)).to.deep.include({ run_id: 'deploy-4f2a9c1', outcome: 'verified' });
+    const metrics = await request(app.callback()).get('/metrics').expect(200);
+    expect(metrics.text).to.include(`${METRIC.runs}{trigger="api",outcome="success"} 1`);
+    expect(metrics.text).to.match(new RegExp(`${METRIC.verifications}\\{signal="metric",outcome="verified",reason="none"\\} 1`));
+    expect(metrics.text).to.match(new RegExp(`${METRIC.lag}_count\\{signal="trace"\\} 1`));
   });
 
   it('without wait: 202 with the run and a Location for its receipt (pending at first)', async () => {
@@ -57,13 +36,13 @@ describe('POST /smoke-test and receipts', () => {
     expect(body.checks['metric:verification']![0]!.output).to.equal('pending');
   });
 
-  it('a failing signal makes a waiting deploy gate fail: 502 names the signal and reason', async () => {
-    const { app } = testService({ env: { PETSAGE_SMOKE_VERIFY_TIMEOUT: '300ms' } }); // metrics read from a closed port
+  it('a failing signal makes a waiting deploy gate fail: 502 names the signal, reason and backend', async () => {
+    const { app } = testService({ env: { PETSAGE_SMOKE_VERIFY_TIMEOUT: '300ms', PETSAGE_SMOKE_PROMETHEUS_URL: 'http://127.0.0.1:9' } }); // nothing listens there
     const res = await request(app.callback()).post('/smoke-test').send({ wait: true });
     expect(res.status).to.equal(502);
-    const body = JSON.parse(res.text) as { status: string; checks: Record<string, { outcome: string; reason: string }[]> };
+    const body = JSON.parse(res.text) as { status: string; checks: Record<string, { outcome: string; reason: string; backend: string }[]> };
     expect(body.status).to.equal('fail');
-    expect(body.checks['metric:verification']![0]).to.include({ outcome: 'error', reason: 'query_failed' });
+    expect(body.checks['metric:verification']![0]).to.include({ outcome: 'error', reason: 'query_failed', backend: 'prometheus' });
   });
 
   it('rejects bad run requests with 4xx JSON', async () => {

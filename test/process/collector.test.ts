@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
 import { expect } from 'chai';
-import { METRIC } from '../../src/telemetry/metrics';
+import { METRIC } from '../../src/vocabulary';
 import { jsonLines, spawnDaemon } from '../support/daemon';
 import { gate } from '../support/receipts';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { expect } from 'chai';
-import { VERIFICATION_EVENT } from '../../src/smoke/constants';
+import { VERIFICATION_EVENT } from '../../src/vocabulary';
 import { spawnDaemon, type SpawnedDaemon } from '../support/daemon';
 import { gate, gateAfterFlood } from '../support/receipts';
 

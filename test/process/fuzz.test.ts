@@ -2,7 +2,7 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { spawnDaemon, type SpawnedDaemon } from '../support/daemon';
-import { METRIC } from '../../src/telemetry/metrics';
+import { METRIC } from '../../src/vocabulary';
 
 const REQUESTS = 10_000;
 const CONCURRENCY = 16;

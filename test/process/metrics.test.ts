@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
-import { METRIC } from '../../src/telemetry/metrics';
+import { METRIC } from '../../src/vocabulary';
 import { spawnDaemon } from '../support/daemon';
 
 describe('daemon process: /metrics', () => {

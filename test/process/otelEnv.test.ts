@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { RUN_SPAN_NAME } from '../../src/smoke/constants';
-import { METRIC } from '../../src/telemetry/metrics';
+import { RUN_SPAN_NAME } from '../../src/vocabulary';
+import { METRIC } from '../../src/vocabulary';
 import { jsonLines, spawnDaemon } from '../support/daemon';
 import { startOtlpReceiver } from '../support/otlpReceiver';
 

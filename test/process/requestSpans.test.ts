@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { RUN_SPAN_NAME } from '../../src/smoke/constants';
-import { METRIC } from '../../src/telemetry/metrics';
+import { RUN_SPAN_NAME } from '../../src/vocabulary';
+import { METRIC } from '../../src/vocabulary';
 import { spawnDaemon } from '../support/daemon';
 import { startOtlpReceiver } from '../support/otlpReceiver';
 
@@ -10,6 +10,7 @@ interface JsonSpan {
   spanId: string;
   parentSpanId?: string;
   kind: number;
+  links?: { traceId: string; spanId: string }[];
 }
 
 const receivedSpans = (receiver: Awaited<ReturnType<typeof startOtlpReceiver>>) =>
@@ -17,7 +18,7 @@ const receivedSpans = (receiver: Awaited<ReturnType<typeof startOtlpReceiver>>) 
     .map((r) => JSON.parse(r.body.toString()) as { resourceSpans: { scopeSpans: { spans: JsonSpan[] }[] }[] })
     .flatMap((r) => r.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans)));
 
-// A caller's W3C trace context: with request spans on, the run joins this trace.
+// A caller's W3C trace context: with request spans on, the request joins it; the run links to it.
 const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const TRACEPARENT = `00-${CALLER_TRACE}-00f067aa0ba902b7-01`;
 
@@ -48,15 +49,17 @@ describe('daemon process: request spans', () => {
     expect(requestExemplar(metrics)).to.include(`trace_id="${run.trace_id}"`);
   });
 
-  it('PETSAGE_SMOKE_REQUEST_SPANS=true: server and router spans, the run their child in the caller\'s trace', async () => {
+  it('PETSAGE_SMOKE_REQUEST_SPANS=true: server and router spans in the caller\'s trace; the run a root of its own, linked to the router span', async () => {
     const { run, metrics, spans } = await runOnce({ PETSAGE_SMOKE_REQUEST_SPANS: 'true' });
     const runSpan = spans.find((s) => s.name === RUN_SPAN_NAME);
-    const router = spans.find((s) => s.spanId === runSpan?.parentSpanId);
+    const router = spans.find((s) => s.name === 'router - /smoke-test');
     const server = spans.find((s) => s.spanId === router?.parentSpanId);
-    expect(router?.name).to.equal('router - /smoke-test');
     expect(server?.kind).to.equal(2); // SPAN_KIND_SERVER in OTLP
-    expect(new Set(spans.map((s) => s.traceId))).to.deep.equal(new Set([CALLER_TRACE]));
-    expect(run.trace_id).to.equal(CALLER_TRACE);
-    expect(requestExemplar(metrics)).to.include(`trace_id="${CALLER_TRACE}"`);
+    expect([router?.traceId, server?.traceId]).to.deep.equal([CALLER_TRACE, CALLER_TRACE]);
+    // A client's traceparent chooses neither the run id nor its sampling: the run is a fresh root.
+    expect(runSpan?.parentSpanId ?? '').to.equal('');
+    expect(run.trace_id).to.not.equal(CALLER_TRACE);
+    expect(runSpan?.links?.map((l) => [l.traceId, l.spanId])).to.deep.equal([[CALLER_TRACE, router?.spanId]]);
+    expect(requestExemplar(metrics)).to.include(`trace_id="${run.trace_id}"`);
   });
 });

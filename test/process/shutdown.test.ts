@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import autocannon from 'autocannon';
 import { expect } from 'chai';
-import { RUN_SPAN_NAME, VERIFICATION_EVENT } from '../../src/smoke/constants';
+import { RUN_SPAN_NAME, VERIFICATION_EVENT } from '../../src/vocabulary';
 import { jsonLines, otlpSpans, spawnDaemon, type SpawnedDaemon } from '../support/daemon';
 
 const CONNECTIONS = 50;

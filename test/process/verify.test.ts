@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
-import { VERIFICATION_EVENT } from '../../src/smoke/constants';
+import { VERIFICATION_EVENT } from '../../src/vocabulary';
 import { MAIN, spawnDaemon, type SpawnedDaemon } from '../support/daemon';
 import { gate, receiptOf } from '../support/receipts';
 import { tmpDir } from '../support/tmp';

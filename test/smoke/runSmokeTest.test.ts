@@ -25,7 +25,7 @@ describe('runSmokeTest (core, fake signals)', () => {
   it('numbers runs with a monotonic seq and stamps the log line with the run start', () => {
     const fake = fakePorts();
     const runSmokeTest = createSmokeRunner(fake.ports);
-    const runs = [runSmokeTest('http'), runSmokeTest('schedule'), runSmokeTest('cli')];
+    const runs = [runSmokeTest('http'), runSmokeTest('schedule'), runSmokeTest('api')];
     expect(runs.map((r) => r.seq)).to.deep.equal([1, 2, 3]);
     expect(fake.lines.map((l) => l.seq)).to.deep.equal([1, 2, 3]);
     expect(fake.lines[0]!.timestamp).to.equal(runs[0]!.startedAt.toISOString());

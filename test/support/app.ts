@@ -1,9 +1,7 @@
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import Transport from 'winston-transport';
-import { loadConfig } from '../../src/config';
-import { buildService } from '../../src/daemon';
-import { createLogger } from '../../src/telemetry/logger';
-import { createMetrics } from '../../src/telemetry/metrics';
-import { countSpansInto, resetSpans, testSpanAcks, testTracing } from './tracing';
+import { composeService, createTelemetry } from '../../src/compose';
+import { loadConfig } from '../../src/config/load';
 
 const MESSAGE = Symbol.for('message');
 
@@ -20,24 +18,29 @@ export class ArrayTransport extends Transport {
   }
 }
 
+/** Settings every in-process service gets unless a test says otherwise: no schedule, quick read-back. */
+const TEST_ENV = { PETSAGE_SMOKE_INTERVAL: '0', PETSAGE_SMOKE_LEDGER_SIZE: '10', PETSAGE_SMOKE_VERIFY_TIMEOUT: '2s', PETSAGE_SMOKE_VERIFY_POLL_INTERVAL: '20ms' };
+
 /**
- * The real app and real telemetry, with the log in memory and the spans in the test exporter.
- * No schedule; the log is not read back (it is in memory); metrics are read from `baseUrl`/metrics.
+ * The real daemon, composed as production composes it, with a tracer, span exporter and metrics
+ * registry of its own; only the log goes to memory instead of a file (so the log signal is not read
+ * back) and the spans to an in-memory exporter.
  */
-export function testService(options: { failLogWrites?: boolean; env?: Record<string, string>; flags?: Record<string, string>; baseUrl?: () => string } = {}) {
-  resetSpans();
-  const metrics = createMetrics({ processMetrics: false });
-  countSpansInto(metrics.countSpans);
+export function testService(options: { failLogWrites?: boolean; env?: Record<string, string>; flags?: Record<string, string> } = {}) {
+  const exporter = new InMemorySpanExporter();
   const transport = new ArrayTransport(options.failLogWrites ? new Error('EACCES: permission denied') : undefined);
-  const config = loadConfig({
-    env: { PETSAGE_SMOKE_INTERVAL: '0', PETSAGE_SMOKE_LEDGER_SIZE: '10', PETSAGE_SMOKE_VERIFY_TIMEOUT: '2s', PETSAGE_SMOKE_VERIFY_POLL_INTERVAL: '20ms', ...options.env },
-    flags: options.flags ?? {},
-  });
-  const logs = createLogger({ service: 'petsage-smoke', ...config.log }, { transports: [transport] });
-  const service = buildService(
-    { ...config, log: { ...config.log, file: { ...config.log.file, enabled: false } } },
-    { tracing: testTracing, logs, metrics, spanAcks: testSpanAcks },
-    { baseUrl: options.baseUrl ?? (() => 'http://127.0.0.1:9'), hostPort: () => '127.0.0.1:9' },
-  );
-  return { ...service, metrics, logs, lines: transport.lines };
+  const config = loadConfig({ env: { ...TEST_ENV, ...options.env }, flags: options.flags ?? {} });
+  const telemetry = createTelemetry(config, { spanExporter: exporter, logTransports: [transport] });
+  const service = composeService(config, telemetry, { hostPort: '127.0.0.1:9' });
+  return {
+    ...service,
+    metrics: telemetry.metrics,
+    logs: telemetry.logs,
+    lines: transport.lines,
+    /** Flushes the batch processor first (no sleeps). */
+    async finishedSpans() {
+      await telemetry.tracing.forceFlush();
+      return exporter.getFinishedSpans();
+    },
+  };
 }

@@ -1,13 +1,13 @@
-import type { Signal } from '../../src/smoke/constants';
+import type { Signal } from '../../src/vocabulary';
 import { EMITTED, skipped, type EmitStatus, type LogPort, type MetricPort, type RunRecord, type SmokePorts, type SmokeRun, type TracePort, type VerificationRecord } from '../../src/smoke/types';
-import type { Finding, SignalVerifier } from '../../src/verify/types';
+import type { Hit, Reader, Waiting } from '../../src/readers/types';
 
 /** In-memory stand-ins for the three signals, so the core is tested without winston, OTel or prom-client. */
 export function fakePorts(options: { sampled?: boolean; log?: () => EmitStatus; metric?: () => EmitStatus } = {}) {
   const lines: VerificationRecord[] = [];
   const runs: RunRecord[] = [];
   const spans: { traceId: string; spanId: string; trigger: string; seq: number; ended: boolean; failedSignal?: Signal }[] = [];
-  let clock = 1_700_000_000_000;
+  let clock = Date.now();
   let n = 0;
 
   const tracer: TracePort = {
@@ -44,16 +44,24 @@ export function fakePorts(options: { sampled?: boolean; log?: () => EmitStatus; 
     tracer,
     log,
     metrics,
-    clock: {
-      now: () => {
-        clock += 2; // every reading advances 2 ms
-        return clock;
-      },
+    now: () => {
+      clock += 2; // every reading advances 2 ms
+      return clock;
     },
   };
   return { ports, lines, runs, spans };
 }
 
-/** One verification as a promise, for tests that await the finding. */
-export const verifyOnce = (verifier: SignalVerifier, run: SmokeRun, deadlineMs: number) =>
-  new Promise<Finding>((done) => verifier.verify(run, deadlineMs, done));
+
+/** The runs a reader is asked about, as the verifier hands them over. */
+export function waitingOf(runs: readonly SmokeRun[]): Waiting {
+  const byTrace = new Map(runs.map((r) => [r.traceId, r]));
+  return { size: byTrace.size, get: (traceId) => byTrace.get(traceId), runs: () => byTrace.values() };
+}
+
+/** One read by `reader` over `runs`: what it reported, by run id. */
+export async function readOnce(reader: Reader, runs: readonly SmokeRun[], signal = AbortSignal.timeout(5000)): Promise<Map<string, Hit>> {
+  const hits = new Map<string, Hit>();
+  await reader.read?.(waitingOf(runs), (run, hit) => hits.set(run.id, hit), signal);
+  return hits;
+}

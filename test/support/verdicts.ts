@@ -1,5 +1,5 @@
-import type { Signal } from '../../src/smoke/constants';
-import { METRIC } from '../../src/telemetry/metrics';
+import type { Signal } from '../../src/vocabulary';
+import { METRIC } from '../../src/vocabulary';
 
 /**
  * One signal's verdicts by kind ("verified", "skipped/over_capacity", ...; the non-zero ones) and

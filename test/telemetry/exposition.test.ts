@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Counter } from 'prom-client';
-import { METRIC, createMetrics } from '../../src/telemetry/metrics';
+import { createMetrics } from '../../src/telemetry/metrics';
+import { METRIC, TRIGGERS } from '../../src/vocabulary';
 import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, createRenderer } from '../../src/telemetry/exposition';
 
 const OPENMETRICS_ACCEPT = 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5';
@@ -9,7 +10,7 @@ describe('metrics exposition', () => {
   it('starts every labelled series at 0', async () => {
     const metrics = createMetrics({ processMetrics: false });
     const { body } = await createRenderer(metrics.registry)(undefined);
-    for (const trigger of ['http', 'schedule', 'cli']) {
+    for (const trigger of TRIGGERS) {
       for (const outcome of ['success', 'failure']) expect(body).to.include(`${METRIC.runs}{trigger="${trigger}",outcome="${outcome}"} 0`);
     }
     for (const outcome of ['success', 'failure', 'dropped']) expect(body).to.include(`${METRIC.spansExported}{outcome="${outcome}"} 0`);

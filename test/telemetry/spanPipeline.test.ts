@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { CountingSpanProcessor } from '../../src/telemetry/spanPipeline';
-import type { SpanOutcome } from '../../src/telemetry/metrics';
+import type { SpanOutcome } from '../../src/vocabulary';
 
 const BATCH = { maxQueueSize: 4, maxExportBatchSize: 2, scheduledDelay: 60_000, exportTimeout: 1000 };
 

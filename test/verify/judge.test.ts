@@ -1,14 +1,29 @@
 import { expect } from 'chai';
 import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
-import { failed, skipped } from '../../src/smoke/types';
-import { createJudge } from '../../src/verify/judge';
-import { errored, missing, verified, type Finding, type SignalVerifier, type Verdict } from '../../src/verify/types';
+import { failed, skipped, type SmokeRun } from '../../src/smoke/types';
+import { createJudge, type Verifiers } from '../../src/verify/judge';
+import { errored, missing, type Finding, type SignalVerifier, type Verdict } from '../../src/verify/types';
 import { fakePorts } from '../support/fakes';
 
-const fixed = (finding: Finding): SignalVerifier => ({ verify: (_run, _deadline, done) => void setImmediate(() => done(finding)), stop() {} });
-const never: SignalVerifier = { verify() {}, stop() {} };
+const found = (lagSeconds: number): Finding => ({ outcome: 'verified', reason: 'none', lagSeconds, backend: 'file' });
 
-function judgeWith(verifiers: Parameters<typeof createJudge>[0]['verifiers'], timeoutMs = 1000, capacity = 1000) {
+/** A verifier that answers each run through `answer` (at once, later, or never), and says `onExpire` at the deadline. */
+function stub(answer: (run: SmokeRun, done: (f: Finding) => void) => void, onExpire: Finding = missing('not_found', 'file')) {
+  const expired: string[] = [];
+  let stopped = false;
+  const verifier: SignalVerifier = {
+    verify: answer,
+    expire: (run) => (expired.push(run.id), onExpire),
+    stop: async () => void (stopped = true),
+    waiting: 0,
+  };
+  return { verifier, expired, stopped: () => stopped };
+}
+const fixed = (finding: Finding) => stub((_run, done) => void setImmediate(() => done(finding))).verifier;
+const never = () => stub(() => {}).verifier;
+const all = (v: Partial<Verifiers>): Verifiers => ({ log: 'disabled', trace: 'disabled', metric: 'disabled', ...v });
+
+function judgeWith(verifiers: Verifiers, timeoutMs = 1000, capacity = 1000) {
   const seen: Verdict[] = [];
   const judge = createJudge({ verifiers, timeoutMs, capacity, now: Date.now, onVerdict: (v) => seen.push(v) });
   return { judge, seen };
@@ -16,7 +31,7 @@ function judgeWith(verifiers: Parameters<typeof createJudge>[0]['verifiers'], ti
 
 describe('judge', () => {
   it('verified only when every signal is verified', async () => {
-    const { judge, seen } = judgeWith({ log: fixed(verified(0.01)), trace: fixed(verified(0.02)), metric: fixed(verified(1)) });
+    const { judge, seen } = judgeWith({ log: fixed(found(0.01)), trace: fixed(found(0.02)), metric: fixed(found(1)) });
     const report = judge.judge(createSmokeRunner(fakePorts().ports)('schedule'));
     expect(report.status).to.equal('pending');
     expect((await report.settled).status).to.equal('verified');
@@ -24,17 +39,17 @@ describe('judge', () => {
   });
 
   it('failed when a signal errors, timeout when one is missing; says which', async () => {
-    const a = judgeWith({ log: fixed(verified(0.01)), trace: fixed(errored('export_failed')), metric: fixed(missing('not_found')) });
+    const a = judgeWith({ log: fixed(found(0.01)), trace: fixed(errored('export_failed', 'exporter')), metric: fixed(missing('not_found', 'self')) });
     const report = await a.judge.judge(createSmokeRunner(fakePorts().ports)('http')).settled;
     expect(report.status).to.equal('failed');
-    expect(report.verdicts.trace).to.include({ outcome: 'error', reason: 'export_failed' });
-    const b = judgeWith({ log: fixed(verified(0.01)), trace: fixed(verified(0.01)), metric: fixed(missing('not_found')) });
+    expect(report.verdicts.trace).to.include({ outcome: 'error', reason: 'export_failed', backend: 'exporter' });
+    const b = judgeWith({ log: fixed(found(0.01)), trace: fixed(found(0.01)), metric: fixed(missing('not_found', 'self')) });
     expect((await b.judge.judge(createSmokeRunner(fakePorts().ports)('http')).settled).status).to.equal('timeout');
   });
 
   it('takes a signal that was not emitted from its emit status, without reading back', async () => {
     const fake = fakePorts({ sampled: false, log: () => failed('write_failed') });
-    const { judge } = judgeWith({ log: never, trace: never, metric: fixed(verified(0.5)) });
+    const { judge } = judgeWith({ log: never(), trace: never(), metric: fixed(found(0.5)) });
     const report = await judge.judge(createSmokeRunner(fake.ports)('http')).settled;
     expect(report.verdicts.log).to.include({ outcome: 'error', reason: 'write_failed' });
     expect(report.verdicts.trace).to.include({ outcome: 'skipped', reason: 'sampled_out' });
@@ -42,27 +57,24 @@ describe('judge', () => {
     expect(skipped('disabled').status).to.equal('skipped');
   });
 
-  it('a disabled signal is skipped; a verifier that never answers is cut off as timeout', async () => {
-    const { judge } = judgeWith({ metric: never }, 10);
+  it('a disabled signal is skipped; at the deadline the verifier says why its signal was not found', async () => {
+    const late = stub(() => {}, errored('query_failed', 'prometheus', 'HTTP 503'));
+    const { judge } = judgeWith(all({ metric: late.verifier }), 10);
     const report = await judge.judge(createSmokeRunner(fakePorts().ports)('http')).settled;
     expect(report.verdicts.log).to.include({ outcome: 'skipped', reason: 'disabled' });
-    expect(report.verdicts.metric).to.include({ outcome: 'missing', reason: 'timeout' });
+    expect(report.verdicts.metric).to.include({ outcome: 'error', reason: 'query_failed', backend: 'prometheus', detail: 'HTTP 503' });
+    expect(late.expired).to.deep.equal([report.run.id]);
   });
 
-  it('stop settles pending runs without reporting them, and later runs are not read back', async () => {
-    let release: (f: Finding) => void = () => {};
-    const waiting: SignalVerifier = {
-      verify: (_run, _deadline, done) => (release = done),
-      stop: () => setImmediate(() => release(missing('timeout'))),
-    };
-    const { judge, seen } = judgeWith({ metric: waiting }, 60_000);
+  it('stop settles pending runs as unverified without reporting them, stops the verifiers, and later runs are not read back', async () => {
+    const waiting = stub(() => {});
+    const { judge, seen } = judgeWith(all({ metric: waiting.verifier }), 60_000);
     const runner = createSmokeRunner(fakePorts().ports);
     const pending = judge.judge(runner('http'));
     expect(judge.pending).to.equal(1);
     await judge.stop();
-    expect(judge.pending).to.equal(0);
-    expect(pending.status).to.equal('timeout');
-    expect((await pending.settled).verdicts.metric).to.include({ outcome: 'missing' });
+    expect([judge.pending, waiting.stopped(), waiting.expired.length]).to.deep.equal([0, true, 0]);
+    expect((await pending.settled).status).to.equal('unverified');
     expect(seen.filter((v) => v.signal === 'metric')).to.deep.equal([]);
     expect(judge.judge(runner('http')).status).to.equal('unverified');
   });
@@ -71,11 +83,11 @@ describe('judge', () => {
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const before = timers();
     const answers: ((f: Finding) => void)[] = [];
-    const { judge, seen } = judgeWith({ metric: { verify: (_run, _deadline, done) => void answers.push(done), stop() {} } }, 60_000);
+    const { judge, seen } = judgeWith(all({ metric: stub((_run, done) => void answers.push(done)).verifier }), 60_000);
     const runner = createSmokeRunner(fakePorts().ports);
     const reports = Array.from({ length: 100 }, () => judge.judge(runner('http')));
     expect([judge.pending, timers() - before]).to.deep.equal([100, 1]);
-    for (const answer of answers) answer(verified(0.1));
+    for (const answer of answers) answer(found(0.1));
     answers[0]?.(missing('timeout'));
     expect([judge.pending, timers() - before]).to.deep.equal([0, 0]);
     expect(reports.map((r) => r.status)).to.deep.equal(Array(100).fill('verified'));
@@ -85,7 +97,7 @@ describe('judge', () => {
 
   it('beyond its capacity, leaves a run unverified and counts each signal as skipped: over_capacity', () => {
     const answers: ((f: Finding) => void)[] = [];
-    const { judge, seen } = judgeWith({ metric: { verify: (_run, _deadline, done) => void answers.push(done), stop() {} } }, 60_000, 2);
+    const { judge, seen } = judgeWith(all({ metric: stub((_run, done) => void answers.push(done)).verifier }), 60_000, 2);
     const runner = createSmokeRunner(fakePorts().ports);
     const [first, second, third] = [judge.judge(runner('http')), judge.judge(runner('http')), judge.judge(runner('http'))];
     expect([first.status, second.status, third.status, judge.pending]).to.deep.equal(['pending', 'pending', 'unverified', 2]);
@@ -95,7 +107,7 @@ describe('judge', () => {
       ['metric', 'skipped', 'over_capacity'],
     ]);
     expect(seen.filter((v) => v.reason === 'over_capacity')).to.have.length(3);
-    answers[0]?.(verified(0.1));
+    answers[0]?.(found(0.1));
     expect([first.status, judge.judge(runner('http')).status]).to.deep.equal(['verified', 'pending']);
   });
 });

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Scheduler } from '../../smoke/scheduler';
-import type { Guards } from '../app';
+import type { Guards } from '../types';
 
 /** Run-time control of the schedule (Prometheus-style /-/ admin paths). */
 export function adminRoutes(router: Router, scheduler: Scheduler, guard: Guards): void {

@@ -1,8 +1,9 @@
 import type Router from '@koa/router';
-import type { Config } from '../../config';
+import type { Config } from '../../config/schema';
 import type { Runs } from '../../runs';
-import type { Guards } from '../app';
-import { runResponse, startRun, type ServiceInfo } from './smokeTest';
+import { runResponse } from '../answers';
+import type { Guards, ServiceInfo } from '../types';
+import { startRun } from './smokeTest';
 
 type LegacyConfig = Config['legacyRoutes'];
 

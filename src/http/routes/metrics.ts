@@ -1,8 +1,7 @@
 import type Router from '@koa/router';
-import { METRIC_NAME_PATTERN, type Render } from '../../telemetry/exposition';
-import type { Guards } from '../app';
-
-export const METRICS_PATH = '/metrics';
+import type { Render } from '../../telemetry/exposition';
+import { METRICS_PATH, METRIC_NAME_PATTERN } from '../../vocabulary';
+import type { Guards } from '../types';
 
 /**
  * `?name=<metric>` (repeatable) serves only those families, as a scraper of one series would ask:

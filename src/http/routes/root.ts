@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import type { ServiceInfo } from './smokeTest';
+import type { ServiceInfo } from '../types';
 
 export function rootRoute(router: Router, service: ServiceInfo): void {
   router.get('/', (ctx) => {

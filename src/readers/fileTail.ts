@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 
 const CHUNK = 1 << 20;
@@ -9,29 +10,29 @@ const EMPTY = Buffer.alloc(0);
  * read, keeps a partial last line for next time, finishes a rotated file before moving to the new
  * one, and starts over when the file is truncated.
  */
-export interface LogTail {
+export interface FileTail {
   read(): Promise<string[]>;
   close(): Promise<void>;
 }
 
-export function createLogTail(file: string, options: { fromEnd: boolean }): LogTail {
+/** With `fromEnd`, lines already in the file when the tail is made are skipped (measured now, synchronously). */
+export function createFileTail(file: string, options: { fromEnd: boolean }): FileTail {
   let handle: FileHandle | undefined;
   let ino = -1;
   let offset = 0;
   let partial = EMPTY;
-  let first = true;
+  const end = options.fromEnd ? sizeNow(file) : undefined;
 
   async function openCurrent(): Promise<boolean> {
     try {
       handle = await open(file, 'r');
     } catch {
-      first = false; // a file created later is read from its start
       return false; // not there yet (or between rotation steps): try again next read
     }
     const st = await handle.stat();
+    // The file measured at the start, if this is still it; any other file is read from its start.
+    offset = end !== undefined && end.ino === st.ino && ino === -1 ? end.size : 0;
     ino = st.ino;
-    offset = first && options.fromEnd ? st.size : 0;
-    first = false;
     partial = EMPTY;
     return true;
   }
@@ -79,4 +80,13 @@ export function createLogTail(file: string, options: { fromEnd: boolean }): LogT
       handle = undefined;
     },
   };
+}
+
+function sizeNow(file: string): { ino: number; size: number } | undefined {
+  try {
+    const st = statSync(file);
+    return { ino: st.ino, size: st.size };
+  } catch {
+    return undefined;
+  }
 }

@@ -1,131 +1,23 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { configSchema, type Config } from './schema';
+
+export type { Config } from './schema';
 
 /**
  * Config is data (config/*.yaml); this module is the gate. It merges the layers, validates once,
  * and hands out a frozen, typed object. A mistake is a ConfigError naming the key, never a stack trace.
  */
 
-export const CONFIG_DIR = path.join(__dirname, '..', '..', 'config');
+export const CONFIG_DIR = path.join(__dirname, '..', '..', '..', 'config');
 
 type Tree = { [key: string]: unknown };
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
-
-const toNumber = (v: unknown) => (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v);
-const toBoolean = (v: unknown) => {
-  if (typeof v !== 'string') return v;
-  const s = v.trim().toLowerCase();
-  return s === 'true' || s === '1' ? true : s === 'false' || s === '0' ? false : v;
-};
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/** "250ms", "10s", "2m", "1h"; a bare number is milliseconds (as OTEL_BSP_* values are). */
-export function parseDuration(v: unknown): unknown {
-  const n = toNumber(v);
-  if (typeof n === 'number' || typeof v !== 'string') return n;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(v.trim());
-  return m ? Math.round(Number(m[1]) * (DURATION_UNITS_MS[m[2] as string] as number)) : v;
-}
-
-const SIZE_UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
-/** "512KiB", "100MiB", "1GiB"; a bare number is bytes. */
-function parseByteSize(v: unknown): unknown {
-  const n = toNumber(v);
-  if (typeof n === 'number' || typeof v !== 'string') return n;
-  const m = /^(\d+)\s*(B|KiB|MiB|GiB)$/.exec(v.trim());
-  return m ? Number(m[1]) * (SIZE_UNITS[m[2] as string] as number) : v;
-}
-
-function int(min: number, max: number) {
-  const error = `an integer from ${min} to ${max}`;
-  return z.preprocess(toNumber, z.number({ error }).int({ error }).min(min, { error }).max(max, { error }));
-}
-const bool = z.preprocess(toBoolean, z.boolean({ error: 'true or false' }));
-const durationMs = (max: string) => {
-  const error = `a duration such as "500ms", "10s" or "2m", at most ${max}`;
-  return z.preprocess(parseDuration, z.number({ error }).int({ error }).min(0, { error }).max(Number(parseDuration(max)), { error }));
-};
-const byteSize = (() => {
-  const error = 'a size such as "512KiB", "100MiB" or "1GiB" (0: never)';
-  return z.preprocess(parseByteSize, z.number({ error }).int({ error }).min(0, { error }));
-})();
-// Compared against the Authorization header; short secrets are guessable.
-const tokenOrEmpty = z.string({ error: 'a token of at least 16 characters, or ""' }).refine((s) => s === '' || (s.length >= 16 && !/\s/.test(s)), {
-  error: 'a token of at least 16 characters without spaces, or "" (no token)',
-});
-const text = z.string({ error: 'a non-empty string' }).trim().min(1, { error: 'a non-empty string' });
-const oneOf = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `one of ${values.join(', ')}` });
-const urlOrEmpty = z.string({ error: 'an http(s) URL or ""' }).refine((s) => s === '' || /^https?:\/\/[^\s/]+/.test(s), {
-  error: 'an http(s) URL such as http://127.0.0.1:4318, or ""',
-});
-
-// Label matchers only (no braces, no functions): the selector is pasted into a PromQL query.
-const selectorOrEmpty = z.string({ error: 'label matchers such as job="petsage-smoke",instance="host:8080"' }).refine(
-  (s) => s === '' || /^\s*[a-zA-Z_]\w*\s*(=|!=|=~|!~)\s*"(?:[^"\\]|\\.)*"\s*(,\s*[a-zA-Z_]\w*\s*(=|!=|=~|!~)\s*"(?:[^"\\]|\\.)*"\s*)*,?\s*$/.test(s),
-  { error: 'label matchers such as job="petsage-smoke",instance="host:8080", or ""' },
-);
-
-export const TRACE_EXPORTERS = ['auto', 'otlp', 'file', 'console', 'none'] as const;
-export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
-
-const schema = z
-  .strictObject({
-    service: z.strictObject({ name: text }),
-    server: z.strictObject({
-      host: text,
-      port: int(0, 65535),
-      shutdownGracePeriod: durationMs('10m'),
-    }),
-    log: z.strictObject({
-      level: oneOf(['info', 'debug'] as const),
-      file: z.strictObject({ enabled: bool, path: text, required: bool, maxSize: byteSize, maxFiles: int(1, 1000) }),
-      stdout: z.strictObject({ enabled: bool }),
-    }),
-    traces: z.strictObject({
-      exporter: oneOf(TRACE_EXPORTERS),
-      requestSpans: bool,
-      file: z.strictObject({ path: text }),
-      otlp: z.strictObject({ endpoint: urlOrEmpty, tracesEndpoint: urlOrEmpty, protocol: oneOf(OTLP_PROTOCOLS) }),
-      batch: z.strictObject({
-        maxQueueSize: int(1, 1_000_000),
-        maxExportBatchSize: int(1, 1_000_000),
-        scheduledDelay: durationMs('10m'),
-        exportTimeout: durationMs('10m'),
-      }),
-    }),
-    metrics: z.strictObject({ processMetrics: bool }),
-    auth: z.strictObject({ token: tokenOrEmpty }),
-    rateLimit: z.strictObject({ max: int(0, 1_000_000), window: durationMs('1h') }),
-    ledger: z.strictObject({ size: int(1, 1_000_000) }),
-    legacyRoutes: z.strictObject({
-      systemHealthz: z.strictObject({ enabled: bool, message: text }),
-      v1SmokeTest: z.strictObject({ enabled: bool, message: text }),
-      apiV1SmokeTest: z.strictObject({ enabled: bool, message: text }),
-      smokeTestSlash: z.strictObject({ enabled: bool, message: text }),
-      apiV1Health: z.strictObject({ enabled: bool }),
-    }),
-    schedule: z.strictObject({ interval: durationMs('24h') }),
-    verify: z.strictObject({
-      timeout: durationMs('1h'),
-      pollInterval: durationMs('1m'),
-      log: z.strictObject({ enabled: bool }),
-      traces: z.strictObject({ enabled: bool, queryUrl: urlOrEmpty }),
-      metrics: z.strictObject({ enabled: bool, prometheusUrl: urlOrEmpty, selector: selectorOrEmpty }),
-      health: z.strictObject({ staleAfterIntervals: int(1, 1000), failAfterRuns: int(1, 1000) }),
-    }),
-  })
-  .superRefine((c, ctx) => {
-    if (!c.log.file.enabled && !c.log.stdout.enabled) {
-      ctx.addIssue({ code: 'custom', path: ['log', 'file', 'enabled'], message: 'true while log.stdout.enabled is false (a run needs somewhere to write its line)' });
-    }
-  });
-
-type DeepReadonly<T> = { readonly [K in keyof T]: T[K] extends object ? DeepReadonly<T[K]> : T[K] };
-export type Config = DeepReadonly<z.output<typeof schema>>;
 
 export interface ConfigSources {
   /** Environment variables (main.ts passes process.env). */
@@ -162,7 +54,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   for (const layer of layers) mergeInto(merged, layer.tree, layer.source, origin, []);
 
   // Parsed once per process: compiling zod's eval-based fast path would cost more than it saves.
-  const result = schema.safeParse(merged, { jitless: true });
+  const result = configSchema.safeParse(merged, { jitless: true });
   if (!result.success) throw new ConfigError(describe(result.error.issues[0], merged, origin, defaults));
   return deepFreeze(result.data) as Config;
 }

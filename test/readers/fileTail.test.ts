@@ -1,14 +1,14 @@
 import { appendFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { createLogTail } from '../../src/verify/logTail';
+import { createFileTail } from '../../src/readers/fileTail';
 import { tmpDir } from '../support/tmp';
 
-describe('log tail', () => {
+describe('file tail', () => {
   it('starts at the end, returns only complete lines and keeps a partial one for later', async () => {
     const file = path.join(tmpDir(), 'a.log');
     writeFileSync(file, 'old\n');
-    const tail = createLogTail(file, { fromEnd: true });
+    const tail = createFileTail(file, { fromEnd: true });
     expect(await tail.read()).to.deep.equal([]);
     appendFileSync(file, 'one\ntw');
     expect(await tail.read()).to.deep.equal(['one']);
@@ -20,7 +20,7 @@ describe('log tail', () => {
   it('keeps a character that a read cuts in two whole', async () => {
     const file = path.join(tmpDir(), 'utf8.log');
     writeFileSync(file, '');
-    const tail = createLogTail(file, { fromEnd: true });
+    const tail = createFileTail(file, { fromEnd: true });
     await tail.read();
     const line = Buffer.from('café ✓\n');
     appendFileSync(file, line.subarray(0, 4)); // ends inside the two bytes of "é"
@@ -32,7 +32,7 @@ describe('log tail', () => {
 
   it('waits for a file that does not exist yet, then reads it from the start', async () => {
     const file = path.join(tmpDir(), 'later.log');
-    const tail = createLogTail(file, { fromEnd: true });
+    const tail = createFileTail(file, { fromEnd: true });
     expect(await tail.read()).to.deep.equal([]);
     writeFileSync(file, 'first\n');
     appendFileSync(file, 'second\n');
@@ -44,7 +44,7 @@ describe('log tail', () => {
     const dir = tmpDir();
     const file = path.join(dir, 'app.log');
     writeFileSync(file, '');
-    const tail = createLogTail(file, { fromEnd: true });
+    const tail = createFileTail(file, { fromEnd: true });
     await tail.read();
     appendFileSync(file, 'before\n');
     renameSync(file, path.join(dir, 'app.log.1'));
@@ -57,7 +57,7 @@ describe('log tail', () => {
   it('starts over when the file is truncated in place', async () => {
     const file = path.join(tmpDir(), 't.log');
     writeFileSync(file, 'aaaa\nbbbb\n');
-    const tail = createLogTail(file, { fromEnd: true });
+    const tail = createFileTail(file, { fromEnd: true });
     await tail.read();
     truncateSync(file, 0);
     appendFileSync(file, 'c\n');

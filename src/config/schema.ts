@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { parseByteSize, parseDuration, toBoolean, toNumber } from './units';
+
+/** The shape of every key, with what each accepts; `load.ts` merges the layers and validates against it. */
+
+function int(min: number, max: number) {
+  const error = `an integer from ${min} to ${max}`;
+  return z.preprocess(toNumber, z.number({ error }).int({ error }).min(min, { error }).max(max, { error }));
+}
+const bool = z.preprocess(toBoolean, z.boolean({ error: 'true or false' }));
+const durationMs = (max: string) => {
+  const error = `a duration such as "500ms", "10s" or "2m", at most ${max}`;
+  return z.preprocess(parseDuration, z.number({ error }).int({ error }).min(0, { error }).max(Number(parseDuration(max)), { error }));
+};
+const byteSize = (() => {
+  const error = 'a size such as "512KiB", "100MiB" or "1GiB" (0: never)';
+  return z.preprocess(parseByteSize, z.number({ error }).int({ error }).min(0, { error }));
+})();
+// Compared against the Authorization header; short secrets are guessable.
+const tokenOrEmpty = z.string({ error: 'a token of at least 16 characters, or ""' }).refine((s) => s === '' || (s.length >= 16 && !/\s/.test(s)), {
+  error: 'a token of at least 16 characters without spaces, or "" (no token)',
+});
+const text = z.string({ error: 'a non-empty string' }).trim().min(1, { error: 'a non-empty string' });
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `one of ${values.join(', ')}` });
+const urlOrEmpty = z.string({ error: 'an http(s) URL or ""' }).refine((s) => s === '' || /^https?:\/\/[^\s/]+/.test(s), {
+  error: 'an http(s) URL such as http://127.0.0.1:4318, or ""',
+});
+
+// Label matchers only (no braces, no functions): the selector is pasted into a PromQL query.
+const selectorOrEmpty = z.string({ error: 'label matchers such as job="petsage-smoke",instance="host:8080"' }).refine(
+  (s) => s === '' || /^\s*[a-zA-Z_]\w*\s*(=|!=|=~|!~)\s*"(?:[^"\\]|\\.)*"\s*(,\s*[a-zA-Z_]\w*\s*(=|!=|=~|!~)\s*"(?:[^"\\]|\\.)*"\s*)*,?\s*$/.test(s),
+  { error: 'label matchers such as job="petsage-smoke",instance="host:8080", or ""' },
+);
+
+export const TRACE_EXPORTERS = ['auto', 'otlp', 'file', 'console', 'none'] as const;
+export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+
+export const configSchema = z
+  .strictObject({
+    service: z.strictObject({ name: text }),
+    server: z.strictObject({
+      host: text,
+      port: int(0, 65535),
+      shutdownGracePeriod: durationMs('10m'),
+    }),
+    log: z.strictObject({
+      level: oneOf(['info', 'debug'] as const),
+      file: z.strictObject({ enabled: bool, path: text, required: bool, maxSize: byteSize, maxFiles: int(1, 1000) }),
+      stdout: z.strictObject({ enabled: bool }),
+    }),
+    traces: z.strictObject({
+      exporter: oneOf(TRACE_EXPORTERS),
+      requestSpans: bool,
+      file: z.strictObject({ path: text }),
+      otlp: z.strictObject({ endpoint: urlOrEmpty, tracesEndpoint: urlOrEmpty, protocol: oneOf(OTLP_PROTOCOLS) }),
+      batch: z.strictObject({
+        maxQueueSize: int(1, 1_000_000),
+        maxExportBatchSize: int(1, 1_000_000),
+        scheduledDelay: durationMs('10m'),
+        exportTimeout: durationMs('10m'),
+      }),
+    }),
+    metrics: z.strictObject({ processMetrics: bool }),
+    auth: z.strictObject({ token: tokenOrEmpty }),
+    rateLimit: z.strictObject({ max: int(0, 1_000_000), window: durationMs('1h') }),
+    ledger: z.strictObject({ size: int(1, 1_000_000) }),
+    legacyRoutes: z.strictObject({
+      systemHealthz: z.strictObject({ enabled: bool, message: text }),
+      v1SmokeTest: z.strictObject({ enabled: bool, message: text }),
+      apiV1SmokeTest: z.strictObject({ enabled: bool, message: text }),
+      smokeTestSlash: z.strictObject({ enabled: bool, message: text }),
+      apiV1Health: z.strictObject({ enabled: bool }),
+    }),
+    schedule: z.strictObject({ interval: durationMs('24h') }),
+    verify: z.strictObject({
+      timeout: durationMs('1h'),
+      pollInterval: durationMs('1m'),
+      maxPending: int(1, 1_000_000),
+      log: z.strictObject({ enabled: bool }),
+      traces: z.strictObject({ enabled: bool, queryUrl: urlOrEmpty }),
+      metrics: z.strictObject({ enabled: bool, prometheusUrl: urlOrEmpty, selector: selectorOrEmpty }),
+      health: z.strictObject({ staleAfterIntervals: int(1, 1000), failAfterRuns: int(1, 1000) }),
+    }),
+  })
+  .superRefine((c, ctx) => {
+    if (!c.log.file.enabled && !c.log.stdout.enabled) {
+      ctx.addIssue({ code: 'custom', path: ['log', 'file', 'enabled'], message: 'true while log.stdout.enabled is false (a run needs somewhere to write its line)' });
+    }
+  });
+
+type DeepReadonly<T> = { readonly [K in keyof T]: T[K] extends object ? DeepReadonly<T[K]> : T[K] };
+export type Config = DeepReadonly<z.output<typeof configSchema>>;

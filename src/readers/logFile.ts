@@ -1,0 +1,39 @@
+import type { Clock } from '../smoke/types';
+import { EVENT } from '../vocabulary';
+import { createFileTail } from './fileTail';
+import type { Reader } from './types';
+
+const EVENT_MARK = `"event":"${EVENT.verification}"`;
+const TRACE_ID_MARK = '"trace_id":"';
+
+/** The trace id of a verification line, found without parsing every line of a busy log as JSON. */
+export function verificationTraceId(line: string): string | undefined {
+  if (!line.includes(EVENT_MARK)) return undefined;
+  const start = line.indexOf(TRACE_ID_MARK);
+  if (start < 0) return undefined;
+  const end = line.indexOf('"', start + TRACE_ID_MARK.length);
+  return end < 0 ? undefined : line.slice(start + TRACE_ID_MARK.length, end);
+}
+
+/**
+ * Log signal, embedded default: the run's line read back from the file it was written to, the way a
+ * shipper tails it. One read per poll serves every waiting run.
+ */
+export function fileLogReader(o: { file: string; writeFailed: () => boolean; now: Clock }): Reader {
+  // Measured at the end now: every line written from here on is read.
+  const tail = createFileTail(o.file, { fromEnd: true });
+  return {
+    backend: 'file',
+    missingReason: 'not_found',
+    async read(waiting, report) {
+      const atMs = o.now();
+      for (const line of await tail.read()) {
+        const traceId = verificationTraceId(line);
+        const run = traceId === undefined ? undefined : waiting.get(traceId);
+        if (run) report(run, { atMs });
+      }
+    },
+    standingFailure: () => (o.writeFailed() ? { reason: 'write_failed' } : undefined),
+    close: () => tail.close(),
+  };
+}

@@ -1,0 +1,28 @@
+import type winston from 'winston';
+import type { SmokeRun } from '../smoke/types';
+import type { Metrics } from '../telemetry/metrics';
+import { EVENT, exemplarOf } from '../vocabulary';
+import type { SignalHealth } from './signalHealth';
+import type { Verdict } from './types';
+
+/** What happens on each verdict: counted, fed to /healthz, and a failure written as a warning line. */
+export function createVerdictSink(o: { metrics: Pick<Metrics, 'recordVerdict'>; health: SignalHealth; logger: winston.Logger }) {
+  return function onVerdict(verdict: Verdict, run: SmokeRun): void {
+    // Only a verified verdict's lag carries the exemplar, and only when the trace was exported.
+    const linked = verdict.outcome === 'verified' && run.signals.trace.status === 'emitted';
+    o.metrics.recordVerdict(verdict, linked ? exemplarOf(run) : undefined);
+    o.health.observe(verdict);
+    if (verdict.outcome !== 'missing' && verdict.outcome !== 'error') return;
+    o.logger.warn('signal not verified', {
+      event: EVENT.verificationFailed,
+      run_id: run.id,
+      trace_id: run.traceId,
+      seq: run.seq,
+      signal: verdict.signal,
+      outcome: verdict.outcome,
+      reason: verdict.reason,
+      ...(verdict.backend ? { backend: verdict.backend } : {}),
+      ...(verdict.detail ? { detail: verdict.detail } : {}),
+    });
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * Names users grep, query, graph and alert on, defined once. Everything else imports these:
+ * telemetry, verify, http, the OpenAPI document, the tests; dashboards and alert rules are
+ * checked against them. This module imports nothing.
+ */
+
+export const FEATURE = 'smoke_test';
+
+/** The grep contract: every run writes exactly one line with this message and event. */
+export const VERIFICATION_MESSAGE = 'PetSage smoke test endpoint executed successfully. Logging verified.';
+
+/** The `event` field of the daemon's own log lines. */
+export const EVENT = {
+  verification: 'smoke_test.verification',
+  verificationFailed: 'smoke_test.verification_failed',
+  listening: 'daemon.listening',
+  shutdownStarted: 'daemon.shutdown_started',
+  stopped: 'daemon.stopped',
+  logReopened: 'log.reopened',
+  logFileUnavailable: 'log.file_unavailable',
+  httpError: 'http.error',
+} as const;
+export const VERIFICATION_EVENT = EVENT.verification;
+
+/** Paths of the HTTP contract that other parts name: the run, the scrape, the probes. */
+export const SMOKE_TEST_PATH = '/smoke-test';
+export const METRICS_PATH = '/metrics';
+export const PROBE_PATHS = ['/livez', '/readyz', '/healthz'] as const;
+
+export const RUN_SPAN_NAME = 'smoke_test.run';
+/** Span attributes set on every run span. */
+export const ATTR_RUN_ID = 'petsage.smoke.run_id';
+export const ATTR_RUN_SEQ = 'petsage.smoke.seq';
+export const ATTR_TRIGGER = 'petsage.smoke.trigger';
+
+/** http: GET /smoke-test and its aliases; schedule: the daemon's own; api: POST /smoke-test (`check`, deploy gates). */
+export const TRIGGERS = ['http', 'schedule', 'api'] as const;
+export type Trigger = (typeof TRIGGERS)[number];
+
+export const SIGNALS = ['log', 'trace', 'metric'] as const;
+export type Signal = (typeof SIGNALS)[number];
+
+/** A caller's run id: a deploy sha, a ticket, a build number. Never free text. */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export const RUN_ID_RULE = '1-128 characters: letters, digits and . _ : - (starting with a letter or digit)';
+
+/** Why a signal was not emitted. A small fixed set: these become metric label values. */
+export const EMIT_STATUSES = ['emitted', 'skipped', 'error'] as const;
+export const EMIT_REASONS = ['write_failed', 'dropped', 'sampled_out', 'disabled', 'emit_failed'] as const;
+export type EmitReason = (typeof EMIT_REASONS)[number];
+
+export const RUN_OUTCOMES = ['success', 'failure'] as const;
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+
+/** success: the exporter acknowledged; failure: the export failed; dropped: never reached an exporter. */
+export const SPAN_OUTCOMES = ['success', 'failure', 'dropped'] as const;
+export type SpanOutcome = (typeof SPAN_OUTCOMES)[number];
+
+export const VERIFY_OUTCOMES = ['verified', 'missing', 'error', 'skipped'] as const;
+export type VerifyOutcome = (typeof VERIFY_OUTCOMES)[number];
+
+/** Every (outcome, reason) pair a verdict can have: a small fixed set, so they can be metric labels. */
+export const VERDICT_KINDS = [
+  ['verified', 'none'],
+  ['missing', 'not_found'],
+  ['missing', 'timeout'],
+  ['error', 'query_failed'],
+  ['error', 'export_failed'],
+  ['error', 'dropped'],
+  ['error', 'write_failed'],
+  ['error', 'emit_failed'],
+  ['skipped', 'sampled_out'],
+  ['skipped', 'disabled'],
+  ['skipped', 'over_capacity'],
+] as const;
+export type VerifyReason = (typeof VERDICT_KINDS)[number][1];
+export const VERIFY_REASONS: readonly VerifyReason[] = [...new Set(VERDICT_KINDS.map(([, reason]) => reason))];
+
+/** Where a verdict came from: a small fixed set, so it can be shown and counted. */
+export const BACKENDS = ['file', 'exporter', 'trace_api', 'self', 'prometheus'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+/** pending until every signal has a verdict; then verified, failed (an error) or timeout (missing); unverified: never read back. */
+export const RUN_STATUSES = ['pending', 'verified', 'failed', 'timeout', 'unverified'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const SCHEDULE_STATES = ['running', 'suspended', 'stopped', 'disabled'] as const;
+export type ScheduleState = (typeof SCHEDULE_STATES)[number];
+
+/** draft-inadarei-api-health-check statuses. */
+export const HEALTH_STATUSES = ['pass', 'warn', 'fail'] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+
+/** Metric names: dashboards, alert rules and tests use these constants. */
+export const METRIC = {
+  runs: 'petsage_smoke_runs_total',
+  runDuration: 'petsage_smoke_run_duration_seconds',
+  spansExported: 'petsage_smoke_spans_exported_total',
+  verifications: 'petsage_smoke_signal_verifications_total',
+  lag: 'petsage_smoke_signal_lag_seconds',
+  lastVerified: 'petsage_smoke_signal_last_verified_timestamp_seconds',
+  httpDuration: 'petsage_smoke_http_request_duration_seconds',
+} as const;
+
+/** A Prometheus metric name, as a `name` filter must be spelled. */
+export const METRIC_NAME_PATTERN = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+/** A span's ids as OpenMetrics exemplar labels: a metric point links to its trace. */
+export interface Exemplar {
+  readonly trace_id: string;
+  readonly span_id: string;
+}
+
+export const exemplarOf = (ids: { readonly traceId: string; readonly spanId: string }): Exemplar => ({ trace_id: ids.traceId, span_id: ids.spanId });

@@ -1,0 +1,68 @@
+import { expect } from 'chai';
+import { HttpError, httpGet, parseJson } from '../../src/readers/httpClient';
+import { sanitize } from '../../src/text';
+import { scratchServer } from '../support/scratchServer';
+
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => expect.fail('expected a failure'),
+    (err: unknown) => {
+      expect(err).to.be.instanceOf(HttpError);
+      return err as HttpError;
+    },
+  );
+
+describe('outbound HTTP client', () => {
+  it('answers status and body, sends the headers, and names each way a request fails', async () => {
+    const server = await scratchServer((req, res) => {
+      const status = Number(req.url?.slice(1)) || 200;
+      if (status === 302) return res.writeHead(302, { location: 'http://127.0.0.1:9/' }).end();
+      res.writeHead(status).end(status === 200 ? '{"ok":true}' : 'backend says no');
+    });
+    try {
+      const signal = AbortSignal.timeout(5000);
+      expect(await httpGet(`${server.url}/200`, { signal, maxBytes: 100, headers: { 'X-Scope-OrgID': 'team-a' } })).to.deep.equal({ status: 200, body: '{"ok":true}' });
+      expect(server.requests[0]!.headers['x-scope-orgid']).to.equal('team-a');
+      expect((await httpGet(`${server.url}/404`, { signal, maxBytes: 100, accept: [404] })).status).to.equal(404);
+      const kinds: Record<string, string> = { 302: 'redirect', 401: 'unauthorized', 403: 'unauthorized', 404: 'not_found', 418: 'client_error', 503: 'server_error' };
+      for (const [status, kind] of Object.entries(kinds)) {
+        const err = await failure(httpGet(`${server.url}/${status}`, { signal, maxBytes: 100 }));
+        expect([err.kind, err.status], status).to.deep.equal([kind, Number(status)]);
+      }
+      expect(server.requests.filter((r) => r.url === '/').length, 'redirects are not followed').to.equal(0);
+      expect((await failure(httpGet('http://127.0.0.1:9/', { signal, maxBytes: 100 }))).kind).to.equal('unreachable');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('aborts an answer past the byte cap while it streams, and a request past its deadline', async () => {
+    let sent = 0;
+    const server = await scratchServer((req, res) => {
+      if (req.url === '/hang') return;
+      res.writeHead(200);
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      const pump = () => {
+        while (sent < 64 * 1024 * 1024 && res.write(chunk)) sent += chunk.length;
+        if (sent < 64 * 1024 * 1024 && !res.destroyed) res.once('drain', pump);
+      };
+      res.on('close', () => void (sent = Infinity));
+      pump();
+    });
+    try {
+      const big = await failure(httpGet(`${server.url}/big`, { signal: AbortSignal.timeout(5000), maxBytes: 1 << 20 }));
+      expect(big.kind).to.equal('too_large');
+      const slow = await failure(httpGet(`${server.url}/hang`, { signal: AbortSignal.timeout(50), maxBytes: 100 }));
+      expect(slow.kind).to.equal('timeout');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('parses JSON or fails as malformed; sanitizes backend text to one bounded printable line', () => {
+    expect(parseJson<{ a: number }>('{"a":1}')).to.deep.equal({ a: 1 });
+    expect(() => parseJson('<html>')).to.throw(HttpError, 'not JSON');
+    expect(sanitize('ok\r\nrun deploy-1 verified\u001b[0m')).to.equal('ok run deploy-1 verified [0m');
+    expect(sanitize('x'.repeat(500))).to.have.length(201);
+  });
+});

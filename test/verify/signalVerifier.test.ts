@@ -1,0 +1,128 @@
+import { expect } from 'chai';
+import { ReadError, type Hit, type Reader } from '../../src/readers/types';
+import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
+import type { SmokeRun } from '../../src/smoke/types';
+import { createSignalVerifier } from '../../src/verify/signalVerifier';
+import type { Finding } from '../../src/verify/types';
+import type { Backend } from '../../src/vocabulary';
+import { fakePorts } from '../support/fakes';
+
+/** A reader whose answers the test sets: per trace id a hit, or the whole read failing. */
+function scripted(backend: Backend) {
+  const answers = new Map<string, Hit>();
+  const state = { reads: 0, sizes: [] as number[], fail: undefined as Error | undefined, closed: false, standing: undefined as { reason: 'write_failed' } | undefined };
+  let nextRead: (() => void) | undefined;
+  const reader: Reader = {
+    backend,
+    missingReason: 'not_found',
+    read(waiting, report) {
+      state.reads += 1;
+      state.sizes.push(waiting.size);
+      nextRead?.();
+      if (state.fail) return Promise.reject(state.fail);
+      for (const run of waiting.runs()) {
+        const hit = answers.get(run.traceId);
+        if (hit) report(run, hit);
+      }
+      return Promise.resolve();
+    },
+    standingFailure: () => state.standing,
+    close: async () => void (state.closed = true),
+  };
+  /** Resolves at the start of the next read (an event, not a sleep). */
+  const read = () => new Promise<void>((resolve) => (nextRead = resolve));
+  return { reader, answers, state, read };
+}
+
+const runs = (n: number): SmokeRun[] => {
+  const run = createSmokeRunner(fakePorts().ports);
+  return Array.from({ length: n }, () => run('schedule'));
+};
+/** Findings by run id; `all` resolves once `expected` have arrived. */
+const collect = (expected = 0) => {
+  const findings = new Map<string, Finding>();
+  let arrived: () => void = () => {};
+  const all = new Promise<void>((resolve) => (arrived = resolve));
+  const done = (run: SmokeRun) => (f: Finding) => {
+    findings.set(run.id, f);
+    if (findings.size === expected) arrived();
+  };
+  return { findings, done, all };
+};
+
+describe('signal verifier', () => {
+  it('one read per poll serves every waiting run; a found run is verified with its lag and backend', async () => {
+    const file = scripted('file');
+    const verifier = createSignalVerifier({ readers: [file.reader], pollMs: 5 });
+    const { findings, done, all } = collect(50);
+    const batch = runs(50);
+    for (const run of batch) verifier.verify(run, done(run));
+    for (const run of batch) file.answers.set(run.traceId, { atMs: run.startedAt.getTime() + 250 });
+    await all;
+    expect(file.state.sizes).to.deep.equal([50]);
+    expect(findings.size).to.equal(50);
+    expect(findings.get(batch[7]!.id)).to.deep.equal({ outcome: 'verified', reason: 'none', lagSeconds: 0.25, backend: 'file' });
+    expect(verifier.waiting).to.equal(0);
+    await verifier.stop();
+    expect(file.state.closed).to.equal(true);
+  });
+
+  it('a chain: found at the first hop moves the run on; the last hop verifies; a hop that fails it names itself', async () => {
+    const acks = scripted('exporter');
+    const store = scripted('trace_api');
+    const verifier = createSignalVerifier({ readers: [acks.reader, store.reader], pollMs: 5 });
+    const { findings, done, all } = collect(2);
+    const [good, refused] = runs(2) as [SmokeRun, SmokeRun];
+    verifier.verify(good, done(good));
+    verifier.verify(refused, done(refused));
+    acks.answers.set(good.traceId, { atMs: Date.now() });
+    acks.answers.set(refused.traceId, { reason: 'export_failed', detail: 'HTTP 503' });
+    store.answers.set(good.traceId, { atMs: good.startedAt.getTime() + 1000 });
+    await all;
+    expect(findings.get(refused.id)).to.deep.equal({ outcome: 'error', reason: 'export_failed', backend: 'exporter', detail: 'HTTP 503' });
+    expect(findings.get(good.id)).to.deep.equal({ outcome: 'verified', reason: 'none', lagSeconds: 1, backend: 'trace_api' });
+    await verifier.stop();
+  });
+
+  it('at the deadline: missing at the hop that never found it, or the reason its last read failed', async () => {
+    const acks = scripted('exporter');
+    const store = scripted('prometheus');
+    const verifier = createSignalVerifier({ readers: [acks.reader, store.reader], pollMs: 5 });
+    const [stuck, lost] = runs(2) as [SmokeRun, SmokeRun];
+    verifier.verify(stuck, () => expect.fail('no answer expected'));
+    verifier.verify(lost, () => expect.fail('no answer expected'));
+    acks.answers.set(lost.traceId, { atMs: Date.now() });
+    await store.read();
+    expect(verifier.expire(stuck)).to.deep.equal({ outcome: 'missing', reason: 'not_found', backend: 'exporter' });
+    store.state.fail = new ReadError('query_failed', 'HTTP 503\u001b[31m: down');
+    await store.read();
+    await store.read(); // reads never overlap: the failing one has settled
+    expect(verifier.expire(lost)).to.deep.equal({ outcome: 'error', reason: 'query_failed', backend: 'prometheus', detail: 'HTTP 503 [31m: down' });
+    expect(verifier.waiting).to.equal(0);
+    await verifier.stop();
+  });
+
+  it('a standing failure fails a run at once and at its deadline (the log file cannot be written)', async () => {
+    const file = scripted('file');
+    const verifier = createSignalVerifier({ readers: [file.reader], pollMs: 5 });
+    const { findings, done } = collect();
+    const [before, during] = runs(2) as [SmokeRun, SmokeRun];
+    verifier.verify(before, done(before));
+    file.state.standing = { reason: 'write_failed' };
+    verifier.verify(during, done(during));
+    expect(findings.get(during.id)).to.deep.equal({ outcome: 'error', reason: 'write_failed', backend: 'file' });
+    expect(verifier.expire(before)).to.deep.equal({ outcome: 'error', reason: 'write_failed', backend: 'file' });
+    await verifier.stop();
+  });
+
+  it('does not read while nothing waits, and stop ends polling', async () => {
+    const file = scripted('file');
+    const verifier = createSignalVerifier({ readers: [file.reader], pollMs: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 20)); // twenty idle polls would have read by now
+    expect(file.state.reads).to.equal(0);
+    await verifier.stop();
+    verifier.verify(runs(1)[0]!, () => {});
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(file.state.reads).to.equal(0);
+  });
+});
