@@ -195,6 +195,7 @@ async function main() {
   const daemonEnv = {
     PETSAGE_SMOKE_LOG_STDOUT: 'false',
     PETSAGE_SMOKE_INTERVAL: '0',
+    PETSAGE_SMOKE_RATE_LIMIT_MAX: '0', // the bench floods from one address on purpose
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', // so the receiver can count the spans it gets
   };

@@ -106,12 +106,12 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
   const judge = createJudge({
     verifiers,
     timeoutMs: config.verify.timeout,
-    capacity: config.verify.maxPending,
+    capacity: { other: config.verify.maxPending, api: config.verify.maxPendingApi },
     now,
     onVerdict: createVerdictSink({ metrics, health: signalHealth, logger: logs.logger }),
   });
   const runner = createSmokeRunner({ tracer: tracing.port, log: logs.port, metrics: metrics.port, now });
-  const runs = createRuns({ run: runner, judge, capacity: config.ledger.size });
+  const runs = createRuns({ run: runner, judge, capacity: { other: config.ledger.size, api: config.ledger.apiSize } });
   const scheduler = createScheduler({ intervalMs: config.schedule.interval, tick: () => runs.start('schedule') });
   const lifecycle = http.createLifecycle();
   const app = http.createApp({
@@ -176,7 +176,10 @@ export async function startDaemon(config: Config, options: { warn: (line: string
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { answerClientError } = require('./http/module') as typeof HttpModule;
-  const server = createServer();
+  const { headersTimeout, requestTimeout, maxConnections } = config.server;
+  // Node checks these timeouts on an interval (30 s by default): once a second keeps them close to what is configured.
+  const server = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: 1000 });
+  server.maxConnections = maxConnections;
   server.on('clientError', answerClientError);
   let bound: { baseUrl: string; hostPort: string };
   try {

@@ -1,6 +1,6 @@
 import { createLedger } from './smoke/ledger';
 import type { SmokeRunner } from './smoke/runSmokeTest';
-import type { Judge, RunReport } from './verify/judge';
+import type { Judge, RoomName, RunReport } from './verify/judge';
 import type { Trigger } from './vocabulary';
 
 export interface Runs {
@@ -11,20 +11,24 @@ export interface Runs {
   latest(): RunReport | undefined;
 }
 
-/** Run, record, verify: the last `capacity` reports are kept for receipts. */
-export function createRuns(o: { run: SmokeRunner; judge: Judge; capacity: number }): Runs {
-  const ledger = createLedger<RunReport>(o.capacity);
+/**
+ * Run, record, verify. Receipts are kept in two bounded ledgers: POST runs (deploy gates) in one,
+ * GET and scheduled runs in the other, so a flood of anonymous runs never evicts a gate's receipt.
+ */
+export function createRuns(o: { run: SmokeRunner; judge: Judge; capacity: Readonly<Record<RoomName, number>> }): Runs {
+  const ledgers = { api: createLedger<RunReport>(o.capacity.api), other: createLedger<RunReport>(o.capacity.other) };
+  let last: RunReport | undefined;
 
   return {
     start(trigger, id) {
       const run = o.run(trigger, id === undefined ? {} : { id });
       const report = o.judge.judge(run);
-      ledger.add(run.id, report);
+      ledgers[trigger === 'api' ? 'api' : 'other'].add(run.id, report);
+      last = report;
       return report;
     },
-    get: (id) => ledger.get(id),
-    has: (id) => ledger.has(id),
-    latest: () => ledger.latest(),
+    get: (id) => ledgers.api.get(id) ?? ledgers.other.get(id),
+    has: (id) => ledgers.api.has(id) || ledgers.other.has(id),
+    latest: () => last,
   };
 }
-

@@ -19,6 +19,7 @@ export const EVENT = {
   logReopened: 'log.reopened',
   logFileUnavailable: 'log.file_unavailable',
   httpError: 'http.error',
+  clientAborted: 'http.client_aborted',
 } as const;
 export const VERIFICATION_EVENT = EVENT.verification;
 

@@ -28,12 +28,22 @@ const isOneByte = (s: string) => serialize(s)[2] === 0x22;
 describe('config', () => {
   it('has safe embedded defaults: loopback, port 8080, file log and file spans', () => {
     const config = loadConfig({ env: {} });
-    expect(config.server).to.deep.equal({ host: '127.0.0.1', port: 8080, shutdownGracePeriod: 10_000 });
+    expect(config.server).to.deep.equal({
+      host: '127.0.0.1',
+      port: 8080,
+      shutdownGracePeriod: 10_000,
+      headersTimeout: 10_000,
+      requestTimeout: 30_000,
+      maxConnections: 1024,
+      trustProxyHops: 0,
+      allowedHosts: [],
+    });
     expect(config.log.file).to.deep.equal({ enabled: true, path: './var/log/petsage-smoke.log', required: true, maxSize: 100 * 2 ** 20, maxFiles: 5 });
     expect(config.traces.exporter).to.equal('auto');
     expect(config.traces.requestSpans).to.equal(false);
     expect(config.auth.token).to.equal('');
-    expect(config.rateLimit.max).to.equal(0);
+    expect(config.rateLimit).to.deep.equal({ max: 60, window: 60_000 });
+    expect(config.traces.file).to.deep.equal({ path: './var/spans/petsage-smoke-spans.jsonl', maxSize: 100 * 2 ** 20, maxFiles: 5 });
     expect(Object.isFrozen(config.server)).to.equal(true);
   });
 
@@ -98,7 +108,7 @@ describe('config', () => {
   it('rejects unknown keys, listing the known ones', () => {
     const file = yamlFile('server:\n  prot: 9000\n');
     expect(errorOf(() => loadConfig({ file }))).to.equal(
-      `config error: unknown key server.prot (from ${file}): expected one of host, port, shutdownGracePeriod`,
+      `config error: unknown key server.prot (from ${file}): expected one of host, port, shutdownGracePeriod, headersTimeout, requestTimeout, maxConnections, trustProxyHops, allowedHosts`,
     );
   });
 

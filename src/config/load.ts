@@ -130,8 +130,9 @@ function mergeInto(target: Tree, source: Tree, from: string, origin: Map<string,
   }
 }
 
-/** Never echoed in an error: the message may land in a CI log. */
-const SECRET_KEYS = new Set(['auth.token']);
+/** Never echoed in an error (the message may land in a CI log), nor anything on the way to them. */
+const SECRET_KEYS = ['auth.token'];
+const leadsToSecret = (key: string) => SECRET_KEYS.some((secret) => secret === key || secret.startsWith(`${key}.`) || key.startsWith(`${secret}.`));
 
 /** `defaults` lists every key, so it is the reference for "expected one of". */
 function describe(issue: z.core.$ZodIssue | undefined, merged: Tree, origin: Map<string, string>, defaults: Tree): string {
@@ -143,8 +144,9 @@ function describe(issue: z.core.$ZodIssue | undefined, merged: Tree, origin: Map
     return `config error: unknown key ${key}${sourceOf(key, origin)}: expected one of ${known}`;
   }
   const key = at.join('.');
+  if (key === '') return `config error: ${issue.message}`;
   const value = lookup(merged, at);
-  const shown = value === undefined ? 'missing' : SECRET_KEYS.has(key) ? '(hidden)' : JSON.stringify(value);
+  const shown = value === undefined ? 'missing' : leadsToSecret(key) ? '(hidden)' : JSON.stringify(value);
   return `config error: ${key} = ${shown}${sourceOf(key, origin)}: expected ${issue.message}`;
 }
 

@@ -20,6 +20,11 @@ const byteSize = (() => {
 const tokenOrEmpty = z.string({ error: 'a token of at least 16 characters, or ""' }).refine((s) => s === '' || (s.length >= 16 && !/\s/.test(s)), {
   error: 'a token of at least 16 characters without spaces, or "" (no token)',
 });
+// A list in a file, or comma-separated in an environment variable.
+const hostList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+  z.array(z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, { error: 'host names such as smoke.example.com or 10.0.0.7' }), { error: 'a list of host names (comma-separated in the environment), or empty' }),
+);
 const text = z.string({ error: 'a non-empty string' }).trim().min(1, { error: 'a non-empty string' });
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `one of ${values.join(', ')}` });
 const urlOrEmpty = z.string({ error: 'an http(s) URL or ""' }).refine((s) => s === '' || /^https?:\/\/[^\s/]+/.test(s), {
@@ -42,6 +47,11 @@ export const configSchema = z
       host: text,
       port: int(0, 65535),
       shutdownGracePeriod: durationMs('10m'),
+      headersTimeout: durationMs('10m'),
+      requestTimeout: durationMs('1h'),
+      maxConnections: int(1, 1_000_000),
+      trustProxyHops: int(0, 10),
+      allowedHosts: hostList,
     }),
     log: z.strictObject({
       level: oneOf(['info', 'debug'] as const),
@@ -51,7 +61,7 @@ export const configSchema = z
     traces: z.strictObject({
       exporter: oneOf(TRACE_EXPORTERS),
       requestSpans: bool,
-      file: z.strictObject({ path: text }),
+      file: z.strictObject({ path: text, maxSize: byteSize, maxFiles: int(1, 1000) }),
       otlp: z.strictObject({ endpoint: urlOrEmpty, tracesEndpoint: urlOrEmpty, protocol: oneOf(OTLP_PROTOCOLS) }),
       batch: z.strictObject({
         maxQueueSize: int(1, 1_000_000),
@@ -61,9 +71,9 @@ export const configSchema = z
       }),
     }),
     metrics: z.strictObject({ processMetrics: bool }),
-    auth: z.strictObject({ token: tokenOrEmpty }),
+    auth: z.strictObject({ token: tokenOrEmpty, requireForRuns: bool }),
     rateLimit: z.strictObject({ max: int(0, 1_000_000), window: durationMs('1h') }),
-    ledger: z.strictObject({ size: int(1, 1_000_000) }),
+    ledger: z.strictObject({ size: int(1, 1_000_000), apiSize: int(1, 1_000_000) }),
     legacyRoutes: z.strictObject({
       systemHealthz: z.strictObject({ enabled: bool, message: text }),
       v1SmokeTest: z.strictObject({ enabled: bool, message: text }),
@@ -76,6 +86,7 @@ export const configSchema = z
       timeout: durationMs('1h'),
       pollInterval: durationMs('1m'),
       maxPending: int(1, 1_000_000),
+      maxPendingApi: int(1, 1_000_000),
       log: z.strictObject({ enabled: bool }),
       traces: z.strictObject({ enabled: bool, queryUrl: urlOrEmpty }),
       metrics: z.strictObject({ enabled: bool, prometheusUrl: urlOrEmpty, selector: selectorOrEmpty }),
@@ -83,6 +94,12 @@ export const configSchema = z
     }),
   })
   .superRefine((c, ctx) => {
+    if (c.server.headersTimeout > c.server.requestTimeout) {
+      ctx.addIssue({ code: 'custom', path: ['server', 'headersTimeout'], message: `at most server.requestTimeout (${c.server.requestTimeout} ms): the headers are part of the request` });
+    }
+    if (c.auth.requireForRuns && !c.auth.token) {
+      ctx.addIssue({ code: 'custom', path: ['auth', 'requireForRuns'], message: 'false while auth.token is empty (there is no token to require)' });
+    }
     if (!c.log.file.enabled && !c.log.stdout.enabled) {
       ctx.addIssue({ code: 'custom', path: ['log', 'file', 'enabled'], message: 'true while log.stdout.enabled is false (a run needs somewhere to write its line)' });
     }

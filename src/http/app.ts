@@ -8,7 +8,7 @@ import type { Render } from '../telemetry/exposition';
 import type { RequestLabels } from '../telemetry/metrics';
 import type { SignalHealth } from '../verify/signalHealth';
 import type { Exemplar } from '../vocabulary';
-import { SECURITY_HEADERS, limitRuns, requireToken } from './access';
+import { SECURITY_HEADERS, allowHosts, limitRuns, requireToken, sameSiteJson } from './access';
 import { answerError, notFound } from './errors';
 import type { Lifecycle } from './lifecycle';
 import { buildOpenApi } from './openapi';
@@ -33,14 +33,18 @@ export interface AppDeps {
   readonly observeRequest: (labels: RequestLabels, seconds: number, exemplar?: Exemplar) => void;
   readonly currentExemplar: () => Exemplar | undefined;
   readonly legacy: Config['legacyRoutes'];
-  /** auth.token ("" = open) and rateLimit (max 0 = no limit). */
-  readonly access: Pick<Config, 'auth' | 'rateLimit'>;
+  /** auth.token ("" = open), rateLimit (max 0 = no limit), the proxy hops and Host names trusted. */
+  readonly access: Pick<Config, 'auth' | 'rateLimit'> & { readonly server: Pick<Config['server'], 'trustProxyHops' | 'allowedHosts'> };
 }
 
 function guards(access: AppDeps['access']): Guards {
+  const auth = access.auth.token ? [requireToken(access.auth.token)] : [];
+  const limit = access.rateLimit.max > 0 ? [limitRuns(access.rateLimit)] : [];
   return {
-    auth: access.auth.token ? [requireToken(access.auth.token)] : [],
-    runs: access.rateLimit.max > 0 ? [limitRuns(access.rateLimit)] : [],
+    auth,
+    limit,
+    runs: [...(access.auth.requireForRuns ? auth : []), ...limit],
+    post: [sameSiteJson()],
   };
 }
 
@@ -48,6 +52,9 @@ function guards(access: AppDeps['access']): Guards {
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   app.silent = true; // errors are answered and logged by the envelope
+  // Behind N reverse proxies the client is N hops from the right of X-Forwarded-For; else the socket.
+  app.proxy = deps.access.server.trustProxyHops > 0;
+  app.maxIpsCount = deps.access.server.trustProxyHops;
 
   // strict: "/smoke-test/" is its own (legacy) route, not a spelling of "/smoke-test".
   const router = new Router({ strict: true });
@@ -61,6 +68,7 @@ export function createApp(deps: AppDeps): Koa {
   docsRoutes(router, () => buildOpenApi(deps.service, enabledLegacyRoutes(deps.legacy)));
 
   app.use(envelope(deps));
+  if (deps.access.server.allowedHosts.length > 0) app.use(allowHosts(deps.access.server.allowedHosts));
   app.use(router.routes());
   app.use(notFound(router));
   return app;

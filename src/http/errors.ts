@@ -12,12 +12,14 @@ export interface ErrorBody {
 const CODES: Record<number, string> = {
   400: 'bad_request',
   401: 'unauthorized',
+  403: 'forbidden',
   404: 'not_found',
   405: 'method_not_allowed',
   408: 'request_timeout',
   409: 'conflict',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  421: 'misdirected_request',
   429: 'too_many_requests',
   431: 'request_header_fields_too_large',
   500: 'internal_error',
@@ -32,11 +34,13 @@ export function errorBody(status: number, message: string): ErrorBody {
  * details go to the log (never to the client, never with request text).
  */
 export function answerError(ctx: Context, err: unknown, logger: winston.Logger): void {
-  const e = err as { status?: unknown; expose?: unknown; name?: unknown; message?: unknown; headers?: unknown };
+  const e = err as { status?: unknown; expose?: unknown; name?: unknown; message?: unknown; headers?: unknown; code?: unknown; aborted?: unknown };
   const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
   // Headers that belong to the answer (Retry-After, X-RateLimit-*), set by middleware of ours.
   if (status < 500 && typeof e.headers === 'object' && e.headers !== null) ctx.set(e.headers as Record<string, string>);
-  if (status === 500) logger.error('request failed', { event: EVENT.httpError, error: String(e.name ?? 'Error') });
+  const code = typeof e.code === 'string' && /^[A-Z_]{1,40}$/.test(e.code) ? { code: e.code } : {};
+  if (status === 500) logger.error('request failed', { event: EVENT.httpError, error: String(e.name ?? 'Error'), ...code });
+  if (e.aborted === true) logger.info('client stopped sending', { event: EVENT.clientAborted, ...code });
   ctx.status = status;
   // Only messages written in this code base are exposed (ctx.throw with a fixed text).
   const message = status < 500 && e.expose === true && typeof e.message === 'string' ? e.message : undefined;

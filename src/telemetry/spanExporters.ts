@@ -23,7 +23,7 @@ export function chooseExporter(traces: Config['traces']): { exporter?: SpanExpor
       };
     }
     case 'file':
-      return { exporter: new OtlpJsonFileExporter(traces.file.path), destination: `file ${traces.file.path}` };
+      return { exporter: new OtlpJsonFileExporter(traces.file.path, traces.file), destination: `file ${traces.file.path}` };
     case 'console':
       return { exporter: new ConsoleSpanExporter(), destination: 'console' };
     default:

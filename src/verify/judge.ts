@@ -17,12 +17,16 @@ export type Verifiers = Readonly<Record<Signal, SignalVerifier | 'disabled'>>;
 export interface JudgeOptions {
   readonly verifiers: Verifiers;
   readonly timeoutMs: number;
-  /** At most this many runs await verification at once, so a flood cannot grow memory. */
-  readonly capacity: number;
+  /** At most this many runs await verification at once, so a flood cannot grow memory; POST runs
+   * (deploy gates, trigger "api") have room of their own that GET and scheduled runs cannot take. */
+  readonly capacity: Readonly<Record<RoomName, number>>;
   readonly now: Clock;
   /** Sees each verdict as it lands (metrics, health, the failure log line). */
   readonly onVerdict: (verdict: Verdict, run: SmokeRun) => void;
 }
+
+export type RoomName = 'api' | 'other';
+const roomOf = (run: SmokeRun): RoomName => (run.trigger === 'api' ? 'api' : 'other');
 
 export interface Judge {
   /** Starts reading the run back; beyond the capacity it is not, and each signal is counted as
@@ -87,6 +91,7 @@ export function createJudge(o: JudgeOptions): Judge {
     },
   });
   let stopped = false;
+  const inRoom: Record<RoomName, number> = { api: 0, other: 0 };
 
   function land(report: Report, signal: Signal, finding: Finding): void {
     if (report.verdicts[signal]) return;
@@ -96,18 +101,21 @@ export function createJudge(o: JudgeOptions): Judge {
     report.awaiting -= 1;
     if (report.awaiting > 0) return;
     inFlight.take(report);
+    inRoom[roomOf(report.run)] -= 1;
     report.settle();
   }
 
   return {
     judge(run) {
       if (stopped) return notVerified(run, new Date(o.now()), 'disabled', 'the daemon is shutting down');
-      if (inFlight.size >= o.capacity) {
+      const room = roomOf(run);
+      if (inRoom[room] >= o.capacity[room]) {
         const report = notVerified(run, new Date(o.now()), 'over_capacity', 'too many runs awaiting verification');
         for (const signal of SIGNALS) o.onVerdict(report.verdicts[signal] as Verdict, run);
         return report;
       }
       const report = new Report(run);
+      inRoom[room] += 1;
       inFlight.set(report, true, Math.max(run.startedAt.getTime() + o.timeoutMs, o.now()));
       for (const signal of SIGNALS) {
         const verifier = o.verifiers[signal];
@@ -125,6 +133,7 @@ export function createJudge(o: JudgeOptions): Judge {
       stopped = true;
       // A read-back cut short by shutdown is not a pipeline failure: not counted, not logged.
       inFlight.drain((report) => report.settle('unverified'));
+      inRoom.api = inRoom.other = 0;
       await Promise.all(SIGNALS.map((s) => o.verifiers[s]).map((v) => (v === 'disabled' ? undefined : v.stop())));
     },
   };

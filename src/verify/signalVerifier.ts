@@ -1,4 +1,3 @@
-import { sanitize } from '../text';
 import { ReadError, type Hit, type Reader, type Waiting } from '../readers/types';
 import type { SmokeRun } from '../smoke/types';
 import type { VerifyReason } from '../vocabulary';
@@ -60,7 +59,7 @@ export function createSignalVerifier(o: { readers: readonly Reader[]; pollMs: nu
       await hop.reader.read(hop, (run, hit) => onHit(index, run, hit), AbortSignal.timeout(readTimeoutMs));
       hop.lastError = undefined;
     } catch (err) {
-      hop.lastError = { reason: err instanceof ReadError ? err.reason : 'query_failed', detail: sanitize((err as Error).message) };
+      hop.lastError = { reason: err instanceof ReadError ? err.reason : 'query_failed', detail: (err as Error).message };
     } finally {
       hop.reading = false;
     }

@@ -1,4 +1,5 @@
 import type { SmokeRun } from '../smoke/types';
+import { sanitize } from '../text';
 import type { Backend, Signal, VerifyOutcome, VerifyReason } from '../vocabulary';
 
 export interface Verdict {
@@ -21,18 +22,19 @@ export const lagSeconds = (run: SmokeRun, atMs: number) => Math.max(0, atMs - ru
 
 export const verified = (run: SmokeRun, atMs: number, backend: Backend): Finding => ({ outcome: 'verified', reason: 'none', lagSeconds: lagSeconds(run, atMs), backend });
 
+// A detail comes from elsewhere (a backend's answer, an exporter's error): made printable and bounded here, once.
 export const missing = (reason: VerifyReason, backend?: Backend, detail?: string): Finding => ({
   outcome: 'missing',
   reason,
   ...(backend ? { backend } : {}),
-  ...(detail ? { detail } : {}),
+  ...(detail ? { detail: sanitize(detail) } : {}),
 });
 
 export const errored = (reason: VerifyReason, backend?: Backend, detail?: string): Finding => ({
   outcome: 'error',
   reason,
   ...(backend ? { backend } : {}),
-  ...(detail ? { detail } : {}),
+  ...(detail ? { detail: sanitize(detail) } : {}),
 });
 
 /**

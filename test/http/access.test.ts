@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { ConfigError, loadConfig } from '../../src/config/load';
+import { ClientBudgets, clientKey } from '../../src/http/access';
 import { VERIFICATION_EVENT } from '../../src/vocabulary';
 import { testService } from '../support/app';
 
@@ -25,10 +26,22 @@ describe('access: bearer token', () => {
         expect(res.headers['www-authenticate']).to.equal('Bearer realm="petsage-smoke"');
         expect(res.body.error).to.include({ status: 401, code: 'unauthorized' });
       }
-      const ok = await request(app.callback())[method](path).set('Authorization', `Bearer ${TOKEN}`);
-      expect(ok.status).to.be.within(200, 299);
+      for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
+        const ok = await request(app.callback())[method](path).set('Authorization', `${scheme} ${TOKEN}`);
+        expect(ok.status, scheme).to.equal(method === 'post' && path === '/smoke-test' ? 202 : 200);
+      }
     });
   }
+
+  it('auth.requireForRuns: the token guards GET /smoke-test and its aliases too; probes and receipts stay open', async () => {
+    const { app, lines } = testService({ env: { PETSAGE_SMOKE_AUTH_TOKEN: TOKEN, PETSAGE_SMOKE_AUTH_REQUIRE_FOR_RUNS: 'true' } });
+    for (const path of ['/smoke-test', '/api/v1/smoke-test', '/v1/smoke_test/', '/smoke-test/']) await request(app.callback()).get(path).expect(401);
+    expect(verificationLines(lines)).to.have.length(0);
+    const run = await request(app.callback()).get('/smoke-test').set('Authorization', `Bearer ${TOKEN}`).expect(200);
+    await request(app.callback()).get(`/smoke-test/${run.body.run_id}`).expect(200);
+    for (const path of ['/livez', '/readyz', '/healthz', '/system/healthz']) await request(app.callback()).get(path).expect(200);
+    expect(() => loadConfig({ env: { PETSAGE_SMOKE_AUTH_REQUIRE_FOR_RUNS: 'true' } })).to.throw(ConfigError, /auth\.requireForRuns = "true" .*there is no token to require/);
+  });
 
   it('a refused POST starts no run; GET /smoke-test and the probes stay open', async () => {
     const { app, lines } = testService({ env: { PETSAGE_SMOKE_AUTH_TOKEN: TOKEN } });
@@ -42,6 +55,15 @@ describe('access: bearer token', () => {
     const { app } = testService();
     await request(app.callback()).get('/metrics').expect(200);
     await request(app.callback()).post('/smoke-test').send({}).expect(202);
+  });
+
+  it('a token in the wrong place of a config file (auth: <token>) is not echoed either', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const file = `${mkdtempSync('/tmp/petsage-config-')}/c.yaml`;
+    writeFileSync(file, `auth: ${TOKEN}\n`);
+    expect(() => loadConfig({ env: {}, file }))
+      .to.throw(ConfigError, /^config error: auth = \(hidden\)/)
+      .and.satisfy((e: Error) => !e.message.includes(TOKEN));
   });
 
   it('a short token is a config error that does not echo the secret', () => {
@@ -66,6 +88,69 @@ describe('access: rate limit on run-triggering routes', () => {
     expect(verificationLines(lines)).to.have.length(3);
     // Not a run: receipts, probes and metrics are not limited.
     for (const path of ['/healthz', '/metrics', '/livez']) await request(app.callback()).get(path).expect(200);
+  });
+});
+
+describe('access: who a client is, for the limit', () => {
+  it('an IPv4-mapped address is its IPv4 address; an IPv6 address is its /64', () => {
+    expect(clientKey('::ffff:127.0.0.1')).to.equal('127.0.0.1');
+    expect(clientKey('10.1.2.3')).to.equal('10.1.2.3');
+    const same = ['2001:db8:a:b::1', '2001:db8:a:b:ffff:ffff:ffff:ffff', '2001:0db8:000a:000b:0:0:0:7', '2001:DB8:A:B::9%eth0'];
+    expect(new Set(same.map(clientKey))).to.deep.equal(new Set(['2001:db8:a:b::/64']));
+    expect(clientKey('2001:db8:a:c::1')).to.equal('2001:db8:a:c::/64');
+    expect(clientKey('::1')).to.equal('0:0:0:0::/64');
+    expect(clientKey('fe80::1')).to.equal('fe80:0:0:0::/64');
+  });
+
+  it('the budgets map is bounded; when full, expired budgets go first and a live one only after them', () => {
+    let now = 1000;
+    const budgets = new ClientBudgets<{ reset: number }>(3, () => now);
+    budgets.set('limited', { reset: 1060 });
+    budgets.set('a', { reset: 1001 });
+    budgets.set('b', { reset: 1002 });
+    now = 1010; // a and b have expired, the limited client has not
+    budgets.set('c', { reset: 1070 });
+    budgets.set('d', { reset: 1070 });
+    expect([...budgets.keys()]).to.deep.equal(['limited', 'c', 'd']);
+    budgets.set('e', { reset: 1070 }); // full and nothing expired: the oldest live one goes
+    expect([...budgets.keys()]).to.deep.equal(['c', 'd', 'e']);
+    budgets.set('c', { reset: 1080 }); // a renewed budget moves to the end
+    expect([...budgets.keys()]).to.deep.equal(['d', 'e', 'c']);
+  });
+
+  it('the default limit is on: 60 runs a minute per client, then 429', async () => {
+    const { app } = testService();
+    for (let i = 0; i < 60; i += 1) await request(app.callback()).get('/smoke-test').expect(200);
+    await request(app.callback()).get('/smoke-test').expect(429);
+  });
+});
+
+describe('access: cross-site and host checks on POST', () => {
+  it('a POST with a form or text body is 415, a foreign Origin 403; JSON, no body, or our own Origin pass', async () => {
+    const { app, scheduler, lines } = testService({ env: { PETSAGE_SMOKE_INTERVAL: '1h' } });
+    try {
+      for (const path of ['/smoke-test', '/-/suspend']) {
+        await request(app.callback()).post(path).set('Content-Type', 'text/plain').send('{"wait":false}').expect(415);
+        await request(app.callback()).post(path).type('form').send({ id: 'x' }).expect(415);
+        const foreign = await request(app.callback()).post(path).set('Origin', 'https://evil.example').send({}).expect(403);
+        expect(foreign.body.error.code).to.equal('forbidden');
+      }
+      expect(scheduler.state).to.equal('running');
+      expect(verificationLines(lines)).to.have.length(0);
+      await request(app.callback()).post('/-/suspend').expect(200, { schedule: 'suspended' });
+      const own = await request(app.callback()).post('/smoke-test').set('Host', 'smoke.local:8080').set('Origin', 'http://smoke.local:8080').send({});
+      expect(own.status).to.equal(202);
+    } finally {
+      scheduler.stop();
+    }
+  });
+
+  it('server.allowedHosts: another Host is refused with 421 before any route runs', async () => {
+    const { app, lines } = testService({ env: { PETSAGE_SMOKE_ALLOWED_HOSTS: 'smoke.local, 127.0.0.1' } });
+    const res = await request(app.callback()).get('/smoke-test').set('Host', 'rebound.example').expect(421);
+    expect(res.body.error.code).to.equal('misdirected_request');
+    expect(verificationLines(lines)).to.have.length(0);
+    await request(app.callback()).get('/smoke-test').set('Host', 'smoke.local:8080').expect(200);
   });
 });
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
 import { expect } from 'chai';
 import { METRIC } from '../../src/vocabulary';
-import { jsonLines, spawnDaemon } from '../support/daemon';
+import { jsonLines, spawnDaemon, UNLIMITED } from '../support/daemon';
 import { gate } from '../support/receipts';
 
 type Mode = 'ok' | 'refuses' | 'hangs' | 'answers 503';
@@ -64,7 +64,7 @@ describe('daemon process: a trace collector that is down or slow', function () {
     it(`collector ${mode}: every run answers 200, spans are counted failed or dropped (queue bounded), export recovers without a restart`, async () => {
       const collector = await switchableCollector();
       collector.set(mode);
-      const daemon = await spawnDaemon({ env: { ...PIPELINE, ...(mode === 'hangs' ? HUNG : {}), OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint } });
+      const daemon = await spawnDaemon({ env: { ...UNLIMITED, ...PIPELINE, ...(mode === 'hangs' ? HUNG : {}), OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint } });
       try {
         const metricsText = async () => (await fetch(`${daemon.url}/metrics`)).text();
         const rss = (text: string) => Number(/^process_resident_memory_bytes (\S+)$/m.exec(text)?.[1]);

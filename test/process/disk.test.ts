@@ -4,7 +4,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { expect } from 'chai';
 import { VERIFICATION_EVENT } from '../../src/vocabulary';
-import { spawnDaemon, type SpawnedDaemon } from '../support/daemon';
+import { spawnDaemon, type SpawnedDaemon, UNLIMITED } from '../support/daemon';
 import { gate, gateAfterFlood } from '../support/receipts';
 
 const verificationLines = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l.includes(`"event":"${VERIFICATION_EVENT}"`));
@@ -68,11 +68,11 @@ describe('daemon process: the log file on disk', function () {
     }
   });
 
-  it('a flood rotates the file by size and keeps maxFiles: disk use is bounded and read-back follows', async () => {
+  it('a flood rotates the log and the span file by size and keeps maxFiles: disk use is bounded and read-back follows', async () => {
     const maxSize = 64 * 1024;
     // Files this small rotate several times between two reads of the tail: lines in a file rotated
     // past unread are reported not_found at the verify timeout (kept short here).
-    const daemon = await spawnDaemon({ env: { PETSAGE_SMOKE_LOG_FILE_MAX_SIZE: '64KiB', PETSAGE_SMOKE_LOG_FILE_MAX_FILES: '2', PETSAGE_SMOKE_VERIFY_TIMEOUT: '2s' } });
+    const daemon = await spawnDaemon({ env: { ...UNLIMITED, PETSAGE_SMOKE_LOG_FILE_MAX_SIZE: '64KiB', PETSAGE_SMOKE_LOG_FILE_MAX_FILES: '2', PETSAGE_SMOKE_VERIFY_TIMEOUT: '2s', PETSAGE_SMOKE_SPAN_FILE_MAX_SIZE: '64KiB', PETSAGE_SMOKE_SPAN_FILE_MAX_FILES: '2', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '32' } });
     try {
       const result = await autocannon({ url: `${daemon.url}/smoke-test`, connections: 10, amount: 3000 });
       expect(result['2xx']).to.equal(3000);
@@ -82,9 +82,10 @@ describe('daemon process: the log file on disk', function () {
     } finally {
       await stop(daemon);
     }
-    const files = [daemon.logFile, `${daemon.logFile}.1`, `${daemon.logFile}.2`];
-    for (const f of files) expect(statSync(f).size, f).to.be.at.most(maxSize);
-    expect(existsSync(`${daemon.logFile}.3`), 'beyond retention').to.equal(false);
+    for (const file of [daemon.logFile, daemon.spanFile]) {
+      for (const f of [file, `${file}.1`, `${file}.2`]) expect(statSync(f).size, f).to.be.at.most(maxSize);
+      expect(existsSync(`${file}.3`), `${file}: beyond retention`).to.equal(false);
+    }
     // Which lines survive is the unit test's subject (test/telemetry/fileTransport.test.ts): here the
     // warnings for runs whose lines were rotated past unread keep rotating the files after the flood.
   });

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { spawnDaemon, type SpawnedDaemon } from '../support/daemon';
+import { spawnDaemon, type SpawnedDaemon, UNLIMITED } from '../support/daemon';
 import { METRIC } from '../../src/vocabulary';
 
 const REQUESTS = 10_000;
@@ -122,7 +122,7 @@ describe('daemon process: hostile input (fuzz)', function () {
   this.timeout(180_000);
 
   it(`${REQUESTS} random requests: no 5xx, no crash, one JSON object per log line, no input in logs or labels, bounded series`, async () => {
-    const daemon = await spawnDaemon({ env: { PETSAGE_SMOKE_INTERVAL: '0' } });
+    const daemon = await spawnDaemon({ env: { ...UNLIMITED, PETSAGE_SMOKE_INTERVAL: '0' } });
     const metricsText = async () => (await fetch(`${daemon.url}/metrics`)).text();
     try {
       const { statuses, samples } = await fuzz(daemon, 20261122, REQUESTS);
@@ -162,7 +162,7 @@ describe('daemon process: hostile input (fuzz)', function () {
   });
 
   it('limits: a body over 4 KiB is 413, headers over 16 KiB are 431, a malformed request is 400: all JSON', async () => {
-    const daemon = await spawnDaemon({ env: { PETSAGE_SMOKE_INTERVAL: '0' } });
+    const daemon = await spawnDaemon({ env: { ...UNLIMITED, PETSAGE_SMOKE_INTERVAL: '0' } });
     const port = Number(new URL(daemon.url).port);
     try {
       const big = Buffer.alloc(5000, 'x');

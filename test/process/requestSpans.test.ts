@@ -52,14 +52,50 @@ describe('daemon process: request spans', () => {
   it('PETSAGE_SMOKE_REQUEST_SPANS=true: server and router spans in the caller\'s trace; the run a root of its own, linked to the router span', async () => {
     const { run, metrics, spans } = await runOnce({ PETSAGE_SMOKE_REQUEST_SPANS: 'true' });
     const runSpan = spans.find((s) => s.name === RUN_SPAN_NAME);
-    const router = spans.find((s) => s.name === 'router - /smoke-test');
-    const server = spans.find((s) => s.spanId === router?.parentSpanId);
+    // The run links to the router span of its handler; router spans (one per route layer: the rate
+    // limit, the handler) lead up to the HTTP server span, all in the caller's trace.
+    const router = spans.find((s) => s.spanId === runSpan?.links?.[0]?.spanId);
+    expect(router?.name).to.equal('router - /smoke-test');
+    let server = router;
+    while (server?.name === 'router - /smoke-test') server = spans.find((s) => s.spanId === server?.parentSpanId);
     expect(server?.kind).to.equal(2); // SPAN_KIND_SERVER in OTLP
-    expect([router?.traceId, server?.traceId]).to.deep.equal([CALLER_TRACE, CALLER_TRACE]);
+    expect(new Set(spans.filter((s) => s !== runSpan).map((s) => s.traceId))).to.deep.equal(new Set([CALLER_TRACE]));
     // A client's traceparent chooses neither the run id nor its sampling: the run is a fresh root.
     expect(runSpan?.parentSpanId ?? '').to.equal('');
     expect(run.trace_id).to.not.equal(CALLER_TRACE);
-    expect(runSpan?.links?.map((l) => [l.traceId, l.spanId])).to.deep.equal([[CALLER_TRACE, router?.spanId]]);
+    expect(runSpan?.links?.map((l) => l.traceId)).to.deep.equal([CALLER_TRACE]);
     expect(requestExemplar(metrics)).to.include(`trace_id="${run.trace_id}"`);
+  });
+});
+
+describe('daemon process: a client cannot choose run ids', () => {
+  it('four runs with one traceparent (sampled or not) get four ids, four receipts, four verified traces', async function () {
+    this.timeout(30_000);
+    const daemon = await spawnDaemon({ env: { PETSAGE_SMOKE_REQUEST_SPANS: 'true', PETSAGE_SMOKE_INTERVAL: '0', OTEL_BSP_SCHEDULE_DELAY: '50' } });
+    try {
+      const ids: string[] = [];
+      for (const flags of ['01', '01', '00', '00']) {
+        const res = await fetch(`${daemon.url}/smoke-test`, { headers: { traceparent: `00-${CALLER_TRACE}-00f067aa0ba902b7-${flags}` } });
+        ids.push(((await res.json()) as { run_id: string }).run_id);
+      }
+      expect(new Set(ids).size).to.equal(4);
+      expect(ids).to.not.include(CALLER_TRACE);
+      for (const id of ids) {
+        const line = await daemon.waitForEvent('smoke_test.verification', (l) => l.run_id === id);
+        expect(line.trace_id).to.equal(id);
+      }
+      const gate = await fetch(`${daemon.url}/smoke-test`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', traceparent: `00-${CALLER_TRACE}-00f067aa0ba902b7-00` },
+        body: JSON.stringify({ wait: true }),
+      });
+      const receipt = (await gate.json()) as { checks: Record<string, { outcome: string }[]> };
+      expect(receipt.checks['trace:verification']![0]!.outcome, 'a -00 flags byte does not switch trace verification off').to.equal('verified');
+      for (const id of ids) expect((await fetch(`${daemon.url}/smoke-test/${id}`)).status).to.equal(200);
+      expect((await fetch(`${daemon.url}/healthz`)).status).to.equal(200);
+    } finally {
+      daemon.child.kill('SIGTERM');
+      await daemon.exited;
+    }
   });
 });

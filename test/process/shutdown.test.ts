@@ -3,7 +3,7 @@ import net from 'node:net';
 import autocannon from 'autocannon';
 import { expect } from 'chai';
 import { RUN_SPAN_NAME, VERIFICATION_EVENT } from '../../src/vocabulary';
-import { jsonLines, otlpSpans, spawnDaemon, type SpawnedDaemon } from '../support/daemon';
+import { jsonLines, otlpSpans, spawnDaemon, type SpawnedDaemon, UNLIMITED } from '../support/daemon';
 
 const CONNECTIONS = 50;
 const SIGNAL_AFTER = 20_000; // 200 responses before the signal
@@ -14,7 +14,7 @@ const MAX_REQUESTS = 60_000; // bounds the load whatever happens
  * connection error); the signal goes out at the SIGNAL_AFTER-th 200. Keeps every 200's trace id.
  */
 async function signalUnderLoad(signal: NodeJS.Signals) {
-  const daemon = await spawnDaemon({ env: { PETSAGE_SMOKE_LOG_STDOUT: 'true' } });
+  const daemon = await spawnDaemon({ env: { ...UNLIMITED, PETSAGE_SMOKE_LOG_STDOUT: 'true' } });
   const ok: string[] = [];
   const result = await autocannon({
     url: `${daemon.url}/smoke-test`,

@@ -7,6 +7,9 @@ import { createInterface } from 'node:readline';
 
 export const MAIN = path.join(__dirname, '..', '..', 'src', 'main.js');
 
+/** For tests that flood the daemon on purpose: the default rate limit (60 runs a minute per client) off. */
+export const UNLIMITED = { PETSAGE_SMOKE_RATE_LIMIT_MAX: '0' } as const;
+
 export interface SpawnedDaemon {
   readonly child: ChildProcessWithoutNullStreams;
   readonly url: string;

@@ -25,7 +25,7 @@ const all = (v: Partial<Verifiers>): Verifiers => ({ log: 'disabled', trace: 'di
 
 function judgeWith(verifiers: Verifiers, timeoutMs = 1000, capacity = 1000) {
   const seen: Verdict[] = [];
-  const judge = createJudge({ verifiers, timeoutMs, capacity, now: Date.now, onVerdict: (v) => seen.push(v) });
+  const judge = createJudge({ verifiers, timeoutMs, capacity: { other: capacity, api: capacity }, now: Date.now, onVerdict: (v) => seen.push(v) });
   return { judge, seen };
 }
 

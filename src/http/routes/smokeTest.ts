@@ -29,7 +29,7 @@ export function smokeTestRoutes(router: Router, deps: { runs: Runs; service: Ser
 
   // A caller-named run (trigger "api": `petsage-smoke check`, deploy pipelines); with wait, the
   // status code is the verdict: 200 verified, 502 a signal failed, 504 timed out.
-  router.post(SMOKE_TEST_PATH, ...deps.guard.auth, ...deps.guard.runs, async (ctx) => {
+  router.post(SMOKE_TEST_PATH, ...deps.guard.post, ...deps.guard.auth, ...deps.guard.limit, async (ctx) => {
     const body = await readJsonBody(ctx, BODY_LIMIT_BYTES);
     const parsed = RunRequest.safeParse(body ?? {});
     if (!parsed.success) return ctx.throw(400, parsed.error.issues[0]?.message ?? 'bad request body');
