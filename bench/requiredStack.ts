@@ -1,27 +1,38 @@
 /**
  * The floor: bare Koa plus the required signal libraries, used the plainest way, one of each per
- * request: a winston JSON line to a file, an sdk-node span exported over OTLP, a prom-client
- * counter. No read-back, no request metrics, no security headers. What the daemon cannot beat.
- *   node dist/bench/requiredStack.js PORT LOG_FILE OTLP_TRACES_URL
+ * request: a winston JSON line to a file and, through @opentelemetry/winston-transport, as an OTLP
+ * log record; an sdk-node span exported over OTLP; a prom-client counter. No read-back, no request
+ * metrics, no security headers. What the daemon cannot beat.
+ *   node dist/bench/requiredStack.js PORT LOG_FILE OTLP_BASE_URL
  */
 import Router from '@koa/router';
 import { trace } from '@opentelemetry/api';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import Koa from 'koa';
 import { Counter, Registry } from 'prom-client';
+import { OpenTelemetryTransportV3 } from '@opentelemetry/winston-transport';
 import winston from 'winston';
 import { runResponse } from '../src/http/answers';
 import { VERIFICATION_EVENT, VERIFICATION_MESSAGE } from '../src/vocabulary';
 import { emittedRun } from './emittedRun';
 
-const [port, logFile, tracesUrl] = process.argv.slice(2);
+const [port, logFile, otlpUrl] = process.argv.slice(2);
 const SERVICE = { name: 'required-stack', version: '0.0.0' };
-const sdk = new NodeSDK({ spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl }))], metricReaders: [], logRecordProcessors: [] });
+const sdk = new NodeSDK({
+  spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${otlpUrl}/v1/traces` }))],
+  logRecordProcessors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${otlpUrl}/v1/logs` }) })],
+  metricReaders: [],
+});
 sdk.start();
 const tracer = trace.getTracer('required-stack');
-const logger = winston.createLogger({ format: winston.format.json(), transports: [new winston.transports.File({ filename: logFile ?? 'required-stack.log' })] });
+const logger = winston.createLogger({
+  format: winston.format.json(),
+  transports: [new winston.transports.File({ filename: logFile ?? 'required-stack.log' }), new OpenTelemetryTransportV3()],
+});
 const registry = new Registry();
 const runs = new Counter({ name: 'runs_total', help: 'Runs.', labelNames: ['trigger'], registers: [registry] });
 

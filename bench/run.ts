@@ -203,7 +203,7 @@ async function main() {
     { name: 'bare-koa', args: (port: number) => [path.join(DIST, 'bench', 'bareKoa.js'), String(port)] },
     {
       name: 'required-stack',
-      args: (port: number) => [path.join(DIST, 'bench', 'requiredStack.js'), String(port), path.join(dir, 'required-stack.log'), `${receiver.endpoint}/v1/traces`],
+      args: (port: number) => [path.join(DIST, 'bench', 'requiredStack.js'), String(port), path.join(dir, 'required-stack.log'), receiver.endpoint],
     },
     // Start-up spawns log elsewhere: the loss check reads the measured daemon's file only.
     { name: 'petsage-smoke', env: daemonEnv, args: (port: number, log = logFile) => [path.join(DIST, 'src', 'main.js'), '--log-file', log, '--port', String(port)] },
@@ -229,7 +229,7 @@ async function main() {
   await stop(floor);
   const readBackVerdicts = await readBack(daemon);
   const exitCode = await stop(daemon);
-  const { runSpans: spansReceived } = (await receiver.ask('count')) as { runSpans: number };
+  const { runSpans: spansReceived, runRecords: recordsReceived } = (await receiver.ask('count')) as { runSpans: number; runRecords: number };
   receiver.close();
 
   const lines = readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -239,6 +239,7 @@ async function main() {
     log_lines: lines.filter((l) => l.event === VERIFICATION_EVENT).length,
     counter: Number(stopped?.runs_total),
     spans_received: spansReceived,
+    log_records_received: recordsReceived,
     spans_dropped: Number(stopped?.spans_dropped),
     spans_failed: Number(stopped?.spans_failed),
     exit_code: exitCode,
@@ -260,7 +261,7 @@ async function main() {
     ...against(daemonResult),
     read_back: { runs: daemon.okResponses, log_verdicts: readBackVerdicts },
     loss,
-    zero_loss: loss.responses_200 === loss.log_lines && loss.log_lines === loss.counter && loss.counter === loss.spans_received,
+    zero_loss: new Set([loss.responses_200, loss.log_lines, loss.counter, loss.spans_received, loss.log_records_received]).size === 1,
   };
   const row = (label: string, ...cells: unknown[]) => `| ${label} | ${cells.map(String).join(' | ')} |`;
   const scrape = (r: ReturnType<typeof summarize>) => `${r.metrics_scrape!.p50_ms.toFixed(2)} / ${r.metrics_scrape!.p99_ms.toFixed(2)}`;
@@ -303,10 +304,10 @@ async function main() {
       `${Object.entries(readBackVerdicts).map(([kind, n]) => `${n} ${kind}`).join(', ')} of ${daemon.okResponses} runs`,
     ),
     row(
-      'loss check: 200s = log lines = counter = spans',
+      'loss check: 200s = log lines = counter = spans = log records',
       '-',
       '-',
-      `${loss.responses_200} = ${loss.log_lines} = ${loss.counter} = ${loss.spans_received} (${report.zero_loss ? 'no loss' : 'LOSS'})`,
+      `${loss.responses_200} = ${loss.log_lines} = ${loss.counter} = ${loss.spans_received} = ${loss.log_records_received} (${report.zero_loss ? 'no loss' : 'LOSS'})`,
     ),
   ].join('\n');
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n\n${md}\n`);

@@ -8,9 +8,11 @@ cd "$(dirname "$0")/.."
 
 summary_fail() { echo "$1" >&2; echo "0 passed, 1 failed"; exit 1; }
 
-# Debian packages the tests run for real: prometheus (and promtool), and chromium for the docs page.
+# Debian packages the tests run for real: prometheus (and promtool), victoria-metrics, and
+# chromium for the docs page.
 missing=()
 command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+command -v victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"

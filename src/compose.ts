@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type Koa from 'koa';
 import type Transport from 'winston-transport';
@@ -14,6 +13,7 @@ import { createScheduler, type Scheduler } from './smoke/scheduler';
 import type { Clock } from './smoke/types';
 import { createRenderer } from './telemetry/exposition';
 import { createLogger, type AppLogger } from './telemetry/logger';
+import { createOtlpLogs, type OtlpLogs } from './telemetry/otlpLogs';
 import { createMetrics, type Metrics } from './telemetry/metrics';
 import { createTracing, type Tracing } from './telemetry/tracing';
 import { createJudge, type Judge, type Verifiers } from './verify/judge';
@@ -32,6 +32,8 @@ export interface ComposeOptions {
   readonly now?: Clock;
   /** Replaces the configured span exporter (tests). */
   readonly spanExporter?: SpanExporter;
+  /** Replaces the configured OTLP log exporter (tests). */
+  readonly logRecordExporter?: LogRecordExporter;
   /** Replaces the log file and stdout (tests). */
   readonly logTransports?: Transport[];
   /** This instance as Prometheus labels it, for the default metric selector. */
@@ -42,7 +44,10 @@ export interface Telemetry {
   readonly metrics: Metrics;
   readonly tracing: Tracing;
   readonly logs: AppLogger;
-  readonly acks: ReturnType<typeof exporterAckReader>;
+  readonly otlpLogs: OtlpLogs;
+  /** What the exporters said of each batch: the first hop of the trace signal, and of the log signal over OTLP. */
+  readonly spanAcks: ReturnType<typeof exporterAckReader>;
+  readonly logAcks: ReturnType<typeof exporterAckReader>;
 }
 
 export interface Service {
@@ -61,16 +66,23 @@ export interface Service {
 export function createTelemetry(config: Config, options: ComposeOptions = {}): Telemetry {
   const now = options.now ?? Date.now;
   const metrics = createMetrics({ processMetrics: config.metrics.processMetrics, now });
-  const acks = exporterAckReader();
+  const spanAcks = exporterAckReader('exporter');
+  const logAcks = exporterAckReader('log_exporter');
   const tracing = createTracing(
     { service: config.service.name, version: VERSION, traces: config.traces, untracedPaths: [...PROBE_PATHS, METRICS_PATH] },
-    { countSpans: metrics.countSpans, onRunSpansExported: (traceIds, ack) => acks.acknowledge(traceIds, ack), now, ...(options.spanExporter ? { exporter: options.spanExporter } : {}) },
+    { countSpans: metrics.countSpans, onRunSpansExported: (traceIds, ack) => spanAcks.acknowledge(traceIds, ack), now, ...(options.spanExporter ? { exporter: options.spanExporter } : {}) },
+  );
+  const otlpLogs = createOtlpLogs(
+    { service: config.service.name, version: VERSION, otlp: config.log.otlp },
+    { countRecords: metrics.countLogRecords, onRecordsExported: (traceIds, ack) => logAcks.acknowledge(traceIds, ack), now, ...(options.logRecordExporter ? { exporter: options.logRecordExporter } : {}) },
   );
   try {
-    const logs = createLogger({ service: config.service.name, ...config.log }, options.logTransports ? { transports: options.logTransports } : {});
-    return { metrics, tracing, logs, acks };
+    const otlp = otlpLogs.transport ? { otlp: otlpLogs.transport } : {};
+    const logs = createLogger({ service: config.service.name, ...config.log }, options.logTransports ? { transports: options.logTransports, ...otlp } : otlp);
+    return { metrics, tracing, logs, otlpLogs, spanAcks, logAcks };
   } catch (err) {
     void tracing.shutdown();
+    void otlpLogs.shutdown();
     throw err;
   }
 }
@@ -86,7 +98,8 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
   const readers = chooseReaders(config.verify, {
     logFile: logs.file,
     logWriteFailed: logs.writeFailed,
-    acks: telemetry.acks,
+    spanAcks: telemetry.spanAcks,
+    logAcks: telemetry.otlpLogs.transport ? telemetry.logAcks : undefined,
     render,
     hostPort: options.hostPort ?? `${config.server.host}:${config.server.port}`,
     now,
@@ -94,7 +107,8 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
   const verifiers = Object.fromEntries(
     SIGNALS.map((s) => {
       const chain = readers[s];
-      return [s, chain === 'disabled' ? 'disabled' : createSignalVerifier({ readers: chain, pollMs: config.verify.pollInterval })];
+      // A read may look up many runs one request at a time: bounded per request, and by the verify timeout as a whole.
+      return [s, chain === 'disabled' ? 'disabled' : createSignalVerifier({ readers: chain, pollMs: config.verify.pollInterval, readTimeoutMs: Math.max(1000, config.verify.timeout) })];
     }),
   ) as unknown as Verifiers;
   const signalHealth = createSignalHealth({
@@ -142,7 +156,7 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
       scheduler.stop();
       await judge.stop();
       await closeServer?.();
-      await tracing.shutdown();
+      await Promise.all([tracing.shutdown(), telemetry.otlpLogs.shutdown()]);
       const totals = await metrics.totals();
       logs.logger.info('stopped', {
         event: EVENT.stopped,
@@ -150,81 +164,11 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
         spans_exported: totals.spans.success,
         spans_failed: totals.spans.failure,
         spans_dropped: totals.spans.dropped,
+        log_records_exported: totals.logRecords.success,
+        log_records_failed: totals.logRecords.failure,
+        log_records_dropped: totals.logRecords.dropped,
       });
       await logs.close();
     },
   };
-}
-
-export interface Daemon {
-  readonly url: string;
-  stop(reason: string): Promise<void>;
-  /** Starts a new log file at the path (SIGHUP, logrotate's convention). */
-  reopenLog(): void;
-}
-
-/**
- * Listens first, so the bound address is known before anything needs it, then builds the service
- * and attaches it, all in one turn of the event loop: no request arrives in between.
- */
-export async function startDaemon(config: Config, options: { warn: (line: string) => void }): Promise<Daemon> {
-  const telemetry = createTelemetry(config);
-  const { logs } = telemetry;
-  if (logs.fallback) {
-    options.warn(`petsage-smoke: warning: logging to stdout only: ${logs.fallback}`);
-    logs.logger.warn('log file unavailable; logging to stdout only', { event: EVENT.logFileUnavailable, log_file: config.log.file.path });
-  }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { answerClientError } = require('./http/module') as typeof HttpModule;
-  const { headersTimeout, requestTimeout, maxConnections } = config.server;
-  // Node checks these timeouts on an interval (30 s by default): once a second keeps them close to what is configured.
-  const server = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: 1000 });
-  server.maxConnections = maxConnections;
-  server.on('clientError', answerClientError);
-  let bound: { baseUrl: string; hostPort: string };
-  try {
-    bound = await listen(server, config.server.host, config.server.port);
-  } catch (err) {
-    await telemetry.tracing.shutdown();
-    await logs.close();
-    throw err;
-  }
-  const service = composeService(config, telemetry, { hostPort: bound.hostPort });
-  const handle = service.app.callback(); // Koa settles its own promise (errors are answered by the envelope)
-  server.on('request', (req, res) => void handle(req, res));
-  logs.logger.info('listening', {
-    event: EVENT.listening,
-    url: bound.baseUrl,
-    version: VERSION,
-    traces: telemetry.tracing.destination,
-    log_file: logs.file ?? null,
-    schedule: config.schedule.interval > 0 ? `every ${config.schedule.interval} ms` : 'off',
-    startup_seconds: Number(process.uptime().toFixed(3)),
-  });
-  return {
-    url: bound.baseUrl,
-    stop: (reason) => service.stop(reason, () => closeServer(server)),
-    reopenLog: () => logs.reopen(),
-  };
-}
-
-function listen(server: Server, host: string, port: number): Promise<{ baseUrl: string; hostPort: string }> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(`cannot listen on ${host}:${port}: ${err.code ?? err.message}; set server.port (PORT or --port) to a free port`)),
-    );
-    server.listen(port, host, () => {
-      const { address, port: boundPort } = server.address() as AddressInfo;
-      const hostPort = `${address.includes(':') ? `[${address}]` : address}:${boundPort}`;
-      resolve({ baseUrl: `http://${hostPort}`, hostPort });
-    });
-  });
-}
-
-/** Stops accepting, lets in-flight requests finish; idle keep-alive sockets are closed now. */
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
 }

@@ -2,7 +2,7 @@ import { HELP, parseCli } from './cli';
 import { auditLog, formatAudit } from './commands/auditLog';
 import { check } from './commands/check';
 import { ConfigError, loadConfig, type Config } from './config/load';
-import { startDaemon, type Daemon } from './compose';
+import { startDaemon, type Daemon } from './serve';
 import { installShutdown } from './shutdown';
 import { VERSION } from './version';
 

@@ -65,7 +65,19 @@ export const VERDICT_KINDS = [
   ['verified', 'none'],
   ['missing', 'not_found'],
   ['missing', 'timeout'],
+  // A trace store looked up by id, and by search, and found nothing.
+  ['missing', 'notfound_byid'],
+  ['missing', 'notfound_search'],
+  // Found, but not as emitted (a span or an attribute missing).
+  ['error', 'incomplete'],
+  // A backend's query failed: each way it can fail is a reason of its own (readers/httpClient.ts).
   ['error', 'query_failed'],
+  ['error', 'unreachable'],
+  ['error', 'query_timeout'],
+  ['error', 'unauthorized'],
+  ['error', 'endpoint_not_found'],
+  ['error', 'server_error'],
+  ['error', 'bad_response'],
   ['error', 'export_failed'],
   ['error', 'dropped'],
   ['error', 'write_failed'],
@@ -78,7 +90,7 @@ export type VerifyReason = (typeof VERDICT_KINDS)[number][1];
 export const VERIFY_REASONS: readonly VerifyReason[] = [...new Set(VERDICT_KINDS.map(([, reason]) => reason))];
 
 /** Where a verdict came from: a small fixed set, so it can be shown and counted. */
-export const BACKENDS = ['file', 'exporter', 'trace_api', 'self', 'prometheus'] as const;
+export const BACKENDS = ['file', 'log_exporter', 'loki', 'exporter', 'tempo', 'jaeger', 'trace_api', 'self', 'prometheus'] as const;
 export type Backend = (typeof BACKENDS)[number];
 
 /** pending until every signal has a verdict; then verified, failed (an error) or timeout (missing); unverified: never read back. */
@@ -97,6 +109,7 @@ export const METRIC = {
   runs: 'petsage_smoke_runs_total',
   runDuration: 'petsage_smoke_run_duration_seconds',
   spansExported: 'petsage_smoke_spans_exported_total',
+  logRecordsExported: 'petsage_smoke_log_records_exported_total',
   verifications: 'petsage_smoke_signal_verifications_total',
   lag: 'petsage_smoke_signal_lag_seconds',
   lastVerified: 'petsage_smoke_signal_last_verified_timestamp_seconds',

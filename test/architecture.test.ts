@@ -83,7 +83,8 @@ describe('architecture', () => {
 
   it('only the composition root and main import from every layer; http is loaded late, through http/module.ts', () => {
     const importersOf = (target: string) => [...graph].filter(([, imports]) => imports.map(rel).includes(target)).map(([f]) => rel(f));
-    expect(importersOf('compose.ts')).to.deep.equal(['main.ts']);
+    expect(importersOf('compose.ts')).to.deep.equal(['serve.ts']);
+    expect(importersOf('serve.ts')).to.deep.equal(['main.ts']);
     expect(importersOf('http/app.ts')).to.deep.equal(['http/module.ts']);
   });
 

@@ -131,7 +131,7 @@ function mergeInto(target: Tree, source: Tree, from: string, origin: Map<string,
 }
 
 /** Never echoed in an error (the message may land in a CI log), nor anything on the way to them. */
-const SECRET_KEYS = ['auth.token'];
+const SECRET_KEYS = ['auth.token', ...['log.loki', 'traces.tempo', 'traces.jaeger', 'metrics'].flatMap((b) => [`verify.${b}.auth.token`, `verify.${b}.auth.password`])];
 const leadsToSecret = (key: string) => SECRET_KEYS.some((secret) => secret === key || secret.startsWith(`${key}.`) || key.startsWith(`${secret}.`));
 
 /** `defaults` lists every key, so it is the reference for "expected one of". */

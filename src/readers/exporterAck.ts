@@ -1,15 +1,16 @@
 import type { SpanAck } from '../telemetry/tracing';
+import type { Backend } from '../vocabulary';
 import type { Reader, Report, Waiting } from './types';
 
 /**
- * Trace signal, embedded default: the exporter acknowledged the batch holding the run span. The
- * span pipeline hands over each batch's answer; it is matched against the waiting runs at once, so
- * nothing is stored (a run waits before its span can be exported).
+ * The exporter acknowledged the batch holding the run's span (trace signal, `exporter`) or its
+ * log record (log signal, `log_exporter`). The pipeline hands over each batch's answer; it is
+ * matched against the runs not yet found at once, so nothing is stored (a run waits before it is exported).
  */
-export function exporterAckReader(): Reader & { acknowledge(traceIds: readonly string[], ack: SpanAck): void } {
+export function exporterAckReader(backend: Extract<Backend, 'exporter' | 'log_exporter'> = 'exporter'): Reader & { acknowledge(traceIds: readonly string[], ack: SpanAck): void } {
   let target: { waiting: Waiting; report: Report } | undefined;
   return {
-    backend: 'exporter',
+    backend,
     missingReason: 'timeout',
     attach(waiting, report) {
       target = { waiting, report };

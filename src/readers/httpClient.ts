@@ -1,19 +1,34 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { sanitize } from '../text';
+import type { VerifyReason } from '../vocabulary';
+import { ReadError } from './types';
 
 /** How an outbound request failed: a small fixed set, so it can become a verdict reason. */
 export const HTTP_FAILURES = ['unreachable', 'timeout', 'unauthorized', 'not_found', 'server_error', 'client_error', 'redirect', 'too_large', 'malformed'] as const;
 export type HttpFailure = (typeof HTTP_FAILURES)[number];
 
-export class HttpError extends Error {
-  override readonly name = 'HttpError';
+/** The verdict reason each way of failing gives. */
+const REASONS: Record<HttpFailure, VerifyReason> = {
+  unreachable: 'unreachable',
+  timeout: 'query_timeout',
+  unauthorized: 'unauthorized',
+  not_found: 'endpoint_not_found',
+  server_error: 'server_error',
+  client_error: 'bad_response',
+  redirect: 'bad_response',
+  too_large: 'bad_response',
+  malformed: 'bad_response',
+};
+
+export class HttpError extends ReadError {
+  override readonly name: string = 'HttpError';
   constructor(
     readonly kind: HttpFailure,
     message: string,
     readonly status?: number,
   ) {
-    super(message);
+    super(REASONS[kind], message);
   }
 }
 

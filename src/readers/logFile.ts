@@ -25,6 +25,7 @@ export function fileLogReader(o: { file: string; writeFailed: () => boolean; now
   return {
     backend: 'file',
     missingReason: 'not_found',
+    stream: true,
     async read(waiting, report) {
       const atMs = o.now();
       for (const line of await tail.read()) {

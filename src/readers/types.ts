@@ -1,11 +1,13 @@
 import type { SmokeRun } from '../smoke/types';
 import type { Backend, VerifyReason } from '../vocabulary';
 
-/** The runs waiting at one reader, by trace id (log lines, acknowledgements and trace stores all carry it). */
+/** The runs a reader is asked about, by trace id (log lines, acknowledgements and trace stores all carry it). */
 export interface Waiting {
+  /** The runs that have reached this reader. */
   readonly size: number;
+  /** Any run this reader has not found yet, whether it has reached it or not: what a stream matches. */
   get(traceId: string): SmokeRun | undefined;
-  /** Oldest first. */
+  /** The runs that have reached this reader, oldest first: what a query looks up. */
   runs(): IterableIterator<SmokeRun>;
 }
 
@@ -14,7 +16,7 @@ export type Hit = { readonly atMs: number } | { readonly reason: VerifyReason; r
 
 /** A read that failed as a whole (the backend is down, refused, answered garbage): runs keep waiting. */
 export class ReadError extends Error {
-  override readonly name = 'ReadError';
+  override readonly name: string = 'ReadError';
   constructor(
     readonly reason: VerifyReason,
     message: string,
@@ -34,6 +36,9 @@ export interface Reader {
   readonly backend: Backend;
   /** Why a run is missing when this reader never found it by its deadline. */
   readonly missingReason: VerifyReason;
+  /** Reads a stream (a file tail): what it reads once is gone, so it is read for every run not yet
+   * past it, even one still waiting at an earlier reader. */
+  readonly stream?: boolean;
   /** Polled: calls `report` for each run it can decide; throws a ReadError when the read itself fails. */
   read?(waiting: Waiting, report: Report, signal: AbortSignal): Promise<void>;
   /** Pushed: given the runs waiting at it once, it reports as its data arrives. */

@@ -1,6 +1,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
+import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import winston from 'winston';
 import type Transport from 'winston-transport';
 import { EMITTED, failed, type LogPort } from '../smoke/types';
@@ -43,9 +44,19 @@ const lineFormat = winston.format.combine(
   winston.format.json(),
 );
 
-export function createLogger(settings: LogSettings, options: { transports?: Transport[] } = {}): AppLogger {
+/** Where @opentelemetry/winston-transport looks for a line's trace context (its record's trace_id and span_id). */
+const OTEL_CONTEXT = Symbol.for('opentelemetry.js.contrib.winston.context');
+
+/**
+ * `transports` replaces the file and stdout (tests); `otlp` is the OTLP log transport, when on: the
+ * verification line then carries its run's trace context, so the record is correlated to the span.
+ */
+export function createLogger(settings: LogSettings, options: { transports?: Transport[]; otlp?: Transport } = {}): AppLogger {
   let fileError: Error | undefined;
-  const { transports, file, fallback } = options.transports ? { transports: options.transports, file: undefined, fallback: undefined } : defaultTransports(settings);
+  const chosen = options.transports ? { transports: options.transports, file: undefined, fallback: undefined } : defaultTransports(settings);
+  const { file, fallback } = chosen;
+  const transports = options.otlp ? [...chosen.transports, options.otlp] : chosen.transports;
+  const correlate = options.otlp !== undefined;
   const logger = winston.createLogger({
     level: settings.level,
     format: lineFormat,
@@ -77,6 +88,7 @@ export function createLogger(settings: LogSettings, options: { transports?: Tran
             seq: r.seq,
             trigger: r.trigger,
             timestamp: r.timestamp,
+            ...(correlate ? { [OTEL_CONTEXT]: trace.setSpanContext(ROOT_CONTEXT, { traceId: r.traceId, spanId: r.spanId, traceFlags: TraceFlags.SAMPLED }) } : {}),
           });
         } catch {
           return failed('write_failed');

@@ -22,13 +22,15 @@ export interface Metrics {
   readonly registry: Registry<RegistryContentType>;
   readonly port: MetricPort;
   countSpans(outcome: SpanOutcome, n: number): void;
+  /** OTLP log records, by the same outcomes as spans. */
+  countLogRecords(outcome: SpanOutcome, n: number): void;
   /** Counted by outcome and reason; a verified one also observes its lag (with the trace as exemplar). */
   recordVerdict(verdict: VerdictSample, exemplar?: Exemplar): void;
   observeRequest(labels: RequestLabels, seconds: number, exemplar?: Exemplar): void;
   /** Request series to start at 0: the answers users graph (the others appear when first seen). */
   initRequests(labels: readonly RequestLabels[]): void;
-  /** Runs (summed over labels) and spans by outcome: the numbers a loss check compares. */
-  totals(): Promise<{ runs: number; spans: Record<SpanOutcome, number> }>;
+  /** Runs (summed over labels), spans and log records by outcome: the numbers a loss check compares. */
+  totals(): Promise<{ runs: number; spans: Record<SpanOutcome, number>; logRecords: Record<SpanOutcome, number> }>;
 }
 
 // Few on purpose: the request histogram is most of what a scrape carries, and formatting it is
@@ -74,6 +76,12 @@ export function createMetrics(options: { processMetrics: boolean; now?: () => nu
     registers,
   });
   // Verdicts come three per run: counted in plain numbers and handed over when scraped.
+  const logRecords = new Counter({
+    name: METRIC.logRecordsExported,
+    help: 'OTLP log records (the verification line) by export outcome: success, failure or dropped.',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
   // A reason belongs to one outcome (VERDICT_KINDS), so signal and reason find the series.
   type Tally = { readonly labels: { signal: Signal; outcome: VerifyOutcome; reason: VerifyReason }; total: number; reported: number };
   const verdictCounts = new Map<Signal, Map<VerifyReason, Tally>>(SIGNALS.map((signal) => [signal, new Map()]));
@@ -122,7 +130,10 @@ export function createMetrics(options: { processMetrics: boolean; now?: () => nu
 
   // Every series starts at 0, so the first failure is a visible increase, not a new series.
   for (const trigger of TRIGGERS) for (const outcome of RUN_OUTCOMES) runs.inc({ labels: { trigger, outcome }, value: 0 });
-  for (const outcome of SPAN_OUTCOMES) spans.inc({ outcome }, 0);
+  for (const outcome of SPAN_OUTCOMES) {
+    spans.inc({ outcome }, 0);
+    logRecords.inc({ outcome }, 0);
+  }
   runDuration.zero({});
   for (const signal of SIGNALS) {
     for (const [outcome, reason] of VERDICT_KINDS) verdictCounts.get(signal)?.set(reason, { labels: { signal, outcome, reason }, total: 0, reported: 0 });
@@ -140,6 +151,7 @@ export function createMetrics(options: { processMetrics: boolean; now?: () => nu
       },
     },
     countSpans: (outcome, n) => spans.inc({ outcome }, n),
+    countLogRecords: (outcome, n) => logRecords.inc({ outcome }, n),
     observeRequest(labels, seconds, exemplar) {
       httpDuration.observe({ labels: { ...labels }, value: seconds, ...(exemplar ? { exemplarLabels: asLabels(exemplar) } : {}) });
     },
@@ -154,11 +166,13 @@ export function createMetrics(options: { processMetrics: boolean; now?: () => nu
       lastVerifiedSeconds.set(verdict.signal, verdict.at.getTime() / 1000);
     },
     async totals() {
+      const byOutcome = async (counter: Counter<'outcome'>) => {
+        const totals = { success: 0, failure: 0, dropped: 0 };
+        for (const v of (await counter.get()).values) totals[v.labels.outcome as SpanOutcome] += v.value;
+        return totals;
+      };
       const runValues = (await runs.get()).values;
-      const spanValues = (await spans.get()).values;
-      const spanTotals = { success: 0, failure: 0, dropped: 0 };
-      for (const v of spanValues) spanTotals[v.labels.outcome as SpanOutcome] += v.value;
-      return { runs: runValues.reduce((sum, v) => sum + v.value, 0), spans: spanTotals };
+      return { runs: runValues.reduce((sum, v) => sum + v.value, 0), spans: await byOutcome(spans), logRecords: await byOutcome(logRecords) };
     },
   };
 }

@@ -6,57 +6,84 @@ import { errored, missing, verified, type Finding, type SignalVerifier } from '.
 interface Entry {
   readonly run: SmokeRun;
   readonly done: (finding: Finding) => void;
+  /** The first hop not confirmed yet. */
+  hop: number;
+  /** When each hop confirmed the run; a later hop may confirm before an earlier one does. */
+  readonly foundAt: (number | undefined)[];
 }
 
-/** One reader and the runs waiting at it, by trace id, oldest first. */
+/** One reader and the runs it is asked about. */
 class Hop implements Waiting {
-  readonly entries = new Map<string, Entry>();
+  /** The runs that have reached this hop (what a query reader looks up), oldest first. */
+  readonly here = new Map<string, Entry>();
   reading = false;
   /** Why the last read failed as a whole; cleared by a read that works. */
   lastError: { reason: VerifyReason; detail: string } | undefined;
 
-  constructor(readonly reader: Reader) {}
+  constructor(
+    readonly reader: Reader,
+    readonly index: number,
+    private readonly all: ReadonlyMap<string, Entry>,
+  ) {}
 
   get size() {
-    return this.entries.size;
+    return this.here.size;
   }
+  /** Any run this hop has not confirmed yet, reached or not: a stream (a file tail, an exporter's
+   * answers) must match what passes by, whichever hop the run is waiting at. */
   get(traceId: string) {
-    return this.entries.get(traceId)?.run;
+    const entry = this.all.get(traceId);
+    return entry && entry.foundAt[this.index] === undefined ? entry.run : undefined;
   }
   *runs() {
-    for (const entry of this.entries.values()) yield entry.run;
+    for (const entry of this.here.values()) yield entry.run;
   }
 }
 
 /**
- * Reads one signal back through a chain of readers, each a hop the signal must reach (the
- * exporter's acknowledgement, then the trace store). A run is verified when the last hop finds it;
+ * Reads one signal back through a chain of readers, each a hop the signal must reach (written,
+ * exported, stored). A run is verified when every hop has found it, in whatever order they did;
  * the first hop that fails it names the reason. One timer polls every hop for all waiting runs.
  */
 export function createSignalVerifier(o: { readers: readonly Reader[]; pollMs: number; readTimeoutMs?: number }): SignalVerifier {
   if (o.readers.length === 0) throw new RangeError('a signal verifier needs at least one reader');
-  const hops = o.readers.map((r) => new Hop(r));
+  const entries = new Map<string, Entry>();
+  const hops = o.readers.map((r, i) => new Hop(r, i, entries));
   const readTimeoutMs = o.readTimeoutMs ?? Math.max(1000, o.pollMs * 4);
   let stopped = false;
 
-  function onHit(index: number, run: SmokeRun, hit: Hit): void {
-    const hop = hops[index] as Hop;
-    const entry = hop.entries.get(run.traceId);
-    if (!entry) return; // decided already (expired, or an earlier answer)
-    hop.entries.delete(run.traceId);
-    const { backend } = hop.reader;
-    if ('reason' in hit) return entry.done(errored(hit.reason, backend, hit.detail));
-    const next = hops[index + 1];
-    if (next) next.entries.set(run.traceId, entry);
-    else entry.done(verified(run, hit.atMs, backend));
+  function finish(entry: Entry, finding: Finding): void {
+    entries.delete(entry.run.traceId);
+    hops[entry.hop]?.here.delete(entry.run.traceId);
+    entry.done(finding);
   }
 
-  async function poll(index: number): Promise<void> {
-    const hop = hops[index] as Hop;
-    if (!hop.reader.read || hop.reading || hop.size === 0 || stopped) return;
+  /** Moves the run past every hop that has confirmed it; verified past the last. */
+  function advance(entry: Entry): void {
+    hops[entry.hop]?.here.delete(entry.run.traceId);
+    while (entry.hop < hops.length && entry.foundAt[entry.hop] !== undefined) entry.hop += 1;
+    const next = hops[entry.hop];
+    if (next) return void next.here.set(entry.run.traceId, entry);
+    entries.delete(entry.run.traceId);
+    const last = hops[hops.length - 1] as Hop;
+    entry.done(verified(entry.run, Math.max(...(entry.foundAt as number[])), last.reader.backend));
+  }
+
+  function onHit(hop: Hop, run: SmokeRun, hit: Hit): void {
+    const entry = entries.get(run.traceId);
+    if (!entry || entry.foundAt[hop.index] !== undefined) return; // decided already, or an echo
+    if ('reason' in hit) return finish(entry, errored(hit.reason, hop.reader.backend, hit.detail));
+    entry.foundAt[hop.index] = hit.atMs;
+    if (hop.index === entry.hop) advance(entry);
+  }
+
+  async function poll(hop: Hop): Promise<void> {
+    if (!hop.reader.read || hop.reading || stopped) return;
+    // A stream reader reads for every run not yet past it; a query reader only for those that reached it.
+    if (entries.size === 0 || (hop.size === 0 && hop.index > 0 && !streaming(hop))) return;
     hop.reading = true;
     try {
-      await hop.reader.read(hop, (run, hit) => onHit(index, run, hit), AbortSignal.timeout(readTimeoutMs));
+      await hop.reader.read(hop, (run, hit) => onHit(hop, run, hit), AbortSignal.timeout(readTimeoutMs));
       hop.lastError = undefined;
     } catch (err) {
       hop.lastError = { reason: err instanceof ReadError ? err.reason : 'query_failed', detail: (err as Error).message };
@@ -64,9 +91,10 @@ export function createSignalVerifier(o: { readers: readonly Reader[]; pollMs: nu
       hop.reading = false;
     }
   }
+  const streaming = (hop: Hop) => hop.reader.stream === true;
 
-  hops.forEach((hop, i) => hop.reader.attach?.(hop, (run, hit) => onHit(i, run, hit)));
-  const timer = setInterval(() => hops.forEach((_, i) => void poll(i)), o.pollMs);
+  hops.forEach((hop) => hop.reader.attach?.(hop, (run, hit) => onHit(hop, run, hit)));
+  const timer = setInterval(() => hops.forEach((hop) => void poll(hop)), o.pollMs);
   timer.unref();
 
   return {
@@ -74,24 +102,28 @@ export function createSignalVerifier(o: { readers: readonly Reader[]; pollMs: nu
       const first = hops[0] as Hop;
       const standing = first.reader.standingFailure?.();
       if (standing) return done(errored(standing.reason, first.reader.backend, standing.detail));
-      first.entries.set(run.traceId, { run, done });
+      const entry: Entry = { run, done, hop: 0, foundAt: new Array<number | undefined>(hops.length).fill(undefined) };
+      entries.set(run.traceId, entry);
+      first.here.set(run.traceId, entry);
     },
     expire(run) {
-      for (const hop of hops) {
-        if (!hop.entries.delete(run.traceId)) continue;
-        const { backend, missingReason } = hop.reader;
-        const failure = hop.reader.standingFailure?.() ?? hop.lastError;
-        return failure ? errored(failure.reason, backend, failure.detail) : missing(missingReason, backend);
-      }
-      return missing('timeout');
+      const entry = entries.get(run.traceId);
+      if (!entry) return missing('timeout');
+      entries.delete(run.traceId);
+      const hop = hops[entry.hop] as Hop;
+      hop.here.delete(run.traceId);
+      const { backend, missingReason } = hop.reader;
+      const failure = hop.reader.standingFailure?.() ?? hop.lastError;
+      return failure ? errored(failure.reason, backend, failure.detail) : missing(missingReason, backend);
     },
     get waiting() {
-      return hops.reduce((n, hop) => n + hop.size, 0);
+      return entries.size;
     },
     async stop() {
       stopped = true;
       clearInterval(timer);
-      for (const hop of hops) hop.entries.clear();
+      entries.clear();
+      for (const hop of hops) hop.here.clear();
       await Promise.all(o.readers.map((r) => r.close?.()));
     },
   };

@@ -28,3 +28,27 @@ describe('benchmark (short mode)', function () {
     expect(run.stdout).to.include('| measure | bare Koa | required stack | petsage-smoke |');
   });
 });
+
+describe('verification lag benchmark (short mode)', function () {
+  this.timeout(240_000);
+
+  it('measures every signal in each set-up, read back from the backend that set-up names', () => {
+    const run = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bench', 'lag.js'), '--short'], { encoding: 'utf8', timeout: 230_000 });
+    expect(run.status, run.stderr).to.equal(0);
+    const report = JSON.parse(run.stdout.slice(0, run.stdout.indexOf('\n}\n') + 2)) as {
+      results: { set_up: string; runs: number; rows: { signal: string; backend: string; verified: number; p50_s: number; p99_s: number }[] }[];
+    };
+    const backends = report.results.map((r) => r.rows.map((row) => `${row.signal}:${row.backend}`).sort());
+    expect(backends).to.deep.equal([
+      ['log:file', 'metric:self', 'trace:exporter'],
+      ['log:loki', 'metric:prometheus', 'trace:tempo'],
+      ['log:file', 'metric:prometheus', 'trace:jaeger'],
+    ]);
+    for (const result of report.results) {
+      for (const row of result.rows) {
+        expect(row.verified, `${result.set_up} ${row.signal}`).to.equal(result.runs);
+        expect(Number.isFinite(row.p50_s) && row.p50_s >= 0 && row.p99_s >= row.p50_s, `${result.set_up} ${row.signal}`).to.equal(true);
+      }
+    }
+  });
+});

@@ -59,7 +59,7 @@ describe('end to end with a real Prometheus (scrape interval 1 s)', function () 
     expect(series).to.have.length(1);
   });
 
-  it('Prometheus down: metric verdict query_failed; back up: verified again, same daemon', async () => {
+  it('Prometheus down: metric verdict unreachable; back up: verified again, same daemon', async () => {
     const port = await freePort();
     const daemon = await daemonFor(`http://127.0.0.1:${port}`);
     prometheus = await startPrometheus([hostPort(daemon)], { port });
@@ -67,7 +67,7 @@ describe('end to end with a real Prometheus (scrape interval 1 s)', function () 
     await prometheus.stop();
     const down = await gate(daemon.url);
     expect(down.status).to.equal(502);
-    expect(metricCheck(down.receipt)).to.include({ outcome: 'error', reason: 'query_failed' });
+    expect(metricCheck(down.receipt)).to.include({ outcome: 'error', reason: 'unreachable', backend: 'prometheus' });
     // Only the metric verdict: the other signals do not depend on Prometheus.
     expect(down.receipt.checks['log:verification']![0]!.outcome).to.equal('verified');
     expect(down.receipt.checks['trace:verification']![0]!.outcome).to.equal('verified');

@@ -42,7 +42,7 @@ describe('POST /smoke-test and receipts', () => {
     expect(res.status).to.equal(502);
     const body = JSON.parse(res.text) as { status: string; checks: Record<string, { outcome: string; reason: string; backend: string }[]> };
     expect(body.status).to.equal('fail');
-    expect(body.checks['metric:verification']![0]).to.include({ outcome: 'error', reason: 'query_failed', backend: 'prometheus' });
+    expect(body.checks['metric:verification']![0]).to.include({ outcome: 'error', reason: 'unreachable', backend: 'prometheus' });
   });
 
   it('rejects bad run requests with 4xx JSON', async () => {

@@ -68,7 +68,7 @@ describe('command line', () => {
     it('a bad OTEL_* value', () => {
       const { code, stderr } = run([], { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
       expect(code).to.equal(2);
-      expectOneLineError(stderr, 'traces.otlp.protocol', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'http/protobuf');
+      expectOneLineError(stderr, 'otlp.protocol', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'http/protobuf');
     });
   });
 

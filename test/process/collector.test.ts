@@ -51,7 +51,8 @@ const sample = (text: string, name: string, labels: string) =>
 // A small queue and short timeouts, so the limits are reached within a bounded load.
 const QUEUE = 256;
 const BATCH = 64;
-const PIPELINE = { OTEL_BSP_MAX_QUEUE_SIZE: String(QUEUE), OTEL_BSP_MAX_EXPORT_BATCH_SIZE: String(BATCH), OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BSP_EXPORT_TIMEOUT: '500', PETSAGE_SMOKE_INTERVAL: '0' };
+// The trace pipeline alone: with an OTLP endpoint set, log records would go to the collector too.
+const PIPELINE = { OTEL_LOGS_EXPORTER: 'none', OTEL_BSP_MAX_QUEUE_SIZE: String(QUEUE), OTEL_BSP_MAX_EXPORT_BATCH_SIZE: String(BATCH), OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BSP_EXPORT_TIMEOUT: '500', PETSAGE_SMOKE_INTERVAL: '0' };
 // A hung export is waited for through the whole load (until the collector lets go), so the queue
 // fills whatever the machine's speed: with a short timeout, how much drains first is a race.
 const HUNG = { OTEL_BSP_EXPORT_TIMEOUT: '60000' };

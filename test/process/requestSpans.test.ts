@@ -15,6 +15,7 @@ interface JsonSpan {
 
 const receivedSpans = (receiver: Awaited<ReturnType<typeof startOtlpReceiver>>) =>
   receiver.received
+    .filter((r) => r.path === '/v1/traces')
     .map((r) => JSON.parse(r.body.toString()) as { resourceSpans: { scopeSpans: { spans: JsonSpan[] }[] }[] })
     .flatMap((r) => r.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans)));
 

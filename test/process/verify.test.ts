@@ -17,6 +17,8 @@ const FAST = {
   PETSAGE_SMOKE_VERIFY_POLL_INTERVAL: '50ms',
   OTEL_BSP_SCHEDULE_DELAY: '100',
   OTEL_BSP_EXPORT_TIMEOUT: '1000',
+  // The trace path alone: with an OTLP endpoint set, log records would go there too.
+  OTEL_LOGS_EXPORTER: 'none',
 };
 
 const cli = (args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 30_000 });

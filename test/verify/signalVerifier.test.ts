@@ -84,6 +84,37 @@ describe('signal verifier', () => {
     await verifier.stop();
   });
 
+  it('hops confirm in any order: a stream at a later hop matches a run still waiting at an earlier one', async () => {
+    const acks = scripted('log_exporter');
+    const tail = scripted('file');
+    const tailReader: Reader = { ...tail.reader, stream: true, read: (waiting, report) => {
+      // What a file tail does: match each line it reads against every run not yet found here.
+      for (const [traceId, hit] of tail.answers) {
+        const run = waiting.get(traceId);
+        if (run) report(run, hit);
+      }
+      tail.answers.clear();
+      return Promise.resolve();
+    } };
+    const verifier = createSignalVerifier({ readers: [acks.reader, tailReader], pollMs: 5 });
+    const { findings, done, all } = collect(2);
+    const [early, run] = runs(2) as [SmokeRun, SmokeRun];
+    verifier.verify(early, done(early));
+    verifier.verify(run, done(run));
+    // The first run is acknowledged, so the tail is read; it reads both lines, the second run's
+    // while that run still waits for its acknowledgement.
+    acks.answers.set(early.traceId, { atMs: early.startedAt.getTime() + 50 });
+    tail.answers.set(early.traceId, { atMs: early.startedAt.getTime() + 100 });
+    tail.answers.set(run.traceId, { atMs: run.startedAt.getTime() + 100 });
+    await acks.read();
+    await acks.read();
+    expect([...findings.keys()]).to.deep.equal([early.id]);
+    acks.answers.set(run.traceId, { atMs: run.startedAt.getTime() + 300 });
+    await all;
+    expect(findings.get(run.id)).to.deep.equal({ outcome: 'verified', reason: 'none', lagSeconds: 0.3, backend: 'file' });
+    await verifier.stop();
+  });
+
   it('at the deadline: missing at the hop that never found it, or the reason its last read failed', async () => {
     const acks = scripted('exporter');
     const store = scripted('prometheus');

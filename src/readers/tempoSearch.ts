@@ -1,0 +1,39 @@
+import { ATTR_RUN_ID } from '../vocabulary';
+import type { Connection } from './connection';
+import type { Reader } from './types';
+
+const MAX_ANSWER_BYTES = 1 << 20;
+/** Run ids per TraceQL query: one search serves many waiting runs. */
+const PER_QUERY = 20;
+
+/** A TraceQL regular expression matching exactly these run ids (their dots escaped). */
+const anyOf = (ids: readonly string[]) => ids.map((id) => id.replace(/[.]/g, '\\\\.')).join('|');
+
+/** The TraceQL that finds runs by the run id attribute of their span. */
+export const runSearchQuery = (runIds: readonly string[]) => `{ span.${ATTR_RUN_ID} =~ "${anyOf(runIds)}" }`;
+
+/**
+ * Tempo's search (GET /api/search, TraceQL): proves the run span is indexed by its attributes, not
+ * only stored by id. Run ids go in batches, over the time since the oldest waiting run.
+ */
+export function tempoSearchReader(o: { connection: Connection; now: () => number }): Reader {
+  return {
+    backend: 'tempo',
+    missingReason: 'notfound_search',
+    async read(waiting, report, signal) {
+      const runs = [...waiting.runs()];
+      for (let i = 0; i < runs.length; i += PER_QUERY) {
+        const batch = runs.slice(i, i + PER_QUERY);
+        const startS = Math.floor(Math.min(...batch.map((r) => r.startedAt.getTime())) / 1000) - 60;
+        const endS = Math.ceil(o.now() / 1000) + 60;
+        const query = new URLSearchParams({ q: runSearchQuery(batch.map((r) => r.id)), start: String(startS), end: String(endS), limit: String(batch.length * 2) });
+        const perRequest = AbortSignal.any([signal, AbortSignal.timeout(o.connection.timeoutMs)]);
+        const { body } = await o.connection.getJson<{ traces?: { traceID?: string }[] }>(`/api/search?${query}`, { signal: perRequest, maxBytes: MAX_ANSWER_BYTES });
+        // Tempo writes trace ids without their leading zeros.
+        const found = new Set((body.traces ?? []).map((t) => String(t.traceID ?? '').padStart(32, '0')));
+        const atMs = o.now();
+        for (const run of batch) if (found.has(run.traceId)) report(run, { atMs });
+      }
+    },
+  };
+}
