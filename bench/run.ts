@@ -196,6 +196,7 @@ async function main() {
     PETSAGE_SMOKE_LOG_STDOUT: 'false',
     PETSAGE_SMOKE_INTERVAL: '0',
     PETSAGE_SMOKE_RATE_LIMIT_MAX: '0', // the bench floods from one address on purpose
+    PETSAGE_SMOKE_STATE_FILE: path.join(dir, 'state.json'),
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', // so the receiver can count the spans it gets
   };

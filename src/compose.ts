@@ -6,7 +6,6 @@ import type { Config } from './config/schema';
 import type { Lifecycle } from './http/lifecycle';
 import type * as HttpModule from './http/module';
 import { exporterAckReader } from './readers/exporterAck';
-import { chooseReaders } from './readers/select';
 import { createRuns, type Runs } from './runs';
 import { createSmokeRunner } from './smoke/runSmokeTest';
 import { createScheduler, type Scheduler } from './smoke/scheduler';
@@ -16,12 +15,11 @@ import { createLogger, type AppLogger } from './telemetry/logger';
 import { createOtlpLogs, type OtlpLogs } from './telemetry/otlpLogs';
 import { createMetrics, type Metrics } from './telemetry/metrics';
 import { createTracing, type Tracing } from './telemetry/tracing';
-import { createJudge, type Judge, type Verifiers } from './verify/judge';
-import { createSignalHealth } from './verify/signalHealth';
-import { createSignalVerifier } from './verify/signalVerifier';
-import { createVerdictSink } from './verify/verdicts';
+import type { Judge } from './verify/judge';
+import { buildReadBack } from './readBack';
+import { keepState, restoreState } from './stateKeeper';
 import { VERSION } from './version';
-import { EVENT, METRICS_PATH, PROBE_PATHS, SIGNALS, SMOKE_TEST_PATH } from './vocabulary';
+import { EVENT, METRICS_PATH, PROBE_PATHS, SMOKE_TEST_PATH } from './vocabulary';
 
 /**
  * The composition root: builds the whole daemon from a Config. It holds no business logic; each
@@ -38,6 +36,8 @@ export interface ComposeOptions {
   readonly logTransports?: Transport[];
   /** This instance as Prometheus labels it, for the default metric selector. */
   readonly hostPort?: string;
+  /** A warning for the operator's terminal (stderr), besides the log. */
+  readonly warn?: (line: string) => void;
 }
 
 export interface Telemetry {
@@ -87,7 +87,10 @@ export function createTelemetry(config: Config, options: ComposeOptions = {}): T
   }
 }
 
-/** Everything else, on top of the telemetry: readers, verifiers, judge, runs, schedule, app. */
+/** How long the drain waits for the last acknowledgements and reads before it writes the state. */
+const LAST_LOOK_MS = 2000;
+
+/** Everything else, on top of the telemetry: readers, verifiers, judge, runs, schedule, app, state. */
 export function composeService(config: Config, telemetry: Telemetry, options: ComposeOptions = {}): Service {
   const now = options.now ?? Date.now;
   const { metrics, tracing, logs } = telemetry;
@@ -95,37 +98,29 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const http = require('./http/module') as typeof HttpModule;
   const render = createRenderer(metrics.registry);
-  const readers = chooseReaders(config.verify, {
+  const restored = config.state.path ? restoreState(config.state.path, now, logs.logger, options.warn ?? (() => {})) : undefined;
+  const { judge, signalHealth, spotChecks, logTailPosition } = buildReadBack(config, {
+    metrics,
     logFile: logs.file,
     logWriteFailed: logs.writeFailed,
     spanAcks: telemetry.spanAcks,
     logAcks: telemetry.otlpLogs.transport ? telemetry.logAcks : undefined,
     render,
     hostPort: options.hostPort ?? `${config.server.host}:${config.server.port}`,
+    ...(restored?.logTail ? { logTailStart: restored.logTail } : {}),
     now,
-  });
-  const verifiers = Object.fromEntries(
-    SIGNALS.map((s) => {
-      const chain = readers[s];
-      // A read may look up many runs one request at a time: bounded per request, and by the verify timeout as a whole.
-      return [s, chain === 'disabled' ? 'disabled' : createSignalVerifier({ readers: chain, pollMs: config.verify.pollInterval, readTimeoutMs: Math.max(1000, config.verify.timeout) })];
-    }),
-  ) as unknown as Verifiers;
-  const signalHealth = createSignalHealth({
-    staleAfterMs: config.verify.health.staleAfterIntervals * config.schedule.interval,
-    failAfterRuns: config.verify.health.failAfterRuns,
-    now,
-    startedMs: now(),
-  });
-  const judge = createJudge({
-    verifiers,
-    timeoutMs: config.verify.timeout,
-    capacity: { other: config.verify.maxPending, api: config.verify.maxPendingApi },
-    now,
-    onVerdict: createVerdictSink({ metrics, health: signalHealth, logger: logs.logger }),
+    logger: logs.logger,
   });
   const runner = createSmokeRunner({ tracer: tracing.port, log: logs.port, metrics: metrics.port, now });
   const runs = createRuns({ run: runner, judge, capacity: { other: config.ledger.size, api: config.ledger.apiSize } });
+  if (restored) {
+    for (const pending of restored.pending) runs.restore(judge.resume(pending));
+    spotChecks.restore(restored.spotChecks);
+    logs.logger.info('state restored', { event: EVENT.stateRestored, pending: restored.pending.length, spot_checks: restored.spotChecks.length });
+  }
+  const state = config.state.path
+    ? keepState({ path: config.state.path, writeIntervalMs: config.state.writeInterval, maxRuns: config.state.maxRuns, judge, spotChecks, logTailPosition, logger: logs.logger, now })
+    : undefined;
   const scheduler = createScheduler({ intervalMs: config.schedule.interval, tick: () => runs.start('schedule') });
   const lifecycle = http.createLifecycle();
   const app = http.createApp({
@@ -154,6 +149,17 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
       lifecycle.startDraining();
       logs.logger.info('shutting down', { event: EVENT.shutdownStarted, reason });
       scheduler.stop();
+      // Last look before the state is written: what was exported is acknowledged, and every reader
+      // reads once more. Bounded: a dead collector or a hung store must not eat the grace period.
+      const lastLook = (async () => {
+        // A failed export is counted already; the drain goes on.
+        await Promise.all([tracing.forceFlush(), telemetry.otlpLogs.forceFlush()]).catch(() => undefined);
+        await judge.readNow();
+      })();
+      await Promise.race([lastLook, new Promise((resolve) => setTimeout(resolve, LAST_LOOK_MS).unref())]);
+      await state?.write();
+      state?.stop();
+      spotChecks.stop();
       await judge.stop();
       await closeServer?.();
       await Promise.all([tracing.shutdown(), telemetry.otlpLogs.shutdown()]);

@@ -9,6 +9,8 @@ export interface Runs {
   get(id: string): RunReport | undefined;
   has(id: string): boolean;
   latest(): RunReport | undefined;
+  /** Keeps the receipt of a run restored from the state file. */
+  restore(report: RunReport): void;
 }
 
 /**
@@ -30,5 +32,8 @@ export function createRuns(o: { run: SmokeRunner; judge: Judge; capacity: Readon
     get: (id) => ledgers.api.get(id) ?? ledgers.other.get(id),
     has: (id) => ledgers.api.has(id) || ledgers.other.has(id),
     latest: () => last,
+    restore(report) {
+      ledgers[report.run.trigger === 'api' ? 'api' : 'other'].add(report.run.id, report);
+    },
   };
 }

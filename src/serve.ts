@@ -39,7 +39,7 @@ export async function startDaemon(config: Config, options: { warn: (line: string
     await logs.close();
     throw err;
   }
-  const service = composeService(config, telemetry, { hostPort: bound.hostPort });
+  const service = composeService(config, telemetry, { hostPort: bound.hostPort, warn: options.warn });
   const handle = service.app.callback(); // Koa settles its own promise (errors are answered by the envelope)
   server.on('request', (req, res) => void handle(req, res));
   logs.logger.info('listening', {

@@ -20,6 +20,10 @@ export const EVENT = {
   logFileUnavailable: 'log.file_unavailable',
   httpError: 'http.error',
   clientAborted: 'http.client_aborted',
+  lostAfterIngest: 'smoke_test.lost_after_ingest',
+  stateWritten: 'state.written',
+  stateRestored: 'state.restored',
+  stateUnreadable: 'state.unreadable',
 } as const;
 export const VERIFICATION_EVENT = EVENT.verification;
 
@@ -93,6 +97,10 @@ export const VERIFY_REASONS: readonly VerifyReason[] = [...new Set(VERDICT_KINDS
 export const BACKENDS = ['file', 'log_exporter', 'loki', 'exporter', 'tempo', 'jaeger', 'trace_api', 'self', 'prometheus'] as const;
 export type Backend = (typeof BACKENDS)[number];
 
+/** A spot check's re-read of a run verified earlier: still there, gone, or the store could not say. */
+export const SPOT_OUTCOMES = ['found', 'lost_after_ingest', 'error'] as const;
+export type SpotOutcome = (typeof SPOT_OUTCOMES)[number];
+
 /** pending until every signal has a verdict; then verified, failed (an error) or timeout (missing); unverified: never read back. */
 export const RUN_STATUSES = ['pending', 'verified', 'failed', 'timeout', 'unverified'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -114,6 +122,8 @@ export const METRIC = {
   lag: 'petsage_smoke_signal_lag_seconds',
   lastVerified: 'petsage_smoke_signal_last_verified_timestamp_seconds',
   httpDuration: 'petsage_smoke_http_request_duration_seconds',
+  spotChecks: 'petsage_smoke_spot_checks_total',
+  spotRuns: 'petsage_smoke_spot_check_runs',
 } as const;
 
 /** A Prometheus metric name, as a `name` filter must be spelled. */

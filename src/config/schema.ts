@@ -113,6 +113,16 @@ export const configSchema = z
       apiV1Health: z.strictObject({ enabled: bool }),
     }),
     schedule: z.strictObject({ interval: durationMs('24h') }),
+    retention: z.strictObject({
+      spotInterval: durationMs('24h'),
+      horizon: durationMs('30d'),
+      recheckInterval: durationMs('24h'),
+    }),
+    state: z.strictObject({
+      path: z.string({ error: 'a file path, or "" (no state kept)' }),
+      writeInterval: durationMs('1h'),
+      maxRuns: int(1, 1_000_000),
+    }),
     verify: z.strictObject({
       timeout: durationMs('1h'),
       pollInterval: durationMs('1m'),
@@ -133,6 +143,9 @@ export const configSchema = z
     }),
   })
   .superRefine((c, ctx) => {
+    if (c.retention.spotInterval > 0 && c.retention.recheckInterval === 0) {
+      ctx.addIssue({ code: 'custom', path: ['retention', 'recheckInterval'], message: 'more than 0 while retention.spotInterval keeps runs to re-read' });
+    }
     if (c.server.headersTimeout > c.server.requestTimeout) {
       ctx.addIssue({ code: 'custom', path: ['server', 'headersTimeout'], message: `at most server.requestTimeout (${c.server.requestTimeout} ms): the headers are part of the request` });
     }

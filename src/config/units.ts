@@ -8,12 +8,12 @@ export const toBoolean = (v: unknown) => {
   return s === 'true' || s === '1' ? true : s === 'false' || s === '0' ? false : v;
 };
 
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/** "250ms", "10s", "2m", "1h"; a bare number is milliseconds (as OTEL_BSP_* values are). */
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** "250ms", "10s", "2m", "1h", "7d"; a bare number is milliseconds (as OTEL_BSP_* values are). */
 export function parseDuration(v: unknown): unknown {
   const n = toNumber(v);
   if (typeof n === 'number' || typeof v !== 'string') return n;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(v.trim());
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(v.trim());
   return m ? Math.round(Number(m[1]) * (DURATION_UNITS_MS[m[2] as string] as number)) : v;
 }
 

@@ -12,16 +12,22 @@ const EMPTY = Buffer.alloc(0);
  */
 export interface FileTail {
   read(): Promise<string[]>;
+  /** Where the next read starts: the file (by inode) and the offset of its first unread line. */
+  position(): { ino: number; offset: number } | undefined;
   close(): Promise<void>;
 }
 
-/** With `fromEnd`, lines already in the file when the tail is made are skipped (measured now, synchronously). */
-export function createFileTail(file: string, options: { fromEnd: boolean }): FileTail {
+/**
+ * With `fromEnd`, lines already in the file when the tail is made are skipped (measured now,
+ * synchronously); with `startAt`, reading resumes there if the file is still the same one.
+ */
+export function createFileTail(file: string, options: { fromEnd: boolean; startAt?: { ino: number; offset: number } }): FileTail {
   let handle: FileHandle | undefined;
   let ino = -1;
   let offset = 0;
   let partial = EMPTY;
-  const end = options.fromEnd ? sizeNow(file) : undefined;
+  const now = options.fromEnd ? sizeNow(file) : undefined;
+  const end = options.startAt && now && options.startAt.ino === now.ino && options.startAt.offset <= now.size ? { ino: now.ino, size: options.startAt.offset } : now;
 
   async function openCurrent(): Promise<boolean> {
     try {
@@ -75,6 +81,8 @@ export function createFileTail(file: string, options: { fromEnd: boolean }): Fil
       }
       return lines;
     },
+    // A partial last line is not read yet: resume at its start.
+    position: () => (ino === -1 ? (end ? { ino: end.ino, offset: end.size } : undefined) : { ino, offset: offset - partial.length }),
     async close() {
       await handle?.close();
       handle = undefined;

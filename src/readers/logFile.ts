@@ -1,6 +1,6 @@
 import type { Clock } from '../smoke/types';
 import { EVENT } from '../vocabulary';
-import { createFileTail } from './fileTail';
+import { createFileTail, type FileTail } from './fileTail';
 import type { Reader } from './types';
 
 const EVENT_MARK = `"event":"${EVENT.verification}"`;
@@ -19,10 +19,11 @@ export function verificationTraceId(line: string): string | undefined {
  * Log signal, embedded default: the run's line read back from the file it was written to, the way a
  * shipper tails it. One read per poll serves every waiting run.
  */
-export function fileLogReader(o: { file: string; writeFailed: () => boolean; now: Clock }): Reader {
-  // Measured at the end now: every line written from here on is read.
-  const tail = createFileTail(o.file, { fromEnd: true });
+export function fileLogReader(o: { file: string; writeFailed: () => boolean; now: Clock; startAt?: { ino: number; offset: number } }): Reader & { position: FileTail['position'] } {
+  // Measured at the end now (or where an earlier process stopped reading): every line written from here on is read.
+  const tail = createFileTail(o.file, { fromEnd: true, ...(o.startAt ? { startAt: o.startAt } : {}) });
   return {
+    position: () => tail.position(),
     backend: 'file',
     missingReason: 'not_found',
     stream: true,

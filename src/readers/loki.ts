@@ -1,5 +1,6 @@
 import { verificationTraceId } from './logFile';
 import type { Connection } from './connection';
+import type { SmokeRun } from '../smoke/types';
 import type { Reader } from './types';
 
 const MAX_ANSWER_BYTES = 4 << 20;
@@ -21,6 +22,26 @@ interface Streams {
 
 /** Loki's query_range API (GET /loki/api/v1/query_range), forward, over the time since the oldest waiting run. */
 export function lokiReader(o: { connection: Connection; selector: string; match: 'metadata' | 'line'; now: () => number }): Reader {
+  /** The trace ids of the verification lines Loki holds for these runs between `fromMs` and `toMs`. */
+  async function stored(runs: readonly SmokeRun[], fromMs: number, toMs: number, signal: AbortSignal): Promise<Set<string>> {
+    const query = new URLSearchParams({
+      query: runLogQuery(o.selector, o.match, runs.map((r) => r.traceId)),
+      start: String(BigInt(fromMs) * 1_000_000n),
+      end: String(BigInt(toMs) * 1_000_000n),
+      direction: 'forward',
+      limit: String(runs.length * 4),
+    });
+    const perRequest = AbortSignal.any([signal, AbortSignal.timeout(o.connection.timeoutMs)]);
+    const { body } = await o.connection.getJson<Streams>(`/loki/api/v1/query_range?${query}`, { signal: perRequest, maxBytes: MAX_ANSWER_BYTES });
+    const found = new Set<string>();
+    for (const stream of body.data?.result ?? []) {
+      for (const [, line, metadata] of stream.values ?? []) {
+        const traceId = metadata?.trace_id ?? stream.stream?.trace_id ?? verificationTraceId(line);
+        if (traceId !== undefined) found.add(traceId);
+      }
+    }
+    return found;
+  }
   return {
     backend: 'loki',
     missingReason: 'not_found',
@@ -28,26 +49,12 @@ export function lokiReader(o: { connection: Connection; selector: string; match:
       const runs = [...waiting.runs()];
       for (let i = 0; i < runs.length; i += PER_QUERY) {
         const batch = runs.slice(i, i + PER_QUERY);
-        const startNs = BigInt(Math.min(...batch.map((r) => r.startedAt.getTime())) - 60_000) * 1_000_000n;
-        const endNs = BigInt(o.now() + 60_000) * 1_000_000n;
-        const query = new URLSearchParams({
-          query: runLogQuery(o.selector, o.match, batch.map((r) => r.traceId)),
-          start: String(startNs),
-          end: String(endNs),
-          direction: 'forward',
-          limit: String(batch.length * 4),
-        });
-        const perRequest = AbortSignal.any([signal, AbortSignal.timeout(o.connection.timeoutMs)]);
-        const { body } = await o.connection.getJson<Streams>(`/loki/api/v1/query_range?${query}`, { signal: perRequest, maxBytes: MAX_ANSWER_BYTES });
+        const found = await stored(batch, Math.min(...batch.map((r) => r.startedAt.getTime())) - 60_000, o.now() + 60_000, signal);
         const atMs = o.now();
-        for (const stream of body.data?.result ?? []) {
-          for (const [, line, metadata] of stream.values ?? []) {
-            const traceId = metadata?.trace_id ?? stream.stream?.trace_id ?? verificationTraceId(line);
-            const run = traceId === undefined ? undefined : waiting.get(traceId);
-            if (run) report(run, { atMs });
-          }
-        }
+        for (const run of batch) if (found.has(run.traceId)) report(run, { atMs });
       }
     },
+    // The line's own time is the run's: look a minute either side of it.
+    recheck: async (run, verifiedAtMs, signal) => (await stored([run], run.startedAt.getTime() - 60_000, verifiedAtMs + 60_000, signal)).has(run.traceId),
   };
 }

@@ -23,7 +23,15 @@ export interface ReaderSources {
   readonly render: Render;
   /** This instance as Prometheus labels it (host:port), for the default selector. */
   readonly hostPort: string;
+  /** Where an earlier process's log tail stopped (the state file). */
+  readonly logTailStart?: { readonly ino: number; readonly offset: number };
   readonly now: Clock;
+}
+
+export interface ChosenReaders {
+  readonly chains: Record<Signal, readonly Reader[] | 'disabled'>;
+  /** Where the log tail is, for the state file; undefined without a log file. */
+  readonly logTailPosition: () => { ino: number; offset: number } | undefined;
 }
 
 const OPEN: BackendConnection = { tenant: '', auth: { token: '', tokenFile: '', username: '', password: '', passwordFile: '' }, caFile: '', timeout: 5000 };
@@ -38,13 +46,14 @@ const chain = (readers: readonly (Reader | undefined)[]) => {
  * reach, in order (written, exported, stored), or 'disabled'. Adding a backend is a reader file, a
  * config block and a line here.
  */
-export function chooseReaders(verify: Config['verify'], s: ReaderSources): Record<Signal, readonly Reader[] | 'disabled'> {
+export function chooseReaders(verify: Config['verify'], s: ReaderSources): ChosenReaders {
   const { now } = s;
   const { loki, enabled: logOn } = verify.log;
+  const file = logOn && s.logFile !== undefined ? fileLogReader({ file: s.logFile, writeFailed: s.logWriteFailed, now, ...(s.logTailStart ? { startAt: s.logTailStart } : {}) }) : undefined;
   const log = logOn
     ? chain([
         s.logAcks,
-        s.logFile === undefined ? undefined : fileLogReader({ file: s.logFile, writeFailed: s.logWriteFailed, now }),
+        file,
         loki.url ? lokiReader({ connection: connect(loki.url, loki, 'verify.log.loki'), selector: loki.selector, match: loki.match, now }) : undefined,
       ])
     : 'disabled';
@@ -70,5 +79,5 @@ export function chooseReaders(verify: Config['verify'], s: ReaderSources): Recor
           ? prometheusReader({ connection: connect(m.prometheusUrl, m, 'verify.metrics'), pathPrefix: m.pathPrefix, selector: m.selector || `instance="${s.hostPort}"`, now })
           : ownMetricsReader({ render: s.render, now }),
       ];
-  return { log, trace, metric };
+  return { chains: { log, trace, metric }, logTailPosition: () => file?.position() };
 }

@@ -1,5 +1,6 @@
 import { ATTR_RUN_ID } from '../vocabulary';
 import type { Connection } from './connection';
+import type { SmokeRun } from '../smoke/types';
 import type { Reader } from './types';
 
 const MAX_ANSWER_BYTES = 1 << 20;
@@ -17,6 +18,14 @@ export const runSearchQuery = (runIds: readonly string[]) => `{ span.${ATTR_RUN_
  * only stored by id. Run ids go in batches, over the time since the oldest waiting run.
  */
 export function tempoSearchReader(o: { connection: Connection; now: () => number }): Reader {
+  /** The trace ids Tempo's search finds for these runs' ids between `fromMs` and `toMs`. */
+  async function search(runs: readonly SmokeRun[], fromMs: number, toMs: number, signal: AbortSignal): Promise<Set<string>> {
+    const query = new URLSearchParams({ q: runSearchQuery(runs.map((r) => r.id)), start: String(Math.floor(fromMs / 1000)), end: String(Math.ceil(toMs / 1000)), limit: String(runs.length * 2) });
+    const perRequest = AbortSignal.any([signal, AbortSignal.timeout(o.connection.timeoutMs)]);
+    const { body } = await o.connection.getJson<{ traces?: { traceID?: string }[] }>(`/api/search?${query}`, { signal: perRequest, maxBytes: MAX_ANSWER_BYTES });
+    // Tempo writes trace ids without their leading zeros.
+    return new Set((body.traces ?? []).map((t) => String(t.traceID ?? '').padStart(32, '0')));
+  }
   return {
     backend: 'tempo',
     missingReason: 'notfound_search',
@@ -24,16 +33,11 @@ export function tempoSearchReader(o: { connection: Connection; now: () => number
       const runs = [...waiting.runs()];
       for (let i = 0; i < runs.length; i += PER_QUERY) {
         const batch = runs.slice(i, i + PER_QUERY);
-        const startS = Math.floor(Math.min(...batch.map((r) => r.startedAt.getTime())) / 1000) - 60;
-        const endS = Math.ceil(o.now() / 1000) + 60;
-        const query = new URLSearchParams({ q: runSearchQuery(batch.map((r) => r.id)), start: String(startS), end: String(endS), limit: String(batch.length * 2) });
-        const perRequest = AbortSignal.any([signal, AbortSignal.timeout(o.connection.timeoutMs)]);
-        const { body } = await o.connection.getJson<{ traces?: { traceID?: string }[] }>(`/api/search?${query}`, { signal: perRequest, maxBytes: MAX_ANSWER_BYTES });
-        // Tempo writes trace ids without their leading zeros.
-        const found = new Set((body.traces ?? []).map((t) => String(t.traceID ?? '').padStart(32, '0')));
+        const found = await search(batch, Math.min(...batch.map((r) => r.startedAt.getTime())) - 60_000, o.now() + 60_000, signal);
         const atMs = o.now();
         for (const run of batch) if (found.has(run.traceId)) report(run, { atMs });
       }
     },
+    recheck: async (run, verifiedAtMs, signal) => (await search([run], run.startedAt.getTime() - 60_000, verifiedAtMs + 60_000, signal)).has(run.traceId),
   };
 }

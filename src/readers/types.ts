@@ -43,6 +43,9 @@ export interface Reader {
   read?(waiting: Waiting, report: Report, signal: AbortSignal): Promise<void>;
   /** Pushed: given the runs waiting at it once, it reports as its data arrives. */
   attach?(waiting: Waiting, report: Report): void;
+  /** Asks again, hours later, whether the store still holds a run it found at `verifiedAtMs`
+   * (spot checks: data lost after ingestion). Only stores can: a stream or an exporter cannot. */
+  recheck?(run: SmokeRun, verifiedAtMs: number, signal: AbortSignal): Promise<boolean>;
   /** A failure that holds for every run right now (the log file cannot be written). */
   standingFailure?(): { readonly reason: VerifyReason; readonly detail?: string } | undefined;
   close?(): Promise<void>;

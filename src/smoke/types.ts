@@ -26,6 +26,9 @@ export interface SmokeRun {
   readonly durationSeconds: number;
   readonly outcome: RunOutcome;
   readonly signals: Readonly<Record<Signal, EmitStatus>>;
+  /** Set on a run made by an earlier process of this daemon, restored from the state file at this
+   * time: its seq counts in that process's counter, not this one's. */
+  readonly restoredAtMs?: number;
 }
 
 /** What the log line carries besides the fixed message. */

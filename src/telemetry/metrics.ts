@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues, type RegistryContentType } from 'prom-client';
 import { EMITTED, type MetricPort } from '../smoke/types';
-import { METRIC, RUN_OUTCOMES, SIGNALS, SPAN_OUTCOMES, TRIGGERS, VERDICT_KINDS, type Exemplar, type Signal, type SpanOutcome, type VerifyOutcome, type VerifyReason } from '../vocabulary';
+import { METRIC, RUN_OUTCOMES, SIGNALS, SPAN_OUTCOMES, SPOT_OUTCOMES, TRIGGERS, VERDICT_KINDS, type Exemplar, type Signal, type SpanOutcome, type SpotOutcome, type VerifyOutcome, type VerifyReason } from '../vocabulary';
 
 /** Request labels come from the route table and fixed sets, never from the request text. */
 export interface RequestLabels {
@@ -27,6 +27,10 @@ export interface Metrics {
   /** Counted by outcome and reason; a verified one also observes its lag (with the trace as exemplar). */
   recordVerdict(verdict: VerdictSample, exemplar?: Exemplar): void;
   observeRequest(labels: RequestLabels, seconds: number, exemplar?: Exemplar): void;
+  /** A spot check's re-read, by signal, outcome and age bucket. */
+  recordSpotCheck(signal: Signal, outcome: SpotOutcome, age: string): void;
+  /** Series to start at 0 for spot checks, once their age buckets are known; and how many runs are kept. */
+  initSpotChecks(ages: readonly string[], keptRuns: () => number): void;
   /** Request series to start at 0: the answers users graph (the others appear when first seen). */
   initRequests(labels: readonly RequestLabels[]): void;
   /** Runs (summed over labels), spans and log records by outcome: the numbers a loss check compares. */
@@ -119,6 +123,21 @@ export function createMetrics(options: { processMetrics: boolean; now?: () => nu
       for (const signal of SIGNALS) this.set({ signal }, lastVerifiedSeconds.get(signal) ?? startedSeconds);
     },
   });
+  const spotChecks = new Counter({
+    name: METRIC.spotChecks,
+    help: 'Re-reads of runs verified earlier (spot checks), by signal, outcome (found, lost_after_ingest, error) and age bucket.',
+    labelNames: ['signal', 'outcome', 'age'] as const,
+    registers,
+  });
+  let keptRuns = () => 0;
+  new Gauge({
+    name: METRIC.spotRuns,
+    help: 'Verified runs kept for spot checks.',
+    registers,
+    collect() {
+      this.set(keptRuns());
+    },
+  });
   const httpDuration = new Histogram({
     name: METRIC.httpDuration,
     help: 'HTTP request duration by route template, method and status code, in seconds.',
@@ -154,6 +173,11 @@ export function createMetrics(options: { processMetrics: boolean; now?: () => nu
     countLogRecords: (outcome, n) => logRecords.inc({ outcome }, n),
     observeRequest(labels, seconds, exemplar) {
       httpDuration.observe({ labels: { ...labels }, value: seconds, ...(exemplar ? { exemplarLabels: asLabels(exemplar) } : {}) });
+    },
+    recordSpotCheck: (signal, outcome, age) => spotChecks.inc({ signal, outcome, age }),
+    initSpotChecks(ages, kept) {
+      keptRuns = kept;
+      for (const signal of SIGNALS) for (const outcome of SPOT_OUTCOMES) for (const age of ages) spotChecks.inc({ signal, outcome, age }, 0);
     },
     initRequests(labels) {
       for (const l of labels) httpDuration.zero({ ...l });

@@ -16,6 +16,8 @@ export interface DeadlineMap<K, V> {
   readonly size: number;
   /** Removes every entry, oldest first, handing each to `each`; the map is empty afterwards. */
   drain(each: (key: K, value: V) => void): void;
+  /** Visits every entry, oldest first. */
+  forEach(each: (key: K, value: V) => void): void;
 }
 
 export function createDeadlineMap<K, V>(o: { now: Clock; onExpire: (key: K, value: V) => void }): DeadlineMap<K, V> {
@@ -55,6 +57,9 @@ export function createDeadlineMap<K, V>(o: { now: Clock; onExpire: (key: K, valu
     },
     get size() {
       return entries.size;
+    },
+    forEach(each) {
+      for (const [key, entry] of entries) each(key, entry.value);
     },
     drain(each) {
       clearTimeout(timer);

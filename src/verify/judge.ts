@@ -23,6 +23,16 @@ export interface JudgeOptions {
   readonly now: Clock;
   /** Sees each verdict as it lands (metrics, health, the failure log line). */
   readonly onVerdict: (verdict: Verdict, run: SmokeRun) => void;
+  /** Sees each run once every signal has its verdict (spot checks keep some). */
+  readonly onSettled?: (report: RunReport) => void;
+}
+
+/** A run still awaiting verdicts, as the state file keeps it across a restart. */
+export interface PendingRun {
+  readonly run: SmokeRun;
+  readonly verdicts: Partial<Record<Signal, Verdict>>;
+  /** Per signal, when each hop had confirmed it. */
+  readonly progress: Partial<Record<Signal, readonly (number | undefined)[]>>;
 }
 
 export type RoomName = 'api' | 'other';
@@ -34,6 +44,12 @@ export interface Judge {
   judge(run: SmokeRun): RunReport;
   /** Runs still awaiting a verdict. */
   readonly pending: number;
+  /** Every run still awaiting a verdict, oldest first, at most `max` (the newest). */
+  snapshot(max: number): PendingRun[];
+  /** Waits again for a run restored from the state file: its deadline restarts now, its lag counts from its start. */
+  resume(pending: PendingRun): RunReport;
+  /** Every reader reads once now (the drain's last look before the state is written). */
+  readNow(): Promise<void>;
   /** Stops reading back; runs still pending are settled without being counted, later ones are not
    * read back. Resolves when the readers are closed, so nothing reports after the log closes. */
   stop(): Promise<void>;
@@ -58,7 +74,7 @@ const DISABLED: Finding = { outcome: 'skipped', reason: 'disabled' };
 class Report implements RunReport {
   status: RunStatus = 'pending';
   readonly verdicts: Partial<Record<Signal, Verdict>> = {};
-  awaiting = SIGNALS.length;
+  awaiting: number = SIGNALS.length;
   private resolveSettled: ((report: RunReport) => void) | undefined;
   private settledPromise: Promise<RunReport> | undefined;
 
@@ -103,6 +119,7 @@ export function createJudge(o: JudgeOptions): Judge {
     inFlight.take(report);
     inRoom[roomOf(report.run)] -= 1;
     report.settle();
+    o.onSettled?.(report);
   }
 
   return {
@@ -128,6 +145,40 @@ export function createJudge(o: JudgeOptions): Judge {
     get pending() {
       return inFlight.size;
     },
+    snapshot(max) {
+      const out: PendingRun[] = [];
+      inFlight.forEach((report) => {
+        const progress: PendingRun['progress'] = {};
+        for (const signal of SIGNALS) {
+          const verifier = o.verifiers[signal];
+          const found = verifier === 'disabled' || report.verdicts[signal] ? undefined : verifier.progress(report.run);
+          if (found) progress[signal] = [...found];
+        }
+        out.push({ run: report.run, verdicts: { ...report.verdicts }, progress });
+      });
+      return out.slice(-max);
+    },
+    resume(pending) {
+      const report = new Report(pending.run);
+      const room = roomOf(pending.run);
+      inRoom[room] += 1;
+      inFlight.set(report, true, Math.max(pending.run.startedAt.getTime(), o.now()) + o.timeoutMs);
+      for (const signal of SIGNALS) {
+        const verifier = o.verifiers[signal];
+        const earlier = pending.verdicts[signal];
+        if (earlier) {
+          report.verdicts[signal] = earlier; // landed before the restart: counted then
+          report.awaiting -= 1;
+        } else if (verifier === 'disabled') land(report, signal, DISABLED);
+        else verifier.verify(pending.run, (finding) => land(report, signal, finding), pending.progress[signal]);
+      }
+      if (report.awaiting === 0 && inFlight.take(report)) {
+        inRoom[room] -= 1;
+        report.settle();
+      }
+      return report;
+    },
+    readNow: async () => void (await Promise.all(SIGNALS.map((s) => o.verifiers[s]).map((v) => (v === 'disabled' ? undefined : v.readNow())))),
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -16,7 +16,8 @@ interface Entry {
 class Hop implements Waiting {
   /** The runs that have reached this hop (what a query reader looks up), oldest first. */
   readonly here = new Map<string, Entry>();
-  reading = false;
+  /** The read in progress, if any: reads never overlap. */
+  reading: Promise<void> | undefined;
   /** Why the last read failed as a whole; cleared by a read that works. */
   lastError: { reason: VerifyReason; detail: string } | undefined;
 
@@ -61,6 +62,7 @@ export function createSignalVerifier(o: { readers: readonly Reader[]; pollMs: nu
   /** Moves the run past every hop that has confirmed it; verified past the last. */
   function advance(entry: Entry): void {
     hops[entry.hop]?.here.delete(entry.run.traceId);
+    if (!entries.has(entry.run.traceId)) return;
     while (entry.hop < hops.length && entry.foundAt[entry.hop] !== undefined) entry.hop += 1;
     const next = hops[entry.hop];
     if (next) return void next.here.set(entry.run.traceId, entry);
@@ -77,19 +79,16 @@ export function createSignalVerifier(o: { readers: readonly Reader[]; pollMs: nu
     if (hop.index === entry.hop) advance(entry);
   }
 
-  async function poll(hop: Hop): Promise<void> {
-    if (!hop.reader.read || hop.reading || stopped) return;
+  function poll(hop: Hop): Promise<void> {
+    const { read } = hop.reader;
+    if (!read || hop.reading || stopped) return hop.reading ?? Promise.resolve();
     // A stream reader reads for every run not yet past it; a query reader only for those that reached it.
-    if (entries.size === 0 || (hop.size === 0 && hop.index > 0 && !streaming(hop))) return;
-    hop.reading = true;
-    try {
-      await hop.reader.read(hop, (run, hit) => onHit(hop, run, hit), AbortSignal.timeout(readTimeoutMs));
-      hop.lastError = undefined;
-    } catch (err) {
-      hop.lastError = { reason: err instanceof ReadError ? err.reason : 'query_failed', detail: (err as Error).message };
-    } finally {
-      hop.reading = false;
-    }
+    if (entries.size === 0 || (hop.size === 0 && hop.index > 0 && !streaming(hop))) return Promise.resolve();
+    hop.reading = read(hop, (run, hit) => onHit(hop, run, hit), AbortSignal.timeout(readTimeoutMs)).then(
+      () => void (hop.lastError = undefined),
+      (err: unknown) => void (hop.lastError = { reason: err instanceof ReadError ? err.reason : 'query_failed', detail: (err as Error).message }),
+    );
+    return hop.reading.finally(() => (hop.reading = undefined));
   }
   const streaming = (hop: Hop) => hop.reader.stream === true;
 
@@ -98,14 +97,17 @@ export function createSignalVerifier(o: { readers: readonly Reader[]; pollMs: nu
   timer.unref();
 
   return {
-    verify(run, done) {
+    verify(run, done, foundAt) {
       const first = hops[0] as Hop;
       const standing = first.reader.standingFailure?.();
-      if (standing) return done(errored(standing.reason, first.reader.backend, standing.detail));
-      const entry: Entry = { run, done, hop: 0, foundAt: new Array<number | undefined>(hops.length).fill(undefined) };
+      if (standing && !foundAt?.[0]) return done(errored(standing.reason, first.reader.backend, standing.detail));
+      const entry: Entry = { run, done, hop: 0, foundAt: hops.map((_, i) => foundAt?.[i]) };
       entries.set(run.traceId, entry);
-      first.here.set(run.traceId, entry);
+      advance(entry);
     },
+    progress: (run) => entries.get(run.traceId)?.foundAt,
+    // A read already under way may have started before the last answers came in: wait for it, then read again.
+    readNow: async () => void (await Promise.all(hops.map(async (hop) => (await hop.reading, await poll(hop))))),
     expire(run) {
       const entry = entries.get(run.traceId);
       if (!entry) return missing('timeout');

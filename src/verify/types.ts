@@ -43,8 +43,13 @@ export const errored = (reason: VerifyReason, backend?: Backend, detail?: string
  * was not found in time. Callbacks rather than promises: thousands of runs can be waiting.
  */
 export interface SignalVerifier {
-  verify(run: SmokeRun, done: (finding: Finding) => void): void;
+  /** `foundAt`: what each hop had confirmed of a run before a restart (the state file). */
+  verify(run: SmokeRun, done: (finding: Finding) => void, foundAt?: readonly (number | undefined)[]): void;
   expire(run: SmokeRun): Finding;
+  /** When each hop confirmed a waiting run so far (for the state file); undefined when not waiting. */
+  progress(run: SmokeRun): readonly (number | undefined)[] | undefined;
+  /** Reads every hop once now, and resolves when the reads are done (the drain's last look). */
+  readNow(): Promise<void>;
   /** Stops reading; runs still waiting are dropped without a call (the judge settles them). */
   stop(): Promise<void>;
   readonly waiting: number;

@@ -1,8 +1,10 @@
 import type winston from 'winston';
 import type { SmokeRun } from '../smoke/types';
 import type { Metrics } from '../telemetry/metrics';
+import { sanitize } from '../text';
 import { EVENT, exemplarOf } from '../vocabulary';
 import type { SignalHealth } from './signalHealth';
+import type { SpotResult } from './spotChecks';
 import type { Verdict } from './types';
 
 /** What happens on each verdict: counted, fed to /healthz, and a failure written as a warning line. */
@@ -23,6 +25,26 @@ export function createVerdictSink(o: { metrics: Pick<Metrics, 'recordVerdict'>; 
       reason: verdict.reason,
       ...(verdict.backend ? { backend: verdict.backend } : {}),
       ...(verdict.detail ? { detail: verdict.detail } : {}),
+    });
+  };
+}
+
+/** What happens on each spot check: counted by age, and a loss written as a warning line. */
+export function createSpotSink(o: { metrics: Pick<Metrics, 'recordSpotCheck'>; logger: winston.Logger }) {
+  return function onSpotCheck(r: SpotResult): void {
+    o.metrics.recordSpotCheck(r.signal, r.outcome, r.age);
+    if (r.outcome === 'found') return;
+    const lost = r.outcome === 'lost_after_ingest';
+    o.logger.warn(lost ? 'signal lost after it was verified' : 'spot check could not read back', {
+      event: lost ? EVENT.lostAfterIngest : EVENT.verificationFailed,
+      run_id: r.run.id,
+      trace_id: r.run.traceId,
+      signal: r.signal,
+      backend: r.backend,
+      age: r.age,
+      outcome: r.outcome,
+      ...(r.reason ? { reason: r.reason } : {}),
+      ...(r.detail ? { detail: sanitize(r.detail) } : {}),
     });
   };
 }

@@ -37,6 +37,7 @@ describe('prometheus config and alert rules', () => {
       'PetsageSmokeSignalNotVerified',
       'PetsageSmokeSignalFailureRatioHigh',
       'PetsageSmokeSignalLagHigh',
+      'PetsageSmokeSignalLostAfterIngest',
       'PetsageSmokeWatchdog',
     ]);
     for (const rule of rules) {

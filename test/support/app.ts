@@ -18,7 +18,8 @@ export class ArrayTransport extends Transport {
   }
 }
 
-/** Settings every in-process service gets unless a test says otherwise: no schedule, quick read-back. */
+/** Settings every in-process service gets unless a test says otherwise: no schedule, quick read-back,
+ * and no state file (the default path is relative to the working directory: the repository). */
 const TEST_ENV = { PETSAGE_SMOKE_INTERVAL: '0', PETSAGE_SMOKE_LEDGER_SIZE: '10', PETSAGE_SMOKE_VERIFY_TIMEOUT: '2s', PETSAGE_SMOKE_VERIFY_POLL_INTERVAL: '20ms' };
 
 /**
@@ -29,7 +30,8 @@ const TEST_ENV = { PETSAGE_SMOKE_INTERVAL: '0', PETSAGE_SMOKE_LEDGER_SIZE: '10',
 export function testService(options: { failLogWrites?: boolean; env?: Record<string, string>; flags?: Record<string, string> } = {}) {
   const exporter = new InMemorySpanExporter();
   const transport = new ArrayTransport(options.failLogWrites ? new Error('EACCES: permission denied') : undefined);
-  const config = loadConfig({ env: { ...TEST_ENV, ...options.env }, flags: options.flags ?? {} });
+  // An empty variable counts as unset, so "no state file" is given as a flag.
+  const config = loadConfig({ env: { ...TEST_ENV, ...options.env }, flags: { 'state.path': '', ...options.flags } });
   const telemetry = createTelemetry(config, { spanExporter: exporter, logTransports: [transport] });
   const service = composeService(config, telemetry, { hostPort: '127.0.0.1:9' });
   return {

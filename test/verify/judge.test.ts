@@ -15,6 +15,8 @@ function stub(answer: (run: SmokeRun, done: (f: Finding) => void) => void, onExp
     verify: answer,
     expire: (run) => (expired.push(run.id), onExpire),
     stop: async () => void (stopped = true),
+    progress: () => undefined,
+    readNow: () => Promise.resolve(),
     waiting: 0,
   };
   return { verifier, expired, stopped: () => stopped };
@@ -93,6 +95,32 @@ describe('judge', () => {
     expect(reports.map((r) => r.status)).to.deep.equal(Array(100).fill('verified'));
     expect(seen.filter((v) => v.signal === 'metric')).to.have.length(100);
     expect(await reports[0]?.settled).to.equal(reports[0]);
+  });
+
+  it('a snapshot of pending runs resumes in another judge: earlier verdicts kept, each verifier told what its hops had found', async () => {
+    const progress: (readonly (number | undefined)[] | undefined)[] = [];
+    const waiting = stub(() => {});
+    waiting.verifier.progress = () => [123, undefined];
+    const first = judgeWith(all({ log: fixed(found(0.01)), metric: waiting.verifier }), 60_000);
+    const run = createSmokeRunner(fakePorts().ports)('api', { id: 'gate-7' });
+    const report = first.judge.judge(run);
+    await new Promise((r) => setImmediate(r)); // the log verdict lands
+    const [saved] = first.judge.snapshot(10);
+    expect(saved!.verdicts.log).to.include({ outcome: 'verified' });
+    expect(saved!.progress).to.deep.equal({ metric: [123, undefined] });
+    expect(report.status).to.equal('pending');
+
+    let answer: ((f: Finding) => void) | undefined;
+    const resumed = stub((_run, done) => void (answer = done));
+    const verify = resumed.verifier.verify;
+    resumed.verifier.verify = (r, done, foundAt) => (progress.push(foundAt), verify(r, done));
+    const second = judgeWith(all({ log: fixed(found(0.5)), metric: resumed.verifier }), 60_000);
+    const again = second.judge.resume(saved!);
+    expect(progress).to.deep.equal([[123, undefined]]);
+    answer!(found(2));
+    expect((await again.settled).status).to.equal('verified');
+    expect(second.seen.map((v) => v.signal), 'the log verdict was counted before the restart').to.deep.equal(['metric']);
+    expect(second.judge.snapshot(10)).to.deep.equal([]);
   });
 
   it('beyond its capacity, leaves a run unverified and counts each signal as skipped: over_capacity', () => {

@@ -29,6 +29,14 @@ export async function standIn<T>(
   route: (req: IncomingMessage, res: ServerResponse, ctx: { tenant: string; body: Buffer; url: URL; visible: () => T[]; store: (items: T[]) => void }) => void,
 ) {
   const stored: Stored<T>[] = [];
+  const storedWaiters: { match: (item: T) => boolean; count: number; resolve: () => void }[] = [];
+  const notify = () => {
+    for (const w of [...storedWaiters]) {
+      if (stored.filter((s) => w.match(s.item)).length < w.count) continue;
+      storedWaiters.splice(storedWaiters.indexOf(w), 1);
+      w.resolve();
+    }
+  };
   const requests: { method: string; url: string; tenant: string }[] = [];
   let server: Server | undefined;
   let port = 0;
@@ -51,6 +59,7 @@ export async function standIn<T>(
         store: (items) => {
           if (behaviour.drop) return;
           for (const item of items) stored.push({ tenant, visibleAt: now + (behaviour.delayMs ?? 0), item });
+          notify();
         },
       });
     });
@@ -76,6 +85,13 @@ export async function standIn<T>(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server!.close(() => resolve()));
       server = undefined;
+    },
+    /** Resolves once `count` stored items match (an event, not a poll). */
+    waitForStored(match: (item: T) => boolean, count = 1): Promise<void> {
+      return new Promise((resolve) => {
+        storedWaiters.push({ match, count, resolve });
+        notify();
+      });
     },
     /** Forgets stored items that match: data lost after it was ingested. */
     forget(match: (item: T) => boolean): number {

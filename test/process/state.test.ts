@@ -1,0 +1,126 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { EVENT, RUN_SPAN_NAME } from '../../src/vocabulary';
+import { spawnDaemon, type SpawnedDaemon } from '../support/daemon';
+import { receiptOf, type Receipt } from '../support/receipts';
+import { startLoki } from '../support/standins/loki';
+import { startTempo } from '../support/standins/tempo';
+import { tmpDir } from '../support/tmp';
+
+const QUICK = {
+  PETSAGE_SMOKE_INTERVAL: '0',
+  PETSAGE_SMOKE_VERIFY_POLL_INTERVAL: '100ms',
+  OTEL_BSP_SCHEDULE_DELAY: '50',
+  OTEL_BLRP_SCHEDULE_DELAY: '50',
+  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+};
+
+const post = (d: SpawnedDaemon, id: string) =>
+  fetch(`${d.url}/smoke-test`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id }) }).then((r) => r.status);
+
+/** A receipt once it has its verdict: receipts have no push, so ask until it is not pending (bounded by the test timeout). */
+async function settled(d: SpawnedDaemon, id: string): Promise<Receipt> {
+  for (;;) {
+    const receipt = await receiptOf(d.url, id);
+    if (receipt.outcome !== 'pending') return receipt;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('daemon process: state across a restart, and spot checks', function () {
+  this.timeout(120_000);
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const clean of cleanups.splice(0).reverse()) await clean().catch(() => undefined);
+  });
+  const daemon = async (env: Record<string, string>) => {
+    const d = await spawnDaemon({ env: { ...QUICK, ...env } });
+    cleanups.push(async () => {
+      if (d.child.exitCode === null) d.child.kill('SIGKILL');
+      await d.exited;
+    });
+    return d;
+  };
+
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    it(`${signal} while runs await a slow trace store: the next process resumes them and every one ends verified or explicitly failed`, async () => {
+      const tempo = await startTempo({ delayMs: 4000 }); // stored now, found by id four seconds later
+      cleanups.push(() => tempo.close());
+      const stateFile = path.join(tmpDir(), 'state.json');
+      const env = {
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${tempo.url}/v1/traces`,
+        PETSAGE_SMOKE_TEMPO_URL: tempo.url,
+        PETSAGE_SMOKE_STATE_FILE: stateFile,
+        PETSAGE_SMOKE_STATE_WRITE_INTERVAL: '200ms',
+        PETSAGE_SMOKE_VERIFY_TIMEOUT: '20s',
+      };
+      const first = await daemon(env);
+      const ids = ['r1', 'r2', 'r3', 'r4', 'r5'];
+      for (const id of ids) expect(await post(first, id)).to.equal(202);
+      await tempo.waitForStored((s) => s.name === RUN_SPAN_NAME, ids.length);
+      if (signal === 'SIGKILL') {
+        // What the last periodic write holds is what survives a kill.
+        while (!ids.every((id) => existsSync(stateFile) && readFileSync(stateFile, 'utf8').includes(`"id":"${id}"`))) await new Promise((r) => setTimeout(r, 50));
+      }
+      first.child.kill(signal);
+      const exit = await first.exited;
+      expect(exit.code ?? exit.signal).to.equal(signal === 'SIGTERM' ? 0 : 'SIGKILL');
+
+      const second = await daemon(env);
+      const restored = await second.waitForEvent(EVENT.stateRestored);
+      expect(restored.pending).to.equal(ids.length);
+      for (const id of ids) {
+        const receipt = await settled(second, id);
+        expect(['verified', 'failed', 'timeout'], `${id}: ${JSON.stringify(receipt)}`).to.include(receipt.outcome);
+        const trace = receipt.checks['trace:verification']![0]!;
+        expect(trace, id).to.include({ outcome: 'verified', backend: 'tempo' });
+        expect(trace.observedValue, `${id}: the true lag, from the run's start in the first process`).to.be.at.least(4);
+        if (signal === 'SIGTERM') expect(receipt.outcome, `${id}: ${JSON.stringify(receipt.checks)}`).to.equal('verified');
+      }
+    });
+  }
+
+  it('a record the store forgets after it was verified: lost_after_ingest for that signal only', async () => {
+    const loki = await startLoki();
+    const tempo = await startTempo();
+    cleanups.push(() => loki.close(), () => tempo.close());
+    const d = await daemon({
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${tempo.url}/v1/traces`,
+      OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${loki.url}/otlp/v1/logs`,
+      PETSAGE_SMOKE_LOKI_URL: loki.url,
+      PETSAGE_SMOKE_TEMPO_URL: tempo.url,
+      // Hours in seconds: a run kept every second, for a minute, re-read every 300 ms.
+      PETSAGE_SMOKE_SPOT_INTERVAL: '1s',
+      PETSAGE_SMOKE_RETENTION_HORIZON: '1m',
+      PETSAGE_SMOKE_RECHECK_INTERVAL: '300ms',
+    });
+    const kept = await fetch(`${d.url}/smoke-test`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"kept-1","wait":true}' });
+    expect(kept.status).to.equal(200);
+    const traceId = ((await kept.json()) as { trace_id: string }).trace_id;
+    // Until the re-reads find it, then the trace store loses it.
+    for (;;) {
+      const text = await (await fetch(`${d.url}/metrics?name=petsage_smoke_spot_checks_total`)).text();
+      if (/signal="trace",outcome="found",age="[^"]+"\} [1-9]/.test(text)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(tempo.forget((s) => s.traceId === traceId)).to.be.above(0);
+    const lost = await d.waitForEvent(EVENT.lostAfterIngest);
+    expect(lost).to.include({ run_id: 'kept-1', trace_id: traceId, signal: 'trace', backend: 'tempo' });
+    const text = await (await fetch(`${d.url}/metrics?name=petsage_smoke_spot_checks_total`)).text();
+    expect(text).to.match(/signal="log",outcome="found",age="[^"]+"\} [1-9]/);
+    expect(text).to.not.match(/signal="log",outcome="lost_after_ingest",age="[^"]+"\} [1-9]/);
+  });
+
+  it('a truncated or garbage state file: set aside with a warning, the daemon starts clean', async () => {
+    const dir = tmpDir();
+    const stateFile = path.join(dir, 'state.json');
+    writeFileSync(stateFile, '{"version":1,"writtenAt":"2026-');
+    const d = await daemon({ PETSAGE_SMOKE_STATE_FILE: stateFile });
+    const warning = await d.waitForEvent(EVENT.stateUnreadable);
+    expect(warning).to.include({ level: 'warn', why: 'not JSON' });
+    expect(d.stderr()).to.include('could not be read back');
+    expect(readdirSync(dir).filter((f) => f.startsWith('state.json.unreadable-'))).to.have.length(1);
+    expect((await fetch(`${d.url}/smoke-test`)).status).to.equal(200);
+  });
+});
