@@ -130,6 +130,8 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
     scheduler,
     renderMetrics: render,
     lifecycle,
+    startedAtMs: now(),
+    now,
     logger: logs.logger,
     observeRequest: metrics.observeRequest,
     currentExemplar: tracing.currentExemplar,

@@ -9,6 +9,8 @@ export interface Runs {
   get(id: string): RunReport | undefined;
   has(id: string): boolean;
   latest(): RunReport | undefined;
+  /** Every receipt kept, both ledgers, oldest run first. */
+  reports(): RunReport[];
   /** Keeps the receipt of a run restored from the state file. */
   restore(report: RunReport): void;
 }
@@ -32,6 +34,7 @@ export function createRuns(o: { run: SmokeRunner; judge: Judge; capacity: Readon
     get: (id) => ledgers.api.get(id) ?? ledgers.other.get(id),
     has: (id) => ledgers.api.has(id) || ledgers.other.has(id),
     latest: () => last,
+    reports: () => [...ledgers.api.values(), ...ledgers.other.values()].sort((a, b) => a.run.startedAt.getTime() - b.run.startedAt.getTime() || a.run.seq - b.run.seq),
     restore(report) {
       ledgers[report.run.trigger === 'api' ? 'api' : 'other'].add(report.run.id, report);
     },

@@ -23,5 +23,7 @@ describe('runs: room of their own for deploy gates', () => {
     await request(app).get(`/smoke-test/${flood[29]}`).expect(200);
     const metrics = (await request(app).get('/metrics')).text;
     expect(metrics).to.include('petsage_smoke_signal_verifications_total{signal="metric",outcome="skipped",reason="over_capacity"} 28');
+    // Every receipt kept, from both ledgers, oldest run first.
+    expect(svc.runs.reports().map((r) => r.run.id)).to.deep.equal(['gate-1', flood[28], flood[29], 'gate-2']);
   });
 });

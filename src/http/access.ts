@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIPv6 } from 'node:net';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import ratelimit from 'koa-ratelimit';
 
 /**
@@ -23,11 +23,16 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
  * `Authorization: Bearer <token>` (the scheme in any case, RFC 7235), compared in constant time
  * over digests, so neither the token nor its length leaks. Answers 401 with WWW-Authenticate otherwise.
  */
-export function requireToken(token: string): Middleware {
+/** Whether a request carries the bearer token (compared in constant time). */
+export function tokenCheck(token: string): (ctx: Context) => boolean {
   const expected = digest(token);
+  return (ctx) => timingSafeEqual(digest(/^bearer +(\S+) *$/i.exec(ctx.get('Authorization'))?.[1] ?? ''), expected);
+}
+
+export function requireToken(token: string): Middleware {
+  const hasToken = tokenCheck(token);
   return async (ctx, next) => {
-    const given = /^bearer +(\S+) *$/i.exec(ctx.get('Authorization'))?.[1] ?? '';
-    if (!timingSafeEqual(digest(given), expected)) {
+    if (!hasToken(ctx)) {
       ctx.set('WWW-Authenticate', 'Bearer realm="petsage-smoke"');
       return ctx.throw(401, 'this route needs "Authorization: Bearer <token>" (auth.token)');
     }

@@ -8,7 +8,7 @@ import type { Render } from '../telemetry/exposition';
 import type { RequestLabels } from '../telemetry/metrics';
 import type { SignalHealth } from '../verify/signalHealth';
 import type { Exemplar } from '../vocabulary';
-import { SECURITY_HEADERS, allowHosts, limitRuns, requireToken, sameSiteJson } from './access';
+import { SECURITY_HEADERS, allowHosts, limitRuns, requireToken, sameSiteJson, tokenCheck } from './access';
 import { answerError, notFound } from './errors';
 import type { Lifecycle } from './lifecycle';
 import { buildOpenApi } from './openapi';
@@ -20,6 +20,7 @@ import { enabledLegacyRoutes, legacyRoutes } from './routes/legacy';
 import { metricsRoutes } from './routes/metrics';
 import { rootRoute } from './routes/root';
 import { smokeTestRoutes } from './routes/smokeTest';
+import { statusRoutes } from './routes/status';
 import type { Guards, ServiceInfo } from './types';
 
 export interface AppDeps {
@@ -29,6 +30,9 @@ export interface AppDeps {
   readonly scheduler: Scheduler;
   readonly renderMetrics: Render;
   readonly lifecycle: Lifecycle;
+  /** When the daemon started (epoch ms) and its clock: the status page's uptime and ages. */
+  readonly startedAtMs: number;
+  readonly now: () => number;
   readonly logger: winston.Logger;
   readonly observeRequest: (labels: RequestLabels, seconds: number, exemplar?: Exemplar) => void;
   readonly currentExemplar: () => Exemplar | undefined;
@@ -59,7 +63,12 @@ export function createApp(deps: AppDeps): Koa {
   // strict: "/smoke-test/" is its own (legacy) route, not a spelling of "/smoke-test".
   const router = new Router({ strict: true });
   const guard = guards(deps.access);
-  rootRoute(router, deps.service);
+  const statusPage = statusRoutes(
+    router,
+    { ...deps, draining: () => deps.lifecycle.draining },
+    deps.access.auth.token ? tokenCheck(deps.access.auth.token) : () => true,
+  );
+  rootRoute(router, deps.service, statusPage);
   smokeTestRoutes(router, { ...deps, guard });
   healthRoutes(router, deps);
   metricsRoutes(router, deps.renderMetrics, guard);

@@ -1,7 +1,8 @@
+import type { Runs } from '../runs';
 import type { EmitStatus, SmokeRun } from '../smoke/types';
-import type { SignalCheck } from '../verify/signalHealth';
+import type { SignalCheck, SignalHealth } from '../verify/signalHealth';
 import type { Verdict } from '../verify/types';
-import type { HealthStatus, RunStatus, Signal } from '../vocabulary';
+import { SIGNALS, type HealthStatus, type RunStatus, type Signal } from '../vocabulary';
 
 /** One entry of a draft-inadarei-api-health-check `checks` list; every check is built here. */
 export interface Check {
@@ -58,6 +59,22 @@ export function verdictCheck(signal: Signal, v: Verdict | undefined): Check {
     ...(v.outcome === 'verified' ? {} : { output: v.detail ? `${v.reason}: ${v.detail}` : v.reason }),
     time: v.at.toISOString(),
   };
+}
+
+/** The daemon's health (/healthz, the status page): per signal, the last run's emit status and the
+ * verification record (stale: warn; failing run after run: fail). */
+export function daemonHealth(runs: Pick<Runs, 'latest'>, signalHealth: SignalHealth, draining: boolean) {
+  const run = runs.latest()?.run;
+  const checks: Record<string, [Check]> = {};
+  for (const signal of SIGNALS) {
+    checks[`${signal}:emit`] = [emitCheck(signal, run)];
+    checks[`${signal}:verification`] = [freshnessCheck(signal, signalHealth.check(signal))];
+  }
+  const status = worst(
+    Object.values(checks).map(([c]) => c.status),
+    draining ? 'warn' : 'pass',
+  );
+  return { status, checks };
 }
 
 /** A run's overall health status from its verdicts. */

@@ -15,11 +15,31 @@ const LIMITED = { 429: error('rateLimit exceeded for this client; see Retry-Afte
 
 /** Names of the docs page's assets, served by routes/docs.ts. */
 export const DOCS_ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js', 'init.js'] as const;
+/** Names of the status page's assets, served by routes/status.ts. */
+export const STATUS_ASSETS = ['status.css', 'status.js', 'favicon.svg'] as const;
 
 /** The API description, built from the same route table the app serves (aliases as configured). */
 export function buildOpenApi(service: ServiceInfo, legacy: readonly { path: string; kind: 'health' | 'smoke' | 'service' }[]) {
   const paths: Record<string, Record<string, unknown>> = {
-    '/': { get: { summary: 'Service name, version and links', responses: { 200: json(ref('ServiceIndex'), 'service index') } } },
+    '/': {
+      get: {
+        summary: 'Service name, version and links; the status page when the client prefers text/html (a browser)',
+        responses: { 200: { description: 'service index (JSON), or the status page (HTML)', content: { 'application/json': { schema: ref('ServiceIndex') }, 'text/html': { schema: { type: 'string' } } } } },
+      },
+    },
+    '/status': {
+      get: {
+        summary: 'Status page: per-signal state, recent runs, lag; with auth.token set and not given, only what /healthz shows',
+        responses: { 200: text(['text/html'], 'HTML') },
+      },
+    },
+    '/status/{asset}': {
+      get: {
+        summary: "The status page's stylesheet, script and icon",
+        parameters: [{ name: 'asset', in: 'path', required: true, schema: { type: 'string', enum: STATUS_ASSETS } }],
+        responses: { 200: text(['text/css', 'text/javascript', 'image/svg+xml'], 'asset'), 404: error('unknown asset') },
+      },
+    },
     '/smoke-test': {
       get: { summary: 'Run one smoke test: one log line, one span, one counter increment', responses: { 200: json(ref('RunResponse'), 'the run'), ...LIMITED } },
       post: {

@@ -4,6 +4,8 @@ export interface Ledger<T> {
   get(id: string): T | undefined;
   has(id: string): boolean;
   latest(): T | undefined;
+  /** Oldest first. */
+  values(): IterableIterator<T>;
   readonly size: number;
 }
 
@@ -22,6 +24,7 @@ export function createLedger<T>(capacity: number): Ledger<T> {
     get: (id) => entries.get(id),
     has: (id) => entries.has(id),
     latest: () => last,
+    values: () => entries.values(),
     get size() {
       return entries.size;
     },

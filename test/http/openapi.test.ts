@@ -60,6 +60,9 @@ describe('OpenAPI description', () => {
 
   it('describes every field of the real responses', async () => {
     await expectDescribed('get', '/');
+    await expectDescribed('get', '/status');
+    await expectDescribed('get', '/status/status.css', '/status/{asset}');
+    await expectDescribed('get', '/status/nope.js', '/status/{asset}');
     const run = await expectDescribed('get', '/smoke-test');
     await expectDescribed('get', `/smoke-test/${String(run.body.run_id)}`, '/smoke-test/{id}');
     await expectDescribed('post', '/smoke-test', '/smoke-test', { id: 'openapi-1' });

@@ -15,6 +15,7 @@ describe('ledger', () => {
     expect(ledger.latest()).to.equal(runs[4]);
     expect(ledger.has(runs[1]!.id)).to.equal(false);
     expect(ledger.has(runs[2]!.id)).to.equal(true);
+    expect([...ledger.values()]).to.deep.equal(runs.slice(2));
   });
 
   it('refuses a capacity that is not a positive integer', () => {

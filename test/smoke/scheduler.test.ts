@@ -21,6 +21,24 @@ describe('scheduler', () => {
     expect(s.state).to.equal('stopped');
   });
 
+  it('tells when the next run is due while running, and nothing otherwise', async () => {
+    let clock = 1_000;
+    const ticks = new EventEmitter();
+    const s = createScheduler({ intervalMs: 5, tick: () => ticks.emit('tick'), now: () => clock });
+    expect(s.intervalMs).to.equal(5);
+    expect(s.nextRunAtMs).to.equal(1_005);
+    clock = 2_000;
+    await once(ticks, 'tick');
+    expect(s.nextRunAtMs).to.equal(2_005);
+    s.suspend();
+    expect(s.nextRunAtMs).to.equal(undefined);
+    clock = 3_000;
+    s.resume();
+    expect(s.nextRunAtMs).to.equal(3_005);
+    s.stop();
+    expect(s.nextRunAtMs).to.equal(undefined);
+  });
+
   it('interval 0 disables the schedule', () => {
     const s = createScheduler({ intervalMs: 0, tick: () => expect.fail('no tick') });
     expect(s.state).to.equal('disabled');

@@ -1,8 +1,7 @@
 import type Router from '@koa/router';
 import type { Runs } from '../../runs';
 import type { SignalHealth } from '../../verify/signalHealth';
-import { SIGNALS } from '../../vocabulary';
-import { emitCheck, freshnessCheck, worst, type Check } from '../healthChecks';
+import { daemonHealth } from '../healthChecks';
 import type { Lifecycle } from '../lifecycle';
 import { HEALTH_CONTENT_TYPE, type ServiceInfo } from '../types';
 
@@ -17,19 +16,9 @@ export function healthRoutes(router: Router, deps: { runs: Runs; signalHealth: S
     ctx.body = { status: deps.lifecycle.draining ? 'shutting_down' : 'ready' };
   });
 
-  // draft-inadarei-api-health-check: per signal, the last run's emit status and the
-  // verification record (stale: warn; failing run after run: fail).
+  // draft-inadarei-api-health-check, one check per signal's emit and verification.
   router.get('healthz', '/healthz', (ctx) => {
-    const run = deps.runs.latest()?.run;
-    const checks: Record<string, Check[]> = {};
-    for (const signal of SIGNALS) {
-      checks[`${signal}:emit`] = [emitCheck(signal, run)];
-      checks[`${signal}:verification`] = [freshnessCheck(signal, deps.signalHealth.check(signal))];
-    }
-    const status = worst(
-      Object.values(checks).map(([c]) => (c as Check).status),
-      deps.lifecycle.draining ? 'warn' : 'pass',
-    );
+    const { status, checks } = daemonHealth(deps.runs, deps.signalHealth, deps.lifecycle.draining);
     ctx.status = status === 'fail' ? 503 : 200;
     ctx.type = HEALTH_CONTENT_TYPE;
     ctx.body = JSON.stringify({ status, version: deps.service.version, serviceId: deps.service.name, description: 'petsage-smoke: last emit status of each signal', checks });
