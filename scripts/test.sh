@@ -8,11 +8,12 @@ cd "$(dirname "$0")/.."
 
 summary_fail() { echo "$1" >&2; echo "0 passed, 1 failed"; exit 1; }
 
-# Debian packages the tests run for real: prometheus (and promtool), victoria-metrics, and
-# chromium for the docs page.
+# Debian packages the tests run for real: prometheus (and promtool), victoria-metrics,
+# prometheus-alertmanager (and amtool), and chromium for the docs and status pages.
 missing=()
 command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 command -v victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
+command -v prometheus-alertmanager >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"

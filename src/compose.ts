@@ -65,7 +65,11 @@ export interface Service {
 /** Metrics, tracing and the logger. Tracing first: with request spans on, it must patch koa before koa loads. */
 export function createTelemetry(config: Config, options: ComposeOptions = {}): Telemetry {
   const now = options.now ?? Date.now;
-  const metrics = createMetrics({ processMetrics: config.metrics.processMetrics, now });
+  const metrics = createMetrics({
+    processMetrics: config.metrics.processMetrics,
+    now,
+    settings: { intervalSeconds: config.schedule.interval / 1000, verifyTimeoutSeconds: config.verify.timeout / 1000 },
+  });
   const spanAcks = exporterAckReader('exporter');
   const logAcks = exporterAckReader('log_exporter');
   const tracing = createTracing(

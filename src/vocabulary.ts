@@ -124,6 +124,9 @@ export const METRIC = {
   httpDuration: 'petsage_smoke_http_request_duration_seconds',
   spotChecks: 'petsage_smoke_spot_checks_total',
   spotRuns: 'petsage_smoke_spot_check_runs',
+  consecutiveFailures: 'petsage_smoke_signal_consecutive_failures',
+  scheduleInterval: 'petsage_smoke_schedule_interval_seconds',
+  verifyTimeout: 'petsage_smoke_verify_timeout_seconds',
 } as const;
 
 /** A Prometheus metric name, as a `name` filter must be spelled. */

@@ -25,7 +25,7 @@ export interface AppLogger {
   readonly fallback: string | undefined;
   /** Starts a new file at the path (SIGHUP after an external rotation). */
   reopen(): void;
-  /** True once a transport failed to write (the file is full, gone or not writable). */
+  /** True from a failed write (the file is full, gone or not writable) until a line is written again. */
   writeFailed(): boolean;
   /** Ends the logger and resolves when every transport has flushed (no line lost at exit). */
   close(): Promise<void>;
@@ -70,6 +70,8 @@ export function createLogger(settings: LogSettings, options: { transports?: Tran
   logger.on('error', onError);
   for (const t of transports) t.on('error', onError);
   file?.on('reopened', () => logger.info('log file reopened', { event: EVENT.logReopened, log_file: file.file }));
+  // A line in the file again (the disk has room, the path was repaired): the log heals.
+  file?.on('logged', () => (fileError = undefined));
 
   return {
     logger,

@@ -47,7 +47,12 @@ const RUN_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 const asLabels = (e: Exemplar) => e as unknown as LabelValues<string>;
 
 /** The daemon's metrics in a registry of its own (never prom-client's global one). */
-export function createMetrics(options: { processMetrics: boolean; now?: () => number }): Metrics {
+export function createMetrics(options: {
+  processMetrics: boolean;
+  now?: () => number;
+  /** The schedule and the read-back deadline, exposed so alert rules scale with them (0 when not given). */
+  settings?: { readonly intervalSeconds: number; readonly verifyTimeoutSeconds: number };
+}): Metrics {
   const now = options.now ?? Date.now;
   // Exemplars need an OpenMetrics registry at construction; exposition.ts serves both formats.
   const registry: Registry<RegistryContentType> = new Registry();
@@ -123,6 +128,20 @@ export function createMetrics(options: { processMetrics: boolean; now?: () => nu
       for (const signal of SIGNALS) this.set({ signal }, lastVerifiedSeconds.get(signal) ?? startedSeconds);
     },
   });
+  // Failed read-backs in a row per signal, labelled with the reason that began the streak: one
+  // series per signal (reason "none" while it is not failing), stable while a failure lasts, so an
+  // alert on it neither flaps between reasons nor waits out a window after the repair.
+  const streaks = new Map<Signal, { count: number; reason: VerifyReason }>(SIGNALS.map((s) => [s, { count: 0, reason: 'none' }]));
+  new Gauge({
+    name: METRIC.consecutiveFailures,
+    help: 'Read-backs of the signal that failed (missing or error) in a row; reason: the one that began the streak.',
+    labelNames: ['signal', 'reason'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [signal, s] of streaks) this.set({ signal, reason: s.reason }, s.count);
+    },
+  });
   const spotChecks = new Counter({
     name: METRIC.spotChecks,
     help: 'Re-reads of runs verified earlier (spot checks), by signal, outcome (found, lost_after_ingest, error) and age bucket.',
@@ -138,6 +157,10 @@ export function createMetrics(options: { processMetrics: boolean; now?: () => nu
       this.set(keptRuns());
     },
   });
+  new Gauge({ name: METRIC.scheduleInterval, help: 'Seconds between scheduled runs (0: no schedule).', registers }).set(options.settings?.intervalSeconds ?? 0);
+  new Gauge({ name: METRIC.verifyTimeout, help: 'Seconds a run waits for each signal to be read back before it is missing.', registers }).set(
+    options.settings?.verifyTimeoutSeconds ?? 0,
+  );
   const httpDuration = new Histogram({
     name: METRIC.httpDuration,
     help: 'HTTP request duration by route template, method and status code, in seconds.',
@@ -185,6 +208,9 @@ export function createMetrics(options: { processMetrics: boolean; now?: () => nu
     recordVerdict(verdict, exemplar) {
       const tally = verdictCounts.get(verdict.signal)?.get(verdict.reason);
       if (tally) tally.total += 1;
+      const streak = streaks.get(verdict.signal);
+      if (streak && verdict.outcome === 'verified') Object.assign(streak, { count: 0, reason: 'none' });
+      else if (streak && verdict.outcome !== 'skipped') Object.assign(streak, { count: streak.count + 1, reason: streak.count === 0 ? verdict.reason : streak.reason });
       if (verdict.outcome !== 'verified' || verdict.lagSeconds === undefined) return;
       lag.observe({ labels: { signal: verdict.signal }, value: verdict.lagSeconds, ...(exemplar ? { exemplarLabels: asLabels(exemplar) } : {}) });
       lastVerifiedSeconds.set(verdict.signal, verdict.at.getTime() / 1000);

@@ -16,7 +16,8 @@ export interface FileRotation {
  * without copytruncate), and reports write failures instead of swallowing them.
  *
  * Events: 'drain' (the buffer emptied after write() returned false), 'error' (a write or rename
- * failed), 'reopened' (a new file was started at the path).
+ * failed), 'reopened' (a new file was started at the path), 'retried' (the path was opened again
+ * after a failed write).
  */
 export class RotatingFile extends EventEmitter {
   private stream!: WriteStream;
@@ -101,8 +102,14 @@ export class RotatingFile extends EventEmitter {
 
   private reopenIfMoved(): void {
     stat(this.file, (err, st) => {
-      if (this.stream.destroyed || this.ended) return;
-      if (err || (this.ino !== -1 && st.ino !== this.ino)) this.reopen();
+      if (this.ended) return;
+      // A failed write (disk full) ends the stream: try the path again, so the log heals once
+      // there is room, without a restart. Quietly: no 'reopened' line per try while it fails.
+      if (this.stream.destroyed) {
+        this.switchFile();
+        this.emit('retried');
+      }
+      else if (err || (this.ino !== -1 && st.ino !== this.ino)) this.reopen();
       else if (this.ino === -1) this.ino = st.ino;
     });
   }

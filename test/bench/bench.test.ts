@@ -52,3 +52,28 @@ describe('verification lag benchmark (short mode)', function () {
     }
   });
 });
+
+describe('soak (short mode): a healthy pipeline pages nobody', function () {
+  this.timeout(240_000);
+
+  it('runs daemon, Prometheus and Alertmanager for a minute with scheduled and HTTP runs: no page, no ticket, every read-back verified', () => {
+    const run = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bench', 'soak.js'), '--minutes', '1'], { encoding: 'utf8', timeout: 230_000 });
+    expect(run.status, `${run.stderr}\n${run.stdout}`).to.equal(0);
+    const report = JSON.parse(run.stdout.slice(0, run.stdout.indexOf('\n}\n') + 2)) as {
+      notifications: unknown[];
+      heartbeats: number;
+      http_runs: number;
+      verdicts: Record<string, number>;
+      samples: { rss_mib: number; cpu_percent: number }[];
+    };
+    expect(report.notifications).to.deep.equal([]);
+    expect(report.heartbeats).to.be.above(0);
+    expect(report.http_runs).to.be.above(100);
+    for (const signal of ['log', 'trace', 'metric']) {
+      expect(report.verdicts[`${signal}/verified`], signal).to.be.above(report.http_runs);
+      for (const failed of ['missing', 'error']) expect(report.verdicts[`${signal}/${failed}`] ?? 0, `${signal}/${failed}`).to.equal(0);
+    }
+    expect(report.samples.length).to.be.at.least(5);
+    for (const s of report.samples) expect(s.rss_mib).to.be.above(0);
+  });
+});

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { REPO_ROOT, readAlertRules } from '../support/repo';
+import { tmpDir } from '../support/tmp';
 
 function promtool(...args: string[]) {
   const res = spawnSync('promtool', args, { cwd: path.join(REPO_ROOT, 'prometheus'), encoding: 'utf8' });
@@ -10,7 +11,31 @@ function promtool(...args: string[]) {
   return { code: res.status, output: `${res.stdout}${res.stderr}` };
 }
 
+function amtool(file: string) {
+  const res = spawnSync('amtool', ['check-config', file], { encoding: 'utf8' });
+  expect(res.error, 'amtool must be installed (Debian package prometheus-alertmanager)').to.equal(undefined);
+  return { code: res.status, output: `${res.stdout}${res.stderr}` };
+}
+
+const AM_CONFIG = path.join(REPO_ROOT, 'prometheus', 'alertmanager', 'alertmanager.yml');
+
 describe('prometheus config and alert rules', () => {
+  it('amtool check-config accepts the example Alertmanager config, and each commented receiver example too', () => {
+    const shipped = amtool(AM_CONFIG);
+    expect(shipped.code, shipped.output).to.equal(0);
+    expect(shipped.output).to.include('3 inhibit rules');
+    // The commented receivers, uncommented in place of the webhooks: they must be valid as written.
+    const text = readFileSync(AM_CONFIG, 'utf8');
+    const [head, examples] = text.split('# Common receivers, for the `page` and `ticket` receivers above:\n#\n');
+    expect(examples, 'the commented examples').to.be.a('string').and.include('pagerduty_configs');
+    const receivers = examples!.split('\n').map((l) => l.replace(/^#/, '')).join('\n');
+    const file = path.join(tmpDir(), 'alertmanager-examples.yml');
+    writeFileSync(file, `${head!.split('receivers:\n')[0]}receivers:\n${receivers}`);
+    const examplesChecked = amtool(file);
+    expect(examplesChecked.code, examplesChecked.output).to.equal(0);
+    expect(examplesChecked.output).to.include('3 receivers');
+  });
+
   it('promtool check config accepts the example prometheus.yml (and its rule file)', () => {
     const { code, output } = promtool('check', 'config', 'prometheus.yml');
     expect(code, output).to.equal(0);
@@ -34,6 +59,7 @@ describe('prometheus config and alert rules', () => {
     expect(rules.map((r) => r.alert)).to.deep.equal([
       'PetsageSmokeDown',
       'PetsageSmokeAbsent',
+      'PetsageSmokeSignalFailing',
       'PetsageSmokeSignalNotVerified',
       'PetsageSmokeSignalFailureRatioHigh',
       'PetsageSmokeSignalLagHigh',

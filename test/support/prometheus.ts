@@ -30,7 +30,7 @@ const PROMETHEUS = 'prometheus';
  * The Debian `prometheus` binary on a free loopback port, scraping `targets` every second.
  * A missing binary is an error, not a skip: the README's test command installs it.
  */
-export async function startPrometheus(targets: readonly string[], options: { port?: number; extraConfig?: string } = {}): Promise<RealPrometheus> {
+export async function startPrometheus(targets: readonly string[], options: { port?: number; extraConfig?: string; flags?: readonly string[] } = {}): Promise<RealPrometheus> {
   const probe = spawnSync(PROMETHEUS, ['--version'], { encoding: 'utf8' });
   if (probe.error) throw new Error('prometheus is not installed: run the README test command, which installs the Debian package "prometheus"');
   const dir = tmpDir('petsage-prometheus-');
@@ -68,6 +68,7 @@ export async function startPrometheus(targets: readonly string[], options: { por
         '--web.enable-lifecycle',
         '--enable-feature=exemplar-storage',
         '--log.level=warn',
+        ...(options.flags ?? []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

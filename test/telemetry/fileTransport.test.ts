@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { existsSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createLogger } from '../../src/telemetry/logger';
@@ -66,5 +66,24 @@ describe('FileLineTransport', () => {
 
     expect(lines(moved).map(nOf)).to.deep.equal([1]);
     expect(lines(file).map(nOf)).to.deep.equal([2]);
+  });
+
+  it('a failed write (disk full) is reported, and once there is room the file is written again without a restart', async () => {
+    const file = path.join(tmpDir(), 'smoke.log');
+    symlinkSync('/dev/full', file); // every write fails with ENOSPC
+    const transport = new FileLineTransport(file, { maxSize: 0, maxFiles: 1 }, 10);
+    const logs = logInto(transport);
+    const failed = once(transport, 'error');
+    logs.logger.info('disk full', { n: 0 });
+    expect(((await failed)[0] as NodeJS.ErrnoException).code).to.equal('ENOSPC');
+
+    unlinkSync(file); // room again: the path is a plain file from now on
+    // Retried after the failure, or (if a retry had already opened the old path) reopened as the path changed.
+    await Promise.race([once(transport.rotating, 'retried'), once(transport.rotating, 'reopened')]);
+    const written = once(transport, 'logged');
+    logs.logger.info('room again', { n: 1 });
+    await written;
+    await logs.close();
+    expect(lines(file).map(nOf)).to.deep.equal([1]);
   });
 });

@@ -12,6 +12,10 @@ export interface StoreBehaviour {
   delayMs?: number;
   /** Accept writes (200) and keep nothing: a record that never arrives. */
   drop?: boolean;
+  /** Writes get no answer at all (a hung collector) until this is turned off or the stand-in goes down. */
+  hangWrites?: boolean;
+  /** Reads are answered with this status and nothing else (a query frontend behind a load balancer, down). */
+  readStatus?: number;
 }
 
 export interface Stored<T> {
@@ -50,6 +54,8 @@ export async function standIn<T>(
       requests.push({ method: req.method ?? '', url: url.pathname + url.search, tenant });
       if (behaviour.multiTenant && !tenant) return json(res, 401, 'no org id');
       if (behaviour.token && req.method === 'GET' && req.headers.authorization !== `Bearer ${behaviour.token}`) return json(res, 401, 'unauthorized');
+      if (behaviour.hangWrites && req.method === 'POST') return; // never answered; closed by down()
+      if (behaviour.readStatus && req.method === 'GET') return json(res, behaviour.readStatus, 'unavailable');
       const now = Date.now();
       route(req, res, {
         tenant,
