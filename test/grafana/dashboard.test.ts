@@ -11,7 +11,7 @@ const datasourceRef = z.strictObject({ type: z.literal('prometheus'), uid: z.lit
 const target = z.object({ datasource: datasourceRef, refId: z.string().regex(/^[A-Z]$/), expr: z.string().min(1), legendFormat: z.string(), exemplar: z.boolean().optional() });
 const panel = z.object({
   id: z.number().int().positive(),
-  type: z.enum(['timeseries', 'stat', 'gauge', 'table', 'bargauge']),
+  type: z.enum(['timeseries', 'stat', 'gauge', 'table', 'bargauge', 'state-timeline']),
   title: z.string().min(1),
   description: z.string().min(1),
   datasource: datasourceRef,

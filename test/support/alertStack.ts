@@ -8,6 +8,8 @@ import { tmpDir } from './tmp';
 
 /** Every shipped timing divided by 15: a 15 s scrape, evaluation and schedule become 1 s (the harness' Prometheus). */
 export const SCALE = 1 / 15;
+/** The read-back window (verify.timeout) of the stack's daemon, in seconds: not divided by 15 (below). */
+export const READ_BACK_SECONDS = 6;
 
 /**
  * A daemon on its schedule, a real Prometheus evaluating the shipped rules (scaled) against it, a
@@ -26,7 +28,7 @@ export async function startAlertStack(options: { env?: Record<string, string> } 
     PETSAGE_SMOKE_INTERVAL: `${SHIPPED.intervalSeconds * SCALE * 1000}ms`,
     // Not scaled down to 2 s: the OTLP exporter retries a refused connection for 3-5 s before it
     // reports the failure, and the read-back window must outlast that, as the shipped 30 s does.
-    PETSAGE_SMOKE_VERIFY_TIMEOUT: '6s',
+    PETSAGE_SMOKE_VERIFY_TIMEOUT: `${READ_BACK_SECONDS}s`,
     PETSAGE_SMOKE_VERIFY_POLL_INTERVAL: '100ms',
     OTEL_BSP_SCHEDULE_DELAY: '100',
     OTEL_EXPORTER_OTLP_TIMEOUT: '500',

@@ -25,14 +25,19 @@ export interface SpawnedDaemon {
 }
 
 /** Runs the built daemon on a free loopback port with its log and spans in a fresh directory.
- * Its stdout log (on by default) is how the harness learns the URL. */
-export async function spawnDaemon(options: { args?: string[]; env?: Record<string, string> } = {}): Promise<SpawnedDaemon> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'petsage-daemon-'));
-  const logFile = path.join(dir, 'log', 'petsage-smoke.log');
-  const spanFile = path.join(dir, 'spans', 'spans.jsonl');
-  const child = spawn(process.execPath, [MAIN, '--port', '0', '--log-file', logFile, ...(options.args ?? [])], {
+ * Its stdout log (on by default) is how the harness learns the URL. `install`: a daemon installed
+ * elsewhere (its main.js and working directory, and the user to run as), with its own file paths. */
+export async function spawnDaemon(
+  options: { args?: string[]; env?: Record<string, string>; install?: { main: string; cwd: string; uid?: number; gid?: number } } = {},
+): Promise<SpawnedDaemon> {
+  const dir = options.install?.cwd ?? mkdtempSync(path.join(tmpdir(), 'petsage-daemon-'));
+  const logFile = path.join(dir, options.install ? 'var' : '', 'log', 'petsage-smoke.log');
+  const spanFile = path.join(dir, options.install ? 'var' : '', 'spans', options.install ? 'petsage-smoke-spans.jsonl' : 'spans.jsonl');
+  const paths = options.install ? [] : ['--log-file', logFile];
+  const child = spawn(process.execPath, [options.install?.main ?? MAIN, '--port', '0', ...paths, ...(options.args ?? [])], {
     cwd: dir,
-    env: { PATH: process.env.PATH ?? '', PETSAGE_SMOKE_SPAN_FILE: spanFile, ...options.env },
+    env: { PATH: process.env.PATH ?? '', ...(options.install ? {} : { PETSAGE_SMOKE_SPAN_FILE: spanFile }), ...options.env },
+    ...(options.install?.uid !== undefined ? { uid: options.install.uid, gid: options.install.gid ?? options.install.uid } : {}),
   });
   const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
   let stderr = '';

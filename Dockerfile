@@ -1,0 +1,29 @@
+# petsage-smoke: a multi-stage build, non-root, production dependencies only.
+#   docker build -t petsage-smoke:0.1.0 .
+# (test/deploy/container.test.ts runs this file's runtime-stage steps without a container engine.)
+
+FROM node:22-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json ./
+COPY src ./src
+COPY test ./test
+COPY bench ./bench
+COPY deploy ./deploy
+RUN npx tsc -p .
+
+FROM node:22-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts
+COPY --from=build /src/dist/src ./dist/src
+COPY config ./config
+COPY bin ./bin
+# The log, spans and state file go to /app/var: a volume (the root filesystem can be read-only).
+RUN mkdir -p /app/var && chown 10001:10001 /app/var
+USER 10001:10001
+EXPOSE 8080
+ENTRYPOINT ["node", "dist/src/main.js"]
+CMD ["serve"]
