@@ -26,7 +26,10 @@ function bounds(alertname: string, existingGroup: boolean): { page: number; reso
   if (alertname === 'PetsageSmokeSignalFailing') {
     return { page: 2 * STACK.interval + STACK.readBack + FOR[alertname]! + seen + flush, resolved: STACK.interval + STACK.readBack + seen + STACK.groupInterval };
   }
-  return { page: FOR[alertname]! + seen + flush, resolved: seen + STACK.groupInterval };
+  // A target removed from the configuration: Prometheus writes its series' stale markers only when
+  // its next scrape would have been, plus an interval and 10 % (endOfRunStaleness): up to 2.1 scrapes.
+  const stale = alertname === 'PetsageSmokeAbsent' ? 2.1 * STACK.scrape : 0;
+  return { page: stale + FOR[alertname]! + seen + flush, resolved: seen + STACK.groupInterval };
 }
 
 async function main(): Promise<void> {
