@@ -13,7 +13,8 @@ describe('benchmark (short mode)', function () {
     for (const app of ['bare_koa', 'required_stack', 'petsage_smoke']) {
       for (const key of ['cpu_us_per_request', 'load_generator_busy']) expect(report[app]![key], `${app}.${key}`).to.be.above(0);
       for (const key of ['throughput_rps', 'fixed_p50_ms', 'fixed_p99_ms', 'start_to_ready_ms', 'rss_idle_mib', 'rss_after_load_mib']) {
-        expect(report[app]![key], `${app}.${key}`).to.be.a('number');
+        const value = report[app]![key] as number;
+        expect(Number.isFinite(value) && value >= 0, `${app}.${key} = ${value}`).to.equal(true); // NaN is a number too
       }
       expect(report[app]!.fixed_failed, `${app}.fixed_failed`).to.equal(0);
     }

@@ -41,7 +41,7 @@ describe('daemon process: reading every signal back', function () {
       for (const signal of ['log', 'trace', 'metric']) {
         const check = receipt.checks[`${signal}:verification`]![0]!;
         expect(check.outcome, signal).to.equal('verified');
-        expect(check.observedValue, signal).to.be.a('number');
+        expect(Number.isFinite(check.observedValue) && check.observedValue! >= 0, `${signal} lag ${check.observedValue}`).to.equal(true);
       }
       expect((await receiptOf(daemon.url, String(scheduled.run_id))).outcome).to.equal('verified');
     } finally {
