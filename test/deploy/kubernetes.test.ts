@@ -93,6 +93,13 @@ describe('Kubernetes manifests (deploy/kubernetes), validated offline', () => {
     expect(config.state.path.startsWith('/app/var/')).to.equal(true);
     const settings = configMap.data['petsage-smoke.yaml']!.replace(/#.*$/gm, '');
     expect(settings, 'no credential in the ConfigMap').to.not.match(/token|password|secret/i);
+    // Per node: the same, and each line read back from Loki, where the node's shipper sends the file.
+    const perNode = find(daemonset, 'ConfigMap') as unknown as { data: Record<string, string> };
+    const nodeFile = path.join(tmpDir(), 'petsage-smoke.yaml');
+    writeFileSync(nodeFile, perNode.data['petsage-smoke.yaml']!);
+    const nodeConfig = loadConfig({ file: nodeFile, env: { NODE_ENV: 'production' } });
+    expect(nodeConfig.verify.log.loki).to.include({ match: 'line' });
+    expect(nodeConfig.verify.log.loki.url).to.match(/^http/);
     const container = find(base, 'Deployment').spec.template.spec.containers[0];
     const token = container.env.find((e: { name: string }) => e.name === 'PETSAGE_SMOKE_AUTH_TOKEN');
     expect(token.valueFrom.secretKeyRef).to.include({ name: 'petsage-smoke', optional: true });
