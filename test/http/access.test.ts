@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { ConfigError, loadConfig } from '../../src/config/load';
-import { ClientBudgets, clientKey } from '../../src/http/access';
+import { ClientBudgets, SECURITY_HEADERS, clientKey } from '../../src/http/access';
+import { STATUS_CSP } from '../../src/http/routes/status';
 import { VERIFICATION_EVENT } from '../../src/vocabulary';
 import { testService } from '../support/app';
 
@@ -167,5 +168,27 @@ describe('security headers', () => {
       });
       expect(res.headers['content-security-policy'], path).to.include("frame-ancestors 'none'");
     }
+  });
+});
+
+describe('access: security headers', () => {
+  it('every answer carries them: a run, a probe, a receipt, metrics, a 404 and a 4xx error; the status page a stricter CSP', async () => {
+    const app = testService().app.callback();
+    const answers = await Promise.all([
+      request(app).get('/smoke-test').expect(200),
+      request(app).get('/healthz'),
+      request(app).get('/smoke-test/unknown-run').expect(404),
+      request(app).get('/metrics').expect(200),
+      request(app).get('/no-such-route').expect(404),
+      request(app).post('/smoke-test').set('Content-Type', 'text/plain').send('x').expect(415),
+    ]);
+    for (const [i, res] of answers.entries()) {
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(res.headers[name.toLowerCase()], `answer ${i}: ${name}`).to.equal(value);
+    }
+    expect(SECURITY_HEADERS['Cross-Origin-Resource-Policy']).to.equal('same-origin');
+    expect(SECURITY_HEADERS['Content-Security-Policy']).to.include("frame-ancestors 'none'");
+    const status = await request(app).get('/status').expect(200);
+    expect(status.headers['content-security-policy']).to.equal(STATUS_CSP);
+    expect(status.headers['x-frame-options']).to.equal('DENY');
   });
 });
