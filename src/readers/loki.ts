@@ -1,6 +1,7 @@
 import { verificationTraceId } from './logFile';
 import type { Connection } from './connection';
 import type { SmokeRun } from '../smoke/types';
+import { searchedStore } from './searchedStore';
 import type { Reader } from './types';
 
 const MAX_ANSWER_BYTES = 4 << 20;
@@ -42,19 +43,5 @@ export function lokiReader(o: { connection: Connection; selector: string; match:
     }
     return found;
   }
-  return {
-    backend: 'loki',
-    missingReason: 'not_found',
-    async read(waiting, report, signal) {
-      const runs = [...waiting.runs()];
-      for (let i = 0; i < runs.length; i += PER_QUERY) {
-        const batch = runs.slice(i, i + PER_QUERY);
-        const found = await stored(batch, Math.min(...batch.map((r) => r.startedAt.getTime())) - 60_000, o.now() + 60_000, signal);
-        const atMs = o.now();
-        for (const run of batch) if (found.has(run.traceId)) report(run, { atMs });
-      }
-    },
-    // The line's own time is the run's: look a minute either side of it.
-    recheck: async (run, verifiedAtMs, signal) => (await stored([run], run.startedAt.getTime() - 60_000, verifiedAtMs + 60_000, signal)).has(run.traceId),
-  };
+  return { backend: 'loki', missingReason: 'not_found', ...searchedStore(stored, PER_QUERY, o.now) };
 }

@@ -1,6 +1,7 @@
 import { ATTR_RUN_ID } from '../vocabulary';
 import type { Connection } from './connection';
 import type { SmokeRun } from '../smoke/types';
+import { searchedStore } from './searchedStore';
 import type { Reader } from './types';
 
 const MAX_ANSWER_BYTES = 1 << 20;
@@ -26,18 +27,5 @@ export function tempoSearchReader(o: { connection: Connection; now: () => number
     // Tempo writes trace ids without their leading zeros.
     return new Set((body.traces ?? []).map((t) => String(t.traceID ?? '').padStart(32, '0')));
   }
-  return {
-    backend: 'tempo',
-    missingReason: 'notfound_search',
-    async read(waiting, report, signal) {
-      const runs = [...waiting.runs()];
-      for (let i = 0; i < runs.length; i += PER_QUERY) {
-        const batch = runs.slice(i, i + PER_QUERY);
-        const found = await search(batch, Math.min(...batch.map((r) => r.startedAt.getTime())) - 60_000, o.now() + 60_000, signal);
-        const atMs = o.now();
-        for (const run of batch) if (found.has(run.traceId)) report(run, { atMs });
-      }
-    },
-    recheck: async (run, verifiedAtMs, signal) => (await search([run], run.startedAt.getTime() - 60_000, verifiedAtMs + 60_000, signal)).has(run.traceId),
-  };
+  return { backend: 'tempo', missingReason: 'notfound_search', ...searchedStore(search, PER_QUERY, o.now) };
 }

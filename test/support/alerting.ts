@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { requireBinary, startBinaryServer } from './binaryServer';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -97,42 +97,21 @@ export async function startReceiver() {
 
 /** The Debian Alertmanager on a free loopback port, with the given config, clustering off. */
 export async function startAlertmanager(config: string) {
-  if (spawnSync(ALERTMANAGER, ['--version']).error) {
-    throw new Error('Alertmanager is not installed: run the README test command, which installs the Debian package "prometheus-alertmanager"');
-  }
+  requireBinary(ALERTMANAGER, '--version', 'prometheus-alertmanager');
   const dir = tmpDir('petsage-alertmanager-');
   mkdirSync(path.join(dir, 'data'));
   writeFileSync(path.join(dir, 'alertmanager.yml'), config);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  let output = '';
-  const child: ChildProcess = spawn(
+  const server = await startBinaryServer(
     ALERTMANAGER,
     [`--config.file=${path.join(dir, 'alertmanager.yml')}`, `--storage.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    `${url}/-/ready`,
   );
-  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = once(child, 'exit');
-  // Readiness has no push notification: ask /-/ready until it answers (bounded by the caller's timeout).
-  for (;;) {
-    const ready = await Promise.race([
-      fetch(`${url}/-/ready`).then((r) => r.ok, () => false),
-      exited.then(() => {
-        throw new Error(`alertmanager exited during start-up:\n${output}`);
-      }),
-    ]);
-    if (ready) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
   return {
     url,
     port,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => server.stop(),
   };
 }
 

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { startBinaryServer, requireBinary } from './binaryServer';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -31,8 +31,7 @@ const PROMETHEUS = 'prometheus';
  * A missing binary is an error, not a skip: the README's test command installs it.
  */
 export async function startPrometheus(targets: readonly string[], options: { port?: number; extraConfig?: string; flags?: readonly string[] } = {}): Promise<RealPrometheus> {
-  const probe = spawnSync(PROMETHEUS, ['--version'], { encoding: 'utf8' });
-  if (probe.error) throw new Error('prometheus is not installed: run the README test command, which installs the Debian package "prometheus"');
+  requireBinary(PROMETHEUS, '--version', 'prometheus');
   const dir = tmpDir('petsage-prometheus-');
   const configFile = path.join(dir, 'prometheus.yml');
   const port = options.port ?? (await freePort());
@@ -56,36 +55,18 @@ export async function startPrometheus(targets: readonly string[], options: { por
     );
   writeConfig(targets);
 
-  let child: ChildProcess | undefined;
-  let output = '';
+  let server: { stop(): Promise<void> } | undefined;
   async function start(): Promise<void> {
-    child = spawn(
-      PROMETHEUS,
-      [
-        `--config.file=${configFile}`,
-        `--storage.tsdb.path=${path.join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--web.enable-lifecycle',
-        '--enable-feature=exemplar-storage',
-        '--log.level=warn',
-        ...(options.flags ?? []),
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-    const exited = once(child, 'exit');
-    // Readiness has no push notification: ask /-/ready until it answers (bounded by the test timeout).
-    for (;;) {
-      const ready = await Promise.race([
-        fetch(`${url}/-/ready`).then((r) => r.ok, () => false),
-        exited.then(() => {
-          throw new Error(`prometheus exited during start-up:\n${output}`);
-        }),
-      ]);
-      if (ready) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const args = [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.enable-lifecycle',
+      '--enable-feature=exemplar-storage',
+      '--log.level=warn',
+      ...(options.flags ?? []),
+    ];
+    server = await startBinaryServer(PROMETHEUS, args, `${url}/-/ready`);
   }
   await start();
 
@@ -96,12 +77,7 @@ export async function startPrometheus(targets: readonly string[], options: { por
       const res = await fetch(`${url}/-/reload`, { method: 'POST' });
       if (!res.ok) throw new Error(`reload failed: HTTP ${res.status} ${await res.text()}`);
     },
-    async stop() {
-      if (!child || child.exitCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop: async () => server?.stop(),
     start,
     async query(promql) {
       const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`);

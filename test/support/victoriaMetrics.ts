@@ -1,5 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { requireBinary, startBinaryServer } from './binaryServer';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from './prometheus';
@@ -13,15 +12,13 @@ const VICTORIA_METRICS = 'victoria-metrics';
  * A missing binary is an error, not a skip: the README's test command installs it.
  */
 export async function startVictoriaMetrics(targets: readonly string[]) {
-  if (spawnSync(VICTORIA_METRICS, ['-version']).error) {
-    throw new Error('victoria-metrics is not installed: run the README test command, which installs the Debian package "victoria-metrics"');
-  }
+  requireBinary(VICTORIA_METRICS, '-version', 'victoria-metrics');
   const dir = tmpDir('petsage-vm-');
   const config = path.join(dir, 'scrape.yml');
   writeFileSync(config, ['global:', '  scrape_interval: 1s', 'scrape_configs:', '  - job_name: petsage-smoke', '    static_configs:', `      - targets: [${targets.map((t) => `"${t}"`).join(', ')}]`, ''].join('\n'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(
+  const server = await startBinaryServer(
     VICTORIA_METRICS,
     [
       `-httpListenAddr=127.0.0.1:${port}`,
@@ -31,28 +28,10 @@ export async function startVictoriaMetrics(targets: readonly string[]) {
       '-search.latencyOffset=0s',
       '-loggerLevel=ERROR',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    `${url}/health`,
   );
-  let output = '';
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = once(child, 'exit');
-  // Readiness has no push notification: ask /health until it answers (bounded by the test timeout).
-  for (;;) {
-    const ready = await Promise.race([
-      fetch(`${url}/health`).then((r) => r.ok, () => false),
-      exited.then(() => {
-        throw new Error(`victoria-metrics exited during start-up:\n${output}`);
-      }),
-    ]);
-    if (ready) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
   return {
     url,
-    async stop(): Promise<void> {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => server.stop(),
   };
 }
