@@ -70,6 +70,7 @@ export function buildReadBack(
     now: o.now,
     onResult: createSpotSink({ metrics, logger: o.logger }),
   });
+  metrics.initStreaks((signal) => signalHealth.streak(signal));
   if (spotInterval > 0) metrics.initSpotChecks(ageBuckets(spotInterval, horizon).map((b) => b.label), () => spotChecks.kept.length);
   const judge = createJudge({
     verifiers,

@@ -29,6 +29,8 @@ export interface Metrics {
   observeRequest(labels: RequestLabels, seconds: number, exemplar?: Exemplar): void;
   /** A spot check's re-read, by signal, outcome and age bucket. */
   recordSpotCheck(signal: Signal, outcome: SpotOutcome, age: string): void;
+  /** Where the failure-streak gauge reads each signal's streak (the signal health, once it exists). */
+  initStreaks(read: (signal: Signal) => { readonly count: number; readonly reason: VerifyReason }): void;
   /** Series to start at 0 for spot checks, once their age buckets are known; and how many runs are kept. */
   initSpotChecks(ages: readonly string[], keptRuns: () => number): void;
   /** Request series to start at 0: the answers users graph (the others appear when first seen). */
@@ -128,10 +130,11 @@ export function createMetrics(options: {
       for (const signal of SIGNALS) this.set({ signal }, lastVerifiedSeconds.get(signal) ?? startedSeconds);
     },
   });
-  // Failed read-backs in a row per signal, labelled with the reason that began the streak: one
-  // series per signal (reason "none" while it is not failing), stable while a failure lasts, so an
-  // alert on it neither flaps between reasons nor waits out a window after the repair.
-  const streaks = new Map<Signal, { count: number; reason: VerifyReason }>(SIGNALS.map((s) => [s, { count: 0, reason: 'none' }]));
+  // Failed read-backs in a row per signal (kept by /healthz's signal health), labelled with the
+  // reason that began the streak: one series per signal (reason "none" while it is not failing),
+  // stable while a failure lasts, so an alert on it neither flaps between reasons nor waits out a
+  // window after the repair.
+  let streakOf: (signal: Signal) => { readonly count: number; readonly reason: VerifyReason } = () => ({ count: 0, reason: 'none' });
   new Gauge({
     name: METRIC.consecutiveFailures,
     help: 'Read-backs of the signal that failed (missing or error) in a row; reason: the one that began the streak.',
@@ -139,7 +142,10 @@ export function createMetrics(options: {
     registers,
     collect() {
       this.reset();
-      for (const [signal, s] of streaks) this.set({ signal, reason: s.reason }, s.count);
+      for (const signal of SIGNALS) {
+        const s = streakOf(signal);
+        this.set({ signal, reason: s.reason }, s.count);
+      }
     },
   });
   const spotChecks = new Counter({
@@ -198,6 +204,9 @@ export function createMetrics(options: {
       httpDuration.observe({ labels: { ...labels }, value: seconds, ...(exemplar ? { exemplarLabels: asLabels(exemplar) } : {}) });
     },
     recordSpotCheck: (signal, outcome, age) => spotChecks.inc({ signal, outcome, age }),
+    initStreaks(read) {
+      streakOf = read;
+    },
     initSpotChecks(ages, kept) {
       keptRuns = kept;
       for (const signal of SIGNALS) for (const outcome of SPOT_OUTCOMES) for (const age of ages) spotChecks.inc({ signal, outcome, age }, 0);
@@ -208,9 +217,6 @@ export function createMetrics(options: {
     recordVerdict(verdict, exemplar) {
       const tally = verdictCounts.get(verdict.signal)?.get(verdict.reason);
       if (tally) tally.total += 1;
-      const streak = streaks.get(verdict.signal);
-      if (streak && verdict.outcome === 'verified') Object.assign(streak, { count: 0, reason: 'none' });
-      else if (streak && verdict.outcome !== 'skipped') Object.assign(streak, { count: streak.count + 1, reason: streak.count === 0 ? verdict.reason : streak.reason });
       if (verdict.outcome !== 'verified' || verdict.lagSeconds === undefined) return;
       lag.observe({ labels: { signal: verdict.signal }, value: verdict.lagSeconds, ...(exemplar ? { exemplarLabels: asLabels(exemplar) } : {}) });
       lastVerifiedSeconds.set(verdict.signal, verdict.at.getTime() / 1000);

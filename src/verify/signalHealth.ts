@@ -1,5 +1,5 @@
 import type { Clock } from '../smoke/types';
-import { SIGNALS, type HealthStatus, type Signal } from '../vocabulary';
+import { SIGNALS, type HealthStatus, type Signal, type VerifyReason } from '../vocabulary';
 import type { Verdict } from './types';
 
 export interface SignalCheck {
@@ -10,13 +10,19 @@ export interface SignalCheck {
   readonly output?: string;
 }
 
+/** Failed read-backs in a row, and the reason that began the streak ("none" while not failing). */
+export interface Streak {
+  readonly count: number;
+  readonly reason: VerifyReason;
+}
+
 /**
- * Per-signal verification health for /healthz: warn when the last verification is older than
+ * Per-signal verification health for /healthz and the failure-streak metric: warn when the last verification is older than
  * `staleAfterMs` (0: never stale), fail when `failAfterRuns` runs in a row failed the signal.
  */
 export function createSignalHealth(o: { staleAfterMs: number; failAfterRuns: number; now: Clock; startedMs: number }) {
-  const state = new Map<Signal, { lastVerifiedMs?: number; failuresInARow: number; lastFailure?: string }>(
-    SIGNALS.map((s) => [s, { failuresInARow: 0 }]),
+  const state = new Map<Signal, { lastVerifiedMs?: number; failuresInARow: number; firstReason: VerifyReason; lastFailure?: string }>(
+    SIGNALS.map((s) => [s, { failuresInARow: 0, firstReason: 'none' }]),
   );
 
   return {
@@ -25,10 +31,16 @@ export function createSignalHealth(o: { staleAfterMs: number; failAfterRuns: num
       if (verdict.outcome === 'verified') {
         s.lastVerifiedMs = verdict.at.getTime();
         s.failuresInARow = 0;
+        s.firstReason = 'none';
       } else if (verdict.outcome !== 'skipped') {
+        if (s.failuresInARow === 0) s.firstReason = verdict.reason;
         s.failuresInARow += 1;
         s.lastFailure = `${verdict.outcome}: ${verdict.reason}`;
       }
+    },
+    streak(signal: Signal): Streak {
+      const s = state.get(signal)!;
+      return { count: s.failuresInARow, reason: s.firstReason };
     },
     check(signal: Signal): SignalCheck {
       const s = state.get(signal)!;

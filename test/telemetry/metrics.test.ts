@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { createMetrics } from '../../src/telemetry/metrics';
+import { createSignalHealth } from '../../src/verify/signalHealth';
 import { METRIC, type Signal, type VerifyOutcome, type VerifyReason } from '../../src/vocabulary';
 
 const at = new Date(0);
@@ -9,7 +10,14 @@ const series = async (metrics: ReturnType<typeof createMetrics>, name: string) =
 describe('metrics', () => {
   it('failures in a row per signal: one series each, labelled with the reason that began the streak, back to "none" at the first verified', async () => {
     const metrics = createMetrics({ processMetrics: false });
-    const verdict = (signal: Signal, outcome: VerifyOutcome, reason: VerifyReason) => metrics.recordVerdict({ signal, outcome, reason, at, ...(outcome === 'verified' ? { lagSeconds: 0.1 } : {}) });
+    // As the daemon wires them: the signal health keeps the streaks, the gauge reads them.
+    const health = createSignalHealth({ staleAfterMs: 0, failAfterRuns: 3, now: () => 0, startedMs: 0 });
+    metrics.initStreaks((signal) => health.streak(signal));
+    const verdict = (signal: Signal, outcome: VerifyOutcome, reason: VerifyReason) => {
+      const v = { signal, outcome, reason, at, ...(outcome === 'verified' ? { lagSeconds: 0.1 } : {}) };
+      metrics.recordVerdict(v);
+      health.observe(v);
+    };
     expect(await series(metrics, METRIC.consecutiveFailures)).to.deep.equal([
       { signal: 'log', reason: 'none', value: 0 },
       { signal: 'trace', reason: 'none', value: 0 },
