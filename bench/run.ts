@@ -2,15 +2,13 @@
  * petsage-smoke against a bare Koa app, in the same run, on 127.0.0.1. See bench/README.md.
  *   npm run bench            (npm run bench -- --short: a few seconds, as CI runs it)
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { VERIFICATION_EVENT } from '../src/vocabulary';
-import { freePort } from '../test/support/prometheus';
 import { tmpDir } from '../test/support/tmp';
 import { verdictCounts } from '../test/support/verdicts';
+import { benchApps, cpuSeconds, rssBytes, start, startReceiver, stop, type App, type Target } from './apps';
 import { pacedLoad, sequentialLoad, type Timed } from './paced';
 
 const SHORT = process.argv.includes('--short');
@@ -19,40 +17,6 @@ const SHORT = process.argv.includes('--short');
 const SETTINGS = SHORT
   ? { rounds: 1, starts: 1, saturateRequests: 3_000, connections: 50, fixedRate: 200, fixedRequests: 400, scrapes: 50 }
   : { rounds: 5, starts: 3, saturateRequests: 30_000, connections: 50, fixedRate: 200, fixedRequests: 3_000, scrapes: 500 };
-const DIST = path.join(__dirname, '..');
-
-interface Target {
-  name: string;
-  url: string;
-  child: ChildProcess;
-  readyMs: number;
-  okResponses: number;
-}
-
-const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-/** A process's user + system CPU seconds so far, all threads (/proc/<pid>/stat fields 14 and 15, in USER_HZ = 100 ticks a second). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** Spawns and asks /readyz until it answers: the time from spawn to ready. */
-async function start(name: string, args: (port: number) => string[], env: Record<string, string> = {}): Promise<Target> {
-  const port = await freePort();
-  const t0 = performance.now();
-  const child = spawn(process.execPath, args(port), {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (;;) {
-    const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  return { name, url, child, readyMs: performance.now() - t0, okResponses: 0 };
-}
 
 /**
  * Times the run here, from the start to the last response: autocannon's own duration, and the
@@ -169,46 +133,13 @@ async function readBack(target: Target) {
   return last;
 }
 
-async function stop(target: Target) {
-  const exited = once(target.child, 'exit');
-  target.child.kill('SIGTERM');
-  const [code] = await exited;
-  return code as number;
-}
-
-/** The OTLP receiver in its own process (bench/receiver.ts), asked over IPC. */
-async function startReceiver() {
-  const child = fork(path.join(DIST, 'bench', 'receiver.js'), { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const next = async () => ((await once(child, 'message')) as [unknown])[0];
-  const { endpoint } = (await next()) as { endpoint: string };
-  return {
-    endpoint,
-    ask: (message: 'count') => (child.send(message), next()),
-    close: () => child.disconnect(),
-  };
-}
-
 async function main() {
   const receiver = await startReceiver();
   const dir = tmpDir('petsage-bench-');
   const logFile = path.join(dir, 'smoke.log');
-  const daemonEnv = {
-    PETSAGE_SMOKE_LOG_STDOUT: 'false',
-    PETSAGE_SMOKE_INTERVAL: '0',
-    PETSAGE_SMOKE_RATE_LIMIT_MAX: '0', // the bench floods from one address on purpose
-    PETSAGE_SMOKE_STATE_FILE: path.join(dir, 'state.json'),
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', // so the receiver can count the spans it gets
-  };
-  const apps = [
-    { name: 'bare-koa', args: (port: number) => [path.join(DIST, 'bench', 'bareKoa.js'), String(port)] },
-    {
-      name: 'required-stack',
-      args: (port: number) => [path.join(DIST, 'bench', 'requiredStack.js'), String(port), path.join(dir, 'required-stack.log'), receiver.endpoint],
-    },
-    // Start-up spawns log elsewhere: the loss check reads the measured daemon's file only.
-    { name: 'petsage-smoke', env: daemonEnv, args: (port: number, log = logFile) => [path.join(DIST, 'src', 'main.js'), '--log-file', log, '--port', String(port)] },
-  ];
+  const apps = benchApps(dir, receiver.endpoint);
+  // The measured apps log to a file each (the loss check reads the daemon's); start-up spawns elsewhere.
+  const logOf = (app: App) => (app.name === 'petsage-smoke' ? logFile : path.join(dir, `${app.name}.log`));
 
   // Start-up: fresh spawns, taken in turn like the rounds, each stopped once ready.
   const startMs = new Map<string, number[]>(apps.map((a) => [a.name, []]));
@@ -221,7 +152,7 @@ async function main() {
   }
 
   const targets: Target[] = [];
-  for (const app of apps) targets.push(await start(app.name, app.args, app.env));
+  for (const app of apps) targets.push(await start(app.name, (port) => app.args(port, logOf(app)), app.env));
   const [bare, floor, daemon] = targets as [Target, Target, Target];
   const samples = await measure(targets);
   const result = (t: Target) => summarize(t, samples.get(t)!, median(startMs.get(t.name)!));
@@ -264,6 +195,7 @@ async function main() {
     loss,
     zero_loss: new Set([loss.responses_200, loss.log_lines, loss.counter, loss.spans_received, loss.log_records_received]).size === 1,
   };
+  const verdicts = judgeTargets(report, floorResult, daemonResult);
   const row = (label: string, ...cells: unknown[]) => `| ${label} | ${cells.map(String).join(' | ')} |`;
   const scrape = (r: ReturnType<typeof summarize>) => `${r.metrics_scrape!.p50_ms.toFixed(2)} / ${r.metrics_scrape!.p99_ms.toFixed(2)}`;
   const rss = (r: ReturnType<typeof summarize>) => `${r.rss_idle_mib} / ${r.rss_after_load_mib}`;
@@ -311,7 +243,33 @@ async function main() {
       `${loss.responses_200} = ${loss.log_lines} = ${loss.counter} = ${loss.spans_received} = ${loss.log_records_received} (${report.zero_loss ? 'no loss' : 'LOSS'})`,
     ),
   ].join('\n');
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\n\n${md}\n`);
+  const verdictLines = verdicts.map((t) => `${t.met ? 'met    ' : 'NOT MET'}  ${t.target}: ${t.measured}`).join('\n');
+  process.stdout.write(`${JSON.stringify({ ...report, targets: verdicts }, null, 2)}\n\n${md}\n\n${verdictLines}\n`);
+}
+
+type Summary = ReturnType<typeof summarize>;
+
+/** The targets of bench/README.md, each judged on this run's figures. */
+function judgeTargets(
+  report: { throughput_ratio: number; p99_ratio: number; read_back: { runs: number; log_verdicts: Record<string, number> }; loss: { exit_code: number }; zero_loss: boolean },
+  floor: Summary,
+  daemon: Summary,
+) {
+  const ratio = (a: number, b: number) => a / Math.max(b, 1e-9);
+  const verified = report.read_back.log_verdicts.verified ?? 0;
+  const overCapacity = report.read_back.log_verdicts['skipped/over_capacity'] ?? 0;
+  const target = (name: string, met: boolean, measured: string) => ({ target: name, met, measured });
+  return [
+    target('CPU per request <= 1.25x the required stack', ratio(daemon.cpu_us_per_request, floor.cpu_us_per_request) <= 1.25, `${daemon.cpu_us_per_request} / ${floor.cpu_us_per_request} µs = ${ratio(daemon.cpu_us_per_request, floor.cpu_us_per_request).toFixed(2)}x`),
+    target('saturated throughput >= 75 % of bare Koa', report.throughput_ratio >= 0.75, `${(report.throughput_ratio * 100).toFixed(0)} %`),
+    target('saturated throughput >= 90 % of the required stack', ratio(daemon.throughput_rps, floor.throughput_rps) >= 0.9, `${(ratio(daemon.throughput_rps, floor.throughput_rps) * 100).toFixed(0)} %`),
+    target('>= 99 % of the runs read back and verified, none over capacity', verified >= 0.99 * report.read_back.runs && overCapacity === 0, `${verified} of ${report.read_back.runs} verified, ${overCapacity} over capacity`),
+    target('p99 at the fixed rate <= 1.5x bare Koa', report.p99_ratio <= 1.5, `${report.p99_ratio}x`),
+    target('/metrics p99 <= 5 ms', (daemon.metrics_scrape?.p99_ms ?? Infinity) <= 5, `${daemon.metrics_scrape?.p99_ms} ms`),
+    target('start to ready <= 1.15x the required stack', ratio(daemon.start_to_ready_ms, floor.start_to_ready_ms) <= 1.15, `${ratio(daemon.start_to_ready_ms, floor.start_to_ready_ms).toFixed(2)}x`),
+    target('RSS after load <= 1.3x the required stack', ratio(daemon.rss_after_load_mib, floor.rss_after_load_mib) <= 1.3, `${daemon.rss_after_load_mib} / ${floor.rss_after_load_mib} MiB = ${ratio(daemon.rss_after_load_mib, floor.rss_after_load_mib).toFixed(2)}x`),
+    target('zero loss: 200s = log lines = counter = spans = log records, exit 0', report.zero_loss && report.loss.exit_code === 0, report.zero_loss ? `no loss, exit ${report.loss.exit_code}` : `LOSS, exit ${report.loss.exit_code}`),
+  ];
 }
 
 main().catch((err: unknown) => {

@@ -27,6 +27,35 @@ describe('benchmark (short mode)', function () {
     const verdicts = Object.values(readBack.log_verdicts).reduce((a, b) => a + b, 0);
     expect(verdicts, JSON.stringify(readBack)).to.be.above(0).and.at.most(readBack.runs);
     expect(run.stdout).to.include('| measure | bare Koa | required stack | petsage-smoke |');
+    // Every target judged, each with its figure; zero loss is the one a short run must meet too.
+    const targets = (report as unknown as { targets: { target: string; met: boolean; measured: string }[] }).targets;
+    expect(targets).to.have.length(9);
+    for (const t of targets) expect(run.stdout).to.include(`${t.met ? 'met    ' : 'NOT MET'}  ${t.target}: ${t.measured}`);
+    expect(targets.find((t) => t.target.startsWith('zero loss'))?.met).to.equal(true);
+  });
+});
+
+describe('CPU profile by stage (short mode)', function () {
+  this.timeout(120_000);
+
+  it('profiles the three apps under load and puts their main-thread CPU in stages', () => {
+    const run = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bench', 'profile.js'), '--short'], { encoding: 'utf8', timeout: 110_000 });
+    expect(run.status, run.stderr).to.equal(0);
+    const report = JSON.parse(run.stdout.slice(0, run.stdout.indexOf('\n}\n') + 2)) as {
+      results: Record<string, { requests: number; main_thread_us_per_request: number; stages: Record<string, number> }>;
+    };
+    expect(Object.keys(report.results)).to.deep.equal(['bare-koa', 'required-stack', 'petsage-smoke']);
+    for (const [app, r] of Object.entries(report.results)) {
+      expect(r.requests, app).to.equal(2_000);
+      const sum = Object.values(r.stages).reduce((a, b) => a + b, 0);
+      expect(sum, app).to.be.closeTo(r.main_thread_us_per_request, 0.1 * Object.keys(r.stages).length + 0.1); // stages are rounded to 0.1 µs
+      expect(r.stages['Koa and routing (library)'], app).to.be.above(0);
+    }
+    // The daemon's own stages show up, and only in the daemon's profile.
+    const daemon = report.results['petsage-smoke']!.stages;
+    for (const stage of ['the run (ours)', 'judging', 'log line: winston', 'span: OTel trace SDK']) expect(daemon[stage], stage).to.be.above(0);
+    expect(report.results['bare-koa']!.stages['judging']).to.equal(undefined);
+    expect(run.stdout).to.match(/\| \*\*process CPU, all threads \(\/proc\)\*\* \|/);
   });
 });
 

@@ -117,7 +117,11 @@ describe('Kubernetes manifests (deploy/kubernetes), validated offline', () => {
       expect(c.securityContext).to.include({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
       const varMount = c.volumeMounts.find((m: { mountPath: string }) => m.mountPath === '/app/var');
       expect(varMount.readOnly ?? false).to.equal(false);
-      expect(c.resources.limits.memory).to.be.a('string');
+      // A full verification capacity fits under the limit: ~1.8 KB of heap per pending run
+      // (bench/README.md, "Read-back at full load") on top of an idle daemon (~90 MiB RSS).
+      expect(c.resources.limits.memory).to.match(/^\d+Mi$/);
+      const limitBytes = parseInt(c.resources.limits.memory, 10) * 2 ** 20;
+      expect(limitBytes).to.be.at.least(128 * 2 ** 20 + (config.verify.maxPending + config.verify.maxPendingApi) * 1_900);
     });
   }
 
