@@ -1,13 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { serialize } from 'node:v8';
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../src/config/load';
 import { parseDuration } from '../src/config/units';
+import { tmpDir } from './support/tmp';
 
 function yamlFile(text: string): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'petsage-config-')), 'config.yaml');
+  const file = path.join(tmpDir('petsage-config-'), 'config.yaml');
   writeFileSync(file, text);
   return file;
 }

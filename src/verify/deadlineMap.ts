@@ -27,6 +27,7 @@ export function createDeadlineMap<K, V>(o: { now: Clock; onExpire: (key: K, valu
   function arm(): void {
     const oldest = entries.values().next();
     timer = oldest.done ? undefined : setTimeout(sweep, Math.max(0, oldest.value.deadlineMs - o.now()));
+    timer?.unref(); // deadlines alone do not keep the process up: the server does
   }
 
   function sweep(): void {

@@ -5,6 +5,7 @@ import { ClientBudgets, SECURITY_HEADERS, clientKey } from '../../src/http/acces
 import { STATUS_CSP } from '../../src/http/routes/status';
 import { VERIFICATION_EVENT } from '../../src/vocabulary';
 import { testService } from '../support/app';
+import { tmpDir } from '../support/tmp';
 
 const TOKEN = 'a-test-token-of-32-characters-xx';
 const verificationLines = (lines: string[]) => lines.map((l) => JSON.parse(l) as { event?: string }).filter((l) => l.event === VERIFICATION_EVENT);
@@ -59,8 +60,8 @@ describe('access: bearer token', () => {
   });
 
   it('a token in the wrong place of a config file (auth: <token>) is not echoed either', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const file = `${mkdtempSync('/tmp/petsage-config-')}/c.yaml`;
+    const { writeFileSync } = await import('node:fs');
+    const file = `${tmpDir('petsage-config-')}/c.yaml`;
     writeFileSync(file, `auth: ${TOKEN}\n`);
     expect(() => loadConfig({ env: {}, file }))
       .to.throw(ConfigError, /^config error: auth = \(hidden\)/)

@@ -1,15 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { VERSION } from '../../src/version';
 import { MAIN } from '../support/daemon';
+import { tmpDir } from '../support/tmp';
 
 function run(args: string[], env: Record<string, string> = {}) {
-  const cwd = mkdtempSync(path.join(tmpdir(), 'petsage-cli-'));
+  const cwd = tmpDir('petsage-cli-');
   const res = spawnSync(process.execPath, [MAIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 20_000 });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr, cwd };
 }
@@ -58,7 +58,7 @@ describe('command line', () => {
     });
 
     it('an unknown key in a --config file', () => {
-      const file = path.join(mkdtempSync(path.join(tmpdir(), 'petsage-cfg-')), 'bad.yaml');
+      const file = path.join(tmpDir('petsage-cfg-'), 'bad.yaml');
       writeFileSync(file, 'log:\n  levle: debug\n');
       const { code, stderr } = run(['--config', file]);
       expect(code).to.equal(2);
@@ -74,7 +74,7 @@ describe('command line', () => {
 
   it('a log file that cannot be created exits 1 and says what to do', () => {
     // A regular file where the log directory should be: fails even for root.
-    const blocker = path.join(mkdtempSync(path.join(tmpdir(), 'petsage-log-')), 'not-a-dir');
+    const blocker = path.join(tmpDir('petsage-log-'), 'not-a-dir');
     writeFileSync(blocker, '');
     const logFile = path.join(blocker, 'smoke.log');
     const { code, stderr } = run(['--port', '0', '--log-file', logFile]);

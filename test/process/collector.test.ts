@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
 import { expect } from 'chai';
 import { METRIC } from '../../src/vocabulary';
-import { jsonLines, spawnDaemon, UNLIMITED } from '../support/daemon';
+import { jsonLines, spawnDaemon, UNLIMITED, stopDaemon } from '../support/daemon';
 import { gate } from '../support/receipts';
+import { releaseAfter } from '../support/cleanup';
 
 type Mode = 'ok' | 'refuses' | 'hangs' | 'answers 503';
 
@@ -29,6 +30,10 @@ async function switchableCollector() {
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
+  releaseAfter('collector', () => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     set(next: Mode) {
@@ -38,10 +43,6 @@ async function switchableCollector() {
     accepted: () => accepted,
     /** Resolves when the collector next accepts an export. */
     nextAccepted: () => new Promise<void>((resolve) => onAccepted.push(resolve)),
-    close() {
-      server.closeAllConnections();
-      server.close();
-    },
   };
 }
 
@@ -66,42 +67,37 @@ describe('daemon process: a trace collector that is down or slow', function () {
       const collector = await switchableCollector();
       collector.set(mode);
       const daemon = await spawnDaemon({ env: { ...UNLIMITED, ...PIPELINE, ...(mode === 'hangs' ? HUNG : {}), OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint } });
-      try {
-        const metricsText = async () => (await fetch(`${daemon.url}/metrics`)).text();
-        const rss = (text: string) => Number(/^process_resident_memory_bytes (\S+)$/m.exec(text)?.[1]);
-        const rssBefore = rss(await metricsText());
-        const load = await autocannon({ url: `${daemon.url}/smoke-test`, connections: 10, amount: LOAD });
-        expect(load['2xx'], 'answered 200 while the collector is down').to.equal(LOAD);
+      const metricsText = async () => (await fetch(`${daemon.url}/metrics`)).text();
+      const rss = (text: string) => Number(/^process_resident_memory_bytes (\S+)$/m.exec(text)?.[1]);
+      const rssBefore = rss(await metricsText());
+      const load = await autocannon({ url: `${daemon.url}/smoke-test`, connections: 10, amount: LOAD });
+      expect(load['2xx'], 'answered 200 while the collector is down').to.equal(LOAD);
 
-        const during = await metricsText();
-        const failed = sample(during, METRIC.spansExported, 'outcome="failure"');
-        const dropped = sample(during, METRIC.spansExported, 'outcome="dropped"');
-        expect(sample(during, METRIC.spansExported, 'outcome="success"')).to.equal(0);
-        // Counted while it happens (the exact tally, every span, is checked at shutdown below).
-        expect(failed + dropped).to.be.greaterThan(0);
-        // A hung export holds one batch and the queue fills: every span beyond is dropped (counted)
-        // instead of growing memory.
-        if (mode === 'hangs') expect(dropped).to.be.at.least(LOAD - QUEUE - BATCH);
-        const rssAfter = rss(during);
-        process.stdout.write(
-          `      ${mode}: ${LOAD} runs, p50/p99 ${load.latency.p50}/${load.latency.p99} ms; spans failed ${failed}, dropped ${dropped}; ` +
-            `RSS ${(rssBefore / 2 ** 20).toFixed(0)} -> ${(rssAfter / 2 ** 20).toFixed(0)} MiB\n`,
-        );
+      const during = await metricsText();
+      const failed = sample(during, METRIC.spansExported, 'outcome="failure"');
+      const dropped = sample(during, METRIC.spansExported, 'outcome="dropped"');
+      expect(sample(during, METRIC.spansExported, 'outcome="success"')).to.equal(0);
+      // Counted while it happens (the exact tally, every span, is checked at shutdown below).
+      expect(failed + dropped).to.be.greaterThan(0);
+      // A hung export holds one batch and the queue fills: every span beyond is dropped (counted)
+      // instead of growing memory.
+      if (mode === 'hangs') expect(dropped).to.be.at.least(LOAD - QUEUE - BATCH);
+      const rssAfter = rss(during);
+      process.stdout.write(
+        `      ${mode}: ${LOAD} runs, p50/p99 ${load.latency.p50}/${load.latency.p99} ms; spans failed ${failed}, dropped ${dropped}; ` +
+          `RSS ${(rssBefore / 2 ** 20).toFixed(0)} -> ${(rssAfter / 2 ** 20).toFixed(0)} MiB\n`,
+      );
 
-        // After a hang the queue is full until the held batch fails and the next one goes out;
-        // the gate's span would be dropped before that.
-        const draining = mode === 'hangs' ? collector.nextAccepted() : undefined;
-        collector.set('ok');
-        await draining;
-        const { status, receipt } = await gate(daemon.url, `recovered-${mode.replace(/\s/g, '-')}`);
-        expect(status, JSON.stringify(receipt)).to.equal(200);
-        expect(receipt.checks['trace:verification']![0]!.outcome).to.equal('verified');
-        expect(collector.accepted()).to.be.greaterThan(0);
-      } finally {
-        daemon.child.kill('SIGTERM');
-        expect((await daemon.exited).code, daemon.stderr()).to.equal(0);
-        collector.close();
-      }
+      // After a hang the queue is full until the held batch fails and the next one goes out;
+      // the gate's span would be dropped before that.
+      const draining = mode === 'hangs' ? collector.nextAccepted() : undefined;
+      collector.set('ok');
+      await draining;
+      const { status, receipt } = await gate(daemon.url, `recovered-${mode.replace(/\s/g, '-')}`);
+      expect(status, JSON.stringify(receipt)).to.equal(200);
+      expect(receipt.checks['trace:verification']![0]!.outcome).to.equal('verified');
+      expect(collector.accepted()).to.be.greaterThan(0);
+      expect((await stopDaemon(daemon)).code, daemon.stderr()).to.equal(0);
       // Never a silent drop: every run's span is exported, failed or dropped, and counted.
       const stopped = jsonLines(daemon.logFile).find((l) => l.event === 'daemon.stopped')!;
       expect(Number(stopped.spans_exported) + Number(stopped.spans_failed) + Number(stopped.spans_dropped)).to.equal(stopped.runs_total);

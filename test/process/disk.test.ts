@@ -1,18 +1,15 @@
-import { existsSync, mkdtempSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { expect } from 'chai';
 import { VERIFICATION_EVENT } from '../../src/vocabulary';
-import { spawnDaemon, type SpawnedDaemon, UNLIMITED } from '../support/daemon';
+import { spawnDaemon, type SpawnedDaemon, UNLIMITED, stopDaemon } from '../support/daemon';
 import { gate, gateAfterFlood } from '../support/receipts';
+import { tmpDir } from '../support/tmp';
 
 const verificationLines = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l.includes(`"event":"${VERIFICATION_EVENT}"`));
 
-async function stop(daemon: SpawnedDaemon) {
-  daemon.child.kill('SIGTERM');
-  expect((await daemon.exited).code, daemon.stderr()).to.equal(0);
-}
+const stopCleanly = async (daemon: SpawnedDaemon) => expect((await stopDaemon(daemon)).code, daemon.stderr()).to.equal(0);
 
 /** A run whose receipt says its log line was read back from the file. */
 async function expectLogVerified(daemon: SpawnedDaemon, id: string) {
@@ -25,7 +22,7 @@ describe('daemon process: the log file on disk', function () {
   this.timeout(60_000);
 
   it('log.file.required=false: an unwritable log directory means stdout only, with a warning, not an exit', async () => {
-    const blocker = path.join(mkdtempSync(path.join(tmpdir(), 'petsage-log-')), 'not-a-dir');
+    const blocker = path.join(tmpDir('petsage-log-'), 'not-a-dir');
     writeFileSync(blocker, '');
     const daemon = await spawnDaemon({ args: ['--log-file', path.join(blocker, 'smoke.log')], env: { PETSAGE_SMOKE_LOG_FILE_REQUIRED: 'false' } });
     try {
@@ -35,7 +32,7 @@ describe('daemon process: the log file on disk', function () {
       expect(run.signals.log.status).to.equal('emitted');
       await daemon.waitForEvent(VERIFICATION_EVENT, (l) => l.trace_id === run.trace_id);
     } finally {
-      await stop(daemon);
+      await stopCleanly(daemon);
     }
   });
 
@@ -48,7 +45,7 @@ describe('daemon process: the log file on disk', function () {
       await expectLogVerified(daemon, 'after-delete');
       expect(verificationLines(daemon.logFile).join('\n')).to.include('"run_id":"after-delete"');
     } finally {
-      await stop(daemon);
+      await stopCleanly(daemon);
     }
   });
 
@@ -64,7 +61,7 @@ describe('daemon process: the log file on disk', function () {
       expect(verificationLines(moved).join('\n')).to.include('"run_id":"before-move"');
       expect(verificationLines(daemon.logFile).join('\n')).to.include('"run_id":"after-move"');
     } finally {
-      await stop(daemon);
+      await stopCleanly(daemon);
     }
   });
 
@@ -80,7 +77,7 @@ describe('daemon process: the log file on disk', function () {
       expect(status, JSON.stringify(receipt)).to.equal(200);
       expect(receipt.checks['log:verification']?.[0]?.outcome).to.equal('verified');
     } finally {
-      await stop(daemon);
+      await stopCleanly(daemon);
     }
     for (const file of [daemon.logFile, daemon.spanFile]) {
       for (const f of [file, `${file}.1`, `${file}.2`]) expect(statSync(f).size, f).to.be.at.most(maxSize);

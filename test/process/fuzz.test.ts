@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { spawnDaemon, type SpawnedDaemon, UNLIMITED } from '../support/daemon';
+import { spawnDaemon, type SpawnedDaemon, UNLIMITED, stopDaemon } from '../support/daemon';
 import { METRIC } from '../../src/vocabulary';
 
 const REQUESTS = 10_000;
@@ -124,34 +124,30 @@ describe('daemon process: hostile input (fuzz)', function () {
   it(`${REQUESTS} random requests: no 5xx, no crash, one JSON object per log line, no input in logs or labels, bounded series`, async () => {
     const daemon = await spawnDaemon({ env: { ...UNLIMITED, PETSAGE_SMOKE_INTERVAL: '0' } });
     const metricsText = async () => (await fetch(`${daemon.url}/metrics`)).text();
-    try {
-      const { statuses, samples } = await fuzz(daemon, 20261122, REQUESTS);
-      const summary = [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`).join(', ');
-      process.stdout.write(`      fuzz: ${REQUESTS} requests; status counts ${summary}\n`);
+    const { statuses, samples } = await fuzz(daemon, 20261122, REQUESTS);
+    const summary = [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`).join(', ');
+    process.stdout.write(`      fuzz: ${REQUESTS} requests; status counts ${summary}\n`);
 
-      const serverErrors = [...statuses.keys()].filter((s) => s >= 500 || s === 0);
-      expect(serverErrors, serverErrors.map((s) => samples.get(s)).join('\n---\n')).to.deep.equal([]);
-      for (const status of [200, 400, 404, 405, 413, 415, 431]) expect(statuses.get(status) ?? 0, `status ${status} seen`).to.be.greaterThan(0);
-      expect((await fetch(`${daemon.url}/livez`)).status, 'still alive').to.equal(200);
+    const serverErrors = [...statuses.keys()].filter((s) => s >= 500 || s === 0);
+    expect(serverErrors, serverErrors.map((s) => samples.get(s)).join('\n---\n')).to.deep.equal([]);
+    for (const status of [200, 400, 404, 405, 413, 415, 431]) expect(statuses.get(status) ?? 0, `status ${status} seen`).to.be.greaterThan(0);
+    expect((await fetch(`${daemon.url}/livez`)).status, 'still alive').to.equal(200);
 
-      // Series: label values come from fixed sets (route templates, methods, codes), never from input.
-      const series = seriesOf(await metricsText());
-      expect(series.join('\n')).to.not.include(MARK);
-      const requestSeries = series.filter((l) => l.startsWith(`${METRIC.httpDuration}_count{`));
-      for (const line of requestSeries) {
-        expect(line).to.match(/route="(\/[\w\-/.:{}]*|unmatched)"/);
-        expect(line).to.match(/method="(GET|HEAD|POST|PUT|DELETE|PATCH|OPTIONS|OTHER)"/);
-        expect(line).to.match(/status="\d{3}"/);
-      }
-      // A second, different batch of input adds no series of a new kind.
-      const before = new Set(series.map((l) => l.replace(/ [^ ]+$/, '')).filter((l) => !l.includes('status=')));
-      await fuzz(daemon, 7, 1000);
-      const after = seriesOf(await metricsText()).map((l) => l.replace(/ [^ ]+$/, '')).filter((l) => !l.includes('status='));
-      expect(after.filter((l) => !before.has(l) && !l.startsWith('nodejs_')), 'new series').to.deep.equal([]);
-    } finally {
-      daemon.child.kill('SIGTERM');
-      expect((await daemon.exited).code, daemon.stderr()).to.equal(0);
+    // Series: label values come from fixed sets (route templates, methods, codes), never from input.
+    const series = seriesOf(await metricsText());
+    expect(series.join('\n')).to.not.include(MARK);
+    const requestSeries = series.filter((l) => l.startsWith(`${METRIC.httpDuration}_count{`));
+    for (const line of requestSeries) {
+      expect(line).to.match(/route="(\/[\w\-/.:{}]*|unmatched)"/);
+      expect(line).to.match(/method="(GET|HEAD|POST|PUT|DELETE|PATCH|OPTIONS|OTHER)"/);
+      expect(line).to.match(/status="\d{3}"/);
     }
+    // A second, different batch of input adds no series of a new kind.
+    const before = new Set(series.map((l) => l.replace(/ [^ ]+$/, '')).filter((l) => !l.includes('status=')));
+    await fuzz(daemon, 7, 1000);
+    const after = seriesOf(await metricsText()).map((l) => l.replace(/ [^ ]+$/, '')).filter((l) => !l.includes('status='));
+    expect(after.filter((l) => !before.has(l) && !l.startsWith('nodejs_')), 'new series').to.deep.equal([]);
+    expect((await stopDaemon(daemon)).code, daemon.stderr()).to.equal(0);
     const lines = readFileSync(daemon.logFile, 'utf8').split('\n').filter(Boolean);
     expect(lines.length).to.be.greaterThan(100);
     for (const line of lines) {
@@ -164,24 +160,20 @@ describe('daemon process: hostile input (fuzz)', function () {
   it('limits: a body over 4 KiB is 413, headers over 16 KiB are 431, a malformed request is 400: all JSON', async () => {
     const daemon = await spawnDaemon({ env: { ...UNLIMITED, PETSAGE_SMOKE_INTERVAL: '0' } });
     const port = Number(new URL(daemon.url).port);
-    try {
-      const big = Buffer.alloc(5000, 'x');
-      const cases = [
-        { raw: Buffer.concat([Buffer.from(`POST /smoke-test HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${big.length}\r\n\r\n`), big]), status: 413 },
-        { raw: Buffer.from(`GET /smoke-test HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(17_000)}\r\n\r\n`), status: 431 },
-        { raw: Buffer.from('GET /smoke-test HTTP/1.1\r\nBad Header: x\r\n\r\n'), status: 400 },
-        { raw: Buffer.from('\u0016\u0003\u0001 not http at all\r\n\r\n'), status: 400 },
-      ];
-      for (const c of cases) {
-        const { status, head } = await send(port, c.raw);
-        expect(status, head).to.equal(c.status);
-        expect(head).to.match(/content-type: application\/json/i);
-        const json = JSON.parse(head.slice(head.indexOf('\r\n\r\n') + 4)) as { error: { status: number } };
-        expect(json.error.status).to.equal(c.status);
-      }
-    } finally {
-      daemon.child.kill('SIGTERM');
-      await daemon.exited;
+    const big = Buffer.alloc(5000, 'x');
+    const cases = [
+      { raw: Buffer.concat([Buffer.from(`POST /smoke-test HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${big.length}\r\n\r\n`), big]), status: 413 },
+      { raw: Buffer.from(`GET /smoke-test HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(17_000)}\r\n\r\n`), status: 431 },
+      { raw: Buffer.from('GET /smoke-test HTTP/1.1\r\nBad Header: x\r\n\r\n'), status: 400 },
+      { raw: Buffer.from('\u0016\u0003\u0001 not http at all\r\n\r\n'), status: 400 },
+    ];
+    for (const c of cases) {
+      const { status, head } = await send(port, c.raw);
+      expect(status, head).to.equal(c.status);
+      expect(head).to.match(/content-type: application\/json/i);
+      const json = JSON.parse(head.slice(head.indexOf('\r\n\r\n') + 4)) as { error: { status: number } };
+      expect(json.error.status).to.equal(c.status);
     }
+    await stopDaemon(daemon);
   });
 });

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
 import { VERIFICATION_EVENT } from '../../src/vocabulary';
-import { MAIN, spawnDaemon, type SpawnedDaemon } from '../support/daemon';
+import { MAIN, spawnDaemon, stopDaemon } from '../support/daemon';
 import { gate, receiptOf } from '../support/receipts';
 import { tmpDir } from '../support/tmp';
 
@@ -23,30 +23,22 @@ const FAST = {
 
 const cli = (args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 30_000 });
 
-async function stop(daemon: SpawnedDaemon) {
-  daemon.child.kill('SIGTERM');
-  return daemon.exited;
-}
-
 describe('daemon process: reading every signal back', function () {
   this.timeout(60_000);
 
   it('scheduled and caller-named runs are verified for log, trace and metric, with lag', async () => {
     const daemon = await spawnDaemon({ env: FAST });
-    try {
-      // A scheduled run before the gated one: its verdict lands no later than the gate's.
-      const scheduled = await daemon.waitForEvent(VERIFICATION_EVENT, (l) => l.trigger === 'schedule');
-      const { status, receipt } = await gate(daemon.url, 'deploy-1');
-      expect(status, JSON.stringify(receipt)).to.equal(200);
-      for (const signal of ['log', 'trace', 'metric']) {
-        const check = receipt.checks[`${signal}:verification`]![0]!;
-        expect(check.outcome, signal).to.equal('verified');
-        expect(Number.isFinite(check.observedValue) && check.observedValue! >= 0, `${signal} lag ${check.observedValue}`).to.equal(true);
-      }
-      expect((await receiptOf(daemon.url, String(scheduled.run_id))).outcome).to.equal('verified');
-    } finally {
-      expect((await stop(daemon)).code).to.equal(0);
+    // A scheduled run before the gated one: its verdict lands no later than the gate's.
+    const scheduled = await daemon.waitForEvent(VERIFICATION_EVENT, (l) => l.trigger === 'schedule');
+    const { status, receipt } = await gate(daemon.url, 'deploy-1');
+    expect(status, JSON.stringify(receipt)).to.equal(200);
+    for (const signal of ['log', 'trace', 'metric']) {
+      const check = receipt.checks[`${signal}:verification`]![0]!;
+      expect(check.outcome, signal).to.equal('verified');
+      expect(Number.isFinite(check.observedValue) && check.observedValue! >= 0, `${signal} lag ${check.observedValue}`).to.equal(true);
     }
+    expect((await receiptOf(daemon.url, String(scheduled.run_id))).outcome).to.equal('verified');
+    expect((await stopDaemon(daemon)).code, daemon.stderr()).to.equal(0);
   });
 
   it('`check` prints one line per signal and exits 0 when all are verified', async () => {
@@ -61,7 +53,7 @@ describe('daemon process: reading every signal back', function () {
       expect(dup.status).to.equal(1);
       expect(dup.stdout).to.include('409');
     } finally {
-      await stop(daemon);
+      await stopDaemon(daemon);
     }
   });
 
@@ -74,7 +66,7 @@ describe('daemon process: reading every signal back', function () {
   it('`audit-log` accounts for every line of a real log, and exits 1 when one is removed', async () => {
     const daemon = await spawnDaemon({ env: FAST });
     for (let i = 0; i < 20; i += 1) await fetch(`${daemon.url}/smoke-test`);
-    await stop(daemon);
+    await stopDaemon(daemon);
     const clean = cli(['audit-log', daemon.logFile]);
     expect(clean.status, clean.stdout).to.equal(0);
     expect(clean.stdout).to.match(/process 1: runs 1\.\.\d+, \d+ lines, 0 missing, 0 duplicates, 0 out of order/);

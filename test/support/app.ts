@@ -2,6 +2,7 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import Transport from 'winston-transport';
 import { composeService, createTelemetry } from '../../src/compose';
 import { loadConfig } from '../../src/config/load';
+import { releaseAfter } from './cleanup';
 
 const MESSAGE = Symbol.for('message');
 
@@ -34,8 +35,13 @@ export function testService(options: { failLogWrites?: boolean; env?: Record<str
   const config = loadConfig({ env: { ...TEST_ENV, ...options.env }, flags: { 'state.path': '', ...options.flags } });
   const telemetry = createTelemetry(config, { spanExporter: exporter, logTransports: [transport] });
   const service = composeService(config, telemetry, { hostPort: '127.0.0.1:9' });
+  // Stopped once, by the test or after it: the schedule, the read-back timers, the exporters, the log.
+  let stopped: Promise<void> | undefined;
+  const stop: typeof service.stop = (reason, closeServer) => (stopped ??= service.stop(reason, closeServer));
+  releaseAfter('in-process service', () => stop('test over'));
   return {
     ...service,
+    stop,
     metrics: telemetry.metrics,
     logs: telemetry.logs,
     lines: transport.lines,

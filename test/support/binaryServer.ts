@@ -1,5 +1,6 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { releaseAfter } from './cleanup';
 
 /** A missing binary is an error, not a skip: the README's test command installs its Debian package. */
 export function requireBinary(command: string, versionFlag: string, debianPackage: string): void {
@@ -16,6 +17,7 @@ export async function startBinaryServer(command: string, args: readonly string[]
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const exited = once(child, 'exit');
+  releaseAfter(command, () => stop(child, exited));
   // Readiness has no push notification: ask until it answers (bounded by the caller's test timeout).
   for (;;) {
     const ready = await Promise.race([
@@ -27,11 +29,11 @@ export async function startBinaryServer(command: string, args: readonly string[]
     if (ready) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return {
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return { stop: () => stop(child, exited) };
+}
+
+async function stop(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await exited;
 }

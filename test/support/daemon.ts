@@ -1,9 +1,10 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { releaseAfter } from './cleanup';
+import { tmpDir } from './tmp';
 
 export const MAIN = path.join(__dirname, '..', '..', 'src', 'main.js');
 
@@ -30,7 +31,7 @@ export interface SpawnedDaemon {
 export async function spawnDaemon(
   options: { args?: string[]; env?: Record<string, string>; install?: { main: string; cwd: string; uid?: number; gid?: number } } = {},
 ): Promise<SpawnedDaemon> {
-  const dir = options.install?.cwd ?? mkdtempSync(path.join(tmpdir(), 'petsage-daemon-'));
+  const dir = options.install?.cwd ?? tmpDir('petsage-daemon-');
   const logFile = path.join(dir, options.install ? 'var' : '', 'log', 'petsage-smoke.log');
   const spanFile = path.join(dir, options.install ? 'var' : '', 'spans', options.install ? 'petsage-smoke-spans.jsonl' : 'spans.jsonl');
   const paths = options.install ? [] : ['--log-file', logFile];
@@ -40,6 +41,11 @@ export async function spawnDaemon(
     ...(options.install?.uid !== undefined ? { uid: options.install.uid, gid: options.install.gid ?? options.install.uid } : {}),
   });
   const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  // A test that stops its daemon checks how it stopped; one that failed first leaves it to this.
+  releaseAfter('daemon', async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const stdout: string[] = [];
@@ -67,6 +73,13 @@ export async function spawnDaemon(
   };
   const listening = await waitForEvent('daemon.listening');
   return { child, url: String(listening.url), dir, logFile, spanFile, stdout, exited, waitForEvent, stderr: () => stderr };
+}
+
+/** Stops a daemon as an orchestrator does (SIGTERM) and resolves with how it exited. A test that
+ * fails before this leaves the daemon to the cleanup hooks, which kill it. */
+export async function stopDaemon(daemon: SpawnedDaemon): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  daemon.child.kill('SIGTERM');
+  return daemon.exited;
 }
 
 function safeParse(line: string): Record<string, unknown> | undefined {

@@ -3,6 +3,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { CountingSpanProcessor } from '../../src/telemetry/spanPipeline';
 import type { SpanOutcome } from '../../src/vocabulary';
+import { releaseAfter } from '../support/cleanup';
 
 const BATCH = { maxQueueSize: 4, maxExportBatchSize: 2, scheduledDelay: 60_000, exportTimeout: 1000 };
 
@@ -11,6 +12,8 @@ function setup(exporter: SpanExporter) {
   const processor = new CountingSpanProcessor(exporter, BATCH, (outcome, n) => {
     counts[outcome] += n;
   });
+  // A stalled export holds a timer until it times out (exportTimeout): shut down after the test.
+  releaseAfter('span processor', () => processor.shutdown().catch(() => undefined));
   const tracer = new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('test');
   const endSpan = () => {
     const span = tracer.startSpan('s');

@@ -4,6 +4,7 @@ import { failed, skipped, type SmokeRun } from '../../src/smoke/types';
 import { createJudge, type Verifiers } from '../../src/verify/judge';
 import { errored, missing, type Finding, type SignalVerifier, type Verdict } from '../../src/verify/types';
 import { fakePorts } from '../support/fakes';
+import { armedTimeouts } from '../support/timers';
 
 const found = (lagSeconds: number): Finding => ({ outcome: 'verified', reason: 'none', lagSeconds, backend: 'file' });
 
@@ -82,7 +83,8 @@ describe('judge', () => {
   });
 
   it('counts runs awaiting verdicts, with one timer for all of them, and takes the first answer only', async () => {
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const armed = armedTimeouts();
+    const timers = () => armed.size;
     const before = timers();
     const answers: ((f: Finding) => void)[] = [];
     const { judge, seen } = judgeWith(all({ metric: stub((_run, done) => void answers.push(done)).verifier }), 60_000);

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { releaseAfter } from '../cleanup';
 
 /** How a stand-in behaves: the faults a test can switch on. */
 export interface StoreBehaviour {
@@ -77,7 +78,15 @@ export async function standIn<T>(
     await once(server, 'listening');
     port = (server.address() as AddressInfo).port;
   }
+  /** Stops answering: connections are refused until `up()`. */
+  async function down(): Promise<void> {
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server!.close(() => resolve()));
+    server = undefined;
+  }
   await up();
+  releaseAfter('stand-in', () => down());
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -86,12 +95,7 @@ export async function standIn<T>(
     requests,
     up,
     /** Stops answering: connections are refused until `up()`. */
-    async down(): Promise<void> {
-      if (!server) return;
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server!.close(() => resolve()));
-      server = undefined;
-    },
+    down,
     /** Resolves once `count` stored items match (an event, not a poll). */
     waitForStored(match: (item: T) => boolean, count = 1): Promise<void> {
       return new Promise((resolve) => {
