@@ -3,6 +3,18 @@ import request from 'supertest';
 import { HEALTH_CONTENT_TYPE } from '../../src/http/types';
 import { METRIC } from '../../src/vocabulary';
 import { testService } from '../support/app';
+import { scratchServer } from '../support/scratchServer';
+
+/** A Prometheus query API that knows no series: every instant query answers an empty vector. */
+async function emptyPrometheus() {
+  let asked: () => void = () => {};
+  const firstQuery = new Promise<void>((resolve) => (asked = resolve));
+  const server = await scratchServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
+    asked();
+  });
+  return { ...server, asked: firstQuery };
+}
 
 describe('POST /smoke-test and receipts', () => {
   it('wait=true answers 200 with a health+json receipt once trace and metric are read back', async () => {
@@ -43,6 +55,42 @@ describe('POST /smoke-test and receipts', () => {
     const body = JSON.parse(res.text) as { status: string; checks: Record<string, { outcome: string; reason: string; backend: string }[]> };
     expect(body.status).to.equal('fail');
     expect(body.checks['metric:verification']![0]).to.include({ outcome: 'error', reason: 'unreachable', backend: 'prometheus' });
+  });
+
+  it('a signal never found makes a waiting deploy gate time out: 504 names the signal, reason and backend', async () => {
+    const prometheus = await emptyPrometheus();
+    const { app } = testService({ env: { PETSAGE_SMOKE_VERIFY_TIMEOUT: '300ms', PETSAGE_SMOKE_PROMETHEUS_URL: prometheus.url } });
+    const res = await request(app.callback()).post('/smoke-test').send({ wait: true });
+    expect(res.status, res.text).to.equal(504);
+    const body = JSON.parse(res.text) as { status: string; outcome: string; checks: Record<string, { outcome: string; reason: string; backend: string }[]> };
+    expect(body).to.include({ status: 'fail', outcome: 'timeout' });
+    expect(body.checks['metric:verification']![0]).to.include({ outcome: 'missing', reason: 'not_found', backend: 'prometheus' });
+  });
+
+  it('the metric is looked up with verify.metrics.selector when one is set, instance="<host:port>" when not', async () => {
+    for (const [selector, expected] of [
+      ['job="petsage-smoke",pod="smoke-0"', 'sum(petsage_smoke_runs_total{job="petsage-smoke",pod="smoke-0"})'],
+      ['', 'sum(petsage_smoke_runs_total{instance="127.0.0.1:9"})'],
+    ] as const) {
+      const prometheus = await emptyPrometheus();
+      const { app } = testService({ env: { PETSAGE_SMOKE_VERIFY_TIMEOUT: '200ms', PETSAGE_SMOKE_PROMETHEUS_URL: prometheus.url, PETSAGE_SMOKE_METRICS_SELECTOR: selector } });
+      await request(app.callback()).post('/smoke-test').send({ wait: true });
+      const queries = prometheus.requests.map((r) => new URL(r.url ?? '', 'http://x').searchParams.get('query'));
+      expect(queries.length, selector).to.be.above(0);
+      expect(new Set(queries), selector).to.deep.equal(new Set([expected]));
+    }
+  });
+
+  it('a deploy gate still waiting when shutdown begins gets 503, unverified, and nothing is counted as failed', async () => {
+    const prometheus = await emptyPrometheus();
+    const service = testService({ env: { PETSAGE_SMOKE_VERIFY_TIMEOUT: '30s', PETSAGE_SMOKE_PROMETHEUS_URL: prometheus.url } });
+    const answer = request(service.app.callback()).post('/smoke-test').send({ wait: true }).then((r) => r);
+    await prometheus.asked; // the run is awaiting its metric
+    await service.stop('test');
+    const res = await answer;
+    expect(res.status, res.text).to.equal(503);
+    expect(JSON.parse(res.text)).to.include({ outcome: 'unverified' });
+    expect(await service.metrics.registry.metrics()).to.not.match(/outcome="(missing|error)",reason="[a-z_]+"\} [1-9]/);
   });
 
   it('rejects bad run requests with 4xx JSON', async () => {

@@ -37,6 +37,8 @@ for (const path of ['/smoke-test', '/api/v1/smoke-test']) {
         service: 'petsage-smoke',
         timestamp: res.body.timestamp,
       });
+      // The grep contract (README): exactly these keys, in alphabetical order.
+      expect(Object.keys(line)).to.deep.equal(['event', 'level', 'message', 'run_id', 'seq', 'service', 'span_id', 'timestamp', 'trace_id', 'trigger']);
     });
 
     it('finishes one smoke_test.run span, a root of its own trace, with the run id, seq and trigger', async () => {

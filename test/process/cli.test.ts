@@ -72,6 +72,15 @@ describe('command line', () => {
     });
   });
 
+  it('`audit-log` on a file it cannot read (missing, a directory) exits 1 with one line naming it', () => {
+    const dir = tmpDir('petsage-audit-');
+    for (const file of [path.join(dir, 'missing.log'), dir]) {
+      const { code, stdout, stderr } = run(['audit-log', file]);
+      expect(code, stdout + stderr).to.equal(1);
+      expectOneLineError(stderr, file);
+    }
+  });
+
   it('a log file that cannot be created exits 1 and says what to do', () => {
     // A regular file where the log directory should be: fails even for root.
     const blocker = path.join(tmpDir('petsage-log-'), 'not-a-dir');

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSy
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { expect } from 'chai';
-import { VERIFICATION_EVENT } from '../../src/vocabulary';
+import { EVENT, VERIFICATION_EVENT } from '../../src/vocabulary';
 import { spawnDaemon, type SpawnedDaemon, UNLIMITED, stopDaemon } from '../support/daemon';
 import { gate, gateAfterFlood } from '../support/receipts';
 import { tmpDir } from '../support/tmp';
@@ -21,16 +21,20 @@ async function expectLogVerified(daemon: SpawnedDaemon, id: string) {
 describe('daemon process: the log file on disk', function () {
   this.timeout(60_000);
 
-  it('log.file.required=false: an unwritable log directory means stdout only, with a warning, not an exit', async () => {
+  it('log.file.required=false: an unwritable log directory means stdout only, with a warning and a log.file_unavailable line, not an exit; the log is then not read back', async () => {
     const blocker = path.join(tmpDir('petsage-log-'), 'not-a-dir');
     writeFileSync(blocker, '');
     const daemon = await spawnDaemon({ args: ['--log-file', path.join(blocker, 'smoke.log')], env: { PETSAGE_SMOKE_LOG_FILE_REQUIRED: 'false' } });
     try {
       expect(daemon.stderr()).to.include('warning: logging to stdout only: cannot write the log file');
       expect((await daemon.waitForEvent('daemon.listening')).log_file).to.equal(null);
+      await daemon.waitForEvent(EVENT.logFileUnavailable);
       const run = (await (await fetch(`${daemon.url}/smoke-test`)).json()) as { trace_id: string; signals: { log: { status: string } } };
       expect(run.signals.log.status).to.equal('emitted');
       await daemon.waitForEvent(VERIFICATION_EVENT, (l) => l.trace_id === run.trace_id);
+      const { status, receipt } = await gate(daemon.url);
+      expect(status, JSON.stringify(receipt)).to.equal(200);
+      expect(receipt.checks['log:verification']![0]).to.include({ outcome: 'skipped', reason: 'disabled' });
     } finally {
       await stopCleanly(daemon);
     }
