@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import ts from 'typescript';
@@ -86,6 +86,20 @@ describe('architecture', () => {
     expect(importersOf('compose.ts')).to.deep.equal(['serve.ts']);
     expect(importersOf('serve.ts')).to.deep.equal(['main.ts']);
     expect(importersOf('http/app.ts')).to.deep.equal(['http/module.ts']);
+  });
+
+  it('every module has a test file of its name (test/ mirrors src/), or a row in test/README.md saying which tests cover it', () => {
+    const listed = readFileSync(path.join(REPO_ROOT, 'test', 'README.md'), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .flatMap((line) => [...(line.split('|')[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1]));
+    const uncovered = [...graph.keys()].map(rel).filter((module) => {
+      const test = path.join(REPO_ROOT, 'test', module.replace(/\.ts$/, '.test.ts'));
+      return !listed.includes(module) && !existsSync(test);
+    });
+    expect(uncovered).to.deep.equal([]);
+    // And the list names only modules that exist.
+    expect(listed.filter((module) => !graph.has(path.join(SRC, module!)))).to.deep.equal([]);
   });
 
   it('modules stay small: at most 250 lines each', () => {

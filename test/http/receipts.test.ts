@@ -57,6 +57,15 @@ describe('POST /smoke-test and receipts', () => {
     expect(body.checks['metric:verification']![0]).to.include({ outcome: 'error', reason: 'unreachable', backend: 'prometheus' });
   });
 
+  it('with a token set, the metric is still read back from the daemon itself (its own exposition, not through the guarded /metrics)', async () => {
+    const { app } = testService({ env: { PETSAGE_SMOKE_AUTH_TOKEN: 'a-token-for-this-test', OTEL_BSP_SCHEDULE_DELAY: '20' } });
+    await request(app.callback()).get('/metrics').expect(401);
+    const res = await request(app.callback()).post('/smoke-test').set('authorization', 'Bearer a-token-for-this-test').send({ wait: true });
+    expect(res.status, res.text).to.equal(200);
+    const receipt = JSON.parse(res.text) as { checks: Record<string, { outcome: string; backend?: string }[]> };
+    expect(receipt.checks['metric:verification']![0]).to.include({ outcome: 'verified', backend: 'self' });
+  });
+
   it('a signal never found makes a waiting deploy gate time out: 504 names the signal, reason and backend', async () => {
     const prometheus = await emptyPrometheus();
     const { app } = testService({ env: { PETSAGE_SMOKE_VERIFY_TIMEOUT: '300ms', PETSAGE_SMOKE_PROMETHEUS_URL: prometheus.url } });
