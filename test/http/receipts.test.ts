@@ -76,6 +76,17 @@ describe('POST /smoke-test and receipts', () => {
     expect(body.checks['metric:verification']![0]).to.include({ outcome: 'missing', reason: 'not_found', backend: 'prometheus' });
   });
 
+  it('a trace that the trace API (traces.queryUrl) never finds is a run verdict: missing, not_found, after asking by id', async () => {
+    const traces = await scratchServer((_req, res) => res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"trace not found"}'));
+    const { app } = testService({ env: { PETSAGE_SMOKE_VERIFY_TIMEOUT: '400ms', PETSAGE_SMOKE_TRACES_QUERY_URL: traces.url, OTEL_BSP_SCHEDULE_DELAY: '20' } });
+    const res = await request(app.callback()).post('/smoke-test').send({ wait: true });
+    expect(res.status, res.text).to.equal(504);
+    const receipt = JSON.parse(res.text) as { run_id: string; checks: Record<string, { outcome: string; reason: string; backend: string }[]> };
+    expect(receipt.checks['trace:verification']![0]).to.include({ outcome: 'missing', reason: 'not_found', backend: 'trace_api' });
+    expect(traces.requests.length).to.be.above(0);
+    for (const r of traces.requests) expect(r.url).to.equal(`/api/traces/${receipt.run_id}`); // the run id is the trace id
+  });
+
   it('the metric is looked up with verify.metrics.selector when one is set, instance="<host:port>" when not', async () => {
     for (const [selector, expected] of [
       ['job="petsage-smoke",pod="smoke-0"', 'sum(petsage_smoke_runs_total{job="petsage-smoke",pod="smoke-0"})'],
