@@ -31,6 +31,17 @@ describe('FileLineTransport', () => {
     expect(kept, 'contiguous, oldest first').to.deep.equal(kept.map((_, i) => (kept[0] as number) + i));
   });
 
+  it('maxSize 0 never rotates: every line stays in the one file, however large it grows', async () => {
+    const file = path.join(tmpDir(), 'unrotated.log');
+    const transport = new FileLineTransport(file, { maxSize: 0, maxFiles: 2 });
+    const logs = logInto(transport);
+    for (let n = 1; n <= 500; n += 1) logs.logger.info('line', { n, padding: 'x'.repeat(100) });
+    await logs.close();
+    expect(existsSync(`${file}.1`), 'no rotated file').to.equal(false);
+    expect(lines(file).map(nOf)).to.deep.equal(Array.from({ length: 500 }, (_, i) => i + 1));
+    expect(statSync(file).size).to.be.above(500 * 100);
+  });
+
   it('takes a burst of lines at once and writes them together: none wait in the logger, all land in order', async () => {
     const file = path.join(tmpDir(), 'burst.log');
     const transport = new FileLineTransport(file);
