@@ -1,9 +1,10 @@
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { fileLogReader, verificationTraceId } from '../../src/readers/logFile';
 import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
 import type { SmokeRun } from '../../src/smoke/types';
+import { createSignalVerifier } from '../../src/verify/signalVerifier';
 import { EVENT, VERIFICATION_MESSAGE } from '../../src/vocabulary';
 import { fakePorts, readOnce } from '../support/fakes';
 import { tmpDir } from '../support/tmp';
@@ -22,6 +23,29 @@ describe('log file reader', () => {
     expect(verificationTraceId(line(run))).to.equal(run.traceId);
     expect(verificationTraceId(`{"event":"${EVENT.listening}","trace_id":"abc"}`)).to.equal(undefined);
     expect(verificationTraceId(`{"event":"${EVENT.verification}","trace_id":"abc`)).to.equal(undefined);
+  });
+
+  it('a file rotated past between two reads is never read: its runs are reported not_found at their deadline', async () => {
+    const file = path.join(tmpDir(), 'smoke.log');
+    const [a, b, lost, c] = runs(4) as [SmokeRun, SmokeRun, SmokeRun, SmokeRun];
+    writeFileSync(file, '');
+    const reader = fileLogReader({ file, writeFailed: () => false, now: () => 1234 });
+    const verifier = createSignalVerifier({ readers: [reader], pollMs: 60_000 });
+    const found: string[] = [];
+    for (const run of [a, b, lost, c]) verifier.verify(run, (finding) => found.push(`${run.id}:${finding.outcome}`));
+    appendFileSync(file, line(a));
+    await verifier.readNow(); // the tail now holds the first file open
+    // Two rotations before the next read, as logrotate shifts them: the middle file is never opened.
+    appendFileSync(file, line(b));
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, line(lost));
+    renameSync(`${file}.1`, `${file}.2`);
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, line(c));
+    await verifier.readNow();
+    expect(found).to.deep.equal([`${a.id}:verified`, `${b.id}:verified`, `${c.id}:verified`]);
+    expect(verifier.expire(lost)).to.deep.include({ outcome: 'missing', reason: 'not_found', backend: 'file' });
+    await verifier.stop();
   });
 
   it('reports the waiting runs whose lines were appended since it was made, in one read; earlier lines are skipped', async () => {
