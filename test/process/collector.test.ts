@@ -5,7 +5,7 @@ import autocannon from 'autocannon';
 import { expect } from 'chai';
 import { METRIC } from '../../src/vocabulary';
 import { jsonLines, spawnDaemon, UNLIMITED, stopDaemon } from '../support/daemon';
-import { gate } from '../support/receipts';
+import { gate, receiptOf } from '../support/receipts';
 import { releaseAfter } from '../support/cleanup';
 
 type Mode = 'ok' | 'refuses' | 'hangs' | 'answers 503';
@@ -81,7 +81,14 @@ describe('daemon process: a trace collector that is down or slow', function () {
       expect(failed + dropped).to.be.greaterThan(0);
       // A hung export holds one batch and the queue fills: every span beyond is dropped (counted)
       // instead of growing memory.
-      if (mode === 'hangs') expect(dropped).to.be.at.least(LOAD - QUEUE - BATCH);
+      if (mode === 'hangs') {
+        expect(dropped).to.be.at.least(LOAD - QUEUE - BATCH);
+        // A run whose span finds the queue full says so at once, and its receipt carries it as the trace verdict.
+        const run = (await (await fetch(`${daemon.url}/smoke-test`)).json()) as { run_id: string; signals: { trace: { status: string; reason?: string } } };
+        expect(run.signals.trace).to.deep.equal({ status: 'error', reason: 'dropped' });
+        const receipt = await receiptOf(daemon.url, run.run_id);
+        expect(receipt.checks['trace:verification']![0]).to.include({ outcome: 'error', reason: 'dropped' });
+      }
       const rssAfter = rss(during);
       process.stdout.write(
         `      ${mode}: ${LOAD} runs, p50/p99 ${load.latency.p50}/${load.latency.p99} ms; spans failed ${failed}, dropped ${dropped}; ` +
