@@ -72,12 +72,13 @@ function ourStage(url: string): string | undefined {
   return OURS.find(([re]) => re.test(file))?.[1] ?? `ours: ${file.replace(/\.js$/, '')}`;
 }
 
-/** V8's own buckets, for a sample with no frame of a library or of ours. */
-function fallback(frame: CallFrame): string {
-  if (frame.functionName === '(garbage collector)') return 'GC';
-  if (frame.functionName === '(program)') return 'V8 and native, outside JS ((program))';
-  return 'Node core (HTTP parser, sockets, timers)';
-}
+/** V8's own pseudo-frames: idle time is no stage at all. */
+const V8_BUCKETS: Readonly<Record<string, string | null>> = {
+  '(idle)': null,
+  '(garbage collector)': 'GC',
+  '(program)': 'V8 and native, outside JS ((program))',
+};
+const NODE_CORE = 'Node core (HTTP parser, sockets, timers)';
 
 /** Microseconds per stage, of the samples taken between `fromUs` and `toUs` (the profile's clock). */
 export function classify(profile: CpuProfile, fromUs: number, toUs: number): Map<string, number> {
@@ -89,14 +90,12 @@ export function classify(profile: CpuProfile, fromUs: number, toUs: number): Map
     const known = stageOf.get(id);
     if (known !== undefined) return known;
     const node = byId.get(id)!;
+    const bucket = V8_BUCKETS[node.callFrame.functionName];
+    const own = libraryStage(node.callFrame.url) ?? ourStage(node.callFrame.url);
     let found: string | null;
-    if (node.callFrame.functionName === '(idle)') found = null;
-    else {
-      const own = libraryStage(node.callFrame.url) ?? ourStage(node.callFrame.url);
-      if (own === 'prom-client' || own === 'metrics (ours)') found = metricFor(node) ?? own;
-      else found = own ?? (node.parent === undefined ? fallback(node.callFrame) : stage(node.parent));
-      if (found === 'Node core (HTTP parser, sockets, timers)' || found === undefined) found = fallback(node.callFrame);
-    }
+    if (bucket !== undefined) found = bucket;
+    else if (own === 'prom-client' || own === 'metrics (ours)') found = metricFor(node) ?? own;
+    else found = own ?? (node.parent === undefined ? NODE_CORE : stage(node.parent));
     stageOf.set(id, found);
     return found;
   }

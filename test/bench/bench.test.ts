@@ -2,14 +2,19 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
 
+/** Runs a benchmark script (short mode, so it cannot rot); it must exit 0 and print its JSON report first. */
+function benchScript<Report>(script: string, args: string[], timeout: number) {
+  const run = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bench', `${script}.js`), ...args], { encoding: 'utf8', timeout });
+  expect(run.status, `${run.stderr}\n${run.stdout}`).to.equal(0);
+  return { run, report: JSON.parse(run.stdout.slice(0, run.stdout.indexOf('\n}\n') + 2)) as Report };
+}
+
 /** The benchmark's short mode, so it cannot rot. Its timings are reported, never judged here. */
 describe('benchmark (short mode)', function () {
   this.timeout(180_000);
 
   it('runs the three apps, reports every figure, and finds no loss', () => {
-    const run = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bench', 'run.js'), '--short'], { encoding: 'utf8', timeout: 170_000 });
-    expect(run.status, run.stderr).to.equal(0);
-    const report = JSON.parse(run.stdout.slice(0, run.stdout.indexOf('\n}\n') + 2)) as Record<string, Record<string, unknown>> & { zero_loss: boolean };
+    const { run, report } = benchScript<Record<string, Record<string, unknown>> & { zero_loss: boolean }>('run', ['--short'], 170_000);
     for (const app of ['bare_koa', 'required_stack', 'petsage_smoke']) {
       for (const key of ['cpu_us_per_request', 'load_generator_busy']) expect(report[app]![key], `${app}.${key}`).to.be.above(0);
       for (const key of ['throughput_rps', 'fixed_p50_ms', 'fixed_p99_ms', 'start_to_ready_ms', 'rss_idle_mib', 'rss_after_load_mib']) {
@@ -39,11 +44,9 @@ describe('CPU profile by stage (short mode)', function () {
   this.timeout(120_000);
 
   it('profiles the three apps under load and puts their main-thread CPU in stages', () => {
-    const run = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bench', 'profile.js'), '--short'], { encoding: 'utf8', timeout: 110_000 });
-    expect(run.status, run.stderr).to.equal(0);
-    const report = JSON.parse(run.stdout.slice(0, run.stdout.indexOf('\n}\n') + 2)) as {
+    const { run, report } = benchScript<{
       results: Record<string, { requests: number; main_thread_us_per_request: number; stages: Record<string, number> }>;
-    };
+    }>('profile', ['--short'], 110_000);
     expect(Object.keys(report.results)).to.deep.equal(['bare-koa', 'required-stack', 'petsage-smoke']);
     for (const [app, r] of Object.entries(report.results)) {
       expect(r.requests, app).to.equal(2_000);
@@ -63,11 +66,9 @@ describe('verification lag benchmark (short mode)', function () {
   this.timeout(240_000);
 
   it('measures every signal in each set-up, read back from the backend that set-up names', () => {
-    const run = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bench', 'lag.js'), '--short'], { encoding: 'utf8', timeout: 230_000 });
-    expect(run.status, run.stderr).to.equal(0);
-    const report = JSON.parse(run.stdout.slice(0, run.stdout.indexOf('\n}\n') + 2)) as {
+    const { report } = benchScript<{
       results: { set_up: string; runs: number; rows: { signal: string; backend: string; verified: number; p50_s: number; p99_s: number }[] }[];
-    };
+    }>('lag', ['--short'], 230_000);
     const backends = report.results.map((r) => r.rows.map((row) => `${row.signal}:${row.backend}`).sort());
     expect(backends).to.deep.equal([
       ['log:file', 'metric:self', 'trace:exporter'],
@@ -87,15 +88,13 @@ describe('soak (short mode): a healthy pipeline pages nobody', function () {
   this.timeout(240_000);
 
   it('runs daemon, Prometheus and Alertmanager for a minute with scheduled and HTTP runs: no page, no ticket, every read-back verified', () => {
-    const run = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bench', 'soak.js'), '--minutes', '1'], { encoding: 'utf8', timeout: 230_000 });
-    expect(run.status, `${run.stderr}\n${run.stdout}`).to.equal(0);
-    const report = JSON.parse(run.stdout.slice(0, run.stdout.indexOf('\n}\n') + 2)) as {
+    const { report } = benchScript<{
       notifications: unknown[];
       heartbeats: number;
       http_runs: number;
       verdicts: Record<string, number>;
       samples: { rss_mib: number; cpu_percent: number }[];
-    };
+    }>('soak', ['--minutes', '1'], 230_000);
     expect(report.notifications).to.deep.equal([]);
     expect(report.heartbeats).to.be.above(0);
     expect(report.http_runs).to.be.above(100);
