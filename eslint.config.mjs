@@ -24,4 +24,10 @@ export default tseslint.config(
       eqeqeq: 'error',
     },
   },
+  {
+    // CommonJS scripts run by Node directly (the mutation run's preload).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

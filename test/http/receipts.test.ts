@@ -93,7 +93,7 @@ describe('POST /smoke-test and receipts', () => {
       ['', 'sum(petsage_smoke_runs_total{instance="127.0.0.1:9"})'],
     ] as const) {
       const prometheus = await emptyPrometheus();
-      const { app } = testService({ env: { PETSAGE_SMOKE_VERIFY_TIMEOUT: '200ms', PETSAGE_SMOKE_PROMETHEUS_URL: prometheus.url, PETSAGE_SMOKE_METRICS_SELECTOR: selector } });
+      const { app } = testService({ env: { PETSAGE_SMOKE_VERIFY_TIMEOUT: '200ms', PETSAGE_SMOKE_VERIFY_POLL_INTERVAL: '20ms', PETSAGE_SMOKE_PROMETHEUS_URL: prometheus.url, PETSAGE_SMOKE_METRICS_SELECTOR: selector } });
       await request(app.callback()).post('/smoke-test').send({ wait: true });
       const queries = prometheus.requests.map((r) => new URL(r.url ?? '', 'http://x').searchParams.get('query'));
       expect(queries.length, selector).to.be.above(0);

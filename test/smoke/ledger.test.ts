@@ -18,7 +18,19 @@ describe('ledger', () => {
     expect([...ledger.values()]).to.deep.equal(runs.slice(2));
   });
 
-  it('refuses a capacity that is not a positive integer', () => {
-    expect(() => createLedger(0)).to.throw(RangeError);
+  it('an id added again becomes the newest: the oldest other entry is the one evicted', () => {
+    const ledger = createLedger<number>(3);
+    for (const [id, value] of [['a', 1], ['b', 2], ['c', 3], ['a', 4], ['d', 5]] as const) ledger.add(id, value);
+    expect([...ledger.values()]).to.deep.equal([3, 4, 5]);
+    expect(ledger.has('b')).to.equal(false);
+  });
+
+  it('refuses a capacity that is not a positive integer, naming it; 1 is enough', () => {
+    expect(() => createLedger(0)).to.throw(RangeError, 'ledger capacity must be a positive integer, got 0');
+    expect(() => createLedger(2.5)).to.throw(RangeError, 'got 2.5');
+    const one = createLedger<number>(1);
+    one.add('a', 1);
+    one.add('b', 2);
+    expect([...one.values()]).to.deep.equal([2]);
   });
 });

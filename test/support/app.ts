@@ -1,8 +1,10 @@
+import path from 'node:path';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import Transport from 'winston-transport';
 import { composeService, createTelemetry } from '../../src/compose';
 import { loadConfig } from '../../src/config/load';
 import { releaseAfter } from './cleanup';
+import { tmpDir } from './tmp';
 
 const MESSAGE = Symbol.for('message');
 
@@ -19,20 +21,19 @@ export class ArrayTransport extends Transport {
   }
 }
 
-/** Settings every in-process service gets unless a test says otherwise: no schedule, quick read-back,
- * and no state file (the default path is relative to the working directory: the repository). */
-const TEST_ENV = { PETSAGE_SMOKE_INTERVAL: '0', PETSAGE_SMOKE_LEDGER_SIZE: '10', PETSAGE_SMOKE_VERIFY_TIMEOUT: '2s', PETSAGE_SMOKE_VERIFY_POLL_INTERVAL: '20ms' };
-
 /**
- * The real daemon, composed as production composes it, with a tracer, span exporter and metrics
- * registry of its own; only the log goes to memory instead of a file (so the log signal is not read
- * back) and the spans to an in-memory exporter.
+ * The real daemon, composed as production composes it and on the production defaults, with a tracer,
+ * span exporter and metrics registry of its own; only the log goes to memory instead of a file (so the
+ * log signal is not read back) and the spans to an in-memory exporter. It listens nowhere: its address
+ * is given as 127.0.0.1:9, which only the metric selector's default (instance="<host:port>") shows.
  */
 export function testService(options: { failLogWrites?: boolean; env?: Record<string, string>; flags?: Record<string, string> } = {}) {
   const exporter = new InMemorySpanExporter();
   const transport = new ArrayTransport(options.failLogWrites ? new Error('EACCES: permission denied') : undefined);
-  // An empty variable counts as unset, so "no state file" is given as a flag.
-  const config = loadConfig({ env: { ...TEST_ENV, ...options.env }, flags: { 'state.path': '', ...options.flags } });
+  // The production defaults, except the state file: its default path is relative to the working
+  // directory (the repository), so each service keeps its own in a directory of the test's.
+  const statePath = path.join(tmpDir('petsage-state-'), 'state.json');
+  const config = loadConfig({ env: options.env ?? {}, flags: { 'state.path': statePath, ...options.flags } });
   const telemetry = createTelemetry(config, { spanExporter: exporter, logTransports: [transport] });
   const service = composeService(config, telemetry, { hostPort: '127.0.0.1:9' });
   // Stopped once, by the test or after it: the schedule, the read-back timers, the exporters, the log.

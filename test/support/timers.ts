@@ -16,3 +16,25 @@ export function armedTimeouts(): ReadonlySet<NodeJS.Timeout> {
   releaseAfter('timeout spies', () => Object.assign(globalThis, { setTimeout: realSet, clearTimeout: realClear }));
   return armed;
 }
+
+/**
+ * Intervals armed from now until the end of the test: `armed` holds those not yet cleared, and
+ * `ticks(n)` resolves once the intervals have fired n more times in all (an event, not a window).
+ */
+export function armedIntervals(): { armed: ReadonlySet<NodeJS.Timeout>; ticks(n: number): Promise<void> } {
+  const armed = new Set<NodeJS.Timeout>();
+  const waiters: { left: number; resolve: () => void }[] = [];
+  const { setInterval: realSet, clearInterval: realClear } = globalThis;
+  globalThis.setInterval = ((fn: () => void, ms: number) => {
+    const t = realSet(() => {
+      fn();
+      for (const w of waiters.splice(0)) if (--w.left > 0) waiters.push(w);
+      else w.resolve();
+    }, ms);
+    armed.add(t);
+    return t;
+  }) as typeof setInterval;
+  globalThis.clearInterval = ((t: NodeJS.Timeout) => (armed.delete(t), realClear(t))) as typeof clearInterval;
+  releaseAfter('interval spies', () => Object.assign(globalThis, { setInterval: realSet, clearInterval: realClear }));
+  return { armed, ticks: (n) => new Promise((resolve) => waiters.push({ left: n, resolve })) };
+}

@@ -6,6 +6,7 @@ import { createSignalVerifier } from '../../src/verify/signalVerifier';
 import type { Finding } from '../../src/verify/types';
 import type { Backend } from '../../src/vocabulary';
 import { fakePorts } from '../support/fakes';
+import { armedIntervals } from '../support/timers';
 
 /** A reader whose answers the test sets: per trace id a hit, or the whole read failing. */
 function scripted(backend: Backend) {
@@ -148,12 +149,15 @@ describe('signal verifier', () => {
 
   it('does not read while nothing waits, and stop ends polling', async () => {
     const file = scripted('file');
+    const intervals = armedIntervals();
     const verifier = createSignalVerifier({ readers: [file.reader], pollMs: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 20)); // twenty idle polls would have read by now
-    expect(file.state.reads).to.equal(0);
+    expect(intervals.armed.size).to.equal(1);
+    await intervals.ticks(20);
+    expect(file.state.reads, 'twenty idle polls').to.equal(0);
     await verifier.stop();
+    expect(intervals.armed.size, 'the poll timer is cleared').to.equal(0);
     verifier.verify(runs(1)[0]!, () => {});
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await Promise.resolve();
     expect(file.state.reads).to.equal(0);
   });
 });

@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { releaseAfter } from '../support/cleanup';
+import { REPO_ROOT } from '../support/repo';
+import { tmpDir } from '../support/tmp';
+
+interface Report {
+  files: Record<string, { mutants: { status: string; replacement?: string; location: { start: { line: number } } }[] }>;
+}
+
+// Inside the repository (git-ignored): the sandbox's build finds the type packages in node_modules above it.
+const SANDBOXES = 'var/stryker-short';
+
+/** The short mode of `npm run mutation`, so the script cannot rot: one small module, its score read from the report. */
+describe('mutation testing (npm run mutation), short mode', function () {
+  this.timeout(600_000);
+
+  it('mutates smoke/ledger.ts with the project config and kills every mutant the tests can see', () => {
+    const dir = tmpDir('petsage-mutation-');
+    const reportFile = path.join(dir, 'report.json');
+    const config = JSON.parse(readFileSync(path.join(REPO_ROOT, 'stryker.config.json'), 'utf8')) as Record<string, unknown>;
+    const configFile = path.join(dir, 'stryker.config.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify({ ...config, mutate: ['src/smoke/ledger.ts'], reporters: ['json', 'clear-text'], jsonReporter: { fileName: reportFile }, tempDirName: SANDBOXES }),
+    );
+    releaseAfter(SANDBOXES, () => rmSync(path.join(REPO_ROOT, SANDBOXES), { recursive: true, force: true }));
+    const run = spawnSync('bash', ['scripts/mutation/run.sh', configFile], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 540_000 });
+    expect(run.status, `${run.stdout.slice(-3000)}\n${run.stderr.slice(-3000)}`).to.equal(0);
+
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as Report;
+    const mutants = report.files['src/smoke/ledger.ts']?.mutants ?? [];
+    const survivors = mutants.filter((m) => m.status === 'Survived' || m.status === 'NoCoverage');
+    expect(mutants.filter((m) => m.status === 'Killed').length).to.be.above(10);
+    expect(survivors.map((m) => `line ${m.location.start.line}: ${m.replacement ?? ''}`)).to.deep.equal([]);
+  });
+});
