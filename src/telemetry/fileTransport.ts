@@ -29,7 +29,9 @@ export class FileLineTransport extends Transport {
     // Lines go out as they come and are written together: waiting for each line's own write
     // made it one system call per line, and under load the lines piled up in the logger instead.
     // Past the file's buffer, the next line waits for 'drain', so backpressure still reaches the logger.
-    const below = this.rotating.write(`${String(info[MESSAGE])}\n`, () => this.emit('logged', info)); // winston's convention: the line is in the file
+    // 'logged' (winston's convention: the line is in the file) only for a write that succeeded: a
+    // failed one must not clear the failure its 'error' reported, whichever of the two comes first.
+    const below = this.rotating.write(`${String(info[MESSAGE])}\n`, (err) => err || this.emit('logged', info));
     if (below) done();
     else this.waitingForDrain = done;
   }

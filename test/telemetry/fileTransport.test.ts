@@ -85,8 +85,12 @@ describe('FileLineTransport', () => {
     const transport = new FileLineTransport(file, { maxSize: 0, maxFiles: 1 }, 10);
     const logs = logInto(transport);
     const failed = once(transport, 'error');
+    let logged = 0;
+    transport.on('logged', () => (logged += 1));
     logs.logger.info('disk full', { n: 0 });
     expect(((await failed)[0] as NodeJS.ErrnoException).code).to.equal('ENOSPC');
+    await new Promise(setImmediate); // the write's own callback has run by now, before or after 'error'
+    expect(logged, 'a failed line is never reported as logged (that would clear write_failed)').to.equal(0);
 
     unlinkSync(file); // room again: the path is a plain file from now on
     // Retried after the failure, or (if a retry had already opened the old path) reopened as the path changed.
