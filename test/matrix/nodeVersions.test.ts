@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { REPO_ROOT } from '../support/repo';
 
-/** The Node.js LTS lines the daemon supports besides the one running this suite, pinned. */
-export const NODE_VERSIONS = { '22': '22.23.5', '24': '24.22.3' } as const;
+/** The Node.js LTS lines the daemon supports besides the one running this suite, pinned in package.json (the mutation run uses 22's). */
+const NODE_VERSIONS = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { config: { supportedNode: Record<string, string> } }).config.supportedNode;
 /** Unit, HTTP and spawned-daemon tests (the e2e, bench and deploy tests run once, on the main Node). */
 const SPECS = ['dist/test/*.test.js', 'dist/test/{commands,http,readers,smoke,telemetry,verify,process}/**/*.test.js'];
 

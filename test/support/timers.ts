@@ -23,18 +23,20 @@ export function armedTimeouts(): ReadonlySet<NodeJS.Timeout> {
  */
 export function armedIntervals(): { armed: ReadonlySet<NodeJS.Timeout>; ticks(n: number): Promise<void> } {
   const armed = new Set<NodeJS.Timeout>();
-  const waiters: { left: number; resolve: () => void }[] = [];
+  let fired = 0;
+  let waiters: { at: number; resolve: () => void }[] = [];
   const { setInterval: realSet, clearInterval: realClear } = globalThis;
   globalThis.setInterval = ((fn: () => void, ms: number) => {
     const t = realSet(() => {
       fn();
-      for (const w of waiters.splice(0)) if (--w.left > 0) waiters.push(w);
-      else w.resolve();
+      fired += 1;
+      waiters.filter((w) => w.at <= fired).forEach((w) => w.resolve());
+      waiters = waiters.filter((w) => w.at > fired);
     }, ms);
     armed.add(t);
     return t;
   }) as typeof setInterval;
   globalThis.clearInterval = ((t: NodeJS.Timeout) => (armed.delete(t), realClear(t))) as typeof clearInterval;
   releaseAfter('interval spies', () => Object.assign(globalThis, { setInterval: realSet, clearInterval: realClear }));
-  return { armed, ticks: (n) => new Promise((resolve) => waiters.push({ left: n, resolve })) };
+  return { armed, ticks: (n) => new Promise((resolve) => waiters.push({ at: fired + n, resolve })) };
 }
