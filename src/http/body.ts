@@ -3,7 +3,9 @@ import type { Context } from 'koa';
 /** Stops an upload: the answer closes the connection, and the socket goes once the answer is out. */
 function refuseUpload(ctx: Context, limitBytes: number): never {
   ctx.set('Connection', 'close');
-  ctx.res.once('finish', () => ctx.req.socket.destroy());
+  // Taken now: once a body read past the limit is given up, Node detaches the socket from the request.
+  const socket = ctx.req.socket;
+  ctx.res.once('finish', () => socket.destroy());
   return ctx.throw(413, `the body may be at most ${limitBytes} bytes`);
 }
 

@@ -68,6 +68,17 @@ describe('daemon process: server limits', function () {
     expect(written, 'bytes sent before the daemon closed the socket').to.be.below(size);
   });
 
+  it('a body sent in chunks past 4 KiB: 413, the socket closed, and the daemon still serving', async () => {
+    const { socket, closed } = await rawConnection(daemon);
+    const chunk = `1000\r\n${' '.repeat(0x1000)}\r\n`;
+    socket.write(`POST /smoke-test HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${chunk}${chunk}0\r\n\r\n`);
+    const answer = await closed;
+    expect(answer).to.match(/^HTTP\/1\.1 413 /);
+    expect(answer.toLowerCase()).to.include('connection: close');
+    const res = await fetch(`${daemon.url}/livez`);
+    expect(res.status).to.equal(200);
+  });
+
   it('a client that stops mid-body is a client error: logged with its code, never a 500', async () => {
     const { socket } = await rawConnection(daemon);
     socket.write('POST /smoke-test HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id":');
