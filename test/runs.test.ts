@@ -1,6 +1,30 @@
 import { expect } from 'chai';
 import request from 'supertest';
+import { createRuns } from '../src/runs';
+import { createSmokeRunner } from '../src/smoke/runSmokeTest';
+import type { SmokeRun } from '../src/smoke/types';
+import type { Judge, RunReport } from '../src/verify/judge';
+import type { Trigger } from '../src/vocabulary';
 import { testService } from './support/app';
+import { fakePorts } from './support/fakes';
+
+const reportOf = (run: SmokeRun): RunReport => ({ run, verdicts: {}, status: 'pending', settled: new Promise(() => undefined) });
+
+/** Runs over the fake ports, judged by a judge that only hands back a pending report; what the runner was asked. */
+function runsOf(capacity: { api: number; other: number }) {
+  const asked: [Trigger, { id?: string }][] = [];
+  const runner = createSmokeRunner(fakePorts().ports);
+  const judge = { judge: reportOf } as unknown as Judge;
+  const runs = createRuns({
+    run: (trigger, options) => {
+      asked.push([trigger, options ?? {}]);
+      return runner(trigger, options);
+    },
+    judge,
+    capacity,
+  });
+  return { runs, asked, runner };
+}
 
 describe('runs: room of their own for deploy gates', () => {
   it('a flood of GET runs never makes a gate over capacity, nor evicts a gate receipt', async () => {
@@ -25,5 +49,56 @@ describe('runs: room of their own for deploy gates', () => {
     expect(metrics).to.include('petsage_smoke_signal_verifications_total{signal="metric",outcome="skipped",reason="over_capacity"} 28');
     // Every receipt kept, from both ledgers, oldest run first.
     expect(svc.runs.reports().map((r) => r.run.id)).to.deep.equal(['gate-1', flood[28], flood[29], 'gate-2']);
+  });
+});
+
+describe('runs: the two ledgers', () => {
+  it('starts a run under the id given, or a fresh one, and keeps its receipt as the latest', () => {
+    const { runs, asked } = runsOf({ api: 2, other: 2 });
+    expect(runs.latest()).to.equal(undefined);
+    const gate = runs.start('api', 'gate-1');
+    const scheduled = runs.start('schedule');
+    expect(asked).to.deep.equal([
+      ['api', { id: 'gate-1' }],
+      ['schedule', {}],
+    ]);
+    expect(gate.run.id).to.equal('gate-1');
+    expect(runs.latest()).to.equal(scheduled);
+    expect([runs.get('gate-1'), runs.get(scheduled.run.id), runs.get('other')]).to.deep.equal([gate, scheduled, undefined]);
+    expect([runs.has('gate-1'), runs.has(scheduled.run.id), runs.has('other')]).to.deep.equal([true, true, false]);
+  });
+
+  it('POST runs fill only their own ledger: each evicts the oldest of its kind, never the other kind', () => {
+    const { runs } = runsOf({ api: 1, other: 2 });
+    const first = runs.start('api', 'gate-1');
+    const others = [runs.start('http'), runs.start('schedule'), runs.start('http')];
+    expect(runs.has(first.run.id)).to.equal(true);
+    expect(others.map((r) => runs.has(r.run.id))).to.deep.equal([false, true, true]);
+    runs.start('api', 'gate-2');
+    expect([runs.has('gate-1'), runs.has('gate-2')]).to.deep.equal([false, true]);
+    expect(runs.reports().map((r) => r.run.id)).to.deep.equal([others[1]!.run.id, others[2]!.run.id, 'gate-2']);
+  });
+
+  it('a restored receipt goes to the ledger of its trigger and is not the latest run', () => {
+    const { runs, runner } = runsOf({ api: 1, other: 1 });
+    const restored = [reportOf(runner('api', { id: 'gate-old' })), reportOf(runner('schedule', { id: 'sched-old' }))];
+    for (const r of restored) runs.restore(r);
+    expect(runs.latest()).to.equal(undefined);
+    expect(runs.reports()).to.deep.equal(restored);
+    runs.start('api', 'gate-new');
+    expect([runs.has('gate-old'), runs.has('sched-old')]).to.deep.equal([false, true]);
+    runs.restore(reportOf(runner('http', { id: 'http-old' })));
+    expect([runs.has('sched-old'), runs.has('http-old'), runs.has('gate-new')]).to.deep.equal([false, true, true]);
+  });
+
+  it('reports come oldest first: by start time, then by sequence number for runs started in the same millisecond', () => {
+    const { runs, runner } = runsOf({ api: 4, other: 4 });
+    const at = (ms: number, seq: number, trigger: Trigger): RunReport => {
+      const run = runner(trigger);
+      return reportOf({ ...run, startedAt: new Date(ms), seq });
+    };
+    const order = [at(1000, 7, 'http'), at(1000, 9, 'api'), at(2000, 1, 'api'), at(3000, 2, 'schedule')];
+    for (const r of [order[3]!, order[2]!, order[1]!, order[0]!]) runs.restore(r);
+    expect(runs.reports()).to.deep.equal(order);
   });
 });

@@ -24,7 +24,7 @@ describe('mutation testing (npm run mutation), short mode', function () {
     const configFile = path.join(dir, 'stryker.config.json');
     writeFileSync(
       configFile,
-      JSON.stringify({ ...config, mutate: ['src/smoke/ledger.ts'], reporters: ['json', 'clear-text'], jsonReporter: { fileName: reportFile }, tempDirName: SANDBOXES }),
+      JSON.stringify({ ...config, mutate: ['src/smoke/ledger.ts'], incremental: false, reporters: ['json', 'clear-text'], jsonReporter: { fileName: reportFile }, tempDirName: SANDBOXES }),
     );
     releaseAfter(SANDBOXES, () => rmSync(path.join(REPO_ROOT, SANDBOXES), { recursive: true, force: true }));
     const run = spawnSync('bash', ['scripts/mutation/run.sh', configFile], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 540_000 });

@@ -4,7 +4,9 @@ import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
 import { createMetrics } from '../../src/telemetry/metrics';
 import { createSignalHealth } from '../../src/verify/signalHealth';
 import type { Verdict } from '../../src/verify/types';
-import { createVerdictSink } from '../../src/verify/verdicts';
+import type { Exemplar } from '../../src/vocabulary';
+import type { SpotResult } from '../../src/verify/spotChecks';
+import { createSpotSink, createVerdictSink } from '../../src/verify/verdicts';
 import { EVENT, METRIC, SIGNALS } from '../../src/vocabulary';
 import { ArrayTransport } from '../support/app';
 import { fakePorts } from '../support/fakes';
@@ -59,5 +61,72 @@ describe('verdicts: what each verdict does', () => {
         detail: 'connect ECONNREFUSED 127.0.0.1:9',
       },
     ]);
+  });
+
+  it('only a verified verdict of a run whose span was exported links its lag to the trace (exemplar); every verdict reaches /healthz', () => {
+    const recorded: [string, Exemplar | undefined][] = [];
+    const health = createSignalHealth({ staleAfterMs: 0, failAfterRuns: 1, now: () => STARTED_MS, startedMs: STARTED_MS });
+    const logger = winston.createLogger({ transports: [new ArrayTransport()] });
+    const onVerdict = createVerdictSink({ metrics: { recordVerdict: (v, exemplar) => recorded.push([`${v.signal} ${v.outcome}`, exemplar]) }, health, logger });
+    const unsampled = createSmokeRunner(fakePorts({ sampled: false }).ports)('http');
+    expect(unsampled.signals.trace.status).to.equal('skipped');
+
+    onVerdict({ signal: 'log', outcome: 'verified', reason: 'none', lagSeconds: 0.2, at: new Date(STARTED_MS), backend: 'file' }, run);
+    onVerdict({ signal: 'log', outcome: 'verified', reason: 'none', lagSeconds: 0.2, at: new Date(STARTED_MS), backend: 'file' }, unsampled);
+    onVerdict({ signal: 'metric', outcome: 'error', reason: 'unreachable', at: new Date(STARTED_MS), backend: 'prometheus' }, run);
+    expect(recorded).to.deep.equal([
+      ['log verified', { trace_id: run.traceId, span_id: run.spanId }],
+      ['log verified', undefined],
+      ['metric error', undefined],
+    ]);
+    expect(health.check('log').status).to.equal('pass');
+    expect(health.check('metric')).to.include({ status: 'fail', output: '1 runs in a row failed (error: unreachable)' });
+  });
+});
+
+describe('verdicts: what each spot check does', () => {
+  const run = createSmokeRunner(fakePorts().ports)('schedule');
+
+  function spotSink() {
+    const counted: string[] = [];
+    const transport = new ArrayTransport();
+    const logger = winston.createLogger({ format: winston.format.json(), transports: [transport] });
+    const onSpotCheck = createSpotSink({ metrics: { recordSpotCheck: (signal, outcome, age) => counted.push(`${signal} ${outcome} ${age}`) }, logger });
+    return { onSpotCheck, counted, lines: () => transport.lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+  }
+
+  it('every re-read is counted by signal, outcome and age; one still found writes no line', () => {
+    const { onSpotCheck, counted, lines } = spotSink();
+    onSpotCheck({ run, signal: 'log', backend: 'loki', outcome: 'found', age: '1h' });
+    expect(counted).to.deep.equal(['log found 1h']);
+    expect(lines()).to.deep.equal([]);
+  });
+
+  it('a signal gone after it was verified writes one smoke_test.lost_after_ingest warning naming the run, signal, backend and age', () => {
+    const { onSpotCheck, counted, lines } = spotSink();
+    onSpotCheck({ run, signal: 'trace', backend: 'tempo', outcome: 'lost_after_ingest', age: '6h' });
+    expect(counted).to.deep.equal(['trace lost_after_ingest 6h']);
+    expect(lines()).to.deep.equal([
+      { level: 'warn', message: 'signal lost after it was verified', event: EVENT.lostAfterIngest, run_id: run.id, trace_id: run.traceId, signal: 'trace', backend: 'tempo', age: '6h', outcome: 'lost_after_ingest' },
+    ]);
+  });
+
+  it('a re-read that failed writes a smoke_test.verification_failed warning with its reason and a printable detail', () => {
+    const { onSpotCheck, lines } = spotSink();
+    const failed: SpotResult = { run, signal: 'metric', backend: 'prometheus', outcome: 'error', reason: 'unreachable', detail: 'refused\u001b[31m', age: '1h' };
+    onSpotCheck(failed);
+    expect(lines()).to.deep.equal([{
+      level: 'warn',
+      message: 'spot check could not read back',
+      event: EVENT.verificationFailed,
+      run_id: run.id,
+      trace_id: run.traceId,
+      signal: 'metric',
+      backend: 'prometheus',
+      age: '1h',
+      outcome: 'error',
+      reason: 'unreachable',
+      detail: 'refused [31m',
+    }]);
   });
 });

@@ -1,0 +1,57 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { ConfigError } from '../../src/config/load';
+import type { BackendConnection } from '../../src/config/schema';
+import { connect } from '../../src/readers/connection';
+import { scratchServer } from '../support/scratchServer';
+import { tmpDir } from '../support/tmp';
+
+const NONE: BackendConnection = { tenant: '', auth: { token: '', tokenFile: '', username: '', password: '', passwordFile: '' }, caFile: '', timeout: 5000 };
+const withAuth = (auth: Partial<BackendConnection['auth']>, rest: Partial<BackendConnection> = {}): BackendConnection => ({ ...NONE, ...rest, auth: { ...NONE.auth, ...auth } });
+const options = () => ({ signal: AbortSignal.timeout(5000), maxBytes: 1024 });
+
+/** A backend that answers {"ok":true} and keeps each request's path and headers. */
+async function backend() {
+  const server = await scratchServer((_req, res) => res.setHeader('Content-Type', 'application/json').end('{"ok":true}'));
+  const seen = () => server.requests.map((r) => ({ url: r.url, tenant: r.headers['x-scope-orgid'], authorization: r.headers.authorization }));
+  return { url: server.url, seen };
+}
+
+describe('connection: how one backend is reached', () => {
+  it('without tenant or credentials, sends neither header; a trailing slash on the URL is dropped', async () => {
+    const b = await backend();
+    const c = connect(`${b.url}//`, NONE, 'verify.log.loki');
+    expect([c.baseUrl, c.timeoutMs]).to.deep.equal([b.url, 5000]);
+    expect(await c.getJson('/ready?x=1', options())).to.deep.equal({ status: 200, body: { ok: true } });
+    expect(b.seen()).to.deep.equal([{ url: '/ready?x=1', tenant: undefined, authorization: undefined }]);
+  });
+
+  it('sends the tenant as X-Scope-OrgID and a bearer token, which wins over basic auth', async () => {
+    const b = await backend();
+    await connect(b.url, withAuth({ token: 't0ken', username: 'u', password: 'p' }, { tenant: 'team-a' }), 'k').get('/', options());
+    expect(b.seen()).to.deep.equal([{ url: '/', tenant: 'team-a', authorization: 'Bearer t0ken' }]);
+  });
+
+  it('basic auth from a user name and a password read from a file (trimmed, as a mounted Secret ends in a newline)', async () => {
+    const b = await backend();
+    const dir = tmpDir('petsage-conn-');
+    writeFileSync(path.join(dir, 'password'), 's3cret\n');
+    writeFileSync(path.join(dir, 'token'), ' from-file \n');
+    await connect(b.url, withAuth({ username: 'reader', password: 'ignored', passwordFile: path.join(dir, 'password') }), 'k').get('/', options());
+    await connect(b.url, withAuth({ token: 'ignored', tokenFile: path.join(dir, 'token') }), 'k').get('/', options());
+    expect(b.seen().map((s) => s.authorization)).to.deep.equal([`Basic ${Buffer.from('reader:s3cret').toString('base64')}`, 'Bearer from-file']);
+  });
+
+  it('an unreadable secret or CA file is a config error naming the key and the file, never the secret', () => {
+    const missing = path.join(tmpDir('petsage-conn-'), 'absent');
+    const cases: [Partial<BackendConnection['auth']>, Partial<BackendConnection>, string][] = [
+      [{ token: 'inline-secret', tokenFile: missing }, {}, `config error: verify.metrics.auth.tokenFile: cannot read ${missing}: ENOENT`],
+      [{ password: 'inline-secret', passwordFile: missing }, {}, `config error: verify.metrics.auth.passwordFile: cannot read ${missing}: ENOENT`],
+      [{}, { caFile: missing }, `config error: verify.metrics.caFile: cannot read ${missing}: ENOENT`],
+    ];
+    for (const [auth, rest, message] of cases) {
+      expect(() => connect('http://127.0.0.1:9', withAuth(auth, rest), 'verify.metrics')).to.throw(ConfigError, message);
+    }
+  });
+});
