@@ -1,7 +1,10 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import { expect } from 'chai';
+import Koa from 'koa';
 import request from 'supertest';
 import { ConfigError, loadConfig } from '../../src/config/load';
-import { ClientBudgets, SECURITY_HEADERS, clientKey } from '../../src/http/access';
+import { ClientBudgets, SECURITY_HEADERS, allowHosts, clientKey, requireToken, sameSiteJson, tokenCheck } from '../../src/http/access';
 import { STATUS_CSP } from '../../src/http/routes/status';
 import { VERIFICATION_EVENT } from '../../src/vocabulary';
 import { testService } from '../support/app';
@@ -191,5 +194,86 @@ describe('access: security headers', () => {
     const status = await request(app).get('/status').expect(200);
     expect(status.headers['content-security-policy']).to.equal(STATUS_CSP);
     expect(status.headers['x-frame-options']).to.equal('DENY');
+  });
+});
+
+/** A Koa context for a request with `headers`, over real (unsent) Node objects. */
+function contextWith(headers: Record<string, string>) {
+  const req = new IncomingMessage(new Socket());
+  req.method = 'POST';
+  req.headers = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+  return new Koa().createContext(req, new ServerResponse(req));
+}
+
+/** What a middleware did with a request: passed it on, or threw status and message. */
+async function outcome(middleware: Koa.Middleware, headers: Record<string, string>): Promise<string> {
+  try {
+    let passed = false;
+    await middleware(contextWith(headers), () => Promise.resolve(void (passed = true)));
+    return passed ? 'next' : 'stopped';
+  } catch (err) {
+    const e = err as { status: number; message: string };
+    return `${e.status} ${e.message}`;
+  }
+}
+
+describe('access: the checks one by one', () => {
+  it('the token: "Bearer" in any case, one or more spaces, the whole header and nothing after the token', () => {
+    const has = tokenCheck(TOKEN);
+    const check = (authorization: string) => has(contextWith({ Authorization: authorization }));
+    expect([`Bearer ${TOKEN}`, `bearer   ${TOKEN}`, `Bearer ${TOKEN}  `].map(check)).to.deep.equal([true, true, true]);
+    expect([`XBearer ${TOKEN}`, `Bearer ${TOKEN} extra`, `Bearer${TOKEN}`, `Bearer ${TOKEN.slice(1)}`, ''].map(check)).to.deep.equal([false, false, false, false, false]);
+  });
+
+  it('a request without the token is told how to send it', async () => {
+    expect(await outcome(requireToken(TOKEN), {})).to.equal('401 this route needs "Authorization: Bearer <token>" (auth.token)');
+    expect(await outcome(requireToken(TOKEN), { Authorization: `Bearer ${TOKEN}` })).to.equal('next');
+  });
+
+  it('client keys: only a whole IPv4-mapped address is mapped; leading zeros and zones are dropped from a /64', () => {
+    expect(['::ffff:10.200.3.44', '::FFFF:1.2.3.4'].map(clientKey)).to.deep.equal(['10.200.3.44', '1.2.3.4']);
+    expect(clientKey('::ffff:1.2.3.4:5')).not.to.equal('1.2.3.4');
+    expect(clientKey('1::ffff:1.2.3.4')).to.equal('1:0:0:0::/64');
+    expect(clientKey('2001:db8::')).to.equal('2001:db8:0:0::/64');
+    expect(clientKey('1:2:3::4:5:6:7')).to.equal('1:2:3:0::/64');
+    expect(clientKey('fe80::1%eth0')).to.equal('fe80:0:0:0::/64');
+  });
+
+  it('a full budgets map sweeps expired budgets at their reset time, and not again before the earliest live reset', () => {
+    let now = 1000;
+    const budgets = new ClientBudgets<{ reset: number }>(2, () => now);
+    budgets.set('a', { reset: 1005 });
+    budgets.set('b', { reset: 1010 });
+    now = 1005; // a expires exactly now
+    budgets.set('c', { reset: 1100 });
+    expect([...budgets.keys()]).to.deep.equal(['b', 'c']);
+    budgets.set('d', { reset: 1100 }); // nothing expired: the oldest goes; no sweep until 1010
+    expect([...budgets.keys()]).to.deep.equal(['c', 'd']);
+    budgets.set('c', { reset: 1000 }); // renewed (replaced), not a new client: nothing evicted
+    expect([...budgets.keys()]).to.deep.equal(['d', 'c']);
+    now = 1009; // before the earliest live reset seen by the last sweep (1010): no sweep, the oldest goes
+    budgets.set('e', { reset: 1100 });
+    expect([...budgets.keys()]).to.deep.equal(['c', 'e']);
+  });
+
+  it('POST bodies: JSON or none; a body announced by length or chunking needs the JSON type; foreign origins refused', async () => {
+    const check = (headers: Record<string, string>) => outcome(sameSiteJson(), { Host: 'smoke.local:8080', ...headers });
+    const refusedType = '415 send the body as application/json (or no body)';
+    expect(await check({})).to.equal('next');
+    expect(await check({ 'Content-Length': '0' })).to.equal('next');
+    expect(await check({ 'Content-Length': '2' })).to.equal(refusedType);
+    expect(await check({ 'Transfer-Encoding': 'chunked' })).to.equal(refusedType);
+    expect(await check({ 'Content-Type': 'text/plain' })).to.equal(refusedType);
+    expect(await check({ 'Content-Length': '2', 'Content-Type': ' Application/JSON ; charset=utf-8' })).to.equal('next');
+    expect(await check({ 'Content-Length': '2', 'Content-Type': 'text/plain; x=application/json' })).to.equal(refusedType);
+    expect(await check({ Origin: 'http://smoke.local:8080' })).to.equal('next');
+    expect(await check({ Origin: 'http://evil.example' })).to.equal('403 cross-origin requests are refused');
+    expect(await check({ Origin: 'not a url' })).to.equal('403 cross-origin requests are refused');
+  });
+
+  it('server.allowedHosts compares host names without case or port', async () => {
+    const allow = allowHosts(['Smoke.Local']);
+    expect(await outcome(allow, { Host: 'SMOKE.local:8080' })).to.equal('next');
+    expect(await outcome(allow, { Host: 'other.local' })).to.equal('421 this daemon does not serve that host name (server.allowedHosts)');
   });
 });

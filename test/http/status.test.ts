@@ -1,3 +1,5 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
 import type { Runs } from '../../src/runs';
@@ -8,10 +10,11 @@ import { createSignalHealth } from '../../src/verify/signalHealth';
 import type { Verdict } from '../../src/verify/types';
 import { duration, escapeHtml, lagChart, renderStatusPage } from '../../src/http/status/page';
 import { STATUS_CSP } from '../../src/http/routes/status';
-import { percentile, statusView, type StatusSources } from '../../src/http/status/view';
+import { percentile, statusView, type StatusSources, type StatusView } from '../../src/http/status/view';
 import type { Signal } from '../../src/vocabulary';
 import { testService } from '../support/app';
 import { fakePorts } from '../support/fakes';
+import { REPO_ROOT } from '../support/repo';
 
 const NOW = Date.parse('2026-12-04T12:00:00Z');
 const HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>&';
@@ -123,6 +126,75 @@ describe('status page: rendering', () => {
     expect(svg).to.include('points="0.0,26.0 240.0,6.0"');
     expect(svg.match(/class="miss"/g)).to.have.length(1);
     expect(svg).to.include('<title>log lag</title>');
+  });
+});
+
+/** Every state the page can show at once: three cards (pass, warn, fail), each kind of mark, hostile text. */
+const EVERY_STATE: StatusView = {
+  service: 'smoke <prod>',
+  version: '1.2.3',
+  generatedAt: '2026-12-04T12:00:00.123Z',
+  uptimeSeconds: 3725,
+  status: 'fail',
+  draining: false,
+  schedule: { state: 'running', intervalMs: 15_000, nextInSeconds: 4.2 },
+  cards: [
+    {
+      signal: 'log',
+      status: 'pass',
+      sinceVerifiedSeconds: 12,
+      last: { signal: 'log', outcome: 'verified', reason: 'none', lagSeconds: 0.25, backend: 'loki', at: new Date(NOW) },
+      lags: [0.2, 0.3, undefined, 0.25],
+      p50: 0.25,
+      p99: 0.3,
+      share: { verified: 2, judged: 3 },
+    },
+    { signal: 'trace', status: 'warn', output: 'not verified yet' },
+    {
+      signal: 'metric',
+      status: 'fail',
+      output: '3 runs in a row failed (error: unreachable)',
+      sinceVerifiedSeconds: 90_061,
+      last: { signal: 'metric', outcome: 'error', reason: 'unreachable', backend: 'prometheus', detail: HOSTILE, at: new Date(NOW) },
+      lags: ['failed', undefined],
+      share: { verified: 0, judged: 0 },
+    },
+  ],
+  recent: [
+    { id: 'gate/1', seq: 1, trigger: 'api', startedAt: '2026-12-04T11:59:00.000Z', marks: { log: { mark: 'verified', text: 'verified' }, trace: { mark: 'missing', text: 'missing: timeout' }, metric: { mark: 'failed', text: 'error: <x>' } } },
+    { id: 'b'.repeat(32), seq: 2, trigger: 'schedule', startedAt: '2026-12-04T11:59:15.000Z', marks: { log: { mark: 'skipped', text: 'skipped: sampled_out' }, trace: { mark: 'pending', text: 'pending' }, metric: { mark: 'pending', text: 'pending' } } },
+  ],
+  receiptsKept: 2,
+};
+
+describe('status page: the page as a person reads it', () => {
+  it('renders every state exactly as approved (test/fixtures/status-page.html: update it only for a change meant to be seen)', () => {
+    const approved = readFileSync(path.join(REPO_ROOT, 'test/fixtures/status-page.html'), 'utf8');
+    const rendered = renderStatusPage(EVERY_STATE, 'v1');
+    if (rendered !== approved) {
+      // What changed, to look at (and to approve by copying it over the fixture).
+      mkdirSync(path.join(REPO_ROOT, 'var'), { recursive: true });
+      writeFileSync(path.join(REPO_ROOT, 'var/status-page.rendered.html'), rendered);
+    }
+    expect(rendered, 'rendered page written to var/status-page.rendered.html').to.equal(approved);
+  });
+
+  it('without the token, when empty, shutting down, on request only', () => {
+    const quiet = { ...EVERY_STATE, status: 'warn', draining: true, schedule: { state: 'disabled', intervalMs: 0 } } as const;
+    const hidden = renderStatusPage({ ...quiet, recent: undefined }, 'v1');
+    expect(hidden).to.include('<p class="note">Recent runs, lag and shares are shown with the bearer token (auth.token is set), as on /metrics.</p>');
+    expect(hidden).to.include('<span class="badge warn">! warn: shutting down</span>');
+    expect(hidden).to.include('schedule off (runs on request only)');
+    expect(renderStatusPage({ ...quiet, recent: [] }, 'v1')).to.include('<section aria-labelledby="h-runs"><h2 id="h-runs">Recent runs</h2><p class="note">No runs yet.</p></section>');
+    const suspended = renderStatusPage({ ...EVERY_STATE, status: 'pass', schedule: { state: 'suspended', intervalMs: 60_000 } }, 'v1');
+    expect(suspended).to.include('schedule suspended, every 1 min 0 s · updated');
+    expect(suspended).to.include('pass: every signal gets through');
+  });
+
+  it('durations at each unit\'s edge, and a chart of one point drawn in the middle', () => {
+    expect([0.9994, 1, 59.96, 60, 3599, 3600, 86_399, 86_400].map(duration)).to.deep.equal(['999 ms', '1 s', '60 s', '1 min 0 s', '59 min 59 s', '1 h 0 min', '23 h 59 min', '1 d 0 h']);
+    expect(lagChart([0.5], 'one')).to.include('points="120.0,6.0"');
+    expect(lagChart(['failed', 0.5], 'two')).to.include('<line class="miss" x1="0.0" x2="0.0" y1="0" y2="5"/><polyline class="lag" points="240.0,6.0"/>');
   });
 });
 

@@ -1,4 +1,4 @@
-import { appendFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createFileTail } from '../../src/readers/fileTail';
@@ -62,6 +62,45 @@ describe('file tail', () => {
     truncateSync(file, 0);
     appendFileSync(file, 'c\n');
     expect(await tail.read()).to.deep.equal(['c']);
+    await tail.close();
+  });
+
+  it('position: where an earlier process stopped, then the start of the first unread line; resumes there only in the same file', async () => {
+    const file = path.join(tmpDir(), 'a.log');
+    writeFileSync(file, 'one\ntwo\nthree\n');
+    const fresh = createFileTail(file, { fromEnd: true });
+    const ino = fresh.position()!.ino;
+    expect(fresh.position()).to.deep.equal({ ino, offset: 14 });
+    expect(createFileTail(path.join(tmpDir(), 'absent.log'), { fromEnd: true }).position()).to.equal(undefined);
+    expect(createFileTail(file, { fromEnd: false }).position()).to.equal(undefined);
+
+    const resumed = createFileTail(file, { fromEnd: true, startAt: { ino, offset: 4 } });
+    expect(resumed.position()).to.deep.equal({ ino, offset: 4 });
+    appendFileSync(file, 'fo');
+    expect(await resumed.read()).to.deep.equal(['two', 'three']);
+    expect(resumed.position(), 'the partial line is not read yet').to.deep.equal({ ino, offset: 14 });
+    await resumed.close();
+
+    // Past the end (the file was truncated since), or another file: from the end as measured now.
+    appendFileSync(file, 'ur\n');
+    for (const startAt of [{ ino, offset: 100 }, { ino: ino + 1, offset: 4 }]) {
+      const tail = createFileTail(file, { fromEnd: true, startAt });
+      expect(tail.position()).to.deep.equal({ ino, offset: statSync(file).size });
+      appendFileSync(file, 'five\n');
+      expect(await tail.read()).to.deep.equal(['five']);
+      await tail.close();
+    }
+  });
+
+  it('skips empty lines, and reads a file of many lines larger than one chunk whole', async () => {
+    const file = path.join(tmpDir(), 'a.log');
+    writeFileSync(file, '');
+    const tail = createFileTail(file, { fromEnd: false });
+    const line = 'x'.repeat(1000);
+    appendFileSync(file, `\n\na\n\n${`${line}\n`.repeat(2000)}b\n`);
+    const lines = await tail.read();
+    expect([lines.length, lines[0], lines[1]!.length, lines.at(-1)]).to.deep.equal([2002, 'a', 1000, 'b']);
+    await tail.close();
     await tail.close();
   });
 });

@@ -65,4 +65,53 @@ describe('outbound HTTP client', () => {
     expect(sanitize('ok\r\nrun deploy-1 verified\u001b[0m')).to.equal('ok run deploy-1 verified [0m');
     expect(sanitize('x'.repeat(500))).to.have.length(201);
   });
+
+  it('status edges: 2xx answers, 3xx redirects, 4xx client errors, 5xx server errors; messages name the host, status and body', async () => {
+    const server = await scratchServer((req, res) => {
+      const status = Number(req.url?.slice(1));
+      res.writeHead(status).end(status === 204 ? undefined : status === 500 ? '' : 'no\u001b[31m');
+    });
+    const signal = AbortSignal.timeout(5000);
+    const kinds: [number, string | undefined][] = [
+      [200, undefined],
+      [299, undefined],
+      [300, 'redirect'],
+      [399, 'redirect'],
+      [400, 'client_error'],
+      [499, 'client_error'],
+      [500, 'server_error'],
+      [599, 'server_error'],
+    ];
+    for (const [status, kind] of kinds) {
+      const got = await httpGet(`${server.url}/${status}`, { signal, maxBytes: 100 }).then(
+        () => undefined,
+        (err: HttpError) => err.kind,
+      );
+      expect(got, String(status)).to.equal(kind);
+    }
+    const withBody = await failure(httpGet(`${server.url}/400`, { signal, maxBytes: 100 }));
+    expect([withBody.message, withBody.reason, withBody.name]).to.deep.equal(['HTTP 400: no [31m', 'bad_response', 'HttpError']);
+    expect((await failure(httpGet(`${server.url}/500`, { signal, maxBytes: 100 }))).message).to.equal('HTTP 500');
+    expect((await failure(httpGet(`${server.url}/302`, { signal, maxBytes: 100 }))).reason).to.equal('bad_response');
+    const down = await failure(httpGet('http://127.0.0.1:9/', { signal, maxBytes: 100 }));
+    expect([down.message, down.reason]).to.deep.equal(['cannot reach 127.0.0.1:9: ECONNREFUSED', 'unreachable']);
+    expect(server.requests[0]!.headers.accept).to.equal('application/json');
+    expect(server.requests[0]!.method).to.equal('GET');
+  });
+
+  it('the byte cap: a declared length over it is refused before reading; a body of exactly the cap is read, declared or not', async () => {
+    const server = await scratchServer((req, res) => {
+      const size = Number(req.url?.replace(/\D/g, ''));
+      if (req.url?.startsWith('/chunked')) return res.writeHead(200).end('x'.repeat(size)); // no length: the cap holds while reading
+      res.writeHead(200, { 'Content-Length': size }).end('x'.repeat(size));
+    });
+    const signal = AbortSignal.timeout(5000);
+    expect((await httpGet(`${server.url}/10`, { signal, maxBytes: 10 })).body).to.equal('x'.repeat(10));
+    expect((await httpGet(`${server.url}/chunked10`, { signal, maxBytes: 10 })).body).to.equal('x'.repeat(10));
+    expect((await failure(httpGet(`${server.url}/chunked11`, { signal, maxBytes: 10 }))).message).to.equal('answer is over the 10-byte cap');
+    const over = await failure(httpGet(`${server.url}/11`, { signal, maxBytes: 10 }));
+    expect([over.kind, over.reason, over.message]).to.deep.equal(['too_large', 'bad_response', 'answer of 11 bytes is over the 10-byte cap']);
+    const timeout = await failure(httpGet(`${server.url}/1`, { signal: AbortSignal.abort(), maxBytes: 10 }));
+    expect([timeout.kind, timeout.reason, timeout.message]).to.deep.equal(['timeout', 'query_timeout', `no answer from ${new URL(server.url).host} in time`]);
+  });
 });

@@ -26,9 +26,10 @@ const fixed = (finding: Finding) => stub((_run, done) => void setImmediate(() =>
 const never = () => stub(() => {}).verifier;
 const all = (v: Partial<Verifiers>): Verifiers => ({ log: 'disabled', trace: 'disabled', metric: 'disabled', ...v });
 
-function judgeWith(verifiers: Verifiers, timeoutMs = 1000, capacity = 1000) {
+function judgeWith(verifiers: Verifiers, timeoutMs = 1000, capacity: number | { other: number; api: number } = 1000) {
   const seen: Verdict[] = [];
-  const judge = createJudge({ verifiers, timeoutMs, capacity: { other: capacity, api: capacity }, now: Date.now, onVerdict: (v) => seen.push(v) });
+  const rooms = typeof capacity === 'number' ? { other: capacity, api: capacity } : capacity;
+  const judge = createJudge({ verifiers, timeoutMs, capacity: rooms, now: Date.now, onVerdict: (v) => seen.push(v) });
   return { judge, seen };
 }
 
@@ -139,5 +140,88 @@ describe('judge', () => {
     expect(seen.filter((v) => v.reason === 'over_capacity')).to.have.length(3);
     answers[0]?.(found(0.1));
     expect([first.status, judge.judge(runner('http')).status]).to.deep.equal(['verified', 'pending']);
+  });
+
+  it('a verdict from the emit status: skipped as sampled out or disabled; an emit error as write_failed, dropped, or emit_failed', async () => {
+    const cases: [ReturnType<typeof failed>, string, string][] = [
+      [skipped('sampled_out'), 'skipped', 'sampled_out'],
+      [skipped('disabled'), 'skipped', 'disabled'],
+      [skipped('emit_failed'), 'skipped', 'disabled'],
+      [failed('write_failed'), 'error', 'write_failed'],
+      [failed('dropped'), 'error', 'dropped'],
+      [failed('emit_failed'), 'error', 'emit_failed'],
+      [failed('sampled_out'), 'error', 'emit_failed'],
+    ];
+    const seen = cases.map(([emit]) => {
+      const { judge } = judgeWith(all({ log: never() }));
+      const report = judge.judge(createSmokeRunner(fakePorts({ log: () => emit }).ports)('http'));
+      return [report.verdicts.log?.outcome, report.verdicts.log?.reason];
+    });
+    expect(seen).to.deep.equal(cases.map(([, outcome, reason]) => [outcome, reason]));
+  });
+
+  it('POST runs have a room of their own: a full room of GET runs does not turn a gate away', () => {
+    const { judge } = judgeWith(all({ metric: never() }), 60_000, { other: 1, api: 1 });
+    const runner = createSmokeRunner(fakePorts().ports);
+    const statuses = [judge.judge(runner('http')), judge.judge(runner('schedule')), judge.judge(runner('api')), judge.judge(runner('api'))].map((r) => r.status);
+    expect(statuses).to.deep.equal(['pending', 'unverified', 'pending', 'unverified']);
+    expect(judge.judge(runner('http')).verdicts.log).to.include({ reason: 'over_capacity', detail: 'too many runs awaiting verification' });
+  });
+
+  it('at the deadline, only the verifiers of signals still without a verdict are asked why', async () => {
+    const answered = stub((_run, done) => done(found(0.1)));
+    const silent = stub(() => {});
+    const { judge } = judgeWith(all({ log: answered.verifier, metric: silent.verifier }), 10);
+    const report = await judge.judge(createSmokeRunner(fakePorts().ports)('http')).settled;
+    expect([answered.expired, silent.expired]).to.deep.equal([[], [report.run.id]]);
+  });
+
+  it('a snapshot holds the newest pending runs, and progress only for signals still read back', () => {
+    const waiting = stub(() => {});
+    waiting.verifier.progress = () => [7];
+    const { judge } = judgeWith(all({ log: stub((_run, done) => done(found(0.1))).verifier, metric: waiting.verifier }), 60_000);
+    const runner = createSmokeRunner(fakePorts().ports);
+    const runs = [judge.judge(runner('http')), judge.judge(runner('http')), judge.judge(runner('http'))].map((r) => r.run.id);
+    const snapshot = judge.snapshot(2);
+    expect(snapshot.map((p) => p.run.id)).to.deep.equal(runs.slice(1));
+    expect(snapshot[0]!.progress).to.deep.equal({ metric: [7] });
+  });
+
+  it('a resumed run waits a full timeout from now, takes room, and a signal disabled since is skipped', async () => {
+    const { judge, seen } = judgeWith(all({ metric: never() }), 60_000, 1);
+    const run = createSmokeRunner(fakePorts().ports)('http');
+    const longAgo = { ...run, startedAt: new Date(Date.now() - 3_600_000) };
+    const resumed = judge.resume({ run: longAgo, verdicts: {}, progress: {} });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([resumed.status, judge.pending]).to.deep.equal(['pending', 1]);
+    expect(resumed.verdicts.log).to.include({ outcome: 'skipped', reason: 'disabled' });
+    expect(seen.map((v) => `${v.signal} ${v.reason}`)).to.deep.equal(['log disabled', 'trace disabled']);
+    expect(judge.judge(createSmokeRunner(fakePorts().ports)('schedule')).status, 'the room is taken').to.equal('unverified');
+  });
+
+  it('a resumed run whose verdicts had all landed settles at once and leaves its room free', async () => {
+    const { judge } = judgeWith(all({ metric: never() }), 60_000, 1);
+    const run = createSmokeRunner(fakePorts().ports)('http');
+    const at = new Date();
+    const verdicts = { log: { signal: 'log', outcome: 'verified', reason: 'none', at }, trace: { signal: 'trace', outcome: 'verified', reason: 'none', at }, metric: { signal: 'metric', outcome: 'missing', reason: 'timeout', at } } as const;
+    const resumed = judge.resume({ run, verdicts, progress: {} });
+    expect([resumed.status, judge.pending]).to.deep.equal(['timeout', 0]);
+    expect((await resumed.settled).status).to.equal('timeout');
+    expect(judge.judge(createSmokeRunner(fakePorts().ports)('http')).status).to.equal('pending');
+  });
+
+  it('readNow asks every verifier in use to read once; stop stops each verifier once, and a run after it is not read back', async () => {
+    let reads = 0;
+    const verifiers = [stub(() => {}), stub(() => {})];
+    for (const v of verifiers) v.verifier.readNow = () => Promise.resolve(void (reads += 1));
+    let stops = 0;
+    for (const v of verifiers) v.verifier.stop = () => Promise.resolve(void (stops += 1));
+    const { judge } = judgeWith(all({ log: verifiers[0]!.verifier, metric: verifiers[1]!.verifier }));
+    await judge.readNow();
+    expect(reads).to.equal(2);
+    await judge.stop();
+    await judge.stop();
+    expect(stops).to.equal(2);
+    expect(judge.judge(createSmokeRunner(fakePorts().ports)('http')).verdicts.trace).to.include({ reason: 'disabled', detail: 'the daemon is shutting down' });
   });
 });

@@ -160,4 +160,101 @@ describe('signal verifier', () => {
     await Promise.resolve();
     expect(file.state.reads).to.equal(0);
   });
+
+  describe('driven by readNow (the poll timer never fires)', () => {
+    const POLL_NEVER = 3_600_000;
+
+    it('needs a reader; expiring a run it does not hold is a plain timeout', async () => {
+      expect(() => createSignalVerifier({ readers: [], pollMs: POLL_NEVER })).to.throw(RangeError, 'a signal verifier needs at least one reader');
+      const verifier = createSignalVerifier({ readers: [scripted('file').reader], pollMs: POLL_NEVER });
+      expect(verifier.expire(runs(1)[0]!)).to.deep.equal({ outcome: 'missing', reason: 'timeout' });
+      await verifier.stop();
+    });
+
+    it('a later query hop reads only once a run reached it; a later stream hop reads for every run still waiting', async () => {
+      for (const stream of [false, true]) {
+        const acks = scripted('exporter');
+        const later = scripted('file');
+        const verifier = createSignalVerifier({ readers: [acks.reader, { ...later.reader, stream }], pollMs: POLL_NEVER });
+        verifier.verify(runs(1)[0]!, () => undefined);
+        await verifier.readNow();
+        expect([acks.state.reads, later.state.reads], `stream: ${stream}`).to.deep.equal([1, stream ? 1 : 0]);
+        await verifier.stop();
+      }
+    });
+
+    it('a run failed at a hop leaves it: the next read sees only the runs still waiting, and progress is gone', async () => {
+      const acks = scripted('exporter');
+      const verifier = createSignalVerifier({ readers: [acks.reader, scripted('tempo').reader], pollMs: POLL_NEVER });
+      const [failing, waiting] = runs(2) as [SmokeRun, SmokeRun];
+      const { findings, done } = collect();
+      verifier.verify(failing, done(failing));
+      verifier.verify(waiting, done(waiting));
+      expect(verifier.progress(waiting)).to.deep.equal([undefined, undefined]);
+      acks.answers.set(failing.traceId, { reason: 'export_failed' });
+      await verifier.readNow();
+      await verifier.readNow();
+      expect(acks.state.sizes).to.deep.equal([2, 1]);
+      expect([findings.get(failing.id)?.reason, verifier.progress(failing), verifier.waiting]).to.deep.equal(['export_failed', undefined, 1]);
+      acks.answers.set(waiting.traceId, { atMs: 42 });
+      await verifier.readNow();
+      expect(verifier.progress(waiting)).to.deep.equal([42, undefined]);
+      await verifier.stop();
+    });
+
+    it('a failed read is the reason at the deadline until a read works again; any error is query_failed unless it says otherwise', async () => {
+      const store = scripted('prometheus');
+      const verifier = createSignalVerifier({ readers: [store.reader], pollMs: POLL_NEVER });
+      const [first, second] = runs(2) as [SmokeRun, SmokeRun];
+      verifier.verify(first, () => undefined);
+      verifier.verify(second, () => undefined);
+      store.state.fail = new Error('socket hang up');
+      await verifier.readNow();
+      expect(verifier.expire(first)).to.deep.equal({ outcome: 'error', reason: 'query_failed', backend: 'prometheus', detail: 'socket hang up' });
+      store.state.fail = undefined;
+      await verifier.readNow();
+      expect(verifier.expire(second)).to.deep.equal({ outcome: 'missing', reason: 'not_found', backend: 'prometheus' });
+      await verifier.stop();
+    });
+
+    it('a stream no longer offers a run it has confirmed; an echo of it changes nothing', async () => {
+      const acks = scripted('log_exporter');
+      const seen: (SmokeRun | undefined)[] = [];
+      const [run] = runs(1) as [SmokeRun];
+      let hits: Hit[] = [];
+      const tail: Reader = {
+        backend: 'file',
+        missingReason: 'not_found',
+        stream: true,
+        read: (waiting, report) => {
+          seen.push(waiting.get(run.traceId));
+          for (const hit of hits) report(run, hit);
+          hits = [];
+          return Promise.resolve();
+        },
+      };
+      const verifier = createSignalVerifier({ readers: [acks.reader, tail], pollMs: POLL_NEVER });
+      const { findings, done } = collect();
+      verifier.verify(run, done(run));
+      const start = run.startedAt.getTime();
+      hits = [{ atMs: start + 100 }, { atMs: start + 900 }]; // the line, and the same line again
+      await verifier.readNow();
+      await verifier.readNow();
+      expect(seen).to.deep.equal([run, undefined]);
+      acks.answers.set(run.traceId, { atMs: start + 200 });
+      await verifier.readNow();
+      expect(findings.get(run.id)).to.deep.equal({ outcome: 'verified', reason: 'none', lagSeconds: 0.2, backend: 'file' });
+      await verifier.stop();
+    });
+
+    it('after stop nothing waits and nothing is read, not even by readNow', async () => {
+      const file = scripted('file');
+      const verifier = createSignalVerifier({ readers: [file.reader], pollMs: POLL_NEVER });
+      verifier.verify(runs(1)[0]!, () => undefined);
+      await verifier.stop();
+      expect(verifier.waiting).to.equal(0);
+      await verifier.readNow();
+      expect(file.state.reads).to.equal(0);
+    });
+  });
 });

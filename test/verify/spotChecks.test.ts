@@ -31,22 +31,29 @@ const verifiedReport = (run: SmokeRun, atMs: number): RunReport => ({
 });
 
 /** Hours in milliseconds: the clock is the test's, and so is the one timer. */
-function harness() {
+function harness(options: { spotIntervalMs?: number; recheckIntervalMs?: number; random?: () => number; stores?: boolean } = {}) {
   let now = Date.UTC(2026, 11, 4, 0, 0, 0);
   let fire: (() => void) | undefined;
+  const armed: number[] = [];
+  let cleared = 0;
   const loki = store('loki');
   const tempo = store('tempo');
   const results: SpotResult[] = [];
+  const stores = options.stores ?? true;
   const spots = createSpotChecks({
-    readers: { log: [{ backend: 'file', missingReason: 'not_found' }, loki.reader], trace: [{ backend: 'exporter', missingReason: 'timeout' }, tempo.reader], metric: [] },
-    spotIntervalMs: 15 * MIN,
+    readers: {
+      log: [{ backend: 'file', missingReason: 'not_found' }, ...(stores ? [loki.reader] : [])],
+      trace: [{ backend: 'exporter', missingReason: 'timeout' }, ...(stores ? [tempo.reader] : [])],
+      metric: [],
+    },
+    spotIntervalMs: options.spotIntervalMs ?? 15 * MIN,
     horizonMs: 4 * HOUR,
-    recheckIntervalMs: MIN,
+    recheckIntervalMs: options.recheckIntervalMs ?? MIN,
     now: () => now,
     onResult: (r) => results.push(r),
-    setTimer: (fn) => ((fire = fn), {}),
-    clearTimer: () => (fire = undefined),
-    random: () => 0.5,
+    setTimer: (fn, ms) => ((fire = fn), armed.push(ms), {}),
+    clearTimer: () => ((fire = undefined), (cleared += 1)),
+    random: options.random ?? (() => 0.5),
   });
   const runner = createSmokeRunner({ ...fakePorts().ports, now: () => now });
   return {
@@ -55,11 +62,20 @@ function harness() {
     tempo,
     results,
     advance: (ms: number) => void (now += ms),
+    /** The delay of each timer armed so far, and how often the timer was cleared. */
+    armed,
+    cleared: () => cleared,
+    /** The armed timer's callback, to fire later. */
+    timer: () => fire,
     run: () => runner('schedule'),
     now: () => now,
     /** Fires the recheck timer and lets the re-reads settle. */
     async tick() {
       fire?.();
+      await this.settle();
+    },
+    /** Lets the re-reads under way settle. */
+    async settle() {
       for (let i = 0; i < 5; i += 1) await new Promise((r) => setImmediate(r));
     },
   };
@@ -120,9 +136,83 @@ describe('spot checks', () => {
     const run = h.run();
     h.spots.restore([{ run, verifiedAtMs: { log: h.now() } }]);
     h.spots.offer(verifiedReport(h.run(), h.now() + MIN)); // within the interval of the restored one
-    expect(h.spots.kept).to.have.length(1);
+    expect(h.spots.kept.map((k) => k.run.id)).to.deep.equal([run.id]);
     h.spots.stop();
     await h.tick();
     expect(h.results).to.deep.equal([]);
+  });
+
+  it('labels and buckets at their edges: 0 ms, an interval past the horizon, an age exactly on a bound', async () => {
+    expect([durationLabel(0), durationLabel(2 * HOUR), durationLabel(30 * MIN)]).to.deep.equal(['0ms', '2h', '30m']);
+    expect(ageBuckets(2 * HOUR, HOUR).map((b) => b.label)).to.deep.equal(['1h', '2h']);
+    const h = harness();
+    const run = h.run();
+    h.spots.offer(verifiedReport(run, h.now()));
+    h.loki.held.add(run.traceId);
+    h.advance(15 * MIN);
+    await h.tick();
+    expect(h.results.map((r) => r.age)).to.deep.equal(['15m', '15m']);
+    h.advance(4 * HOUR - 15 * MIN); // exactly the horizon: still kept
+    h.results.length = 0;
+    await h.tick();
+    expect([h.spots.kept.length, h.results.map((r) => r.age)]).to.deep.equal([1, ['4h', '4h']]);
+  });
+
+  it('keeps a run exactly one spot interval after the last, with the signals it verified; none when spot checks are off', () => {
+    const h = harness();
+    const first = h.run();
+    h.spots.offer(verifiedReport(first, h.now()));
+    h.advance(15 * MIN);
+    const second = h.run();
+    const report = verifiedReport(second, h.now());
+    const skippedMetric = { ...report, verdicts: { ...report.verdicts, metric: { signal: 'metric', outcome: 'skipped', reason: 'disabled', at: new Date(h.now()) } } } as RunReport;
+    h.spots.offer(skippedMetric);
+    expect(h.spots.kept.map((k) => [k.run.id, Object.keys(k.verifiedAtMs)])).to.deep.equal([
+      [first.id, ['log', 'trace', 'metric']],
+      [second.id, ['log', 'trace']],
+    ]);
+    const off = harness({ spotIntervalMs: 0 });
+    off.spots.offer(verifiedReport(off.run(), off.now()));
+    expect(off.spots.kept).to.deep.equal([]);
+  });
+
+  it('re-reads only the signals a run verified; a failure that is not a read error is query_failed', async () => {
+    const h = harness();
+    const run = h.run();
+    h.spots.restore([{ run, verifiedAtMs: { trace: h.now() } }]);
+    h.tempo.reader.recheck = () => Promise.reject(new Error('socket hang up'));
+    await h.tick();
+    expect(h.results.map((r) => [r.signal, r.outcome, r.reason, r.detail])).to.deep.equal([['trace', 'error', 'query_failed', 'socket hang up']]);
+  });
+
+  it('the re-read timer: jittered ±10 %, never armed with nothing to re-read or an interval of 0, and a re-read never overlaps the last', async () => {
+    expect([harness({ random: () => 0 }).armed, harness({ random: () => 1 }).armed]).to.deep.equal([[0.9 * MIN], [1.1 * MIN]]);
+    expect([harness({ recheckIntervalMs: 0 }).armed, harness({ stores: false }).armed]).to.deep.equal([[], []]);
+
+    const h = harness();
+    const run = h.run();
+    h.spots.offer(verifiedReport(run, h.now()));
+    let release: () => void = () => undefined;
+    let reads = 0;
+    h.loki.reader.recheck = () => ((reads += 1), new Promise<boolean>((resolve) => (release = () => resolve(true))));
+    h.timer()!();
+    expect([reads, h.armed.length]).to.deep.equal([1, 1]); // re-reading; the next timer is armed only after it
+    h.timer()!(); // fires again while the re-read is under way: re-armed, not read twice
+    expect([reads, h.armed.length]).to.deep.equal([1, 2]);
+    release();
+    await h.settle();
+    expect([h.results.filter((r) => r.signal === 'log').map((r) => r.outcome), h.armed.length]).to.deep.equal([['found'], 3]);
+  });
+
+  it('stop clears the timer, and a re-read already due reads nothing and arms no other', async () => {
+    const h = harness();
+    const run = h.run();
+    h.spots.offer(verifiedReport(run, h.now()));
+    const due = h.timer()!;
+    h.spots.stop();
+    expect(h.cleared()).to.equal(1);
+    due();
+    await h.settle();
+    expect([h.results, h.armed.length]).to.deep.equal([[], 1]);
   });
 });

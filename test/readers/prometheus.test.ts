@@ -1,0 +1,70 @@
+import { expect } from 'chai';
+import { connect } from '../../src/readers/connection';
+import { prometheusReader } from '../../src/readers/prometheus';
+import type { Reader } from '../../src/readers/types';
+import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
+import type { SmokeRun } from '../../src/smoke/types';
+import { METRIC } from '../../src/vocabulary';
+import { fakePorts, readOnce } from '../support/fakes';
+import { scratchServer } from '../support/scratchServer';
+
+const NOW = Date.parse('2026-12-04T12:00:00Z');
+const OPEN = { tenant: '', auth: { token: '', tokenFile: '', username: '', password: '', passwordFile: '' }, caFile: '', timeout: 5000 };
+
+/**
+ * A stand-in for the instant-query API (GET /api/v1/query): answers each query with the value
+ * `answer` gives for it, and keeps each query and time asked.
+ */
+async function queryApi(answer: (query: string) => unknown) {
+  const asked: { path: string; query: string; time: string | null }[] = [];
+  const server = await scratchServer((req, res) => {
+    const url = new URL(req.url!, 'http://x');
+    const query = url.searchParams.get('query')!;
+    asked.push({ path: url.pathname, query, time: url.searchParams.get('time') });
+    res.setHeader('Content-Type', 'application/json').end(JSON.stringify(answer(query)));
+  });
+  const reader = (pathPrefix = '') => prometheusReader({ connection: connect(server.url, OPEN, 'verify.metrics'), pathPrefix, selector: 'job="smoke"', now: () => NOW });
+  return { asked, reader };
+}
+const value = (v: string) => ({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [NOW / 1000, v] }] } });
+
+describe('prometheus: the run counter read back from a Prometheus-compatible store', () => {
+  const runner = createSmokeRunner(fakePorts().ports);
+  const runs: SmokeRun[] = [runner('schedule'), runner('schedule'), runner('schedule')];
+
+  it('one query serves every waiting run: those the counter has reached are found, under the path prefix', async () => {
+    const api = await queryApi(() => value(String(runs[1]!.seq)));
+    const hits = await readOnce(api.reader('/prometheus'), runs);
+    expect([...hits.keys()]).to.deep.equal([runs[0]!.id, runs[1]!.id]);
+    expect(hits.get(runs[0]!.id)).to.deep.equal({ atMs: NOW });
+    expect(api.asked).to.deep.equal([{ path: '/prometheus/api/v1/query', query: `sum(${METRIC.runs}{job="smoke"})`, time: null }]);
+  });
+
+  it('no series is 0 (nothing scraped yet); an answer that is not a success is malformed', async () => {
+    const empty = await queryApi(() => ({ status: 'success', data: { resultType: 'vector', result: [] } }));
+    expect((await readOnce(empty.reader(), runs)).size).to.equal(0);
+    const failing = await queryApi(() => ({ status: 'error', error: 'bad query' }));
+    const err = await readOnce(failing.reader(), runs).then(() => undefined, (e: unknown) => e as Error & { reason: string });
+    expect([err?.message, err?.reason]).to.deep.equal(['query status error', 'bad_response']);
+  });
+
+  it('a run restored from an earlier process is looked up in that process\'s counter, as it stood at the restart', async () => {
+    const restoredAtMs = runs[0]!.startedAt.getTime() + 90_500;
+    const restored = { ...runs[0]!, restoredAtMs };
+    const api = await queryApi((query) => value(query.startsWith('sum(max_over_time') ? String(restored.seq) : '0'));
+    const hits = await readOnce(api.reader(), [restored, runs[1]!]);
+    expect([...hits.keys()]).to.deep.equal([restored.id]);
+    expect(api.asked[1]).to.deep.equal({ path: '/api/v1/query', query: `sum(max_over_time(${METRIC.runs}{job="smoke"}[151s]))`, time: (restoredAtMs / 1000).toFixed(3) });
+  });
+
+  it('a spot check asks for the counter at the time the run was verified: still there, or lost', async () => {
+    let stored = String(runs[2]!.seq);
+    const api = await queryApi(() => value(stored));
+    const reader: Reader = api.reader();
+    const verifiedAtMs = NOW - 3_600_000;
+    expect(await reader.recheck!(runs[2]!, verifiedAtMs, AbortSignal.timeout(5000))).to.equal(true);
+    stored = String(runs[2]!.seq - 1);
+    expect(await reader.recheck!(runs[2]!, verifiedAtMs, AbortSignal.timeout(5000))).to.equal(false);
+    expect(api.asked.map((a) => a.time)).to.deep.equal([(verifiedAtMs / 1000).toFixed(3), (verifiedAtMs / 1000).toFixed(3)]);
+  });
+});
