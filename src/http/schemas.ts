@@ -27,7 +27,8 @@ const named = <T extends z.ZodType>(id: string, schema: T): T => {
 const bySignal = <T extends z.ZodType>(suffixes: readonly string[], value: T) =>
   z.strictObject(Object.fromEntries(SIGNALS.flatMap((s) => suffixes.map((x) => [`${s}:${x}`, value]))));
 
-export const runId = z.string().regex(RUN_ID_PATTERN, { error: `a run id is ${RUN_ID_RULE}` });
+const RUN_ID_ERROR = `a run id is ${RUN_ID_RULE}`;
+export const runId = z.string({ error: RUN_ID_ERROR }).regex(RUN_ID_PATTERN, { error: RUN_ID_ERROR });
 export const metricName = z.string().regex(METRIC_NAME_PATTERN);
 
 export const RunRequest = named(

@@ -123,6 +123,21 @@ describe('access: who a client is, for the limit', () => {
     expect([...budgets.keys()]).to.deep.equal(['d', 'e', 'c']);
   });
 
+  it('rateLimit.max 0 turns the limit off; behind server.trustProxyHops proxies each forwarded client has its own budget', async () => {
+    const off = testService({ env: { PETSAGE_SMOKE_RATE_LIMIT_MAX: '0' } });
+    const unlimited = await request(off.app.callback()).get('/smoke-test').expect(200);
+    expect(unlimited.headers).not.to.have.property('x-ratelimit-limit');
+
+    const budgets = async (hops: string) => {
+      const { app } = testService({ env: { PETSAGE_SMOKE_RATE_LIMIT_MAX: '1', PETSAGE_SMOKE_TRUST_PROXY_HOPS: hops } });
+      const statuses: number[] = [];
+      for (const client of ['198.51.100.1', '198.51.100.2']) statuses.push((await request(app.callback()).get('/smoke-test').set('X-Forwarded-For', client)).status);
+      return statuses;
+    };
+    expect(await budgets('1')).to.deep.equal([200, 200]);
+    expect(await budgets('0'), 'the header is not trusted: one client').to.deep.equal([200, 429]);
+  });
+
   it('the default limit is on: 60 runs a minute per client, then 429', async () => {
     const { app } = testService();
     for (let i = 0; i < 60; i += 1) await request(app.callback()).get('/smoke-test').expect(200);

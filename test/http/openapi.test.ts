@@ -85,10 +85,16 @@ describe('OpenAPI description', () => {
     const page = await request(svc.app.callback()).get('/docs').expect(200).expect('Content-Type', /text\/html/);
     const assets = [...page.text.matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1] as string);
     expect(assets).to.deep.equal(['/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/docs/init.js']);
-    for (const asset of assets) {
-      const res = await request(svc.app.callback()).get(asset).expect(200);
-      expect(Number(res.headers['content-length'] ?? Buffer.byteLength(res.text)), asset).to.be.above(0);
+    const types = ['text/css; charset=utf-8', 'text/javascript; charset=utf-8', 'text/javascript; charset=utf-8'];
+    for (const [i, asset] of assets.entries()) {
+      for (const pass of ['read from the package', 'served again from memory']) {
+        const res = await request(svc.app.callback()).get(asset).expect(200);
+        expect([res.headers['content-type'], res.headers['cache-control']], `${asset}, ${pass}`).to.deep.equal([types[i], 'public, max-age=86400']);
+        expect(Number(res.headers['content-length'] ?? Buffer.byteLength(res.text)), asset).to.be.above(0);
+      }
     }
     expect(page.text).to.not.match(/https?:\/\//); // no CDN
+    const missing = await request(svc.app.callback()).get('/docs/constructor').expect(404);
+    expect(missing.body.error.message).to.equal('no such docs asset');
   });
 });

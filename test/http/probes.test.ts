@@ -14,9 +14,10 @@ describe('probes', () => {
 
   it('/readyz turns 503 as soon as shutdown begins, and responses then close their connection', async () => {
     const { app, lifecycle } = testService();
-    await request(app.callback()).get('/readyz').expect(200, { status: 'ready' });
+    const ready = await request(app.callback()).get('/readyz').set('Connection', 'keep-alive').expect(200, { status: 'ready' });
+    expect(ready.headers.connection).to.equal('keep-alive');
     lifecycle.startDraining();
-    const res = await request(app.callback()).get('/readyz').expect(503, { status: 'shutting_down' });
+    const res = await request(app.callback()).get('/readyz').set('Connection', 'keep-alive').expect(503, { status: 'shutting_down' });
     expect(res.headers.connection).to.equal('close');
   });
 

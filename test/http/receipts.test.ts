@@ -113,31 +113,33 @@ describe('POST /smoke-test and receipts', () => {
     expect(await service.metrics.registry.metrics()).to.not.match(/outcome="(missing|error)",reason="[a-z_]+"\} [1-9]/);
   });
 
-  it('rejects bad run requests with 4xx JSON', async () => {
+  it('rejects bad run requests with 4xx JSON that says what to send', async () => {
     const { app } = testService();
-    const cases: [string | object, string, number][] = [
-      ['{"id": "bad id with spaces"}', 'application/json', 400],
-      ['{"id": "x\\r\\ninjected"}', 'application/json', 400],
-      ['{"wait": "yes"}', 'application/json', 400],
-      ['{"unknown": 1}', 'application/json', 400],
-      ['[1, 2]', 'application/json', 400],
-      ['{not json', 'application/json', 400],
-      ['id=1', 'application/x-www-form-urlencoded', 415],
-      [`{"id": "${'a'.repeat(5000)}"}`, 'application/json', 413],
+    const badId = 'a run id is 1-128 characters: letters, digits and . _ : - (starting with a letter or digit)';
+    const cases: [string, string, number, string][] = [
+      ['{"id": "bad id with spaces"}', 'application/json', 400, badId],
+      ['{"id": "x\\r\\ninjected"}', 'application/json', 400, badId],
+      ['{"id": 5}', 'application/json', 400, badId],
+      ['{"wait": "yes"}', 'application/json', 400, '"wait" must be true or false'],
+      ['{"unknown": 1}', 'application/json', 400, 'unknown field; the body takes "id" and "wait"'],
+      ['[1, 2]', 'application/json', 400, 'the body must be a JSON object such as {"id": "deploy-1234", "wait": true}'],
+      ['{not json', 'application/json', 400, 'the body is not valid JSON'],
+      ['id=1', 'application/x-www-form-urlencoded', 415, 'send the body as application/json (or no body)'],
+      [`{"id": "${'a'.repeat(5000)}"}`, 'application/json', 413, 'the body may be at most 4096 bytes'],
     ];
-    for (const [body, type, status] of cases) {
-      const res = await request(app.callback()).post('/smoke-test').set('Content-Type', type).send(body as string);
-      expect(res.status, String(body).slice(0, 40)).to.equal(status);
-      expect(res.body.error.status).to.equal(status);
+    for (const [body, type, status, message] of cases) {
+      const res = await request(app.callback()).post('/smoke-test').set('Content-Type', type).send(body);
+      expect([res.status, res.body.error.status, res.body.error.message], body.slice(0, 40)).to.deep.equal([status, status, message]);
     }
   });
 
   it('a caller id can be used once (409 after), receipts 404 for unknown ids and 400 for malformed ones', async () => {
     const { app } = testService();
     await request(app.callback()).post('/smoke-test').send({ id: 'release-7' }).expect(202);
-    await request(app.callback()).post('/smoke-test').send({ id: 'release-7' }).expect(409);
-    await request(app.callback()).get('/smoke-test/release-8').expect(404);
-    await request(app.callback()).get('/smoke-test/..%2Fetc').expect(400);
+    const messageOf = async (test: request.Test, status: number) => ((await test.expect(status)).body as { error: { message: string } }).error.message;
+    expect(await messageOf(request(app.callback()).post('/smoke-test').send({ id: 'release-7' }), 409)).to.equal('a run with this id exists; see its receipt or pick a new id');
+    expect(await messageOf(request(app.callback()).get('/smoke-test/release-8'), 404)).to.equal('no such run (only the most recent runs are kept)');
+    expect(await messageOf(request(app.callback()).get('/smoke-test/..%2Fetc'), 400)).to.equal('malformed run id');
     await request(app.callback()).get('/smoke-test/%E0%A4%A').expect(400);
   });
 });

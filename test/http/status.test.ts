@@ -215,10 +215,14 @@ describe('status page: routes', () => {
     }
     const page = await request(app).get('/status?q=<b>x</b>').expect(200).expect('Content-Type', /text\/html/);
     expect(page.text).to.not.include('<b>x</b>');
-    expect((await request(app).get('/status/status.css').expect(200)).headers['content-type']).to.equal('text/css; charset=utf-8');
+    const assets = { 'status.css': 'text/css; charset=utf-8', 'status.js': 'text/javascript; charset=utf-8', 'favicon.svg': 'image/svg+xml' };
+    for (const [asset, type] of Object.entries(assets)) {
+      const res = await request(app).get(`/status/${asset}`).expect(200);
+      expect([res.headers['content-type'], res.headers['cache-control']], asset).to.deep.equal([type, 'public, max-age=86400']);
+    }
     expect((await request(app).get('/status/status.js').expect(200)).text).to.include('replaceWith');
     const missing = await request(app).get('/status/constructor').expect(404);
-    expect(missing.body.error.status).to.equal(404);
+    expect(missing.body.error).to.include({ status: 404, message: 'no such status page asset' });
   });
 
   it('with auth.token set, the grid needs the token; without it the page shows health only', async () => {

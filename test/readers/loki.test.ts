@@ -1,0 +1,76 @@
+import { expect } from 'chai';
+import { connect } from '../../src/readers/connection';
+import { lokiReader } from '../../src/readers/loki';
+import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
+import type { SmokeRun } from '../../src/smoke/types';
+import { EVENT } from '../../src/vocabulary';
+import { fakePorts, readOnce } from '../support/fakes';
+import { scratchServer } from '../support/scratchServer';
+
+const NOW = Date.parse('2026-12-04T12:00:00Z');
+const OPEN = { tenant: '', auth: { token: '', tokenFile: '', username: '', password: '', passwordFile: '' }, caFile: '', timeout: 5000 };
+const SELECTOR = '{service_name="petsage-smoke"}';
+
+/** A stand-in for query_range that answers `result` and keeps the parameters of each query. */
+async function queryRange(result: unknown[]) {
+  const asked: Record<string, string>[] = [];
+  const server = await scratchServer((req, res) => {
+    const url = new URL(req.url!, 'http://x');
+    asked.push({ path: url.pathname, ...Object.fromEntries(url.searchParams) });
+    res.setHeader('Content-Type', 'application/json').end(JSON.stringify({ status: 'success', data: { resultType: 'streams', result } }));
+  });
+  const reader = (match: 'metadata' | 'line') => lokiReader({ connection: connect(server.url, OPEN, 'verify.log.loki'), selector: SELECTOR, match, now: () => NOW });
+  return { asked, reader };
+}
+
+describe('loki: verification lines read back by trace id', () => {
+  const runner = createSmokeRunner(fakePorts().ports);
+  const runs: SmokeRun[] = Array.from({ length: 4 }, () => runner('schedule'));
+  const ns = (ms: number) => `${ms}000000`;
+
+  it('one forward query over the time since the oldest run, by trace id as structured metadata', async () => {
+    const [a, b] = runs as [SmokeRun, SmokeRun];
+    const loki = await queryRange([{ stream: { service_name: 'petsage-smoke' }, values: [[ns(NOW), '{"msg":"x"}', { trace_id: a.traceId }]] }]);
+    const hits = await readOnce(loki.reader('metadata'), [a, b]);
+    expect([...hits]).to.deep.equal([[a.id, { atMs: NOW }]]);
+    expect(loki.asked).to.deep.equal([
+      {
+        path: '/loki/api/v1/query_range',
+        query: `${SELECTOR} | trace_id=~"${a.traceId}|${b.traceId}"`,
+        start: ns(Math.min(a.startedAt.getTime(), b.startedAt.getTime()) - 60_000),
+        end: ns(NOW + 60_000),
+        direction: 'forward',
+        limit: '8',
+      },
+    ]);
+  });
+
+  it('shipped lines: the trace id from a stream label or from the verification line itself; other lines are ignored', async () => {
+    const [a, b, c, d] = runs as [SmokeRun, SmokeRun, SmokeRun, SmokeRun];
+    const line = (run: SmokeRun) => JSON.stringify({ event: EVENT.verification, trace_id: run.traceId });
+    const loki = await queryRange([
+      { stream: { trace_id: a.traceId }, values: [[ns(NOW), 'no id in this text']] },
+      { stream: {}, values: [[ns(NOW), line(b)], [ns(NOW), JSON.stringify({ event: 'other', trace_id: c.traceId })]] },
+      { stream: {} },
+    ]);
+    const hits = await readOnce(loki.reader('line'), [a, b, c, d]);
+    expect([...hits.keys()]).to.deep.equal([a.id, b.id]);
+    expect(loki.asked[0]!.query).to.equal(`${SELECTOR} |~ "${[a, b, c, d].map((r) => r.traceId).join('|')}"`);
+  });
+
+  it('a spot check asks about one run, from its start to its verification; an answer without data finds nothing', async () => {
+    const [a] = runs as [SmokeRun];
+    const verifiedAtMs = a.startedAt.getTime() + 5000;
+    const empty = await queryRange([]);
+    expect(await empty.reader('metadata').recheck!(a, verifiedAtMs, AbortSignal.timeout(5000))).to.equal(false);
+    expect(empty.asked[0]).to.include({ start: ns(a.startedAt.getTime() - 60_000), end: ns(verifiedAtMs + 60_000), limit: '4' });
+  });
+
+  it('fifty trace ids per query: a larger wait is read in batches, each over the time since its own oldest run', async () => {
+    const many = Array.from({ length: 51 }, () => runner('schedule'));
+    const loki = await queryRange([]);
+    await readOnce(loki.reader('metadata'), many);
+    expect(loki.asked.map((q) => q.query!.split('|').length - 1)).to.deep.equal([50, 1]);
+    expect(loki.asked[1]!.start).to.equal(ns(many[50]!.startedAt.getTime() - 60_000));
+  });
+});
