@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { releaseAfter } from '../support/cleanup';
@@ -16,6 +16,16 @@ const SANDBOXES = 'var/stryker-short';
 /** The short mode of `npm run mutation`, so the script cannot rot: one small module, its score read from the report. */
 describe('mutation testing (npm run mutation), short mode', function () {
   this.timeout(600_000);
+
+  it('the tests Stryker runs are named as files or dir/*.test.js, each of which exists (its mocha runner expands no braces)', () => {
+    const config = JSON.parse(readFileSync(path.join(REPO_ROOT, 'stryker.config.json'), 'utf8')) as { mochaOptions: { spec: string[] } };
+    const missing = config.mochaOptions.spec.filter((spec) => {
+      const wildcard = /^(.+)\/\*\.test\.js$/.exec(spec);
+      if (wildcard) return !existsSync(path.join(REPO_ROOT, wildcard[1]!)) || !readdirSync(path.join(REPO_ROOT, wildcard[1]!)).some((f) => f.endsWith('.test.js'));
+      return !/^[\w/.-]+\.test\.js$/.test(spec) || !existsSync(path.join(REPO_ROOT, spec));
+    });
+    expect(missing).to.deep.equal([]);
+  });
 
   it('mutates smoke/ledger.ts with the project config and kills every mutant the tests can see', () => {
     const dir = tmpDir('petsage-mutation-');
