@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import winston from 'winston';
 import { loadConfig } from '../src/config/load';
 import { buildReadBack } from '../src/readBack';
 import type { Reader, Report, Waiting } from '../src/readers/types';
@@ -7,7 +6,7 @@ import { createSmokeRunner } from '../src/smoke/runSmokeTest';
 import { createRenderer } from '../src/telemetry/exposition';
 import { createMetrics } from '../src/telemetry/metrics';
 import { EVENT, METRIC } from '../src/vocabulary';
-import { ArrayTransport } from './support/app';
+import { memoryLogger } from './support/app';
 import { fakePorts } from './support/fakes';
 
 // The runs' start times are real (the fake ports read Date.now()): the test's clock starts there too.
@@ -23,8 +22,7 @@ function readBackOf(flags: Record<string, string> = {}) {
   let nowMs = T0;
   const now = () => nowMs;
   const metrics = createMetrics({ processMetrics: false, now });
-  const transport = new ArrayTransport();
-  const logger = winston.createLogger({ format: winston.format.json(), transports: [transport] });
+  const { logger, lines } = memoryLogger();
   const acks: { waiting?: Waiting; report?: Report } = {};
   const spanAcks: Reader = {
     backend: 'exporter',
@@ -43,7 +41,7 @@ function readBackOf(flags: Record<string, string> = {}) {
     /** The exporter's answer for a run: acknowledged now, or a failure. */
     ack: (traceId: string, hit: Parameters<Report>[1]) => acks.report!(acks.waiting!.get(traceId)!, hit),
     exposition: () => metrics.registry.metrics(),
-    lines: () => transport.lines.map((l) => JSON.parse(l) as Record<string, unknown>),
+    lines,
   };
 }
 

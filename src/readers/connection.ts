@@ -11,6 +11,9 @@ export interface Connection {
   readonly timeoutMs: number;
 }
 
+/** A backend reached with no tenant, credentials or CA, and a 5 s deadline (`verify.traces.queryUrl`). */
+export const OPEN_CONNECTION: BackendConnection = { tenant: '', auth: { token: '', tokenFile: '', username: '', password: '', passwordFile: '' }, caFile: '', timeout: 5000 };
+
 /** A secret given inline (from the environment) or as a file (a mounted Secret); never logged. */
 function secret(inline: string, file: string, key: string): string {
   if (!file) return inline;

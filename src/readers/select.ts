@@ -1,8 +1,8 @@
-import type { BackendConnection, Config } from '../config/schema';
+import type { Config } from '../config/schema';
 import type { Clock } from '../smoke/types';
 import type { Render } from '../telemetry/exposition';
 import type { Signal } from '../vocabulary';
-import { connect } from './connection';
+import { connect, OPEN_CONNECTION } from './connection';
 import { fileLogReader } from './logFile';
 import { lokiReader } from './loki';
 import { ownMetricsReader } from './ownMetrics';
@@ -33,8 +33,6 @@ export interface ChosenReaders {
   /** Where the log tail is, for the state file; undefined without a log file. */
   readonly logTailPosition: () => { ino: number; offset: number } | undefined;
 }
-
-const OPEN: BackendConnection = { tenant: '', auth: { token: '', tokenFile: '', username: '', password: '', passwordFile: '' }, caFile: '', timeout: 5000 };
 
 const chain = (readers: readonly (Reader | undefined)[]) => {
   const present = readers.filter((r): r is Reader => r !== undefined);
@@ -67,7 +65,7 @@ export function chooseReaders(verify: Config['verify'], s: ReaderSources): Chose
         tempoConnection && tempo.search ? tempoSearchReader({ connection: tempoConnection, now }) : undefined,
         jaeger.url ? traceByIdReader({ backend: 'jaeger', connection: connect(jaeger.url, jaeger, 'verify.traces.jaeger'), now }) : undefined,
         // A store by id, Tempo or Jaeger, with no tenant or credentials: the shorthand of earlier versions.
-        queryUrl ? traceByIdReader({ backend: 'trace_api', connection: connect(queryUrl, OPEN, 'verify.traces'), now }) : undefined,
+        queryUrl ? traceByIdReader({ backend: 'trace_api', connection: connect(queryUrl, OPEN_CONNECTION, 'verify.traces'), now }) : undefined,
       ])
     : 'disabled';
 

@@ -1,13 +1,12 @@
-import { IncomingMessage, ServerResponse } from 'node:http';
-import { Socket } from 'node:net';
 import { expect } from 'chai';
-import Koa from 'koa';
+import type Koa from 'koa';
 import request from 'supertest';
 import { ConfigError, loadConfig } from '../../src/config/load';
 import { ClientBudgets, SECURITY_HEADERS, allowHosts, clientKey, requireToken, sameSiteJson, tokenCheck } from '../../src/http/access';
 import { STATUS_CSP } from '../../src/http/routes/status';
 import { VERIFICATION_EVENT } from '../../src/vocabulary';
 import { testService } from '../support/app';
+import { koaContext } from '../support/koaContext';
 import { tmpDir } from '../support/tmp';
 
 const TOKEN = 'a-test-token-of-32-characters-xx';
@@ -212,19 +211,11 @@ describe('access: security headers', () => {
   });
 });
 
-/** A Koa context for a request with `headers`, over real (unsent) Node objects. */
-function contextWith(headers: Record<string, string>) {
-  const req = new IncomingMessage(new Socket());
-  req.method = 'POST';
-  req.headers = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
-  return new Koa().createContext(req, new ServerResponse(req));
-}
-
 /** What a middleware did with a request: passed it on, or threw status and message. */
 async function outcome(middleware: Koa.Middleware, headers: Record<string, string>): Promise<string> {
   try {
     let passed = false;
-    await middleware(contextWith(headers), () => Promise.resolve(void (passed = true)));
+    await middleware(koaContext({ method: 'POST', headers }), () => Promise.resolve(void (passed = true)));
     return passed ? 'next' : 'stopped';
   } catch (err) {
     const e = err as { status: number; message: string };
@@ -235,7 +226,7 @@ async function outcome(middleware: Koa.Middleware, headers: Record<string, strin
 describe('access: the checks one by one', () => {
   it('the token: "Bearer" in any case, one or more spaces, the whole header and nothing after the token', () => {
     const has = tokenCheck(TOKEN);
-    const check = (authorization: string) => has(contextWith({ Authorization: authorization }));
+    const check = (authorization: string) => has(koaContext({ headers: { Authorization: authorization } }));
     expect([`Bearer ${TOKEN}`, `bearer   ${TOKEN}`, `Bearer ${TOKEN}  `].map(check)).to.deep.equal([true, true, true]);
     expect([`XBearer ${TOKEN}`, `Bearer ${TOKEN} extra`, `Bearer${TOKEN}`, `Bearer ${TOKEN.slice(1)}`, ''].map(check)).to.deep.equal([false, false, false, false, false]);
   });

@@ -1,23 +1,15 @@
-import { IncomingMessage, ServerResponse } from 'node:http';
-import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Router from '@koa/router';
 import { expect } from 'chai';
 import Koa from 'koa';
 import request from 'supertest';
-import winston from 'winston';
 import { answerClientError, answerError, errorBody, notFound } from '../../src/http/errors';
 import { EVENT } from '../../src/vocabulary';
-import { ArrayTransport } from '../support/app';
+import { memoryLogger } from '../support/app';
+import { koaContext } from '../support/koaContext';
 
-/** A Koa context over real (unsent) Node request and response objects, and the log lines written. */
-function contextAndLog() {
-  const req = new IncomingMessage(new Socket());
-  const ctx = new Koa().createContext(req, new ServerResponse(req));
-  const transport = new ArrayTransport();
-  const logger = winston.createLogger({ format: winston.format.json(), transports: [transport] });
-  return { ctx, logger, lines: () => transport.lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
+/** A Koa context, and a logger whose lines the test reads. */
+const contextAndLog = () => ({ ctx: koaContext(), ...memoryLogger() });
 
 /** What answerClientError wrote to, or did with, a socket. */
 function fakeSocket(writable = true) {

@@ -1,19 +1,15 @@
-import { IncomingMessage, ServerResponse } from 'node:http';
-import { Socket } from 'node:net';
 import { expect } from 'chai';
-import Koa from 'koa';
 import { recordRequest } from '../../src/http/requestMetrics';
 import type { RequestLabels } from '../../src/telemetry/metrics';
 import type { Exemplar } from '../../src/vocabulary';
+import { koaContext } from '../support/koaContext';
 
 const RUN_SPAN: Exemplar = { trace_id: 'a'.repeat(32), span_id: 'b'.repeat(16) };
 const REQUEST_SPAN: Exemplar = { trace_id: 'c'.repeat(32), span_id: 'd'.repeat(16) };
 
 /** What recordRequest observed for a request of `method` that ended in `status`, matched (or not) to a route. */
 function observed(o: { method: string; status: number; matched?: unknown; runSpan?: Exemplar }) {
-  const req = new IncomingMessage(new Socket());
-  req.method = o.method;
-  const ctx = new Koa().createContext(req, new ServerResponse(req));
+  const ctx = koaContext({ method: o.method });
   ctx.status = o.status;
   if (o.matched !== undefined) (ctx as unknown as { _matchedRoute: unknown })._matchedRoute = o.matched;
   if (o.runSpan) ctx.state.exemplar = o.runSpan;

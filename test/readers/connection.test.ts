@@ -3,12 +3,11 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { ConfigError } from '../../src/config/load';
 import type { BackendConnection } from '../../src/config/schema';
-import { connect } from '../../src/readers/connection';
+import { connect, OPEN_CONNECTION } from '../../src/readers/connection';
 import { scratchServer } from '../support/scratchServer';
 import { tmpDir } from '../support/tmp';
 
-const NONE: BackendConnection = { tenant: '', auth: { token: '', tokenFile: '', username: '', password: '', passwordFile: '' }, caFile: '', timeout: 5000 };
-const withAuth = (auth: Partial<BackendConnection['auth']>, rest: Partial<BackendConnection> = {}): BackendConnection => ({ ...NONE, ...rest, auth: { ...NONE.auth, ...auth } });
+const withAuth = (auth: Partial<BackendConnection['auth']>, rest: Partial<BackendConnection> = {}): BackendConnection => ({ ...OPEN_CONNECTION, ...rest, auth: { ...OPEN_CONNECTION.auth, ...auth } });
 const options = () => ({ signal: AbortSignal.timeout(5000), maxBytes: 1024 });
 
 /** A backend that answers {"ok":true} and keeps each request's path and headers. */
@@ -21,7 +20,7 @@ async function backend() {
 describe('connection: how one backend is reached', () => {
   it('without tenant or credentials, sends neither header; a trailing slash on the URL is dropped', async () => {
     const b = await backend();
-    const c = connect(`${b.url}//`, NONE, 'verify.log.loki');
+    const c = connect(`${b.url}//`, OPEN_CONNECTION, 'verify.log.loki');
     expect([c.baseUrl, c.timeoutMs]).to.deep.equal([b.url, 5000]);
     expect(await c.getJson('/ready?x=1', options())).to.deep.equal({ status: 200, body: { ok: true } });
     expect(b.seen()).to.deep.equal([{ url: '/ready?x=1', tenant: undefined, authorization: undefined }]);

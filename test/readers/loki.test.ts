@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { connect } from '../../src/readers/connection';
+import { connect, OPEN_CONNECTION } from '../../src/readers/connection';
 import { lokiReader } from '../../src/readers/loki';
 import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
 import type { SmokeRun } from '../../src/smoke/types';
@@ -8,7 +8,6 @@ import { fakePorts, readOnce } from '../support/fakes';
 import { scratchServer } from '../support/scratchServer';
 
 const NOW = Date.parse('2026-12-04T12:00:00Z');
-const OPEN = { tenant: '', auth: { token: '', tokenFile: '', username: '', password: '', passwordFile: '' }, caFile: '', timeout: 5000 };
 const SELECTOR = '{service_name="petsage-smoke"}';
 
 /** A stand-in for query_range that answers `result` and keeps the parameters of each query. */
@@ -19,7 +18,7 @@ async function queryRange(result: unknown[]) {
     asked.push({ path: url.pathname, ...Object.fromEntries(url.searchParams) });
     res.setHeader('Content-Type', 'application/json').end(JSON.stringify({ status: 'success', data: { resultType: 'streams', result } }));
   });
-  const reader = (match: 'metadata' | 'line') => lokiReader({ connection: connect(server.url, OPEN, 'verify.log.loki'), selector: SELECTOR, match, now: () => NOW });
+  const reader = (match: 'metadata' | 'line') => lokiReader({ connection: connect(server.url, OPEN_CONNECTION, 'verify.log.loki'), selector: SELECTOR, match, now: () => NOW });
   return { asked, reader };
 }
 

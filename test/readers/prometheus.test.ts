@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { connect } from '../../src/readers/connection';
+import { connect, OPEN_CONNECTION } from '../../src/readers/connection';
 import { prometheusReader } from '../../src/readers/prometheus';
 import type { Reader } from '../../src/readers/types';
 import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
@@ -9,7 +9,6 @@ import { fakePorts, readOnce } from '../support/fakes';
 import { scratchServer } from '../support/scratchServer';
 
 const NOW = Date.parse('2026-12-04T12:00:00Z');
-const OPEN = { tenant: '', auth: { token: '', tokenFile: '', username: '', password: '', passwordFile: '' }, caFile: '', timeout: 5000 };
 
 /**
  * A stand-in for the instant-query API (GET /api/v1/query): answers each query with the value
@@ -23,7 +22,7 @@ async function queryApi(answer: (query: string) => unknown) {
     asked.push({ path: url.pathname, query, time: url.searchParams.get('time') });
     res.setHeader('Content-Type', 'application/json').end(JSON.stringify(answer(query)));
   });
-  const reader = (pathPrefix = '') => prometheusReader({ connection: connect(server.url, OPEN, 'verify.metrics'), pathPrefix, selector: 'job="smoke"', now: () => NOW });
+  const reader = (pathPrefix = '') => prometheusReader({ connection: connect(server.url, OPEN_CONNECTION, 'verify.metrics'), pathPrefix, selector: 'job="smoke"', now: () => NOW });
   return { asked, reader };
 }
 const value = (v: string) => ({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [NOW / 1000, v] }] } });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import winston from 'winston';
 import Transport from 'winston-transport';
 import { composeService, createTelemetry } from '../../src/compose';
 import { loadConfig } from '../../src/config/load';
@@ -19,6 +20,13 @@ export class ArrayTransport extends Transport {
     if (this.failWith) this.emit('error', this.failWith);
     done();
   }
+}
+
+/** A JSON logger that keeps its lines in memory; `lines()` gives them parsed. */
+export function memoryLogger() {
+  const transport = new ArrayTransport();
+  const logger = winston.createLogger({ format: winston.format.json(), transports: [transport] });
+  return { logger, lines: () => transport.lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
 /**

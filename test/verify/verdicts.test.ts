@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import winston from 'winston';
 import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
 import { createMetrics } from '../../src/telemetry/metrics';
 import { createSignalHealth } from '../../src/verify/signalHealth';
@@ -8,7 +7,7 @@ import type { Exemplar } from '../../src/vocabulary';
 import type { SpotResult } from '../../src/verify/spotChecks';
 import { createSpotSink, createVerdictSink } from '../../src/verify/verdicts';
 import { EVENT, METRIC, SIGNALS } from '../../src/vocabulary';
-import { ArrayTransport } from '../support/app';
+import { memoryLogger } from '../support/app';
 import { fakePorts } from '../support/fakes';
 
 const STARTED_MS = 1_700_000_000_000;
@@ -16,13 +15,12 @@ const STARTED_MS = 1_700_000_000_000;
 function sink() {
   const metrics = createMetrics({ processMetrics: false, now: () => STARTED_MS });
   const health = createSignalHealth({ staleAfterMs: 60_000, failAfterRuns: 3, now: () => STARTED_MS, startedMs: STARTED_MS });
-  const transport = new ArrayTransport();
-  const logger = winston.createLogger({ format: winston.format.json(), transports: [transport] });
+  const { logger, lines } = memoryLogger();
   const lastVerified = async () => {
     const values = (await metrics.registry.getSingleMetric(METRIC.lastVerified)!.get()).values;
     return Object.fromEntries(values.map((v) => [v.labels.signal, v.value]));
   };
-  return { onVerdict: createVerdictSink({ metrics, health, logger }), lines: () => transport.lines.map((l) => JSON.parse(l) as Record<string, unknown>), lastVerified };
+  return { onVerdict: createVerdictSink({ metrics, health, logger }), lines, lastVerified };
 }
 
 describe('verdicts: what each verdict does', () => {
@@ -66,7 +64,7 @@ describe('verdicts: what each verdict does', () => {
   it('only a verified verdict of a run whose span was exported links its lag to the trace (exemplar); every verdict reaches /healthz', () => {
     const recorded: [string, Exemplar | undefined][] = [];
     const health = createSignalHealth({ staleAfterMs: 0, failAfterRuns: 1, now: () => STARTED_MS, startedMs: STARTED_MS });
-    const logger = winston.createLogger({ transports: [new ArrayTransport()] });
+    const { logger } = memoryLogger();
     const onVerdict = createVerdictSink({ metrics: { recordVerdict: (v, exemplar) => recorded.push([`${v.signal} ${v.outcome}`, exemplar]) }, health, logger });
     const unsampled = createSmokeRunner(fakePorts({ sampled: false }).ports)('http');
     expect(unsampled.signals.trace.status).to.equal('skipped');
@@ -89,10 +87,9 @@ describe('verdicts: what each spot check does', () => {
 
   function spotSink() {
     const counted: string[] = [];
-    const transport = new ArrayTransport();
-    const logger = winston.createLogger({ format: winston.format.json(), transports: [transport] });
+    const { logger, lines } = memoryLogger();
     const onSpotCheck = createSpotSink({ metrics: { recordSpotCheck: (signal, outcome, age) => counted.push(`${signal} ${outcome} ${age}`) }, logger });
-    return { onSpotCheck, counted, lines: () => transport.lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+    return { onSpotCheck, counted, lines };
   }
 
   it('every re-read is counted by signal, outcome and age; one still found writes no line', () => {
