@@ -12,19 +12,40 @@
  *
  *   npm run bench:alerts              (ROUNDS=1 by default: each fault once)
  */
-import { FAULTS, READ_BACK_SECONDS, SCALE, runFault, startAlertStack, type FaultResult } from '../test/support/alertStack';
+import {
+  FAULTS,
+  READ_BACK_SECONDS,
+  SCALE,
+  runFault,
+  startAlertStack,
+  type FaultResult,
+} from '../test/support/alertStack';
 import { durationMs, scaleDuration } from '../test/support/alerting';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 1);
 const s = (d: string) => durationMs(scaleDuration(d, SCALE)) / 1000;
-const STACK = { interval: 1, readBack: READ_BACK_SECONDS, scrape: 1, evaluation: 1, groupWait: s('30s'), groupInterval: s('5m') };
-const FOR: Record<string, number> = { PetsageSmokeSignalFailing: s('1m'), PetsageSmokeDown: s('2m'), PetsageSmokeAbsent: s('5m') };
+const STACK = {
+  interval: 1,
+  readBack: READ_BACK_SECONDS,
+  scrape: 1,
+  evaluation: 1,
+  groupWait: s('30s'),
+  groupInterval: s('5m'),
+};
+const FOR: Record<string, number> = {
+  PetsageSmokeSignalFailing: s('1m'),
+  PetsageSmokeDown: s('2m'),
+  PetsageSmokeAbsent: s('5m'),
+};
 
 function bounds(alertname: string, existingGroup: boolean): { page: number; resolved: number } {
   const flush = existingGroup ? STACK.groupInterval : STACK.groupWait;
   const seen = STACK.scrape + STACK.evaluation;
   if (alertname === 'PetsageSmokeSignalFailing') {
-    return { page: 2 * STACK.interval + STACK.readBack + FOR[alertname]! + seen + flush, resolved: STACK.interval + STACK.readBack + seen + STACK.groupInterval };
+    return {
+      page: 2 * STACK.interval + STACK.readBack + FOR[alertname]! + seen + flush,
+      resolved: STACK.interval + STACK.readBack + seen + STACK.groupInterval,
+    };
   }
   // A target removed from the configuration: Prometheus writes its series' stale markers only when
   // its next scrape would have been, plus an interval and 10 % (endOfRunStaleness): up to 2.1 scrapes.
@@ -44,7 +65,9 @@ async function main(): Promise<void> {
         const r = await runFault(stack, fault);
         results.push({ ...r, existingGroup: paged.has(group) });
         paged.add(group);
-        process.stderr.write(`${r.fault}: page ${r.secondsToPage.toFixed(1)} s, resolved ${r.secondsToResolved.toFixed(1)} s, others ${r.others.length}\n`);
+        process.stderr.write(
+          `${r.fault}: page ${r.secondsToPage.toFixed(1)} s, resolved ${r.secondsToResolved.toFixed(1)} s, others ${r.others.length}\n`,
+        );
       }
     }
   } finally {
@@ -65,9 +88,13 @@ async function main(): Promise<void> {
     };
   });
   process.stdout.write(`${JSON.stringify({ scale: SCALE, stack: STACK, rounds: ROUNDS, rows }, null, 2)}\n`);
-  process.stdout.write('\n| fault | alert | group | to page (s) | bound | to resolved (s) | bound | met | other notifications |\n|---|---|---|---|---|---|---|---|---|\n');
+  process.stdout.write(
+    '\n| fault | alert | group | to page (s) | bound | to resolved (s) | bound | met | other notifications |\n|---|---|---|---|---|---|---|---|---|\n',
+  );
   for (const r of rows) {
-    process.stdout.write(`| ${r.fault} | ${r.alert} | ${r.group} | ${r.page_s.toFixed(1)} | ${r.page_bound_s} | ${r.resolved_s.toFixed(1)} | ${r.resolved_bound_s} | ${r.met ? 'met' : 'not met'} | ${r.other_notifications} |\n`);
+    process.stdout.write(
+      `| ${r.fault} | ${r.alert} | ${r.group} | ${r.page_s.toFixed(1)} | ${r.page_bound_s} | ${r.resolved_s.toFixed(1)} | ${r.resolved_bound_s} | ${r.met ? 'met' : 'not met'} | ${r.other_notifications} |\n`,
+    );
   }
   if (rows.some((r) => r.other_notifications > 0)) process.exitCode = 1;
 }

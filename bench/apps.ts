@@ -18,7 +18,8 @@ export interface Target {
   okResponses: number;
 }
 
-export const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+export const rssBytes = (pid: number) =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 /** A process's user + system CPU seconds so far, all threads (/proc/<pid>/stat fields 14 and 15, in USER_HZ = 100 ticks a second). */
 export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -27,7 +28,11 @@ export function cpuSeconds(pid: number): number {
 }
 
 /** Spawns and asks /readyz until it answers: the time from spawn to ready. */
-export async function start(name: string, args: (port: number) => string[], env: Record<string, string> = {}): Promise<Target> {
+export async function start(
+  name: string,
+  args: (port: number) => string[],
+  env: Record<string, string> = {},
+): Promise<Target> {
   const port = await freePort();
   const t0 = performance.now();
   const child = spawn(process.execPath, args(port), {
@@ -36,7 +41,10 @@ export async function start(name: string, args: (port: number) => string[], env:
   });
   const url = `http://127.0.0.1:${port}`;
   for (;;) {
-    const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     await new Promise((r) => setTimeout(r, 2));
   }
@@ -82,7 +90,14 @@ export function benchApps(dir: string, otlpEndpoint: string): App[] {
   };
   return [
     { name: 'bare-koa', args: (port) => [path.join(DIST, 'bench', 'bareKoa.js'), String(port)] },
-    { name: 'required-stack', args: (port, logFile) => [path.join(DIST, 'bench', 'requiredStack.js'), String(port), logFile, otlpEndpoint] },
-    { name: 'petsage-smoke', env: daemonEnv, args: (port, logFile) => [path.join(DIST, 'src', 'main.js'), '--log-file', logFile, '--port', String(port)] },
+    {
+      name: 'required-stack',
+      args: (port, logFile) => [path.join(DIST, 'bench', 'requiredStack.js'), String(port), logFile, otlpEndpoint],
+    },
+    {
+      name: 'petsage-smoke',
+      env: daemonEnv,
+      args: (port, logFile) => [path.join(DIST, 'src', 'main.js'), '--log-file', logFile, '--port', String(port)],
+    },
   ];
 }

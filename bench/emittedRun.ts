@@ -8,5 +8,16 @@ const SIGNALS = { log: EMITTED, trace: EMITTED, metric: EMITTED };
  */
 export function emittedRun(traceId: string, spanId: string, seq: number): SmokeRun {
   const startedAt = new Date();
-  return { id: traceId, traceId, spanId, seq, trigger: 'http', startedAt, timestamp: startedAt.toISOString(), durationSeconds: 0, outcome: 'success', signals: SIGNALS };
+  return {
+    id: traceId,
+    traceId,
+    spanId,
+    seq,
+    trigger: 'http',
+    startedAt,
+    timestamp: startedAt.toISOString(),
+    durationSeconds: 0,
+    outcome: 'success',
+    signals: SIGNALS,
+  };
 }

@@ -20,12 +20,15 @@ const SHORT = process.argv.includes('--short');
 const RUNS = SHORT ? 10 : Number(process.env.RUNS ?? 200);
 const TIMEOUT_S = 30;
 
-const quantile = (sorted: number[], q: number) => (sorted.length === 0 ? NaN : (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number));
+const quantile = (sorted: number[], q: number) =>
+  sorted.length === 0 ? NaN : (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number);
 
 interface SetUp {
   name: string;
   /** Starts the stores; returns the daemon's environment, a way to wait until the metric store scrapes it, and a stop. */
-  start(port: number): Promise<{ env: Record<string, string>; scraping?: () => Promise<boolean>; stop: () => Promise<void> }>;
+  start(
+    port: number,
+  ): Promise<{ env: Record<string, string>; scraping?: () => Promise<boolean>; stop: () => Promise<void> }>;
 }
 
 const COMMON = {
@@ -65,9 +68,15 @@ const SET_UPS: SetUp[] = [
       const jaeger = await startJaeger();
       const vm = await startVictoriaMetrics([`127.0.0.1:${port}`]);
       return {
-        env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${jaeger.url}/v1/traces`, PETSAGE_SMOKE_JAEGER_URL: jaeger.url, PETSAGE_SMOKE_PROMETHEUS_URL: vm.url },
+        env: {
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${jaeger.url}/v1/traces`,
+          PETSAGE_SMOKE_JAEGER_URL: jaeger.url,
+          PETSAGE_SMOKE_PROMETHEUS_URL: vm.url,
+        },
         scraping: async () => {
-          const res = await fetch(`${vm.url}/api/v1/query?query=${encodeURIComponent(`up{instance="127.0.0.1:${port}"} == 1`)}`);
+          const res = await fetch(
+            `${vm.url}/api/v1/query?query=${encodeURIComponent(`up{instance="127.0.0.1:${port}"} == 1`)}`,
+          );
           return ((await res.json()) as { data: { result: unknown[] } }).data.result.length > 0;
         },
         stop: async () => void (await Promise.all([jaeger.close(), vm.stop()])),
@@ -91,14 +100,16 @@ async function measure(setUp: SetUp) {
       .filter((l) => l.event === VERIFICATION_EVENT && Number(l.seq) >= first && Number(l.seq) <= Number(last.seq))
       .map((l) => String(l.run_id));
     // Runs settle in about the order they were made (each by verify.timeout at the latest): wait for the last.
-    while ((await receiptOf(daemon.url, ids.at(-1)!)).outcome === 'pending') await new Promise((r) => setTimeout(r, 200));
+    while ((await receiptOf(daemon.url, ids.at(-1)!)).outcome === 'pending')
+      await new Promise((r) => setTimeout(r, 200));
     const lags = new Map<string, number[]>();
     const outcomes: Record<string, number> = {};
     for (const id of ids) {
       const receipt = await receiptOf(daemon.url, id);
       outcomes[receipt.outcome] = (outcomes[receipt.outcome] ?? 0) + 1;
       for (const signal of ['log', 'trace', 'metric']) {
-        const check = receipt.checks[`${signal}:verification`]?.[0] as { outcome: string; observedValue?: number; backend?: string } | undefined;
+        const check = receipt.checks[`${signal}:verification`]?.[0] as
+          { outcome: string; observedValue?: number; backend?: string } | undefined;
         if (check?.outcome !== 'verified' || check.observedValue === undefined) continue;
         const key = `${signal}\t${check.backend ?? '-'}`;
         lags.set(key, [...(lags.get(key) ?? []), check.observedValue]);
@@ -107,7 +118,14 @@ async function measure(setUp: SetUp) {
     const rows = [...lags].map(([key, values]) => {
       const [signal, backend] = key.split('\t') as [string, string];
       const sorted = [...values].sort((a, b) => a - b);
-      return { signal, backend, verified: values.length, p50_s: quantile(sorted, 0.5), p99_s: quantile(sorted, 0.99), max_s: sorted.at(-1) ?? NaN };
+      return {
+        signal,
+        backend,
+        verified: values.length,
+        p50_s: quantile(sorted, 0.5),
+        p99_s: quantile(sorted, 0.99),
+        max_s: sorted.at(-1) ?? NaN,
+      };
     });
     return { set_up: setUp.name, runs: ids.length, outcomes, rows };
   } finally {
@@ -120,11 +138,17 @@ async function measure(setUp: SetUp) {
 async function main(): Promise<void> {
   const results = [];
   for (const setUp of SET_UPS) results.push(await measure(setUp));
-  process.stdout.write(`${JSON.stringify({ mode: SHORT ? 'short' : 'full', runs_per_set_up: RUNS, schedule_interval_ms: 100, results }, null, 2)}\n\n`);
-  process.stdout.write('| set-up | signal | read back from | verified | p50 (s) | p99 (s) | max (s) |\n|---|---|---|---|---|---|---|\n');
+  process.stdout.write(
+    `${JSON.stringify({ mode: SHORT ? 'short' : 'full', runs_per_set_up: RUNS, schedule_interval_ms: 100, results }, null, 2)}\n\n`,
+  );
+  process.stdout.write(
+    '| set-up | signal | read back from | verified | p50 (s) | p99 (s) | max (s) |\n|---|---|---|---|---|---|---|\n',
+  );
   for (const r of results) {
     for (const row of r.rows) {
-      process.stdout.write(`| ${r.set_up} | ${row.signal} | ${row.backend} | ${row.verified}/${r.runs} | ${row.p50_s.toFixed(3)} | ${row.p99_s.toFixed(3)} | ${row.max_s.toFixed(3)} |\n`);
+      process.stdout.write(
+        `| ${r.set_up} | ${row.signal} | ${row.backend} | ${row.verified}/${r.runs} | ${row.p50_s.toFixed(3)} | ${row.p99_s.toFixed(3)} | ${row.max_s.toFixed(3)} |\n`,
+      );
     }
   }
 }

@@ -9,7 +9,11 @@ export interface Timed {
 }
 
 /** One GET on a keep-alive socket, timed from sending to the end of the answer. */
-function timedGet(url: string, agent: Agent, into: { latenciesMs: number[]; ok: number; failed: number }): Promise<void> {
+function timedGet(
+  url: string,
+  agent: Agent,
+  into: { latenciesMs: number[]; ok: number; failed: number },
+): Promise<void> {
   return new Promise((resolve) => {
     const sent = performance.now();
     get(url, { agent }, (res) => {

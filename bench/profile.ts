@@ -17,12 +17,25 @@ const WARM_UP = SHORT ? 500 : 5_000;
 const SAMPLE_US = 100;
 
 const load = (url: string, amount: number) =>
-  new Promise<autocannon.Result>((resolve, reject) => autocannon({ url: `${url}/smoke-test`, connections: 50, amount }, (err: unknown, r: autocannon.Result) => (err ? reject(err as Error) : resolve(r))));
+  new Promise<autocannon.Result>((resolve, reject) =>
+    autocannon({ url: `${url}/smoke-test`, connections: 50, amount }, (err: unknown, r: autocannon.Result) =>
+      err ? reject(err as Error) : resolve(r),
+    ),
+  );
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n); // V8's profile clock is the same CLOCK_MONOTONIC
 
 async function profile(app: App, dir: string) {
   const profDir = path.join(dir, `${app.name}-profile`);
-  const target = await start(app.name, (port) => ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-interval=${SAMPLE_US}`, ...app.args(port, path.join(dir, `${app.name}.log`))], app.env);
+  const target = await start(
+    app.name,
+    (port) => [
+      '--cpu-prof',
+      `--cpu-prof-dir=${profDir}`,
+      `--cpu-prof-interval=${SAMPLE_US}`,
+      ...app.args(port, path.join(dir, `${app.name}.log`)),
+    ],
+    app.env,
+  );
   await load(target.url, WARM_UP);
   const cpu0 = cpuSeconds(target.child.pid!);
   const fromUs = monotonicUs();
@@ -60,11 +73,16 @@ async function main() {
   const md = [
     `| stage (µs per request, ${SAMPLE_US} µs samples) | bare Koa | required stack | petsage-smoke | daemon - required stack |`,
     '|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.stage} | ${cell(results['bare-koa']!, r.stage)} | ${r.floor} | ${r.daemon} | ${(r.daemon - r.floor).toFixed(1)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.stage} | ${cell(results['bare-koa']!, r.stage)} | ${r.floor} | ${r.daemon} | ${(r.daemon - r.floor).toFixed(1)} |`,
+    ),
     `| **main thread, all stages** | ${results['bare-koa']!.main_thread_us_per_request} | ${floor.main_thread_us_per_request} | ${daemon.main_thread_us_per_request} | ${(daemon.main_thread_us_per_request - floor.main_thread_us_per_request).toFixed(1)} |`,
     `| **process CPU, all threads (/proc)** | ${results['bare-koa']!.process_cpu_us_per_request} | ${floor.process_cpu_us_per_request} | ${daemon.process_cpu_us_per_request} | ${(daemon.process_cpu_us_per_request - floor.process_cpu_us_per_request).toFixed(1)} |`,
   ].join('\n');
-  process.stdout.write(`${JSON.stringify({ mode: SHORT ? 'short' : 'full', requests: REQUESTS, node: process.version, results }, null, 2)}\n\n${md}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ mode: SHORT ? 'short' : 'full', requests: REQUESTS, node: process.version, results }, null, 2)}\n\n${md}\n`,
+  );
 }
 
 main().catch((err: unknown) => {

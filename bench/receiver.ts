@@ -8,11 +8,15 @@ import { EVENT, RUN_SPAN_NAME } from '../src/vocabulary';
 import { startOtlpReceiver } from '../test/support/otlpReceiver';
 
 type Attribute = { key: string; value: { stringValue?: string } };
-const has = (list: Attribute[] | undefined, key: string, value: string) => list?.some((a) => a.key === key && a.value.stringValue === value) ?? false;
+const has = (list: Attribute[] | undefined, key: string, value: string) =>
+  list?.some((a) => a.key === key && a.value.stringValue === value) ?? false;
 
 interface OtlpJson {
   resourceSpans?: { scopeSpans: { spans: { name: string }[] }[] }[];
-  resourceLogs?: { resource?: { attributes?: Attribute[] }; scopeLogs: { logRecords: { attributes?: Attribute[] }[] }[] }[];
+  resourceLogs?: {
+    resource?: { attributes?: Attribute[] };
+    scopeLogs: { logRecords: { attributes?: Attribute[] }[] }[];
+  }[];
 }
 
 void startOtlpReceiver().then((receiver) => {

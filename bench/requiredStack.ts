@@ -31,7 +31,10 @@ sdk.start();
 const tracer = trace.getTracer('required-stack');
 const logger = winston.createLogger({
   format: winston.format.json(),
-  transports: [new winston.transports.File({ filename: logFile ?? 'required-stack.log' }), new OpenTelemetryTransportV3()],
+  transports: [
+    new winston.transports.File({ filename: logFile ?? 'required-stack.log' }),
+    new OpenTelemetryTransportV3(),
+  ],
 });
 const registry = new Registry();
 const runs = new Counter({ name: 'runs_total', help: 'Runs.', labelNames: ['trigger'], registers: [registry] });
@@ -44,7 +47,14 @@ router.get('/smoke-test', (ctx) => {
   const { traceId, spanId } = span.spanContext();
   seq += 1;
   const run = emittedRun(traceId, spanId, seq);
-  logger.info(VERIFICATION_MESSAGE, { event: VERIFICATION_EVENT, run_id: traceId, trace_id: traceId, span_id: spanId, seq, timestamp: run.startedAt.toISOString() });
+  logger.info(VERIFICATION_MESSAGE, {
+    event: VERIFICATION_EVENT,
+    run_id: traceId,
+    trace_id: traceId,
+    span_id: spanId,
+    seq,
+    timestamp: run.startedAt.toISOString(),
+  });
   span.end();
   runs.inc({ trigger: 'http' });
   ctx.body = runResponse(run, SERVICE);

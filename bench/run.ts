@@ -16,7 +16,15 @@ const SHORT = process.argv.includes('--short');
 // count is per app, split over `rounds`; `starts` fresh spawns per app time the start-up.
 const SETTINGS = SHORT
   ? { rounds: 1, starts: 1, saturateRequests: 3_000, connections: 50, fixedRate: 200, fixedRequests: 400, scrapes: 50 }
-  : { rounds: 5, starts: 3, saturateRequests: 30_000, connections: 50, fixedRate: 200, fixedRequests: 3_000, scrapes: 500 };
+  : {
+      rounds: 5,
+      starts: 3,
+      saturateRequests: 30_000,
+      connections: 50,
+      fixedRate: 200,
+      fixedRequests: 3_000,
+      scrapes: 500,
+    };
 
 /**
  * Times the run here, from the start to the last response: autocannon's own duration, and the
@@ -28,7 +36,10 @@ async function load(target: Target, options: Partial<autocannon.Options>) {
   const t0 = performance.now();
   let lastResponse = t0;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({ url: `${target.url}/smoke-test`, ...options }, (err: unknown, done: autocannon.Result) => (err ? reject(err as Error) : resolve(done)));
+    const instance = autocannon(
+      { url: `${target.url}/smoke-test`, ...options },
+      (err: unknown, done: autocannon.Result) => (err ? reject(err as Error) : resolve(done)),
+    );
     instance.on('response', () => (lastResponse = performance.now()));
   });
   target.okResponses += result['2xx'];
@@ -41,8 +52,13 @@ async function load(target: Target, options: Partial<autocannon.Options>) {
   };
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
-const median = (values: number[]) => quantile([...values].sort((a, b) => a - b), 0.5);
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
+const median = (values: number[]) =>
+  quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 /** p50 and p99 in milliseconds, rounded to 10 µs. */
 const percentiles = (latenciesMs: number[]) => {
   const sorted = [...latenciesMs].sort((a, b) => a - b);
@@ -67,7 +83,12 @@ interface Samples {
  * happened to run then. Throughput is the median of an app's rounds; latencies are pooled.
  */
 async function measure(targets: Target[]): Promise<Map<Target, Samples>> {
-  const samples = new Map<Target, Samples>(targets.map((t) => [t, { roundRps: [], roundCpuUs: [], roundGeneratorBusy: [], non2xx: 0, fixed: [], scrapes: [], rssIdle: 0 }]));
+  const samples = new Map<Target, Samples>(
+    targets.map((t) => [
+      t,
+      { roundRps: [], roundCpuUs: [], roundGeneratorBusy: [], non2xx: 0, fixed: [], scrapes: [], rssIdle: 0 },
+    ]),
+  );
   const at = (t: Target) => samples.get(t)!;
   await new Promise((r) => setTimeout(r, 1000));
   for (const t of targets) at(t).rssIdle = rssBytes(t.child.pid!);
@@ -94,7 +115,10 @@ async function measure(targets: Target[]): Promise<Map<Target, Samples>> {
 }
 
 function summarize(target: Target, s: Samples, startMs: number) {
-  const pooled = (runs: Timed[]) => ({ latencies: runs.flatMap((r) => r.latenciesMs), failed: runs.reduce((n, r) => n + r.failed, 0) });
+  const pooled = (runs: Timed[]) => ({
+    latencies: runs.flatMap((r) => r.latenciesMs),
+    failed: runs.reduce((n, r) => n + r.failed, 0),
+  });
   const fixed = pooled(s.fixed);
   const scrape = pooled(s.scrapes);
   const fixedPercentiles = percentiles(fixed.latencies);
@@ -161,10 +185,16 @@ async function main() {
   await stop(floor);
   const readBackVerdicts = await readBack(daemon);
   const exitCode = await stop(daemon);
-  const { runSpans: spansReceived, runRecords: recordsReceived } = (await receiver.ask('count')) as { runSpans: number; runRecords: number };
+  const { runSpans: spansReceived, runRecords: recordsReceived } = (await receiver.ask('count')) as {
+    runSpans: number;
+    runRecords: number;
+  };
   receiver.close();
 
-  const lines = readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const stopped = lines.find((l) => l.event === 'daemon.stopped');
   const loss = {
     responses_200: daemon.okResponses,
@@ -193,11 +223,14 @@ async function main() {
     ...against(daemonResult),
     read_back: { runs: daemon.okResponses, log_verdicts: readBackVerdicts },
     loss,
-    zero_loss: new Set([loss.responses_200, loss.log_lines, loss.counter, loss.spans_received, loss.log_records_received]).size === 1,
+    zero_loss:
+      new Set([loss.responses_200, loss.log_lines, loss.counter, loss.spans_received, loss.log_records_received])
+        .size === 1,
   };
   const verdicts = judgeTargets(report, floorResult, daemonResult);
   const row = (label: string, ...cells: unknown[]) => `| ${label} | ${cells.map(String).join(' | ')} |`;
-  const scrape = (r: ReturnType<typeof summarize>) => `${r.metrics_scrape!.p50_ms.toFixed(2)} / ${r.metrics_scrape!.p99_ms.toFixed(2)}`;
+  const scrape = (r: ReturnType<typeof summarize>) =>
+    `${r.metrics_scrape!.p50_ms.toFixed(2)} / ${r.metrics_scrape!.p99_ms.toFixed(2)}`;
   const rss = (r: ReturnType<typeof summarize>) => `${r.rss_idle_mib} / ${r.rss_after_load_mib}`;
   const md = [
     '| measure | bare Koa | required stack | petsage-smoke |',
@@ -208,14 +241,24 @@ async function main() {
       `${floorResult.throughput_rps} (${(floorRatios.throughput_ratio * 100).toFixed(0)} %)`,
       `${daemonResult.throughput_rps} (${(report.throughput_ratio * 100).toFixed(0)} %)`,
     ),
-    row('CPU per request, saturated (µs, user + system)', bareResult.cpu_us_per_request, floorResult.cpu_us_per_request, daemonResult.cpu_us_per_request),
+    row(
+      'CPU per request, saturated (µs, user + system)',
+      bareResult.cpu_us_per_request,
+      floorResult.cpu_us_per_request,
+      daemonResult.cpu_us_per_request,
+    ),
     row(
       'load generator busy, saturated (share of a core)',
       bareResult.load_generator_busy,
       floorResult.load_generator_busy,
       daemonResult.load_generator_busy,
     ),
-    row(`latency p50 at ${SETTINGS.fixedRate} req/s (ms)`, bareResult.fixed_p50_ms, floorResult.fixed_p50_ms, daemonResult.fixed_p50_ms),
+    row(
+      `latency p50 at ${SETTINGS.fixedRate} req/s (ms)`,
+      bareResult.fixed_p50_ms,
+      floorResult.fixed_p50_ms,
+      daemonResult.fixed_p50_ms,
+    ),
     row(
       `latency p99 at ${SETTINGS.fixedRate} req/s (ms)`,
       bareResult.fixed_p99_ms,
@@ -234,7 +277,9 @@ async function main() {
       'runs read back (log verdicts)',
       '-',
       '-',
-      `${Object.entries(readBackVerdicts).map(([kind, n]) => `${n} ${kind}`).join(', ')} of ${daemon.okResponses} runs`,
+      `${Object.entries(readBackVerdicts)
+        .map(([kind, n]) => `${n} ${kind}`)
+        .join(', ')} of ${daemon.okResponses} runs`,
     ),
     row(
       'loss check: 200s = log lines = counter = spans = log records',
@@ -251,7 +296,13 @@ type Summary = ReturnType<typeof summarize>;
 
 /** The targets of bench/README.md, each judged on this run's figures. */
 function judgeTargets(
-  report: { throughput_ratio: number; p99_ratio: number; read_back: { runs: number; log_verdicts: Record<string, number> }; loss: { exit_code: number }; zero_loss: boolean },
+  report: {
+    throughput_ratio: number;
+    p99_ratio: number;
+    read_back: { runs: number; log_verdicts: Record<string, number> };
+    loss: { exit_code: number };
+    zero_loss: boolean;
+  },
   floor: Summary,
   daemon: Summary,
 ) {
@@ -260,15 +311,47 @@ function judgeTargets(
   const overCapacity = report.read_back.log_verdicts['skipped/over_capacity'] ?? 0;
   const target = (name: string, met: boolean, measured: string) => ({ target: name, met, measured });
   return [
-    target('CPU per request <= 1.25x the required stack', ratio(daemon.cpu_us_per_request, floor.cpu_us_per_request) <= 1.25, `${daemon.cpu_us_per_request} / ${floor.cpu_us_per_request} µs = ${ratio(daemon.cpu_us_per_request, floor.cpu_us_per_request).toFixed(2)}x`),
-    target('saturated throughput >= 75 % of bare Koa', report.throughput_ratio >= 0.75, `${(report.throughput_ratio * 100).toFixed(0)} %`),
-    target('saturated throughput >= 90 % of the required stack', ratio(daemon.throughput_rps, floor.throughput_rps) >= 0.9, `${(ratio(daemon.throughput_rps, floor.throughput_rps) * 100).toFixed(0)} %`),
-    target('>= 99 % of the runs read back and verified, none over capacity', verified >= 0.99 * report.read_back.runs && overCapacity === 0, `${verified} of ${report.read_back.runs} verified, ${overCapacity} over capacity`),
+    target(
+      'CPU per request <= 1.25x the required stack',
+      ratio(daemon.cpu_us_per_request, floor.cpu_us_per_request) <= 1.25,
+      `${daemon.cpu_us_per_request} / ${floor.cpu_us_per_request} µs = ${ratio(daemon.cpu_us_per_request, floor.cpu_us_per_request).toFixed(2)}x`,
+    ),
+    target(
+      'saturated throughput >= 75 % of bare Koa',
+      report.throughput_ratio >= 0.75,
+      `${(report.throughput_ratio * 100).toFixed(0)} %`,
+    ),
+    target(
+      'saturated throughput >= 90 % of the required stack',
+      ratio(daemon.throughput_rps, floor.throughput_rps) >= 0.9,
+      `${(ratio(daemon.throughput_rps, floor.throughput_rps) * 100).toFixed(0)} %`,
+    ),
+    target(
+      '>= 99 % of the runs read back and verified, none over capacity',
+      verified >= 0.99 * report.read_back.runs && overCapacity === 0,
+      `${verified} of ${report.read_back.runs} verified, ${overCapacity} over capacity`,
+    ),
     target('p99 at the fixed rate <= 1.5x bare Koa', report.p99_ratio <= 1.5, `${report.p99_ratio}x`),
-    target('/metrics p99 <= 5 ms', (daemon.metrics_scrape?.p99_ms ?? Infinity) <= 5, `${daemon.metrics_scrape?.p99_ms} ms`),
-    target('start to ready <= 1.15x the required stack', ratio(daemon.start_to_ready_ms, floor.start_to_ready_ms) <= 1.15, `${ratio(daemon.start_to_ready_ms, floor.start_to_ready_ms).toFixed(2)}x`),
-    target('RSS after load <= 1.3x the required stack', ratio(daemon.rss_after_load_mib, floor.rss_after_load_mib) <= 1.3, `${daemon.rss_after_load_mib} / ${floor.rss_after_load_mib} MiB = ${ratio(daemon.rss_after_load_mib, floor.rss_after_load_mib).toFixed(2)}x`),
-    target('zero loss: 200s = log lines = counter = spans = log records, exit 0', report.zero_loss && report.loss.exit_code === 0, report.zero_loss ? `no loss, exit ${report.loss.exit_code}` : `LOSS, exit ${report.loss.exit_code}`),
+    target(
+      '/metrics p99 <= 5 ms',
+      (daemon.metrics_scrape?.p99_ms ?? Infinity) <= 5,
+      `${daemon.metrics_scrape?.p99_ms} ms`,
+    ),
+    target(
+      'start to ready <= 1.15x the required stack',
+      ratio(daemon.start_to_ready_ms, floor.start_to_ready_ms) <= 1.15,
+      `${ratio(daemon.start_to_ready_ms, floor.start_to_ready_ms).toFixed(2)}x`,
+    ),
+    target(
+      'RSS after load <= 1.3x the required stack',
+      ratio(daemon.rss_after_load_mib, floor.rss_after_load_mib) <= 1.3,
+      `${daemon.rss_after_load_mib} / ${floor.rss_after_load_mib} MiB = ${ratio(daemon.rss_after_load_mib, floor.rss_after_load_mib).toFixed(2)}x`,
+    ),
+    target(
+      'zero loss: 200s = log lines = counter = spans = log records, exit 0',
+      report.zero_loss && report.loss.exit_code === 0,
+      report.zero_loss ? `no loss, exit ${report.loss.exit_code}` : `LOSS, exit ${report.loss.exit_code}`,
+    ),
   ];
 }
 

@@ -52,7 +52,11 @@ async function main(): Promise<void> {
   let last = { at: started, ...usage(pid) };
   const sampler = setInterval(() => {
     const now = { at: Date.now(), ...usage(pid) };
-    samples.push({ minute: Number(((now.at - started) / 60_000).toFixed(2)), rss_mib: Number(now.rssMiB.toFixed(1)), cpu_percent: Number(((100 * (now.cpuSeconds - last.cpuSeconds)) / ((now.at - last.at) / 1000)).toFixed(1)) });
+    samples.push({
+      minute: Number(((now.at - started) / 60_000).toFixed(2)),
+      rss_mib: Number(now.rssMiB.toFixed(1)),
+      cpu_percent: Number(((100 * (now.cpuSeconds - last.cpuSeconds)) / ((now.at - last.at) / 1000)).toFixed(1)),
+    });
     last = now;
   }, SAMPLE_MS);
   try {
@@ -61,7 +65,8 @@ async function main(): Promise<void> {
     // Let the rules see the last runs' verdicts before counting.
     await new Promise((r) => setTimeout(r, 5000));
     const verdicts: Record<string, number> = {};
-    for (const s of await stack.prometheus.query(`sum by (signal, outcome) (${METRIC.verifications})`)) verdicts[`${s.metric.signal}/${s.metric.outcome}`] = Number(s.value[1]);
+    for (const s of await stack.prometheus.query(`sum by (signal, outcome) (${METRIC.verifications})`))
+      verdicts[`${s.metric.signal}/${s.metric.outcome}`] = Number(s.value[1]);
     const notifications = stack.receiver.received.filter((n) => n.path !== '/heartbeat');
     const heartbeats = stack.receiver.received.length - notifications.length;
     const report = {
@@ -74,7 +79,9 @@ async function main(): Promise<void> {
       samples,
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    process.stdout.write(`\n${notifications.length} notifications (pages and tickets), ${heartbeats} heartbeats; ${httpRuns} HTTP runs (${httpFailures} failed requests)\n`);
+    process.stdout.write(
+      `\n${notifications.length} notifications (pages and tickets), ${heartbeats} heartbeats; ${httpRuns} HTTP runs (${httpFailures} failed requests)\n`,
+    );
     if (notifications.length > 0 || httpFailures > 0 || heartbeats === 0) process.exitCode = 1;
   } finally {
     clearInterval(sampler);

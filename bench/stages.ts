@@ -25,9 +25,18 @@ export interface CpuProfile {
 
 /** Packages by the stage they serve. */
 const LIBRARIES: readonly [RegExp, string][] = [
-  [/^(koa|@koa\/router|koa-compose|koa-convert|http-errors|on-finished|statuses|accepts|negotiator|content-type|cookies|vary|fresh|type-is|mime-types|encodeurl|escape-html|path-to-regexp|delegates|only|koa-ratelimit)$/, 'Koa and routing (library)'],
-  [/^(winston|logform|triple-beam|winston-transport|readable-stream|safe-stable-stringify|@colors\/colors|fecha|ms|one-time|async)$/, 'log line: winston'],
-  [/^@opentelemetry\/(sdk-logs|api-logs|exporter-logs-otlp-http|exporter-logs-otlp-proto|winston-transport)$/, 'log record: OTel logs SDK'],
+  [
+    /^(koa|@koa\/router|koa-compose|koa-convert|http-errors|on-finished|statuses|accepts|negotiator|content-type|cookies|vary|fresh|type-is|mime-types|encodeurl|escape-html|path-to-regexp|delegates|only|koa-ratelimit)$/,
+    'Koa and routing (library)',
+  ],
+  [
+    /^(winston|logform|triple-beam|winston-transport|readable-stream|safe-stable-stringify|@colors\/colors|fecha|ms|one-time|async)$/,
+    'log line: winston',
+  ],
+  [
+    /^@opentelemetry\/(sdk-logs|api-logs|exporter-logs-otlp-http|exporter-logs-otlp-proto|winston-transport)$/,
+    'log record: OTel logs SDK',
+  ],
   [/^@opentelemetry\/otlp-/, 'OTLP export (serialising, sending)'],
   [/^@opentelemetry\//, 'span: OTel trace SDK'],
   [/^(prom-client|tdigest|bintrees)$/, 'prom-client'],

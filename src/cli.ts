@@ -86,10 +86,13 @@ export function parseCli(argv: readonly string[]): Command {
   if (args.length > 0) return { kind: 'usage', message: `unexpected argument '${args[0]}'` };
 
   if (command === 'check') {
-    if (!values.url || !/^https?:\/\/[^\s/]+/.test(values.url)) return { kind: 'usage', message: 'check needs --url http://HOST:PORT' };
+    if (!values.url || !/^https?:\/\/[^\s/]+/.test(values.url))
+      return { kind: 'usage', message: 'check needs --url http://HOST:PORT' };
     const timeoutMs = parseDuration(values.timeout ?? '60s');
-    if (typeof timeoutMs !== 'number' || timeoutMs <= 0) return { kind: 'usage', message: `--timeout takes a duration such as 30s or 2m, got '${values.timeout}'` };
-    if (values.id !== undefined && !RUN_ID_PATTERN.test(values.id)) return { kind: 'usage', message: '--id takes 1-128 letters, digits and . _ : -' };
+    if (typeof timeoutMs !== 'number' || timeoutMs <= 0)
+      return { kind: 'usage', message: `--timeout takes a duration such as 30s or 2m, got '${values.timeout}'` };
+    if (values.id !== undefined && !RUN_ID_PATTERN.test(values.id))
+      return { kind: 'usage', message: '--id takes 1-128 letters, digits and . _ : -' };
     return { kind: 'check', url: values.url, timeoutMs, ...(values.id !== undefined ? { id: values.id } : {}) };
   }
 

@@ -73,16 +73,34 @@ export function createTelemetry(config: Config, options: ComposeOptions = {}): T
   const spanAcks = exporterAckReader('exporter');
   const logAcks = exporterAckReader('log_exporter');
   const tracing = createTracing(
-    { service: config.service.name, version: VERSION, traces: config.traces, untracedPaths: [...PROBE_PATHS, METRICS_PATH] },
-    { countSpans: metrics.countSpans, onRunSpansExported: (traceIds, ack) => spanAcks.acknowledge(traceIds, ack), now, ...(options.spanExporter ? { exporter: options.spanExporter } : {}) },
+    {
+      service: config.service.name,
+      version: VERSION,
+      traces: config.traces,
+      untracedPaths: [...PROBE_PATHS, METRICS_PATH],
+    },
+    {
+      countSpans: metrics.countSpans,
+      onRunSpansExported: (traceIds, ack) => spanAcks.acknowledge(traceIds, ack),
+      now,
+      ...(options.spanExporter ? { exporter: options.spanExporter } : {}),
+    },
   );
   const otlpLogs = createOtlpLogs(
     { service: config.service.name, version: VERSION, otlp: config.log.otlp },
-    { countRecords: metrics.countLogRecords, onRecordsExported: (traceIds, ack) => logAcks.acknowledge(traceIds, ack), now, ...(options.logRecordExporter ? { exporter: options.logRecordExporter } : {}) },
+    {
+      countRecords: metrics.countLogRecords,
+      onRecordsExported: (traceIds, ack) => logAcks.acknowledge(traceIds, ack),
+      now,
+      ...(options.logRecordExporter ? { exporter: options.logRecordExporter } : {}),
+    },
   );
   try {
     const otlp = otlpLogs.transport ? { otlp: otlpLogs.transport } : {};
-    const logs = createLogger({ service: config.service.name, ...config.log }, options.logTransports ? { transports: options.logTransports, ...otlp } : otlp);
+    const logs = createLogger(
+      { service: config.service.name, ...config.log },
+      options.logTransports ? { transports: options.logTransports, ...otlp } : otlp,
+    );
     return { metrics, tracing, logs, otlpLogs, spanAcks, logAcks };
   } catch (err) {
     void tracing.shutdown();
@@ -102,7 +120,9 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const http = require('./http/module') as typeof HttpModule;
   const render = createRenderer(metrics.registry);
-  const restored = config.state.path ? restoreState(config.state.path, now, logs.logger, options.warn ?? (() => {})) : undefined;
+  const restored = config.state.path
+    ? restoreState(config.state.path, now, logs.logger, options.warn ?? (() => {}))
+    : undefined;
   const { judge, signalHealth, spotChecks, logTailPosition } = buildReadBack(config, {
     metrics,
     logFile: logs.file,
@@ -120,10 +140,23 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
   if (restored) {
     for (const pending of restored.pending) runs.restore(judge.resume(pending));
     spotChecks.restore(restored.spotChecks);
-    logs.logger.info('state restored', { event: EVENT.stateRestored, pending: restored.pending.length, spot_checks: restored.spotChecks.length });
+    logs.logger.info('state restored', {
+      event: EVENT.stateRestored,
+      pending: restored.pending.length,
+      spot_checks: restored.spotChecks.length,
+    });
   }
   const state = config.state.path
-    ? keepState({ path: config.state.path, writeIntervalMs: config.state.writeInterval, maxRuns: config.state.maxRuns, judge, spotChecks, logTailPosition, logger: logs.logger, now })
+    ? keepState({
+        path: config.state.path,
+        writeIntervalMs: config.state.writeInterval,
+        maxRuns: config.state.maxRuns,
+        judge,
+        spotChecks,
+        logTailPosition,
+        logger: logs.logger,
+        now,
+      })
     : undefined;
   const scheduler = createScheduler({ intervalMs: config.schedule.interval, tick: () => runs.start('schedule') });
   const lifecycle = http.createLifecycle();

@@ -20,7 +20,11 @@ async function main(argv: readonly string[]): Promise<void> {
       return fail(2, `petsage-smoke: ${command.message}\nRun 'petsage-smoke --help' for usage.`);
     case 'check':
       // The same variable the daemon reads, so one secret serves both sides.
-      process.exitCode = await check({ ...command, token: process.env.PETSAGE_SMOKE_AUTH_TOKEN ?? '', out: (line) => process.stdout.write(`${line}\n`) });
+      process.exitCode = await check({
+        ...command,
+        token: process.env.PETSAGE_SMOKE_AUTH_TOKEN ?? '',
+        out: (line) => process.stdout.write(`${line}\n`),
+      });
       return;
     case 'audit-log':
       return runAudit(command.file);
@@ -28,7 +32,11 @@ async function main(argv: readonly string[]): Promise<void> {
 
   let config: Config;
   try {
-    config = loadConfig({ env: process.env, flags: command.flags, ...(command.configFile ? { file: command.configFile } : {}) });
+    config = loadConfig({
+      env: process.env,
+      flags: command.flags,
+      ...(command.configFile ? { file: command.configFile } : {}),
+    });
   } catch (err) {
     if (err instanceof ConfigError) return fail(2, err.message);
     throw err;

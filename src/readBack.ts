@@ -52,7 +52,16 @@ export function buildReadBack(
     SIGNALS.map((s) => {
       const chain = chains[s];
       // A read may look up many runs one request at a time: bounded per request, and by the verify timeout as a whole.
-      return [s, chain === 'disabled' ? 'disabled' : createSignalVerifier({ readers: chain, pollMs: config.verify.pollInterval, readTimeoutMs: Math.max(1000, config.verify.timeout) })];
+      return [
+        s,
+        chain === 'disabled'
+          ? 'disabled'
+          : createSignalVerifier({
+              readers: chain,
+              pollMs: config.verify.pollInterval,
+              readTimeoutMs: Math.max(1000, config.verify.timeout),
+            }),
+      ];
     }),
   ) as unknown as Verifiers;
   const signalHealth = createSignalHealth({
@@ -63,7 +72,10 @@ export function buildReadBack(
   });
   const { spotInterval, horizon, recheckInterval } = config.retention;
   const spotChecks = createSpotChecks({
-    readers: Object.fromEntries(SIGNALS.map((s) => [s, chains[s] === 'disabled' ? [] : chains[s]])) as Record<Signal, readonly Reader[]>,
+    readers: Object.fromEntries(SIGNALS.map((s) => [s, chains[s] === 'disabled' ? [] : chains[s]])) as Record<
+      Signal,
+      readonly Reader[]
+    >,
     spotIntervalMs: spotInterval,
     horizonMs: horizon,
     recheckIntervalMs: recheckInterval,
@@ -71,7 +83,11 @@ export function buildReadBack(
     onResult: createSpotSink({ metrics, logger: o.logger }),
   });
   metrics.initStreaks((signal) => signalHealth.streak(signal));
-  if (spotInterval > 0) metrics.initSpotChecks(ageBuckets(spotInterval, horizon).map((b) => b.label), () => spotChecks.kept.length);
+  if (spotInterval > 0)
+    metrics.initSpotChecks(
+      ageBuckets(spotInterval, horizon).map((b) => b.label),
+      () => spotChecks.kept.length,
+    );
   const judge = createJudge({
     verifiers,
     timeoutMs: config.verify.timeout,

@@ -34,7 +34,10 @@ export function createRuns(o: { run: SmokeRunner; judge: Judge; capacity: Readon
     get: (id) => ledgers.api.get(id) ?? ledgers.other.get(id),
     has: (id) => ledgers.api.has(id) || ledgers.other.has(id),
     latest: () => last,
-    reports: () => [...ledgers.api.values(), ...ledgers.other.values()].sort((a, b) => a.run.startedAt.getTime() - b.run.startedAt.getTime() || a.run.seq - b.run.seq),
+    reports: () =>
+      [...ledgers.api.values(), ...ledgers.other.values()].sort(
+        (a, b) => a.run.startedAt.getTime() - b.run.startedAt.getTime() || a.run.seq - b.run.seq,
+      ),
     restore(report) {
       ledgers[report.run.trigger === 'api' ? 'api' : 'other'].add(report.run.id, report);
     },

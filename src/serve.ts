@@ -22,7 +22,10 @@ export async function startDaemon(config: Config, options: { warn: (line: string
   const { logs } = telemetry;
   if (logs.fallback) {
     options.warn(`petsage-smoke: warning: logging to stdout only: ${logs.fallback}`);
-    logs.logger.warn('log file unavailable; logging to stdout only', { event: EVENT.logFileUnavailable, log_file: config.log.file.path });
+    logs.logger.warn('log file unavailable; logging to stdout only', {
+      event: EVENT.logFileUnavailable,
+      log_file: config.log.file.path,
+    });
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { answerClientError } = require('./http/module') as typeof HttpModule;
@@ -62,7 +65,11 @@ export async function startDaemon(config: Config, options: { warn: (line: string
 function listen(server: Server, host: string, port: number): Promise<{ baseUrl: string; hostPort: string }> {
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(`cannot listen on ${host}:${port}: ${err.code ?? err.message}; set server.port (PORT or --port) to a free port`)),
+      reject(
+        new Error(
+          `cannot listen on ${host}:${port}: ${err.code ?? err.message}; set server.port (PORT or --port) to a free port`,
+        ),
+      ),
     );
     server.listen(port, host, () => {
       const { address, port: boundPort } = server.address() as AddressInfo;

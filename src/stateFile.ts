@@ -6,7 +6,17 @@ import type { SmokeRun } from './smoke/types';
 import type { PendingRun } from './verify/judge';
 import type { SpotRun } from './verify/spotChecks';
 import type { Verdict } from './verify/types';
-import { BACKENDS, EMIT_REASONS, EMIT_STATUSES, RUN_OUTCOMES, SIGNALS, TRIGGERS, VERIFY_OUTCOMES, VERIFY_REASONS, type Signal } from './vocabulary';
+import {
+  BACKENDS,
+  EMIT_REASONS,
+  EMIT_STATUSES,
+  RUN_OUTCOMES,
+  SIGNALS,
+  TRIGGERS,
+  VERIFY_OUTCOMES,
+  VERIFY_REASONS,
+  type Signal,
+} from './vocabulary';
 
 /**
  * What survives a restart: runs still awaiting verdicts, the runs kept for spot checks, and where
@@ -15,7 +25,8 @@ import { BACKENDS, EMIT_REASONS, EMIT_STATUSES, RUN_OUTCOMES, SIGNALS, TRIGGERS,
  */
 export const STATE_VERSION = 1;
 
-const bySignal = <T extends z.ZodType>(value: T) => z.strictObject(Object.fromEntries(SIGNALS.map((s) => [s, value.optional()])) as Record<Signal, z.ZodOptional<T>>);
+const bySignal = <T extends z.ZodType>(value: T) =>
+  z.strictObject(Object.fromEntries(SIGNALS.map((s) => [s, value.optional()])) as Record<Signal, z.ZodOptional<T>>);
 const emit = z.strictObject({ status: z.enum(EMIT_STATUSES), reason: z.enum(EMIT_REASONS).optional() });
 const savedRun = z.strictObject({
   id: z.string().max(128),
@@ -39,7 +50,13 @@ const savedVerdict = z.strictObject({
 const stateSchema = z.strictObject({
   version: z.literal(STATE_VERSION),
   writtenAt: z.iso.datetime(),
-  pending: z.array(z.strictObject({ run: savedRun, verdicts: bySignal(savedVerdict), progress: bySignal(z.array(z.number().nullable())) })),
+  pending: z.array(
+    z.strictObject({
+      run: savedRun,
+      verdicts: bySignal(savedVerdict),
+      progress: bySignal(z.array(z.number().nullable())),
+    }),
+  ),
   spotChecks: z.array(z.strictObject({ run: savedRun, verifiedAtMs: bySignal(z.number()) })),
   logTail: z.strictObject({ ino: z.number(), offset: z.number() }).optional(),
 });
@@ -79,7 +96,14 @@ export function serialize(state: State, now: number): string {
     writtenAt: new Date(now).toISOString(),
     pending: state.pending.map((p) => ({
       run: toSaved(p.run),
-      verdicts: mapSignals(p.verdicts, (v: Verdict) => ({ outcome: v.outcome, reason: v.reason, lagSeconds: v.lagSeconds, at: v.at.toISOString(), backend: v.backend, detail: v.detail })),
+      verdicts: mapSignals(p.verdicts, (v: Verdict) => ({
+        outcome: v.outcome,
+        reason: v.reason,
+        lagSeconds: v.lagSeconds,
+        at: v.at.toISOString(),
+        backend: v.backend,
+        detail: v.detail,
+      })),
       progress: mapSignals(p.progress, (found: readonly (number | undefined)[]) => found.map((f) => f ?? null)),
     })),
     spotChecks: state.spotChecks.map((s) => ({ run: toSaved(s.run), verifiedAtMs: { ...s.verifiedAtMs } })),

@@ -29,12 +29,20 @@ export function keepState(o: {
   const write = () => {
     writing = writing.then(async () => {
       const logTail = o.logTailPosition();
-      const state: State = { pending: o.judge.snapshot(o.maxRuns), spotChecks: o.spotChecks.kept, ...(logTail ? { logTail } : {}) };
+      const state: State = {
+        pending: o.judge.snapshot(o.maxRuns),
+        spotChecks: o.spotChecks.kept,
+        ...(logTail ? { logTail } : {}),
+      };
       try {
         await writeState(o.path, state, o.now());
       } catch (err) {
         // Not fatal: the runs are still verified in this process; only a restart would forget them.
-        o.logger.warn('state file not written', { event: EVENT.stateWritten, ok: false, error: (err as NodeJS.ErrnoException).code ?? 'Error' });
+        o.logger.warn('state file not written', {
+          event: EVENT.stateWritten,
+          ok: false,
+          error: (err as NodeJS.ErrnoException).code ?? 'Error',
+        });
       }
     });
     return writing;
@@ -45,11 +53,22 @@ export function keepState(o: {
 }
 
 /** The state an earlier process left, if any; a file that cannot be read back is set aside with a warning. */
-export function restoreState(path: string, now: Clock, logger: winston.Logger, warn: (line: string) => void): State | undefined {
+export function restoreState(
+  path: string,
+  now: Clock,
+  logger: winston.Logger,
+  warn: (line: string) => void,
+): State | undefined {
   const { state, setAside } = readState(path, now());
   if (setAside) {
-    warn(`petsage-smoke: warning: state file ${path} could not be read back (${setAside.why}); set aside as ${setAside.to}, starting clean`);
-    logger.warn('state file unreadable; starting clean', { event: EVENT.stateUnreadable, why: setAside.why, set_aside_as: setAside.to });
+    warn(
+      `petsage-smoke: warning: state file ${path} could not be read back (${setAside.why}); set aside as ${setAside.to}, starting clean`,
+    );
+    logger.warn('state file unreadable; starting clean', {
+      event: EVENT.stateUnreadable,
+      why: setAside.why,
+      set_aside_as: setAside.to,
+    });
   }
   return state;
 }

@@ -94,7 +94,17 @@ export type VerifyReason = (typeof VERDICT_KINDS)[number][1];
 export const VERIFY_REASONS: readonly VerifyReason[] = [...new Set(VERDICT_KINDS.map(([, reason]) => reason))];
 
 /** Where a verdict came from: a small fixed set, so it can be shown and counted. */
-export const BACKENDS = ['file', 'log_exporter', 'loki', 'exporter', 'tempo', 'jaeger', 'trace_api', 'self', 'prometheus'] as const;
+export const BACKENDS = [
+  'file',
+  'log_exporter',
+  'loki',
+  'exporter',
+  'tempo',
+  'jaeger',
+  'trace_api',
+  'self',
+  'prometheus',
+] as const;
 export type Backend = (typeof BACKENDS)[number];
 
 /** A spot check's re-read of a run verified earlier: still there, gone, or the store could not say. */
@@ -138,4 +148,7 @@ export interface Exemplar {
   readonly span_id: string;
 }
 
-export const exemplarOf = (ids: { readonly traceId: string; readonly spanId: string }): Exemplar => ({ trace_id: ids.traceId, span_id: ids.spanId });
+export const exemplarOf = (ids: { readonly traceId: string; readonly spanId: string }): Exemplar => ({
+  trace_id: ids.traceId,
+  span_id: ids.spanId,
+});

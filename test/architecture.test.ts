@@ -24,7 +24,11 @@ function importGraph(): Map<string, string[]> {
     const targets = importedFiles
       .map((f) => f.fileName)
       .filter((name) => name.startsWith('.'))
-      .map((name) => [`${path.resolve(path.dirname(file), name)}.ts`, path.resolve(path.dirname(file), name, 'index.ts')].find((f) => known.has(f)))
+      .map((name) =>
+        [`${path.resolve(path.dirname(file), name)}.ts`, path.resolve(path.dirname(file), name, 'index.ts')].find((f) =>
+          known.has(f),
+        ),
+      )
       .filter((f): f is string => f !== undefined);
     graph.set(file, [...new Set(targets)]);
   }
@@ -77,12 +81,16 @@ describe('architecture', () => {
     expect(graph.get(path.join(SRC, 'vocabulary.ts'))).to.deep.equal([]);
     for (const [file, imports] of graph) {
       if (!rel(file).startsWith('smoke/')) continue;
-      expect(imports.map(rel).filter((i) => !i.startsWith('smoke/') && i !== 'vocabulary.ts'), rel(file)).to.deep.equal([]);
+      expect(
+        imports.map(rel).filter((i) => !i.startsWith('smoke/') && i !== 'vocabulary.ts'),
+        rel(file),
+      ).to.deep.equal([]);
     }
   });
 
   it('only the composition root and main import from every layer; http is loaded late, through http/module.ts', () => {
-    const importersOf = (target: string) => [...graph].filter(([, imports]) => imports.map(rel).includes(target)).map(([f]) => rel(f));
+    const importersOf = (target: string) =>
+      [...graph].filter(([, imports]) => imports.map(rel).includes(target)).map(([f]) => rel(f));
     expect(importersOf('compose.ts')).to.deep.equal(['serve.ts']);
     expect(importersOf('serve.ts')).to.deep.equal(['main.ts']);
     expect(importersOf('http/app.ts')).to.deep.equal(['http/module.ts']);
@@ -103,7 +111,9 @@ describe('architecture', () => {
   });
 
   it('modules stay small: at most 250 lines each', () => {
-    const long = [...graph.keys()].map((f) => [rel(f), readFileSync(f, 'utf8').split('\n').length] as const).filter(([, n]) => n > 250);
+    const long = [...graph.keys()]
+      .map((f) => [rel(f), readFileSync(f, 'utf8').split('\n').length] as const)
+      .filter(([, n]) => n > 250);
     expect(long).to.deep.equal([]);
   });
 });

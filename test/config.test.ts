@@ -38,17 +38,29 @@ describe('config', () => {
       trustProxyHops: 0,
       allowedHosts: [],
     });
-    expect(config.log.file).to.deep.equal({ enabled: true, path: './var/log/petsage-smoke.log', required: true, maxSize: 100 * 2 ** 20, maxFiles: 5 });
+    expect(config.log.file).to.deep.equal({
+      enabled: true,
+      path: './var/log/petsage-smoke.log',
+      required: true,
+      maxSize: 100 * 2 ** 20,
+      maxFiles: 5,
+    });
     expect(config.traces.exporter).to.equal('auto');
     expect(config.traces.requestSpans).to.equal(false);
     expect(config.auth.token).to.equal('');
     expect(config.rateLimit).to.deep.equal({ max: 60, window: 60_000 });
-    expect(config.traces.file).to.deep.equal({ path: './var/spans/petsage-smoke-spans.jsonl', maxSize: 100 * 2 ** 20, maxFiles: 5 });
+    expect(config.traces.file).to.deep.equal({
+      path: './var/spans/petsage-smoke-spans.jsonl',
+      maxSize: 100 * 2 ** 20,
+      maxFiles: 5,
+    });
     expect(Object.isFrozen(config.server)).to.equal(true);
   });
 
   it('hands out one-byte strings from a file with text past Latin-1, so the JSON built from them is one-byte too', () => {
-    const file = yamlFile('# runs every 15s … or so\nservice:\n  name: checkout-smoke\nlegacyRoutes:\n  systemHealthz:\n    message: "up ✓"\n');
+    const file = yamlFile(
+      '# runs every 15s … or so\nservice:\n  name: checkout-smoke\nlegacyRoutes:\n  systemHealthz:\n    message: "up ✓"\n',
+    );
     const config = loadConfig({ env: {}, file });
     expect(config.service.name).to.equal('checkout-smoke');
     expect(isOneByte(config.service.name)).to.equal(true);
@@ -60,12 +72,19 @@ describe('config', () => {
   it('reads sizes with binary units, and names the key of a bad one', () => {
     expect(loadConfig({ env: { PETSAGE_SMOKE_LOG_FILE_MAX_SIZE: '64KiB' } }).log.file.maxSize).to.equal(65_536);
     expect(loadConfig({ env: { PETSAGE_SMOKE_LOG_FILE_MAX_SIZE: '2048' } }).log.file.maxSize).to.equal(2048);
-    expect(() => loadConfig({ env: { PETSAGE_SMOKE_LOG_FILE_MAX_SIZE: '10 megs' } })).to.throw(ConfigError, /log\.file\.maxSize = "10 megs" \(from PETSAGE_SMOKE_LOG_FILE_MAX_SIZE\)/);
+    expect(() => loadConfig({ env: { PETSAGE_SMOKE_LOG_FILE_MAX_SIZE: '10 megs' } })).to.throw(
+      ConfigError,
+      /log\.file\.maxSize = "10 megs" \(from PETSAGE_SMOKE_LOG_FILE_MAX_SIZE\)/,
+    );
   });
 
   it('layers defaults < NODE_ENV file < --config < environment < flags', () => {
     const file = yamlFile('server:\n  port: 7000\n  host: 127.0.0.2\nlog:\n  level: debug\n');
-    const config = loadConfig({ env: { NODE_ENV: 'production', PORT: '7100' }, file, flags: { 'server.port': '7200' } });
+    const config = loadConfig({
+      env: { NODE_ENV: 'production', PORT: '7100' },
+      file,
+      flags: { 'server.port': '7200' },
+    });
     expect(config.server.port).to.equal(7200);
     expect(config.server.host).to.equal('127.0.0.2'); // --config beats production.yaml's 0.0.0.0
     expect(config.server.shutdownGracePeriod).to.equal(25_000); // from production.yaml
@@ -100,9 +119,13 @@ describe('config', () => {
     expect(errorOf(() => loadConfig({ env: { OTEL_TRACES_EXPORTER: 'zipkin' } }))).to.equal(
       'config error: traces.exporter = "zipkin" (from OTEL_TRACES_EXPORTER): expected one of auto, otlp, file, console, none',
     );
-    expect(errorOf(() => loadConfig({ flags: { 'server.port': '70000' } }))).to.include('server.port = "70000" (from --port)');
+    expect(errorOf(() => loadConfig({ flags: { 'server.port': '70000' } }))).to.include(
+      'server.port = "70000" (from --port)',
+    );
     const file = yamlFile('server:\n  shutdownGracePeriod: soon\n');
-    expect(errorOf(() => loadConfig({ file }))).to.include(`server.shutdownGracePeriod = "soon" (from ${file}): expected a duration`);
+    expect(errorOf(() => loadConfig({ file }))).to.include(
+      `server.shutdownGracePeriod = "soon" (from ${file}): expected a duration`,
+    );
   });
 
   it('rejects unknown keys, listing the known ones', () => {
@@ -113,13 +136,17 @@ describe('config', () => {
   });
 
   it('refuses a config where a run has nowhere to write its log line', () => {
-    expect(errorOf(() => loadConfig({ env: { PETSAGE_SMOKE_LOG_FILE_ENABLED: 'false', PETSAGE_SMOKE_LOG_STDOUT: 'false' } }))).to.include(
-      'log.file.enabled',
-    );
+    expect(
+      errorOf(() =>
+        loadConfig({ env: { PETSAGE_SMOKE_LOG_FILE_ENABLED: 'false', PETSAGE_SMOKE_LOG_STDOUT: 'false' } }),
+      ),
+    ).to.include('log.file.enabled');
   });
 
   it('explains an unreadable or malformed file', () => {
-    expect(errorOf(() => loadConfig({ file: '/nonexistent/petsage.yaml' }))).to.include('cannot read config file /nonexistent/petsage.yaml');
+    expect(errorOf(() => loadConfig({ file: '/nonexistent/petsage.yaml' }))).to.include(
+      'cannot read config file /nonexistent/petsage.yaml',
+    );
     expect(errorOf(() => loadConfig({ file: yamlFile('server: [1, 2\n') }))).to.include('is not valid YAML');
     expect(errorOf(() => loadConfig({ file: yamlFile('- 1\n- 2\n') }))).to.include('must hold a mapping');
   });

@@ -18,7 +18,10 @@ const T0 = Date.now();
  * test answers for each run; the clock is the test's.
  */
 function readBackOf(flags: Record<string, string> = {}) {
-  const config = loadConfig({ env: {}, flags: { 'verify.log.enabled': 'false', 'verify.metrics.enabled': 'false', ...flags } });
+  const config = loadConfig({
+    env: {},
+    flags: { 'verify.log.enabled': 'false', 'verify.metrics.enabled': 'false', ...flags },
+  });
   let nowMs = T0;
   const now = () => nowMs;
   const metrics = createMetrics({ processMetrics: false, now });
@@ -32,7 +35,17 @@ function readBackOf(flags: Record<string, string> = {}) {
       acks.report = report;
     },
   };
-  const readBack = buildReadBack(config, { metrics, logFile: undefined, logWriteFailed: () => false, spanAcks, logAcks: undefined, render: createRenderer(metrics.registry), hostPort: '127.0.0.1:9', now, logger });
+  const readBack = buildReadBack(config, {
+    metrics,
+    logFile: undefined,
+    logWriteFailed: () => false,
+    spanAcks,
+    logAcks: undefined,
+    render: createRenderer(metrics.registry),
+    hostPort: '127.0.0.1:9',
+    now,
+    logger,
+  });
   const runner = createSmokeRunner(fakePorts().ports);
   return {
     ...readBack,
@@ -62,7 +75,10 @@ describe('readBack: the read-back built from config', () => {
       rb.ack(report.run.traceId, { reason: 'export_failed' });
       expect((await report.settled).verdicts.log).to.include({ outcome: 'skipped', reason: 'disabled' });
     }
-    expect(rb.signalHealth.check('trace')).to.include({ status: 'fail', output: '2 runs in a row failed (error: export_failed)' });
+    expect(rb.signalHealth.check('trace')).to.include({
+      status: 'fail',
+      output: '2 runs in a row failed (error: export_failed)',
+    });
     expect(await rb.exposition()).to.include(`${METRIC.consecutiveFailures}{signal="trace",reason="export_failed"} 2`);
     expect(rb.lines().map((l) => [l.event, l.signal, l.reason])).to.deep.equal([
       [EVENT.verificationFailed, 'trace', 'export_failed'],

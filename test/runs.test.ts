@@ -8,7 +8,12 @@ import type { Trigger } from '../src/vocabulary';
 import { testService } from './support/app';
 import { fakePorts } from './support/fakes';
 
-const reportOf = (run: SmokeRun): RunReport => ({ run, verdicts: {}, status: 'pending', settled: new Promise(() => undefined) });
+const reportOf = (run: SmokeRun): RunReport => ({
+  run,
+  verdicts: {},
+  status: 'pending',
+  settled: new Promise(() => undefined),
+});
 
 /** Runs over the fake ports, judged by a judge that only hands back a pending report; what the runner was asked. */
 function runsOf(capacity: { api: number; other: number }) {
@@ -30,11 +35,14 @@ describe('runs: room of their own for deploy gates', () => {
   it('a flood of GET runs never makes a gate over capacity, nor evicts a gate receipt', async () => {
     // Two GET runs may await verification and two of their receipts are kept. Spans wait in the
     // batch until flushed, so every GET run stays pending: the room is full for certain.
-    const svc = testService({ env: { PETSAGE_SMOKE_VERIFY_MAX_PENDING: '2', PETSAGE_SMOKE_LEDGER_SIZE: '2', OTEL_BSP_SCHEDULE_DELAY: '60000' } });
+    const svc = testService({
+      env: { PETSAGE_SMOKE_VERIFY_MAX_PENDING: '2', PETSAGE_SMOKE_LEDGER_SIZE: '2', OTEL_BSP_SCHEDULE_DELAY: '60000' },
+    });
     const app = svc.app.callback();
     await request(app).post('/smoke-test').send({ id: 'gate-1' }).expect(202);
     const flood: string[] = [];
-    for (let i = 0; i < 30; i += 1) flood.push((await request(app).get('/smoke-test').expect(200)).body.run_id as string);
+    for (let i = 0; i < 30; i += 1)
+      flood.push((await request(app).get('/smoke-test').expect(200)).body.run_id as string);
     expect(svc.judge.pending).to.equal(3); // gate-1 and the first two GET runs
 
     await request(app).post('/smoke-test').send({ id: 'gate-2' }).expect(202);
@@ -46,7 +54,9 @@ describe('runs: room of their own for deploy gates', () => {
     await request(app).get(`/smoke-test/${flood[0]}`).expect(404);
     await request(app).get(`/smoke-test/${flood[29]}`).expect(200);
     const metrics = (await request(app).get('/metrics')).text;
-    expect(metrics).to.include('petsage_smoke_signal_verifications_total{signal="metric",outcome="skipped",reason="over_capacity"} 28');
+    expect(metrics).to.include(
+      'petsage_smoke_signal_verifications_total{signal="metric",outcome="skipped",reason="over_capacity"} 28',
+    );
     // Every receipt kept, from both ledgers, oldest run first.
     expect(svc.runs.reports().map((r) => r.run.id)).to.deep.equal(['gate-1', flood[28], flood[29], 'gate-2']);
   });
@@ -64,7 +74,11 @@ describe('runs: the two ledgers', () => {
     ]);
     expect(gate.run.id).to.equal('gate-1');
     expect(runs.latest()).to.equal(scheduled);
-    expect([runs.get('gate-1'), runs.get(scheduled.run.id), runs.get('other')]).to.deep.equal([gate, scheduled, undefined]);
+    expect([runs.get('gate-1'), runs.get(scheduled.run.id), runs.get('other')]).to.deep.equal([
+      gate,
+      scheduled,
+      undefined,
+    ]);
     expect([runs.has('gate-1'), runs.has(scheduled.run.id), runs.has('other')]).to.deep.equal([true, true, false]);
   });
 

@@ -19,7 +19,15 @@ describe('state file', () => {
     const bytes = await writeState(
       file,
       {
-        pending: [{ run: gate, verdicts: { log: { signal: 'log', outcome: 'verified', reason: 'none', lagSeconds: 0.1, at, backend: 'file' } }, progress: { trace: [at.getTime(), undefined] } }],
+        pending: [
+          {
+            run: gate,
+            verdicts: {
+              log: { signal: 'log', outcome: 'verified', reason: 'none', lagSeconds: 0.1, at, backend: 'file' },
+            },
+            progress: { trace: [at.getTime(), undefined] },
+          },
+        ],
         spotChecks: [{ run: scheduled, verifiedAtMs: { log: 1, trace: 2 } }],
         logTail: { ino: 42, offset: 1234 },
       },
@@ -30,7 +38,13 @@ describe('state file', () => {
     const { state, setAside } = readState(file, 999);
     expect(setAside).to.equal(undefined);
     const [pending] = state!.pending;
-    expect(pending!.run).to.deep.include({ id: 'deploy-1', traceId: gate.traceId, seq: gate.seq, trigger: 'api', restoredAtMs: 999 });
+    expect(pending!.run).to.deep.include({
+      id: 'deploy-1',
+      traceId: gate.traceId,
+      seq: gate.seq,
+      trigger: 'api',
+      restoredAtMs: 999,
+    });
     expect(pending!.run.startedAt.getTime()).to.equal(gate.startedAt.getTime());
     expect(pending!.verdicts.log).to.deep.include({ outcome: 'verified', lagSeconds: 0.1, backend: 'file' });
     expect(pending!.progress.trace).to.deep.equal([at.getTime(), undefined]);

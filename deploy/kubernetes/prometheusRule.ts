@@ -12,7 +12,12 @@ export const RULE_CRD_FILE = path.join(ROOT, 'deploy', 'kubernetes', 'base', 'pr
 
 export function prometheusRule(rulesYaml: string): string {
   const { groups } = parse(rulesYaml) as { groups: unknown[] };
-  const crd = { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: 'petsage-smoke' }, spec: { groups } };
+  const crd = {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PrometheusRule',
+    metadata: { name: 'petsage-smoke' },
+    spec: { groups },
+  };
   return `# Generated from prometheus/rules/petsage-smoke.rules.yml by npm run k8s:rule: edit that file, not this one.\n${stringify(crd, { lineWidth: 0 })}`;
 }
 

@@ -55,7 +55,15 @@ class SegmentBuilder {
       if (gaps.length < 10) gaps.push(end === seq ? `${seq}` : `${seq}-${end}`);
       seq = end;
     }
-    return { firstSeq: this.min, lastSeq: this.max, lines: this.lines, missing, duplicates: this.duplicates, outOfOrder: this.outOfOrder, gaps };
+    return {
+      firstSeq: this.min,
+      lastSeq: this.max,
+      lines: this.lines,
+      missing,
+      duplicates: this.duplicates,
+      outOfOrder: this.outOfOrder,
+      gaps,
+    };
   }
 }
 

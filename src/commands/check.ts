@@ -21,7 +21,13 @@ interface Receipt {
  * Triggers a caller-named run on a running daemon, waits for its verdict and prints one line per
  * signal. Returns the exit code: 0 only when every signal is verified.
  */
-export async function check(o: { url: string; timeoutMs: number; id?: string; token?: string; out: (line: string) => void }): Promise<number> {
+export async function check(o: {
+  url: string;
+  timeoutMs: number;
+  id?: string;
+  token?: string;
+  out: (line: string) => void;
+}): Promise<number> {
   const target = `${o.url.replace(/\/+$/, '')}/smoke-test`;
   let res: Response;
   let body: Receipt;
@@ -35,7 +41,11 @@ export async function check(o: { url: string; timeoutMs: number; id?: string; to
     body = (await res.json()) as Receipt;
   } catch (err) {
     const e = err as Error;
-    o.out(e.name === 'TimeoutError' ? `no verdict within ${o.timeoutMs / 1000}s from ${target}` : `cannot reach ${target}: ${e.message}`);
+    o.out(
+      e.name === 'TimeoutError'
+        ? `no verdict within ${o.timeoutMs / 1000}s from ${target}`
+        : `cannot reach ${target}: ${e.message}`,
+    );
     return 1;
   }
   if (!body.checks) {
@@ -47,12 +57,15 @@ export async function check(o: { url: string; timeoutMs: number; id?: string; to
     const c = body.checks[`${signal}:verification`]?.[0];
     const outcome = sanitize(String(c?.outcome ?? 'unknown'), 20);
     // The daemon's answer is printed, so it is made printable: a hostile one cannot forge a line.
-    const detail = outcome === 'verified' ? `lag ${Number(c?.observedValue ?? 0).toFixed(3)}s` : sanitize(String(c?.output ?? ''));
+    const detail =
+      outcome === 'verified' ? `lag ${Number(c?.observedValue ?? 0).toFixed(3)}s` : sanitize(String(c?.output ?? ''));
     const from = c?.backend ? `  (${sanitize(String(c.backend), 20)})` : '';
     o.out(`${signal.padEnd(7)} ${outcome.padEnd(9)} ${detail}${from}`.trimEnd());
-    if (outcome !== 'verified' && outcome !== 'skipped') failing.push(`${signal} ${outcome} (${sanitize(String(c?.reason ?? 'unknown'), 40)})`);
+    if (outcome !== 'verified' && outcome !== 'skipped')
+      failing.push(`${signal} ${outcome} (${sanitize(String(c?.reason ?? 'unknown'), 40)})`);
   }
-  const verdict = res.status === 200 ? 'verified' : `not verified: ${failing.join(', ') || sanitize(String(body.outcome), 20)}`;
+  const verdict =
+    res.status === 200 ? 'verified' : `not verified: ${failing.join(', ') || sanitize(String(body.outcome), 20)}`;
   o.out(`run ${sanitize(String(body.run_id ?? '?'), 128)} ${verdict}`);
   return res.status === 200 ? 0 : 1;
 }

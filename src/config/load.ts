@@ -47,7 +47,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
   if (sources.file) layers.push({ source: sources.file, tree: readYaml(sources.file) });
   layers.push(...envLayers(readYaml(path.join(dir, 'custom-environment-variables.yaml')), env));
-  for (const [key, value] of Object.entries(sources.flags ?? {})) layers.push({ source: `--${flagName(key)}`, tree: nest(key, value) });
+  for (const [key, value] of Object.entries(sources.flags ?? {}))
+    layers.push({ source: `--${flagName(key)}`, tree: nest(key, value) });
 
   const merged: Tree = {};
   const origin = new Map<string, string>();
@@ -78,7 +79,8 @@ function readYaml(file: string, opts: { optional?: boolean } = {}): Tree | undef
   } catch (err) {
     throw new ConfigError(`config error: ${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
-  if (!isTree(tree)) throw new ConfigError(`config error: ${file} must hold a mapping of keys, e.g. "server:\\n  port: 8080"`);
+  if (!isTree(tree))
+    throw new ConfigError(`config error: ${file} must hold a mapping of keys, e.g. "server:\\n  port: 8080"`);
   return tree;
 }
 
@@ -89,7 +91,8 @@ function readYaml(file: string, opts: { optional?: boolean } = {}): Tree | undef
  * service name) is then two-byte as well, and costs more to build, measure and write.
  */
 function oneByteStrings(value: unknown): unknown {
-  if (typeof value === 'string') return /[\u0100-\uffff]/.test(value) ? value : Buffer.from(value, 'latin1').toString('latin1');
+  if (typeof value === 'string')
+    return /[\u0100-\uffff]/.test(value) ? value : Buffer.from(value, 'latin1').toString('latin1');
   if (Array.isArray(value)) return value.map(oneByteStrings);
   if (isTree(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, oneByteStrings(v)]));
   return value;
@@ -112,9 +115,7 @@ function envLayers(mapping: Tree, env: Readonly<Record<string, string | undefine
 }
 
 function nest(dotted: string, value: unknown): Tree {
-  return dotted
-    .split('.')
-    .reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Tree;
+  return dotted.split('.').reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Tree;
 }
 
 function mergeInto(target: Tree, source: Tree, from: string, origin: Map<string, string>, at: string[]): void {
@@ -131,11 +132,23 @@ function mergeInto(target: Tree, source: Tree, from: string, origin: Map<string,
 }
 
 /** Never echoed in an error (the message may land in a CI log), nor anything on the way to them. */
-const SECRET_KEYS = ['auth.token', ...['log.loki', 'traces.tempo', 'traces.jaeger', 'metrics'].flatMap((b) => [`verify.${b}.auth.token`, `verify.${b}.auth.password`])];
-const leadsToSecret = (key: string) => SECRET_KEYS.some((secret) => secret === key || secret.startsWith(`${key}.`) || key.startsWith(`${secret}.`));
+const SECRET_KEYS = [
+  'auth.token',
+  ...['log.loki', 'traces.tempo', 'traces.jaeger', 'metrics'].flatMap((b) => [
+    `verify.${b}.auth.token`,
+    `verify.${b}.auth.password`,
+  ]),
+];
+const leadsToSecret = (key: string) =>
+  SECRET_KEYS.some((secret) => secret === key || secret.startsWith(`${key}.`) || key.startsWith(`${secret}.`));
 
 /** `defaults` lists every key, so it is the reference for "expected one of". */
-function describe(issue: z.core.$ZodIssue | undefined, merged: Tree, origin: Map<string, string>, defaults: Tree): string {
+function describe(
+  issue: z.core.$ZodIssue | undefined,
+  merged: Tree,
+  origin: Map<string, string>,
+  defaults: Tree,
+): string {
   if (!issue) return 'config error: invalid configuration';
   const at = issue.path.map(String);
   if (issue.code === 'unrecognized_keys') {

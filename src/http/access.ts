@@ -14,7 +14,8 @@ export const SECURITY_HEADERS = {
   'Referrer-Policy': 'no-referrer',
   'Cross-Origin-Resource-Policy': 'same-origin',
   // The docs page loads its script and stylesheet from here; Swagger UI inlines styles and icons.
-  'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'Content-Security-Policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
 };
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -51,8 +52,13 @@ export function clientKey(ip: string): string {
   const [head = '', tail = ''] = ip.toLowerCase().split('%')[0]!.split('::');
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
-  const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const groups = ip.includes('::')
+    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 /** Clients remembered at most, so a spread of addresses cannot grow memory. */
@@ -120,7 +126,8 @@ export function sameSiteJson(): Middleware {
     if (origin && !sameOrigin(origin, ctx.host)) return ctx.throw(403, 'cross-origin requests are refused');
     const hasBody = Number(ctx.get('Content-Length') || 0) > 0 || ctx.get('Transfer-Encoding') !== '';
     const type = ctx.get('Content-Type');
-    if ((hasBody || type) && type.split(';')[0]!.trim().toLowerCase() !== 'application/json') return ctx.throw(415, 'send the body as application/json (or no body)');
+    if ((hasBody || type) && type.split(';')[0]!.trim().toLowerCase() !== 'application/json')
+      return ctx.throw(415, 'send the body as application/json (or no body)');
     await next();
   };
 }
@@ -137,7 +144,8 @@ function sameOrigin(origin: string, host: string): boolean {
 export function allowHosts(hosts: readonly string[]): Middleware {
   const allowed = new Set(hosts.map((h) => h.toLowerCase()));
   return async (ctx, next) => {
-    if (!allowed.has(ctx.hostname.toLowerCase())) return ctx.throw(421, 'this daemon does not serve that host name (server.allowedHosts)');
+    if (!allowed.has(ctx.hostname.toLowerCase()))
+      return ctx.throw(421, 'this daemon does not serve that host name (server.allowedHosts)');
     await next();
   };
 }

@@ -38,7 +38,9 @@ export interface AppDeps {
   readonly currentExemplar: () => Exemplar | undefined;
   readonly legacy: Config['legacyRoutes'];
   /** auth.token ("" = open), rateLimit (max 0 = no limit), the proxy hops and Host names trusted. */
-  readonly access: Pick<Config, 'auth' | 'rateLimit'> & { readonly server: Pick<Config['server'], 'trustProxyHops' | 'allowedHosts'> };
+  readonly access: Pick<Config, 'auth' | 'rateLimit'> & {
+    readonly server: Pick<Config['server'], 'trustProxyHops' | 'allowedHosts'>;
+  };
 }
 
 function guards(access: AppDeps['access']): Guards {

@@ -27,7 +27,10 @@ export async function readJsonBody(ctx: Context, limitBytes: number): Promise<un
   } catch (err) {
     if ((err as { status?: number }).status === 413) throw err;
     // The client went away mid-body: its mistake, answered (to nobody) as such, not a 500.
-    return ctx.throw(400, 'the request body was cut off', { code: (err as NodeJS.ErrnoException).code ?? 'ECONNRESET', aborted: true });
+    return ctx.throw(400, 'the request body was cut off', {
+      code: (err as NodeJS.ErrnoException).code ?? 'ECONNRESET',
+      aborted: true,
+    });
   }
   if (size === 0) return undefined;
   try {

@@ -34,17 +34,29 @@ export function errorBody(status: number, message: string): ErrorBody {
  * details go to the log (never to the client, never with request text).
  */
 export function answerError(ctx: Context, err: unknown, logger: winston.Logger): void {
-  const e = err as { status?: unknown; expose?: unknown; name?: unknown; message?: unknown; headers?: unknown; code?: unknown; aborted?: unknown };
+  const e = err as {
+    status?: unknown;
+    expose?: unknown;
+    name?: unknown;
+    message?: unknown;
+    headers?: unknown;
+    code?: unknown;
+    aborted?: unknown;
+  };
   const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
   // Headers that belong to the answer (Retry-After, X-RateLimit-*), set by middleware of ours.
   if (status < 500 && typeof e.headers === 'object' && e.headers !== null) ctx.set(e.headers as Record<string, string>);
   const code = typeof e.code === 'string' && /^[A-Z_]{1,40}$/.test(e.code) ? { code: e.code } : {};
-  if (status === 500) logger.error('request failed', { event: EVENT.httpError, error: String(e.name ?? 'Error'), ...code });
+  if (status === 500)
+    logger.error('request failed', { event: EVENT.httpError, error: String(e.name ?? 'Error'), ...code });
   if (e.aborted === true) logger.info('client stopped sending', { event: EVENT.clientAborted, ...code });
   ctx.status = status;
   // Only messages written in this code base are exposed (ctx.throw with a fixed text).
   const message = status < 500 && e.expose === true && typeof e.message === 'string' ? e.message : undefined;
-  ctx.body = errorBody(status, message ?? (status === 500 ? 'internal error; see the daemon log' : 'the request could not be understood'));
+  ctx.body = errorBody(
+    status,
+    message ?? (status === 500 ? 'internal error; see the daemon log' : 'the request could not be understood'),
+  );
 }
 
 /**

@@ -78,4 +78,10 @@ export function daemonHealth(runs: Pick<Runs, 'latest'>, signalHealth: SignalHea
 }
 
 /** A run's overall health status from its verdicts. */
-export const RUN_HEALTH: Record<RunStatus, HealthStatus> = { verified: 'pass', pending: 'warn', unverified: 'warn', failed: 'fail', timeout: 'fail' };
+export const RUN_HEALTH: Record<RunStatus, HealthStatus> = {
+  verified: 'pass',
+  pending: 'warn',
+  unverified: 'warn',
+  failed: 'fail',
+  timeout: 'fail',
+};

@@ -18,7 +18,11 @@ export function recordRequest(
 ): void {
   const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
   observe(
-    { route: typeof matched === 'string' ? matched : 'unmatched', method: METHODS.has(ctx.method) ? ctx.method : 'OTHER', status: String(ctx.status) },
+    {
+      route: typeof matched === 'string' ? matched : 'unmatched',
+      method: METHODS.has(ctx.method) ? ctx.method : 'OTHER',
+      status: String(ctx.status),
+    },
     seconds,
     (ctx.state as RequestState).exemplar ?? exemplar(),
   );

@@ -38,11 +38,19 @@ export const RunRequest = named(
       id: runId.describe('a caller-chosen run id, e.g. a deploy sha').optional(),
       wait: z.boolean({ error: '"wait" must be true or false' }).optional(),
     },
-    { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown field; the body takes "id" and "wait"' : 'the body must be a JSON object such as {"id": "deploy-1234", "wait": true}') },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? 'unknown field; the body takes "id" and "wait"'
+          : 'the body must be a JSON object such as {"id": "deploy-1234", "wait": true}',
+    },
   ),
 );
 
-const EmitStatus = named('EmitStatus', z.strictObject({ status: z.enum(EMIT_STATUSES), reason: z.enum(EMIT_REASONS).optional() }));
+const EmitStatus = named(
+  'EmitStatus',
+  z.strictObject({ status: z.enum(EMIT_STATUSES), reason: z.enum(EMIT_REASONS).optional() }),
+);
 
 const Check = named(
   'Check',
@@ -111,13 +119,25 @@ named(
 named('Error', z.strictObject({ error: z.strictObject({ status: z.int(), code: z.string(), message: z.string() }) }));
 named('Probe', z.strictObject({ status: z.string() }));
 named('Schedule', z.strictObject({ schedule: z.enum(SCHEDULE_STATES) }));
-named('ServiceIndex', z.strictObject({ service: z.string(), version: z.string(), description: z.string(), links: z.record(z.string(), z.string()) }));
+named(
+  'ServiceIndex',
+  z.strictObject({
+    service: z.string(),
+    version: z.string(),
+    description: z.string(),
+    links: z.record(z.string(), z.string()),
+  }),
+);
 named('LegacyHealth', z.strictObject({ status: z.literal('ok'), message: z.string() }));
 named('LegacyService', z.strictObject({ status: z.literal('ok'), service_name: z.string(), version: z.string() }));
 
 /** The components of the OpenAPI document: JSON Schema 2020-12, as OpenAPI 3.1 takes it. */
 export function componentSchemas(): Record<string, unknown> {
-  const { schemas: out } = z.toJSONSchema(schemas, { uri: (id) => `#/components/schemas/${id}`, target: 'draft-2020-12', io: 'input' });
+  const { schemas: out } = z.toJSONSchema(schemas, {
+    uri: (id) => `#/components/schemas/${id}`,
+    target: 'draft-2020-12',
+    io: 'input',
+  });
   return Object.fromEntries(
     Object.entries(out).map(([id, schema]) => {
       const { $schema: _schema, $id: _id, ...rest } = schema as Record<string, unknown>;

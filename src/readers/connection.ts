@@ -6,13 +6,24 @@ import { httpGet, parseJson } from './httpClient';
 /** How to reach one backend: its base URL, the headers every request carries, a CA, a deadline. */
 export interface Connection {
   readonly baseUrl: string;
-  get(pathAndQuery: string, options: { signal: AbortSignal; maxBytes: number; accept?: readonly number[] }): Promise<{ status: number; body: string }>;
-  getJson<T>(pathAndQuery: string, options: { signal: AbortSignal; maxBytes: number; accept?: readonly number[] }): Promise<{ status: number; body: T }>;
+  get(
+    pathAndQuery: string,
+    options: { signal: AbortSignal; maxBytes: number; accept?: readonly number[] },
+  ): Promise<{ status: number; body: string }>;
+  getJson<T>(
+    pathAndQuery: string,
+    options: { signal: AbortSignal; maxBytes: number; accept?: readonly number[] },
+  ): Promise<{ status: number; body: T }>;
   readonly timeoutMs: number;
 }
 
 /** A backend reached with no tenant, credentials or CA, and a 5 s deadline (`verify.traces.queryUrl`). */
-export const OPEN_CONNECTION: BackendConnection = { tenant: '', auth: { token: '', tokenFile: '', username: '', password: '', passwordFile: '' }, caFile: '', timeout: 5000 };
+export const OPEN_CONNECTION: BackendConnection = {
+  tenant: '',
+  auth: { token: '', tokenFile: '', username: '', password: '', passwordFile: '' },
+  caFile: '',
+  timeout: 5000,
+};
 
 /** A secret given inline (from the environment) or as a file (a mounted Secret); never logged. */
 function secret(inline: string, file: string, key: string): string {
@@ -20,7 +31,9 @@ function secret(inline: string, file: string, key: string): string {
   try {
     return readFileSync(file, 'utf8').trim();
   } catch (err) {
-    throw new ConfigError(`config error: ${key}File: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+    throw new ConfigError(
+      `config error: ${key}File: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+    );
   }
 }
 
@@ -36,15 +49,22 @@ export function connect(url: string, c: BackendConnection, key: string): Connect
     try {
       ca = readFileSync(c.caFile);
     } catch (err) {
-      throw new ConfigError(`config error: ${key}.caFile: cannot read ${c.caFile}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+      throw new ConfigError(
+        `config error: ${key}.caFile: cannot read ${c.caFile}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+      );
     }
   }
   const headers: Record<string, string> = {
     ...(c.tenant ? { 'X-Scope-OrgID': c.tenant } : {}),
-    ...(token ? { Authorization: `Bearer ${token}` } : c.auth.username ? { Authorization: `Basic ${Buffer.from(`${c.auth.username}:${password}`).toString('base64')}` } : {}),
+    ...(token
+      ? { Authorization: `Bearer ${token}` }
+      : c.auth.username
+        ? { Authorization: `Basic ${Buffer.from(`${c.auth.username}:${password}`).toString('base64')}` }
+        : {}),
   };
   const baseUrl = url.replace(/\/+$/, '');
-  const get: Connection['get'] = (pathAndQuery, options) => httpGet(`${baseUrl}${pathAndQuery}`, { ...options, headers, ...(ca ? { ca } : {}) });
+  const get: Connection['get'] = (pathAndQuery, options) =>
+    httpGet(`${baseUrl}${pathAndQuery}`, { ...options, headers, ...(ca ? { ca } : {}) });
   return {
     baseUrl,
     timeoutMs: c.timeout,

@@ -32,7 +32,12 @@ export function counterReader(o: {
       if (!o.readEarlier) return; // the earlier process's counter is gone with it: they time out
       for (const run of restored) if ((await o.readEarlier(run, signal)) >= run.seq) report(run, { atMs: o.now() });
     },
-    ...(o.readAt ? { recheck: async (run: SmokeRun, verifiedAtMs: number, signal: AbortSignal) => (await o.readAt!(verifiedAtMs, signal)) >= run.seq } : {}),
+    ...(o.readAt
+      ? {
+          recheck: async (run: SmokeRun, verifiedAtMs: number, signal: AbortSignal) =>
+            (await o.readAt!(verifiedAtMs, signal)) >= run.seq,
+        }
+      : {}),
   };
 }
 

@@ -7,7 +7,9 @@ import type { Reader, Report, Waiting } from './types';
  * log record (log signal, `log_exporter`). The pipeline hands over each batch's answer; it is
  * matched against the runs not yet found at once, so nothing is stored (a run waits before it is exported).
  */
-export function exporterAckReader(backend: Extract<Backend, 'exporter' | 'log_exporter'> = 'exporter'): Reader & { acknowledge(traceIds: readonly string[], ack: SpanAck): void } {
+export function exporterAckReader(
+  backend: Extract<Backend, 'exporter' | 'log_exporter'> = 'exporter',
+): Reader & { acknowledge(traceIds: readonly string[], ack: SpanAck): void } {
   let target: { waiting: Waiting; report: Report } | undefined;
   return {
     backend,
@@ -17,7 +19,9 @@ export function exporterAckReader(backend: Extract<Backend, 'exporter' | 'log_ex
     },
     acknowledge(traceIds, ack) {
       if (!target) return;
-      const hit = ack.ok ? { atMs: ack.atMs } : { reason: 'export_failed' as const, ...(ack.error ? { detail: ack.error } : {}) };
+      const hit = ack.ok
+        ? { atMs: ack.atMs }
+        : { reason: 'export_failed' as const, ...(ack.error ? { detail: ack.error } : {}) };
       for (const traceId of traceIds) {
         const run = target.waiting.get(traceId);
         if (run) target.report(run, hit);

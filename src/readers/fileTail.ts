@@ -21,13 +21,19 @@ export interface FileTail {
  * With `fromEnd`, lines already in the file when the tail is made are skipped (measured now,
  * synchronously); with `startAt`, reading resumes there if the file is still the same one.
  */
-export function createFileTail(file: string, options: { fromEnd: boolean; startAt?: { ino: number; offset: number } }): FileTail {
+export function createFileTail(
+  file: string,
+  options: { fromEnd: boolean; startAt?: { ino: number; offset: number } },
+): FileTail {
   let handle: FileHandle | undefined;
   let ino = -1;
   let offset = 0;
   let partial = EMPTY;
   const now = options.fromEnd ? sizeNow(file) : undefined;
-  const end = options.startAt && now && options.startAt.ino === now.ino && options.startAt.offset <= now.size ? { ino: now.ino, size: options.startAt.offset } : now;
+  const end =
+    options.startAt && now && options.startAt.ino === now.ino && options.startAt.offset <= now.size
+      ? { ino: now.ino, size: options.startAt.offset }
+      : now;
 
   async function openCurrent(): Promise<boolean> {
     try {
@@ -55,7 +61,8 @@ export function createFileTail(file: string, options: { fromEnd: boolean; startA
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
       if (bytesRead === 0) break;
       offset += bytesRead;
-      const data = partial.length > 0 ? Buffer.concat([partial, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
+      const data =
+        partial.length > 0 ? Buffer.concat([partial, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
       // Split as bytes and decode line by line: a character cut by the chunk's end is completed by
       // the next read, and a line is its own string (a slice of one chunk-sized string would keep
       // the whole chunk alive for as long as any id cut from it is remembered).
@@ -82,7 +89,8 @@ export function createFileTail(file: string, options: { fromEnd: boolean; startA
       return lines;
     },
     // A partial last line is not read yet: resume at its start.
-    position: () => (ino === -1 ? (end ? { ino: end.ino, offset: end.size } : undefined) : { ino, offset: offset - partial.length }),
+    position: () =>
+      ino === -1 ? (end ? { ino: end.ino, offset: end.size } : undefined) : { ino, offset: offset - partial.length },
     async close() {
       await handle?.close();
       handle = undefined;

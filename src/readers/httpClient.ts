@@ -5,7 +5,17 @@ import type { VerifyReason } from '../vocabulary';
 import { ReadError } from './types';
 
 /** How an outbound request failed: a small fixed set, so it can become a verdict reason. */
-export const HTTP_FAILURES = ['unreachable', 'timeout', 'unauthorized', 'not_found', 'server_error', 'client_error', 'redirect', 'too_large', 'malformed'] as const;
+export const HTTP_FAILURES = [
+  'unreachable',
+  'timeout',
+  'unauthorized',
+  'not_found',
+  'server_error',
+  'client_error',
+  'redirect',
+  'too_large',
+  'malformed',
+] as const;
 export type HttpFailure = (typeof HTTP_FAILURES)[number];
 
 /** The verdict reason each way of failing gives. */
@@ -56,8 +66,15 @@ export function httpGet(url: string, options: HttpOptions): Promise<{ status: nu
       req.destroy();
       reject(err);
     };
-    const req = send(target, { method: 'GET', headers: { accept: 'application/json', ...options.headers }, signal: options.signal, ...(options.ca ? { ca: options.ca } : {}) }, (res) =>
-      readBody(res, options, resolve, fail),
+    const req = send(
+      target,
+      {
+        method: 'GET',
+        headers: { accept: 'application/json', ...options.headers },
+        signal: options.signal,
+        ...(options.ca ? { ca: options.ca } : {}),
+      },
+      (res) => readBody(res, options, resolve, fail),
     );
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (options.signal.aborted) return reject(new HttpError('timeout', `no answer from ${target.host} in time`));
@@ -67,16 +84,25 @@ export function httpGet(url: string, options: HttpOptions): Promise<{ status: nu
   });
 }
 
-function readBody(res: IncomingMessage, options: HttpOptions, resolve: (v: { status: number; body: string }) => void, fail: (err: HttpError) => void): void {
+function readBody(
+  res: IncomingMessage,
+  options: HttpOptions,
+  resolve: (v: { status: number; body: string }) => void,
+  fail: (err: HttpError) => void,
+): void {
   const status = res.statusCode ?? 0;
   const failure = statusFailure(status, options.accept ?? []);
   const declared = Number(res.headers['content-length'] ?? 0);
-  if (declared > options.maxBytes) return fail(new HttpError('too_large', `answer of ${declared} bytes is over the ${options.maxBytes}-byte cap`, status));
+  if (declared > options.maxBytes)
+    return fail(
+      new HttpError('too_large', `answer of ${declared} bytes is over the ${options.maxBytes}-byte cap`, status),
+    );
   const chunks: Buffer[] = [];
   let size = 0;
   res.on('data', (chunk: Buffer) => {
     size += chunk.length;
-    if (size > options.maxBytes) return fail(new HttpError('too_large', `answer is over the ${options.maxBytes}-byte cap`, status));
+    if (size > options.maxBytes)
+      return fail(new HttpError('too_large', `answer is over the ${options.maxBytes}-byte cap`, status));
     chunks.push(chunk);
   });
   res.on('end', () => {

@@ -19,7 +19,12 @@ export function verificationTraceId(line: string): string | undefined {
  * Log signal, embedded default: the run's line read back from the file it was written to, the way a
  * shipper tails it. One read per poll serves every waiting run.
  */
-export function fileLogReader(o: { file: string; writeFailed: () => boolean; now: Clock; startAt?: { ino: number; offset: number } }): Reader & { position: FileTail['position'] } {
+export function fileLogReader(o: {
+  file: string;
+  writeFailed: () => boolean;
+  now: Clock;
+  startAt?: { ino: number; offset: number };
+}): Reader & { position: FileTail['position'] } {
   // Measured at the end now (or where an earlier process stopped reading): every line written from here on is read.
   const tail = createFileTail(o.file, { fromEnd: true, ...(o.startAt ? { startAt: o.startAt } : {}) });
   return {

@@ -22,18 +22,35 @@ interface Streams {
 }
 
 /** Loki's query_range API (GET /loki/api/v1/query_range), forward, over the time since the oldest waiting run. */
-export function lokiReader(o: { connection: Connection; selector: string; match: 'metadata' | 'line'; now: () => number }): Reader {
+export function lokiReader(o: {
+  connection: Connection;
+  selector: string;
+  match: 'metadata' | 'line';
+  now: () => number;
+}): Reader {
   /** The trace ids of the verification lines Loki holds for these runs between `fromMs` and `toMs`. */
-  async function stored(runs: readonly SmokeRun[], fromMs: number, toMs: number, signal: AbortSignal): Promise<Set<string>> {
+  async function stored(
+    runs: readonly SmokeRun[],
+    fromMs: number,
+    toMs: number,
+    signal: AbortSignal,
+  ): Promise<Set<string>> {
     const query = new URLSearchParams({
-      query: runLogQuery(o.selector, o.match, runs.map((r) => r.traceId)),
+      query: runLogQuery(
+        o.selector,
+        o.match,
+        runs.map((r) => r.traceId),
+      ),
       start: String(BigInt(fromMs) * 1_000_000n),
       end: String(BigInt(toMs) * 1_000_000n),
       direction: 'forward',
       limit: String(runs.length * 4),
     });
     const perRequest = AbortSignal.any([signal, AbortSignal.timeout(o.connection.timeoutMs)]);
-    const { body } = await o.connection.getJson<Streams>(`/loki/api/v1/query_range?${query}`, { signal: perRequest, maxBytes: MAX_ANSWER_BYTES });
+    const { body } = await o.connection.getJson<Streams>(`/loki/api/v1/query_range?${query}`, {
+      signal: perRequest,
+      maxBytes: MAX_ANSWER_BYTES,
+    });
     const found = new Set<string>();
     for (const stream of body.data?.result ?? []) {
       for (const [, line, metadata] of stream.values ?? []) {

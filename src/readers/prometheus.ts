@@ -14,12 +14,23 @@ const MAX_ANSWER_BYTES = 1 << 20;
  * A Prometheus-compatible instant-query API (Prometheus, VictoriaMetrics, Mimir or Thanos behind
  * `pathPrefix`), scoped to this instance by label matchers.
  */
-export function prometheusReader(o: { connection: Connection; pathPrefix: string; selector: string; now: Clock }): Reader {
+export function prometheusReader(o: {
+  connection: Connection;
+  pathPrefix: string;
+  selector: string;
+  now: Clock;
+}): Reader {
   /** One instant query's single value (0: no series, nothing scraped). */
   async function instant(promql: string, atMs: number | undefined, signal: AbortSignal): Promise<number> {
-    const params = new URLSearchParams({ query: promql, ...(atMs === undefined ? {} : { time: (atMs / 1000).toFixed(3) }) });
+    const params = new URLSearchParams({
+      query: promql,
+      ...(atMs === undefined ? {} : { time: (atMs / 1000).toFixed(3) }),
+    });
     const perRequest = AbortSignal.any([signal, AbortSignal.timeout(o.connection.timeoutMs)]);
-    const { body: answer } = await o.connection.getJson<{ status?: string; data?: { result?: { value?: [number, string] }[] } }>(`${o.pathPrefix}/api/v1/query?${params}`, {
+    const { body: answer } = await o.connection.getJson<{
+      status?: string;
+      data?: { result?: { value?: [number, string] }[] };
+    }>(`${o.pathPrefix}/api/v1/query?${params}`, {
       signal: perRequest,
       maxBytes: MAX_ANSWER_BYTES,
     });

@@ -47,12 +47,27 @@ const chain = (readers: readonly (Reader | undefined)[]) => {
 export function chooseReaders(verify: Config['verify'], s: ReaderSources): ChosenReaders {
   const { now } = s;
   const { loki, enabled: logOn } = verify.log;
-  const file = logOn && s.logFile !== undefined ? fileLogReader({ file: s.logFile, writeFailed: s.logWriteFailed, now, ...(s.logTailStart ? { startAt: s.logTailStart } : {}) }) : undefined;
+  const file =
+    logOn && s.logFile !== undefined
+      ? fileLogReader({
+          file: s.logFile,
+          writeFailed: s.logWriteFailed,
+          now,
+          ...(s.logTailStart ? { startAt: s.logTailStart } : {}),
+        })
+      : undefined;
   const log = logOn
     ? chain([
         s.logAcks,
         file,
-        loki.url ? lokiReader({ connection: connect(loki.url, loki, 'verify.log.loki'), selector: loki.selector, match: loki.match, now }) : undefined,
+        loki.url
+          ? lokiReader({
+              connection: connect(loki.url, loki, 'verify.log.loki'),
+              selector: loki.selector,
+              match: loki.match,
+              now,
+            })
+          : undefined,
       ])
     : 'disabled';
 
@@ -63,9 +78,17 @@ export function chooseReaders(verify: Config['verify'], s: ReaderSources): Chose
         s.spanAcks,
         tempoConnection && traceByIdReader({ backend: 'tempo', connection: tempoConnection, now }),
         tempoConnection && tempo.search ? tempoSearchReader({ connection: tempoConnection, now }) : undefined,
-        jaeger.url ? traceByIdReader({ backend: 'jaeger', connection: connect(jaeger.url, jaeger, 'verify.traces.jaeger'), now }) : undefined,
+        jaeger.url
+          ? traceByIdReader({ backend: 'jaeger', connection: connect(jaeger.url, jaeger, 'verify.traces.jaeger'), now })
+          : undefined,
         // A store by id, Tempo or Jaeger, with no tenant or credentials: the shorthand of earlier versions.
-        queryUrl ? traceByIdReader({ backend: 'trace_api', connection: connect(queryUrl, OPEN_CONNECTION, 'verify.traces'), now }) : undefined,
+        queryUrl
+          ? traceByIdReader({
+              backend: 'trace_api',
+              connection: connect(queryUrl, OPEN_CONNECTION, 'verify.traces'),
+              now,
+            })
+          : undefined,
       ])
     : 'disabled';
 
@@ -74,7 +97,12 @@ export function chooseReaders(verify: Config['verify'], s: ReaderSources): Chose
     ? 'disabled'
     : [
         m.prometheusUrl
-          ? prometheusReader({ connection: connect(m.prometheusUrl, m, 'verify.metrics'), pathPrefix: m.pathPrefix, selector: m.selector || `instance="${s.hostPort}"`, now })
+          ? prometheusReader({
+              connection: connect(m.prometheusUrl, m, 'verify.metrics'),
+              pathPrefix: m.pathPrefix,
+              selector: m.selector || `instance="${s.hostPort}"`,
+              now,
+            })
           : ownMetricsReader({ render: s.render, now }),
       ];
   return { chains: { log, trace, metric }, logTailPosition: () => file?.position() };

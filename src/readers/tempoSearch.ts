@@ -20,10 +20,23 @@ export const runSearchQuery = (runIds: readonly string[]) => `{ span.${ATTR_RUN_
  */
 export function tempoSearchReader(o: { connection: Connection; now: () => number }): Reader {
   /** The trace ids Tempo's search finds for these runs' ids between `fromMs` and `toMs`. */
-  async function search(runs: readonly SmokeRun[], fromMs: number, toMs: number, signal: AbortSignal): Promise<Set<string>> {
-    const query = new URLSearchParams({ q: runSearchQuery(runs.map((r) => r.id)), start: String(Math.floor(fromMs / 1000)), end: String(Math.ceil(toMs / 1000)), limit: String(runs.length * 2) });
+  async function search(
+    runs: readonly SmokeRun[],
+    fromMs: number,
+    toMs: number,
+    signal: AbortSignal,
+  ): Promise<Set<string>> {
+    const query = new URLSearchParams({
+      q: runSearchQuery(runs.map((r) => r.id)),
+      start: String(Math.floor(fromMs / 1000)),
+      end: String(Math.ceil(toMs / 1000)),
+      limit: String(runs.length * 2),
+    });
     const perRequest = AbortSignal.any([signal, AbortSignal.timeout(o.connection.timeoutMs)]);
-    const { body } = await o.connection.getJson<{ traces?: { traceID?: string }[] }>(`/api/search?${query}`, { signal: perRequest, maxBytes: MAX_ANSWER_BYTES });
+    const { body } = await o.connection.getJson<{ traces?: { traceID?: string }[] }>(`/api/search?${query}`, {
+      signal: perRequest,
+      maxBytes: MAX_ANSWER_BYTES,
+    });
     // Tempo writes trace ids without their leading zeros.
     return new Set((body.traces ?? []).map((t) => String(t.traceID ?? '').padStart(32, '0')));
   }

@@ -14,11 +14,19 @@ const CONCURRENCY = 4;
  * /api/traces/<trace id>, 404 until stored. Found only when the answer holds the run span with
  * its run id and seq; a trace without it is `incomplete`.
  */
-export function traceByIdReader(o: { backend: Extract<Backend, 'tempo' | 'jaeger' | 'trace_api'>; connection: Connection; now: () => number }): Reader {
+export function traceByIdReader(o: {
+  backend: Extract<Backend, 'tempo' | 'jaeger' | 'trace_api'>;
+  connection: Connection;
+  now: () => number;
+}): Reader {
   async function lookUp(run: SmokeRun, signal: AbortSignal) {
     const perRequest = AbortSignal.any([signal, AbortSignal.timeout(o.connection.timeoutMs)]);
     // 404: not stored (yet); its body is text in Tempo and JSON in Jaeger, and says nothing more.
-    const { status, body } = await o.connection.get(`/api/traces/${run.traceId}`, { signal: perRequest, maxBytes: MAX_ANSWER_BYTES, accept: [404] });
+    const { status, body } = await o.connection.get(`/api/traces/${run.traceId}`, {
+      signal: perRequest,
+      maxBytes: MAX_ANSWER_BYTES,
+      accept: [404],
+    });
     return status === 404 ? ({ state: 'absent' } as const) : traceHolds(parseJson(body), run);
   }
   return {

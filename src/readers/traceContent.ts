@@ -59,13 +59,21 @@ export function spansOf(answer: unknown): FoundSpan[] {
  * Whether an answer holds the run: `found` (its span, with its run id and seq), `incomplete` (the
  * trace is there, the run span or its attributes are not), or `absent` (no span of the trace).
  */
-export function traceHolds(answer: unknown, run: SmokeRun): { state: 'found' } | { state: 'incomplete'; detail: string } | { state: 'absent' } {
+export function traceHolds(
+  answer: unknown,
+  run: SmokeRun,
+): { state: 'found' } | { state: 'incomplete'; detail: string } | { state: 'absent' } {
   const spans = spansOf(answer).filter((s) => s.traceId === run.traceId);
   if (spans.length === 0) return { state: 'absent' };
   const span = spans.find((s) => s.spanId === run.spanId && s.name === RUN_SPAN_NAME);
-  if (!span) return { state: 'incomplete', detail: `${spans.length} span(s) of the trace stored, but not the run span ${RUN_SPAN_NAME}` };
+  if (!span)
+    return {
+      state: 'incomplete',
+      detail: `${spans.length} span(s) of the trace stored, but not the run span ${RUN_SPAN_NAME}`,
+    };
   const runId = span.attributes.get(ATTR_RUN_ID);
   const seq = span.attributes.get(ATTR_RUN_SEQ);
-  if (runId !== run.id || seq !== String(run.seq)) return { state: 'incomplete', detail: `the run span's ${ATTR_RUN_ID} / ${ATTR_RUN_SEQ} differ from the run's` };
+  if (runId !== run.id || seq !== String(run.seq))
+    return { state: 'incomplete', detail: `the run span's ${ATTR_RUN_ID} / ${ATTR_RUN_SEQ} differ from the run's` };
   return { state: 'found' };
 }

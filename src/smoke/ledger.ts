@@ -10,7 +10,8 @@ export interface Ledger<T> {
 }
 
 export function createLedger<T>(capacity: number): Ledger<T> {
-  if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ledger capacity must be a positive integer, got ${capacity}`);
+  if (!Number.isInteger(capacity) || capacity < 1)
+    throw new RangeError(`ledger capacity must be a positive integer, got ${capacity}`);
   // Map keeps insertion order, so the first key is always the oldest entry.
   const entries = new Map<string, T>();
   let last: T | undefined;

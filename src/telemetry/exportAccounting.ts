@@ -63,7 +63,8 @@ export class ExportAccounting<T> {
           this.observe(items, result);
           done(result);
         };
-        const abandon = () => report({ code: ExportResultCode.FAILED, error: new Error('no answer from the exporter by shutdown') });
+        const abandon = () =>
+          report({ code: ExportResultCode.FAILED, error: new Error('no answer from the exporter by shutdown') });
         this.inFlight.add(abandon);
         try {
           exporter.export(items, report);

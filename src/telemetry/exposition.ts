@@ -7,7 +7,10 @@ export const OPENMETRICS_CONTENT_TYPE = Registry.OPENMETRICS_CONTENT_TYPE;
  * Serves one registry as Prometheus text or OpenMetrics, as the scraper's Accept header asks; with
  * `names`, only those metric families (unknown names are left out).
  */
-export type Render = (accept: string | undefined, names?: readonly string[]) => Promise<{ contentType: string; body: string }>;
+export type Render = (
+  accept: string | undefined,
+  names?: readonly string[],
+) => Promise<{ contentType: string; body: string }>;
 
 export function wantsOpenMetrics(accept: string | undefined): boolean {
   return accept !== undefined && accept.includes('application/openmetrics-text');
@@ -31,7 +34,13 @@ export function createRenderer(registry: Registry<RegistryContentType>): Render 
     const names = families.map((m) => m.name);
     try {
       if (!only) return { contentType, body: await registry.metrics() };
-      return { contentType, body: await renderFamilies(openMetrics, [...new Set(only)].filter((name) => registry.getSingleMetric(name))) };
+      return {
+        contentType,
+        body: await renderFamilies(
+          openMetrics,
+          [...new Set(only)].filter((name) => registry.getSingleMetric(name)),
+        ),
+      };
     } finally {
       families.forEach((m, i) => (m.name = names[i] as string));
     }

@@ -11,7 +11,13 @@ import { FileLineTransport } from './fileTransport';
 export interface LogSettings {
   readonly service: string;
   readonly level: 'info' | 'debug';
-  readonly file: { readonly enabled: boolean; readonly path: string; readonly required: boolean; readonly maxSize: number; readonly maxFiles: number };
+  readonly file: {
+    readonly enabled: boolean;
+    readonly path: string;
+    readonly required: boolean;
+    readonly maxSize: number;
+    readonly maxFiles: number;
+  };
   readonly stdout: { readonly enabled: boolean };
 }
 
@@ -51,9 +57,14 @@ const OTEL_CONTEXT = Symbol.for('opentelemetry.js.contrib.winston.context');
  * `transports` replaces the file and stdout (tests); `otlp` is the OTLP log transport, when on: the
  * verification line then carries its run's trace context, so the record is correlated to the span.
  */
-export function createLogger(settings: LogSettings, options: { transports?: Transport[]; otlp?: Transport } = {}): AppLogger {
+export function createLogger(
+  settings: LogSettings,
+  options: { transports?: Transport[]; otlp?: Transport } = {},
+): AppLogger {
   let fileError: Error | undefined;
-  const chosen = options.transports ? { transports: options.transports, file: undefined, fallback: undefined } : defaultTransports(settings);
+  const chosen = options.transports
+    ? { transports: options.transports, file: undefined, fallback: undefined }
+    : defaultTransports(settings);
   const { file, fallback } = chosen;
   const transports = options.otlp ? [...chosen.transports, options.otlp] : chosen.transports;
   const correlate = options.otlp !== undefined;
@@ -90,7 +101,15 @@ export function createLogger(settings: LogSettings, options: { transports?: Tran
             seq: r.seq,
             trigger: r.trigger,
             timestamp: r.timestamp,
-            ...(correlate ? { [OTEL_CONTEXT]: trace.setSpanContext(ROOT_CONTEXT, { traceId: r.traceId, spanId: r.spanId, traceFlags: TraceFlags.SAMPLED }) } : {}),
+            ...(correlate
+              ? {
+                  [OTEL_CONTEXT]: trace.setSpanContext(ROOT_CONTEXT, {
+                    traceId: r.traceId,
+                    spanId: r.spanId,
+                    traceFlags: TraceFlags.SAMPLED,
+                  }),
+                }
+              : {}),
           });
         } catch {
           return failed('write_failed');
@@ -103,7 +122,9 @@ export function createLogger(settings: LogSettings, options: { transports?: Tran
       // backpressure) writes after end and loses them (winston #2219): let them through first.
       while (logger.readableLength > 0 || logger.writableLength > 0) {
         const waiting = transports.filter((t) => t.writableNeedDrain);
-        await (waiting.length > 0 ? Promise.race(waiting.map((t) => once(t, 'drain'))) : new Promise((r) => setImmediate(r)));
+        await (waiting.length > 0
+          ? Promise.race(waiting.map((t) => once(t, 'drain')))
+          : new Promise((r) => setImmediate(r)));
       }
       const flushed = transports.map((t) => once(t, 'finish'));
       logger.end();
@@ -112,7 +133,11 @@ export function createLogger(settings: LogSettings, options: { transports?: Tran
   };
 }
 
-function defaultTransports(settings: LogSettings): { transports: Transport[]; file?: FileLineTransport; fallback?: string } {
+function defaultTransports(settings: LogSettings): {
+  transports: Transport[];
+  file?: FileLineTransport;
+  fallback?: string;
+} {
   let file: FileLineTransport | undefined;
   let fallback: string | undefined;
   if (settings.file.enabled) {

@@ -1,6 +1,28 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues, type RegistryContentType } from 'prom-client';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  type LabelValues,
+  type RegistryContentType,
+} from 'prom-client';
 import { EMITTED, type MetricPort } from '../smoke/types';
-import { METRIC, RUN_OUTCOMES, SIGNALS, SPAN_OUTCOMES, SPOT_OUTCOMES, TRIGGERS, VERDICT_KINDS, type Exemplar, type Signal, type SpanOutcome, type SpotOutcome, type VerifyOutcome, type VerifyReason } from '../vocabulary';
+import {
+  METRIC,
+  RUN_OUTCOMES,
+  SIGNALS,
+  SPAN_OUTCOMES,
+  SPOT_OUTCOMES,
+  TRIGGERS,
+  VERDICT_KINDS,
+  type Exemplar,
+  type Signal,
+  type SpanOutcome,
+  type SpotOutcome,
+  type VerifyOutcome,
+  type VerifyReason,
+} from '../vocabulary';
 
 /** Request labels come from the route table and fixed sets, never from the request text. */
 export interface RequestLabels {
@@ -94,7 +116,11 @@ export function createMetrics(options: {
     registers,
   });
   // A reason belongs to one outcome (VERDICT_KINDS), so signal and reason find the series.
-  type Tally = { readonly labels: { signal: Signal; outcome: VerifyOutcome; reason: VerifyReason }; total: number; reported: number };
+  type Tally = {
+    readonly labels: { signal: Signal; outcome: VerifyOutcome; reason: VerifyReason };
+    total: number;
+    reported: number;
+  };
   const verdictCounts = new Map<Signal, Map<VerifyReason, Tally>>(SIGNALS.map((signal) => [signal, new Map()]));
   new Counter({
     name: METRIC.verifications,
@@ -134,7 +160,10 @@ export function createMetrics(options: {
   // reason that began the streak: one series per signal (reason "none" while it is not failing),
   // stable while a failure lasts, so an alert on it neither flaps between reasons nor waits out a
   // window after the repair.
-  let streakOf: (signal: Signal) => { readonly count: number; readonly reason: VerifyReason } = () => ({ count: 0, reason: 'none' });
+  let streakOf: (signal: Signal) => { readonly count: number; readonly reason: VerifyReason } = () => ({
+    count: 0,
+    reason: 'none',
+  });
   new Gauge({
     name: METRIC.consecutiveFailures,
     help: 'Read-backs of the signal that failed (missing or error) in a row; reason: the one that began the streak.',
@@ -163,10 +192,14 @@ export function createMetrics(options: {
       this.set(keptRuns());
     },
   });
-  new Gauge({ name: METRIC.scheduleInterval, help: 'Seconds between scheduled runs (0: no schedule).', registers }).set(options.settings?.intervalSeconds ?? 0);
-  new Gauge({ name: METRIC.verifyTimeout, help: 'Seconds a run waits for each signal to be read back before it is missing.', registers }).set(
-    options.settings?.verifyTimeoutSeconds ?? 0,
+  new Gauge({ name: METRIC.scheduleInterval, help: 'Seconds between scheduled runs (0: no schedule).', registers }).set(
+    options.settings?.intervalSeconds ?? 0,
   );
+  new Gauge({
+    name: METRIC.verifyTimeout,
+    help: 'Seconds a run waits for each signal to be read back before it is missing.',
+    registers,
+  }).set(options.settings?.verifyTimeoutSeconds ?? 0);
   const httpDuration = new Histogram({
     name: METRIC.httpDuration,
     help: 'HTTP request duration by route template, method and status code, in seconds.',
@@ -177,14 +210,16 @@ export function createMetrics(options: {
   });
 
   // Every series starts at 0, so the first failure is a visible increase, not a new series.
-  for (const trigger of TRIGGERS) for (const outcome of RUN_OUTCOMES) runs.inc({ labels: { trigger, outcome }, value: 0 });
+  for (const trigger of TRIGGERS)
+    for (const outcome of RUN_OUTCOMES) runs.inc({ labels: { trigger, outcome }, value: 0 });
   for (const outcome of SPAN_OUTCOMES) {
     spans.inc({ outcome }, 0);
     logRecords.inc({ outcome }, 0);
   }
   runDuration.zero({});
   for (const signal of SIGNALS) {
-    for (const [outcome, reason] of VERDICT_KINDS) verdictCounts.get(signal)?.set(reason, { labels: { signal, outcome, reason }, total: 0, reported: 0 });
+    for (const [outcome, reason] of VERDICT_KINDS)
+      verdictCounts.get(signal)?.set(reason, { labels: { signal, outcome, reason }, total: 0, reported: 0 });
     lag.zero({ signal });
   }
 
@@ -193,7 +228,11 @@ export function createMetrics(options: {
     port: {
       recordRun({ trigger, outcome, durationSeconds, exemplar }) {
         // With exemplars on, the object form is the only one that reaches the labelled series.
-        runs.inc({ labels: { trigger, outcome }, value: 1, ...(exemplar ? { exemplarLabels: asLabels(exemplar) } : {}) });
+        runs.inc({
+          labels: { trigger, outcome },
+          value: 1,
+          ...(exemplar ? { exemplarLabels: asLabels(exemplar) } : {}),
+        });
         runDuration.observe(durationSeconds);
         return EMITTED;
       },
@@ -201,7 +240,11 @@ export function createMetrics(options: {
     countSpans: (outcome, n) => spans.inc({ outcome }, n),
     countLogRecords: (outcome, n) => logRecords.inc({ outcome }, n),
     observeRequest(labels, seconds, exemplar) {
-      httpDuration.observe({ labels: { ...labels }, value: seconds, ...(exemplar ? { exemplarLabels: asLabels(exemplar) } : {}) });
+      httpDuration.observe({
+        labels: { ...labels },
+        value: seconds,
+        ...(exemplar ? { exemplarLabels: asLabels(exemplar) } : {}),
+      });
     },
     recordSpotCheck: (signal, outcome, age) => spotChecks.inc({ signal, outcome, age }),
     initStreaks(read) {
@@ -209,7 +252,8 @@ export function createMetrics(options: {
     },
     initSpotChecks(ages, kept) {
       keptRuns = kept;
-      for (const signal of SIGNALS) for (const outcome of SPOT_OUTCOMES) for (const age of ages) spotChecks.inc({ signal, outcome, age }, 0);
+      for (const signal of SIGNALS)
+        for (const outcome of SPOT_OUTCOMES) for (const age of ages) spotChecks.inc({ signal, outcome, age }, 0);
     },
     initRequests(labels) {
       for (const l of labels) httpDuration.zero({ ...l });
@@ -218,7 +262,11 @@ export function createMetrics(options: {
       const tally = verdictCounts.get(verdict.signal)?.get(verdict.reason);
       if (tally) tally.total += 1;
       if (verdict.outcome !== 'verified' || verdict.lagSeconds === undefined) return;
-      lag.observe({ labels: { signal: verdict.signal }, value: verdict.lagSeconds, ...(exemplar ? { exemplarLabels: asLabels(exemplar) } : {}) });
+      lag.observe({
+        labels: { signal: verdict.signal },
+        value: verdict.lagSeconds,
+        ...(exemplar ? { exemplarLabels: asLabels(exemplar) } : {}),
+      });
       lastVerifiedSeconds.set(verdict.signal, verdict.at.getTime() / 1000);
     },
     async totals() {
@@ -228,7 +276,11 @@ export function createMetrics(options: {
         return totals;
       };
       const runValues = (await runs.get()).values;
-      return { runs: runValues.reduce((sum, v) => sum + v.value, 0), spans: await byOutcome(spans), logRecords: await byOutcome(logRecords) };
+      return {
+        runs: runValues.reduce((sum, v) => sum + v.value, 0),
+        spans: await byOutcome(spans),
+        logRecords: await byOutcome(logRecords),
+      };
     },
   };
 }

@@ -25,7 +25,9 @@ export class OtlpJsonFileExporter implements SpanExporter {
     if (this.error) return done({ code: ExportResultCode.FAILED, error: this.error });
     const body = JsonTraceSerializer.serializeRequest(spans);
     if (!body) return done({ code: ExportResultCode.FAILED, error: new Error('spans could not be serialised') });
-    this.file.write(Buffer.concat([body, NEWLINE]), (err) => done(err ? { code: ExportResultCode.FAILED, error: err } : { code: ExportResultCode.SUCCESS }));
+    this.file.write(Buffer.concat([body, NEWLINE]), (err) =>
+      done(err ? { code: ExportResultCode.FAILED, error: err } : { code: ExportResultCode.SUCCESS }),
+    );
   }
 
   shutdown(): Promise<void> {

@@ -3,7 +3,14 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type * as LogsOtlpHttp from '@opentelemetry/exporter-logs-otlp-http';
 import type * as LogsOtlpProto from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter, type LogRecordProcessor, type ReadableLogRecord, type ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import {
+  BatchLogRecordProcessor,
+  LoggerProvider,
+  type LogRecordExporter,
+  type LogRecordProcessor,
+  type ReadableLogRecord,
+  type ReadWriteLogRecord,
+} from '@opentelemetry/sdk-logs';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { OpenTelemetryTransportV3 } from '@opentelemetry/winston-transport';
 import winston from 'winston';
@@ -84,7 +91,9 @@ function chooseLogExporter(otlp: Config['log']['otlp']): { exporter?: LogRecordE
       : (require('@opentelemetry/exporter-logs-otlp-proto') as typeof LogsOtlpProto).OTLPLogExporter;
   /* eslint-enable @typescript-eslint/no-require-imports */
   return {
-    exporter: new Exporter(url ? { url, timeoutMillis: otlp.batch.exportTimeout } : { timeoutMillis: otlp.batch.exportTimeout }),
+    exporter: new Exporter(
+      url ? { url, timeoutMillis: otlp.batch.exportTimeout } : { timeoutMillis: otlp.batch.exportTimeout },
+    ),
     destination: `otlp ${otlp.protocol} ${url || 'http://localhost:4318/v1/logs'}`,
   };
 }
@@ -101,16 +110,31 @@ export function createOtlpLogs(
   },
 ): OtlpLogs {
   const now = options.now ?? Date.now;
-  const { exporter, destination } = options.exporter ? { exporter: options.exporter, destination: 'custom' } : chooseLogExporter(settings.otlp);
-  if (!exporter) return { transport: undefined, destination, forceFlush: () => Promise.resolve(), shutdown: () => Promise.resolve() };
+  const { exporter, destination } = options.exporter
+    ? { exporter: options.exporter, destination: 'custom' }
+    : chooseLogExporter(settings.otlp);
+  if (!exporter)
+    return {
+      transport: undefined,
+      destination,
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    };
   const observe = (records: readonly ReadableLogRecord[], result: ExportResult) => {
     const traceIds = records.map((r) => r.spanContext?.traceId).filter((id): id is string => id !== undefined);
     if (traceIds.length === 0) return;
-    options.onRecordsExported?.(traceIds, { ok: result.code === ExportResultCode.SUCCESS, atMs: now(), ...(result.error ? { error: result.error.message } : {}) });
+    options.onRecordsExported?.(traceIds, {
+      ok: result.code === ExportResultCode.SUCCESS,
+      atMs: now(),
+      ...(result.error ? { error: result.error.message } : {}),
+    });
   };
   const processor = new CountingLogRecordProcessor(exporter, settings.otlp.batch, options.countRecords, observe);
   const provider = new LoggerProvider({
-    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: settings.service, [ATTR_SERVICE_VERSION]: settings.version }),
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: settings.service,
+      [ATTR_SERVICE_VERSION]: settings.version,
+    }),
     processors: [processor],
   });
   return {

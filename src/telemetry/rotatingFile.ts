@@ -92,7 +92,8 @@ export class RotatingFile extends EventEmitter {
 
   private rotate(): void {
     try {
-      for (let i = this.rotation.maxFiles - 1; i >= 1; i -= 1) renameIfExists(`${this.file}.${i}`, `${this.file}.${i + 1}`);
+      for (let i = this.rotation.maxFiles - 1; i >= 1; i -= 1)
+        renameIfExists(`${this.file}.${i}`, `${this.file}.${i + 1}`);
       if (this.rotation.maxFiles > 0) renameSync(this.file, `${this.file}.1`);
     } catch (err) {
       this.emit('error', err);
@@ -108,8 +109,7 @@ export class RotatingFile extends EventEmitter {
       if (this.stream.destroyed) {
         this.switchFile();
         this.emit('retried');
-      }
-      else if (err || (this.ino !== -1 && st.ino !== this.ino)) this.reopen();
+      } else if (err || (this.ino !== -1 && st.ino !== this.ino)) this.reopen();
       else if (this.ino === -1) this.ino = st.ino;
     });
   }

@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { ROOT_CONTEXT, SpanStatusCode, TraceFlags, isSpanContextValid, trace, type Context, type ContextManager, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  TraceFlags,
+  isSpanContextValid,
+  trace,
+  type Context,
+  type ContextManager,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api';
 import type * as HttpInstrumentationModule from '@opentelemetry/instrumentation-http';
 import type * as KoaInstrumentationModule from '@opentelemetry/instrumentation-koa';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -9,7 +19,15 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Config } from '../config/schema';
 import { EMITTED, failed, skipped, type TracePort } from '../smoke/types';
-import { ATTR_RUN_ID, ATTR_RUN_SEQ, ATTR_TRIGGER, RUN_SPAN_NAME, exemplarOf, type Exemplar, type SpanOutcome } from '../vocabulary';
+import {
+  ATTR_RUN_ID,
+  ATTR_RUN_SEQ,
+  ATTR_TRIGGER,
+  RUN_SPAN_NAME,
+  exemplarOf,
+  type Exemplar,
+  type SpanOutcome,
+} from '../vocabulary';
 import { chooseExporter } from './spanExporters';
 import { CountingSpanProcessor } from './spanPipeline';
 
@@ -54,19 +72,30 @@ export interface TracingOptions {
  */
 export function createTracing(settings: TracingSettings, options: TracingOptions): Tracing {
   const now = options.now ?? Date.now;
-  const { exporter, destination } = options.exporter ? { exporter: options.exporter, destination: 'custom' } : chooseExporter(settings.traces);
+  const { exporter, destination } = options.exporter
+    ? { exporter: options.exporter, destination: 'custom' }
+    : chooseExporter(settings.traces);
   const onRunSpans = options.onRunSpansExported;
   const observe = onRunSpans
     ? (spans: readonly ReadableSpan[], result: ExportResult) => {
         const traceIds = spans.filter((s) => s.name === RUN_SPAN_NAME).map((s) => s.spanContext().traceId);
         if (traceIds.length === 0) return;
-        onRunSpans(traceIds, { ok: result.code === ExportResultCode.SUCCESS, atMs: now(), ...(result.error ? { error: result.error.message } : {}) });
+        onRunSpans(traceIds, {
+          ok: result.code === ExportResultCode.SUCCESS,
+          atMs: now(),
+          ...(result.error ? { error: result.error.message } : {}),
+        });
       }
     : undefined;
-  const processor = exporter ? new CountingSpanProcessor(exporter, settings.traces.batch, options.countSpans, observe) : undefined;
+  const processor = exporter
+    ? new CountingSpanProcessor(exporter, settings.traces.batch, options.countSpans, observe)
+    : undefined;
   const requestSpans = settings.traces.requestSpans;
   const sdk = new NodeSDK({
-    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: settings.service, [ATTR_SERVICE_VERSION]: settings.version }),
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: settings.service,
+      [ATTR_SERVICE_VERSION]: settings.version,
+    }),
     instrumentations: requestSpans ? requestInstrumentations(new Set(settings.untracedPaths)) : [],
     // With no processor the SDK makes no tracer provider; a no-op processor keeps real ids.
     spanProcessors: [processor ?? { onStart() {}, onEnd() {}, forceFlush: async () => {}, shutdown: async () => {} }],
@@ -99,7 +128,8 @@ export function createTracing(settings: TracingSettings, options: TracingOptions
         spanId,
         sampled,
         end(failedSignal) {
-          if (failedSignal) span.setStatus({ code: SpanStatusCode.ERROR, message: `${failedSignal} signal not emitted` });
+          if (failedSignal)
+            span.setStatus({ code: SpanStatusCode.ERROR, message: `${failedSignal} signal not emitted` });
           span.end();
           if (!real || !processor) return skipped('disabled');
           if (!sampled) return skipped('sampled_out');
@@ -141,7 +171,12 @@ class RootContextManager implements ContextManager {
   active(): Context {
     return ROOT_CONTEXT;
   }
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(_context: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+    _context: Context,
+    fn: F,
+    thisArg?: ThisParameterType<F>,
+    ...args: A
+  ): ReturnType<F> {
     return fn.call(thisArg, ...args);
   }
   bind<T>(_context: Context, target: T): T {
@@ -163,7 +198,8 @@ class RootContextManager implements ContextManager {
 function requestInstrumentations(untraced: ReadonlySet<string>) {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof HttpInstrumentationModule;
-  const { KoaInstrumentation, KoaLayerType } = require('@opentelemetry/instrumentation-koa') as typeof KoaInstrumentationModule;
+  const { KoaInstrumentation, KoaLayerType } =
+    require('@opentelemetry/instrumentation-koa') as typeof KoaInstrumentationModule;
   /* eslint-enable @typescript-eslint/no-require-imports */
   return [
     new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => untraced.has((req.url ?? '').split('?')[0] ?? '') }),

@@ -58,7 +58,8 @@ export interface Judge {
 /** A signal that was not emitted needs no read-back: its emit status is the verdict. */
 function fromEmit(emit: EmitStatus): Finding | undefined {
   if (emit.status === 'emitted') return undefined;
-  if (emit.status === 'skipped') return { outcome: 'skipped', reason: emit.reason === 'sampled_out' ? 'sampled_out' : 'disabled' };
+  if (emit.status === 'skipped')
+    return { outcome: 'skipped', reason: emit.reason === 'sampled_out' ? 'sampled_out' : 'disabled' };
   return errored(emit.reason === 'write_failed' || emit.reason === 'dropped' ? emit.reason : 'emit_failed');
 }
 
@@ -81,7 +82,8 @@ class Report implements RunReport {
   constructor(readonly run: SmokeRun) {}
 
   get settled(): Promise<RunReport> {
-    this.settledPromise ??= this.status === 'pending' ? new Promise((resolve) => (this.resolveSettled = resolve)) : Promise.resolve(this);
+    this.settledPromise ??=
+      this.status === 'pending' ? new Promise((resolve) => (this.resolveSettled = resolve)) : Promise.resolve(this);
     return this.settledPromise;
   }
 
@@ -178,7 +180,10 @@ export function createJudge(o: JudgeOptions): Judge {
       }
       return report;
     },
-    readNow: async () => void (await Promise.all(SIGNALS.map((s) => o.verifiers[s]).map((v) => (v === 'disabled' ? undefined : v.readNow())))),
+    readNow: async () =>
+      void (await Promise.all(
+        SIGNALS.map((s) => o.verifiers[s]).map((v) => (v === 'disabled' ? undefined : v.readNow())),
+      )),
     async stop() {
       if (stopped) return;
       stopped = true;

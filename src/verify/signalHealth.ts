@@ -21,9 +21,10 @@ export interface Streak {
  * `staleAfterMs` (0: never stale), fail when `failAfterRuns` runs in a row failed the signal.
  */
 export function createSignalHealth(o: { staleAfterMs: number; failAfterRuns: number; now: Clock; startedMs: number }) {
-  const state = new Map<Signal, { lastVerifiedMs?: number; failuresInARow: number; firstReason: VerifyReason; lastFailure?: string }>(
-    SIGNALS.map((s) => [s, { failuresInARow: 0, firstReason: 'none' }]),
-  );
+  const state = new Map<
+    Signal,
+    { lastVerifiedMs?: number; failuresInARow: number; firstReason: VerifyReason; lastFailure?: string }
+  >(SIGNALS.map((s) => [s, { failuresInARow: 0, firstReason: 'none' }]));
 
   return {
     observe(verdict: Verdict): void {
@@ -45,10 +46,18 @@ export function createSignalHealth(o: { staleAfterMs: number; failAfterRuns: num
     check(signal: Signal): SignalCheck {
       const s = state.get(signal)!;
       const since = (o.now() - (s.lastVerifiedMs ?? o.startedMs)) / 1000;
-      const base = { observedValue: Number(since.toFixed(3)), ...(s.lastVerifiedMs ? { time: new Date(s.lastVerifiedMs).toISOString() } : {}) };
-      if (s.failuresInARow >= o.failAfterRuns) return { ...base, status: 'fail', output: `${s.failuresInARow} runs in a row failed (${s.lastFailure})` };
+      const base = {
+        observedValue: Number(since.toFixed(3)),
+        ...(s.lastVerifiedMs ? { time: new Date(s.lastVerifiedMs).toISOString() } : {}),
+      };
+      if (s.failuresInARow >= o.failAfterRuns)
+        return { ...base, status: 'fail', output: `${s.failuresInARow} runs in a row failed (${s.lastFailure})` };
       if (o.staleAfterMs > 0 && since * 1000 > o.staleAfterMs) {
-        return { ...base, status: 'warn', output: s.lastVerifiedMs ? 'last verification is stale' : 'not verified yet' };
+        return {
+          ...base,
+          status: 'warn',
+          output: s.lastVerifiedMs ? 'last verification is stale' : 'not verified yet',
+        };
       }
       return { ...base, status: 'pass' };
     },

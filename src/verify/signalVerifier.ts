@@ -46,7 +46,11 @@ class Hop implements Waiting {
  * exported, stored). A run is verified when every hop has found it, in whatever order they did;
  * the first hop that fails it names the reason. One timer polls every hop for all waiting runs.
  */
-export function createSignalVerifier(o: { readers: readonly Reader[]; pollMs: number; readTimeoutMs?: number }): SignalVerifier {
+export function createSignalVerifier(o: {
+  readers: readonly Reader[];
+  pollMs: number;
+  readTimeoutMs?: number;
+}): SignalVerifier {
   if (o.readers.length === 0) throw new RangeError('a signal verifier needs at least one reader');
   const entries = new Map<string, Entry>();
   const hops = o.readers.map((r, i) => new Hop(r, i, entries));
@@ -86,7 +90,11 @@ export function createSignalVerifier(o: { readers: readonly Reader[]; pollMs: nu
     if (entries.size === 0 || (hop.size === 0 && hop.index > 0 && !streaming(hop))) return Promise.resolve();
     hop.reading = read(hop, (run, hit) => onHit(hop, run, hit), AbortSignal.timeout(readTimeoutMs)).then(
       () => void (hop.lastError = undefined),
-      (err: unknown) => void (hop.lastError = { reason: err instanceof ReadError ? err.reason : 'query_failed', detail: (err as Error).message }),
+      (err: unknown) =>
+        void (hop.lastError = {
+          reason: err instanceof ReadError ? err.reason : 'query_failed',
+          detail: (err as Error).message,
+        }),
     );
     return hop.reading.finally(() => (hop.reading = undefined));
   }

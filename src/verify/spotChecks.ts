@@ -33,7 +33,12 @@ export interface SpotChecks {
 
 /** "15m", "1h", "90s": a duration as a label value. */
 export function durationLabel(ms: number): string {
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const)
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
   return `${ms}ms`;
 }
 
@@ -41,8 +46,13 @@ export function durationLabel(ms: number): string {
  * The age buckets a re-read is counted under: up to the spot interval, up to a quarter of the
  * horizon, up to the horizon (15m, 1h and 4h by default). Three values: a bounded label.
  */
-export function ageBuckets(spotIntervalMs: number, horizonMs: number): { readonly upToMs: number; readonly label: string }[] {
-  const bounds = [...new Set([spotIntervalMs, Math.max(spotIntervalMs, Math.round(horizonMs / 4)), horizonMs])].sort((a, b) => a - b);
+export function ageBuckets(
+  spotIntervalMs: number,
+  horizonMs: number,
+): { readonly upToMs: number; readonly label: string }[] {
+  const bounds = [...new Set([spotIntervalMs, Math.max(spotIntervalMs, Math.round(horizonMs / 4)), horizonMs])].sort(
+    (a, b) => a - b,
+  );
   return bounds.map((upToMs) => ({ upToMs, label: durationLabel(upToMs) }));
 }
 
@@ -70,7 +80,9 @@ export function createSpotChecks(o: {
   const random = o.random ?? Math.random;
   const buckets = ageBuckets(o.spotIntervalMs, o.horizonMs);
   const ageOf = (ms: number) => (buckets.find((b) => ms <= b.upToMs) ?? buckets[buckets.length - 1]!).label;
-  const rechecked = (Object.entries(o.readers) as [Signal, readonly Reader[]][]).flatMap(([signal, readers]) => readers.filter((r) => r.recheck).map((reader) => ({ signal, reader })));
+  const rechecked = (Object.entries(o.readers) as [Signal, readonly Reader[]][]).flatMap(([signal, readers]) =>
+    readers.filter((r) => r.recheck).map((reader) => ({ signal, reader })),
+  );
   let kept: SpotRun[] = [];
   let lastKeptMs = -Infinity;
   let timer: unknown;
@@ -89,7 +101,15 @@ export function createSpotChecks(o: {
           const found = await reader.recheck!(run, at, AbortSignal.timeout(30_000));
           o.onResult({ run, signal, backend: reader.backend, outcome: found ? 'found' : 'lost_after_ingest', age });
         } catch (err) {
-          o.onResult({ run, signal, backend: reader.backend, outcome: 'error', reason: err instanceof ReadError ? err.reason : 'query_failed', detail: (err as Error).message, age });
+          o.onResult({
+            run,
+            signal,
+            backend: reader.backend,
+            outcome: 'error',
+            reason: err instanceof ReadError ? err.reason : 'query_failed',
+            detail: (err as Error).message,
+            age,
+          });
         }
       }
     }
@@ -97,14 +117,17 @@ export function createSpotChecks(o: {
 
   function arm(): void {
     if (stopped || o.recheckIntervalMs <= 0 || rechecked.length === 0) return;
-    const t = setTimer(() => {
-      if (checking) return arm();
-      checking = true;
-      void recheckAll().finally(() => {
-        checking = false;
-        arm();
-      });
-    }, o.recheckIntervalMs * (0.9 + 0.2 * random()));
+    const t = setTimer(
+      () => {
+        if (checking) return arm();
+        checking = true;
+        void recheckAll().finally(() => {
+          checking = false;
+          arm();
+        });
+      },
+      o.recheckIntervalMs * (0.9 + 0.2 * random()),
+    );
     t.unref?.();
     timer = t;
   }

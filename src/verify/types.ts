@@ -20,7 +20,12 @@ export type Finding = Omit<Verdict, 'signal' | 'at'>;
 /** Seconds from the run's start to `atMs`: the lag every verified verdict carries. */
 export const lagSeconds = (run: SmokeRun, atMs: number) => Math.max(0, atMs - run.startedAt.getTime()) / 1000;
 
-export const verified = (run: SmokeRun, atMs: number, backend: Backend): Finding => ({ outcome: 'verified', reason: 'none', lagSeconds: lagSeconds(run, atMs), backend });
+export const verified = (run: SmokeRun, atMs: number, backend: Backend): Finding => ({
+  outcome: 'verified',
+  reason: 'none',
+  lagSeconds: lagSeconds(run, atMs),
+  backend,
+});
 
 // A detail comes from elsewhere (a backend's answer, an exporter's error): made printable and bounded here, once.
 export const missing = (reason: VerifyReason, backend?: Backend, detail?: string): Finding => ({

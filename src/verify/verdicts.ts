@@ -8,7 +8,11 @@ import type { SpotResult } from './spotChecks';
 import type { Verdict } from './types';
 
 /** What happens on each verdict: counted, fed to /healthz, and a failure written as a warning line. */
-export function createVerdictSink(o: { metrics: Pick<Metrics, 'recordVerdict'>; health: SignalHealth; logger: winston.Logger }) {
+export function createVerdictSink(o: {
+  metrics: Pick<Metrics, 'recordVerdict'>;
+  health: SignalHealth;
+  logger: winston.Logger;
+}) {
   return function onVerdict(verdict: Verdict, run: SmokeRun): void {
     // Only a verified verdict's lag carries the exemplar, and only when the trace was exported.
     const linked = verdict.outcome === 'verified' && run.signals.trace.status === 'emitted';

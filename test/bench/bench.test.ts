@@ -4,7 +4,10 @@ import { expect } from 'chai';
 
 /** Runs a benchmark script (short mode, so it cannot rot); it must exit 0 and print its JSON report first. */
 function benchScript<Report>(script: string, args: string[], timeout: number) {
-  const run = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bench', `${script}.js`), ...args], { encoding: 'utf8', timeout });
+  const run = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bench', `${script}.js`), ...args], {
+    encoding: 'utf8',
+    timeout,
+  });
   expect(run.status, `${run.stderr}\n${run.stdout}`).to.equal(0);
   return { run, report: JSON.parse(run.stdout.slice(0, run.stdout.indexOf('\n}\n') + 2)) as Report };
 }
@@ -14,16 +17,30 @@ describe('benchmark (short mode)', function () {
   this.timeout(180_000);
 
   it('runs the three apps, reports every figure, and finds no loss', () => {
-    const { run, report } = benchScript<Record<string, Record<string, unknown>> & { zero_loss: boolean }>('run', ['--short'], 170_000);
+    const { run, report } = benchScript<Record<string, Record<string, unknown>> & { zero_loss: boolean }>(
+      'run',
+      ['--short'],
+      170_000,
+    );
     for (const app of ['bare_koa', 'required_stack', 'petsage_smoke']) {
-      for (const key of ['cpu_us_per_request', 'load_generator_busy']) expect(report[app]![key], `${app}.${key}`).to.be.above(0);
-      for (const key of ['throughput_rps', 'fixed_p50_ms', 'fixed_p99_ms', 'start_to_ready_ms', 'rss_idle_mib', 'rss_after_load_mib']) {
+      for (const key of ['cpu_us_per_request', 'load_generator_busy'])
+        expect(report[app]![key], `${app}.${key}`).to.be.above(0);
+      for (const key of [
+        'throughput_rps',
+        'fixed_p50_ms',
+        'fixed_p99_ms',
+        'start_to_ready_ms',
+        'rss_idle_mib',
+        'rss_after_load_mib',
+      ]) {
         const value = report[app]![key] as number;
         expect(Number.isFinite(value) && value >= 0, `${app}.${key} = ${value}`).to.equal(true); // NaN is a number too
       }
       expect(report[app]!.fixed_failed, `${app}.fixed_failed`).to.equal(0);
     }
-    expect(report.petsage_smoke!.metrics_scrape).to.include({ failed: 0 }).and.to.have.keys('p50_ms', 'p99_ms', 'failed');
+    expect(report.petsage_smoke!.metrics_scrape)
+      .to.include({ failed: 0 })
+      .and.to.have.keys('p50_ms', 'p99_ms', 'failed');
     expect(report.required_stack).to.include.keys('throughput_ratio', 'p99_ratio', 'start_ratio');
     expect(report.loss).to.include({ spans_dropped: 0, spans_failed: 0, exit_code: 0 });
     expect(report.zero_loss, JSON.stringify(report.loss)).to.equal(true);
@@ -35,7 +52,8 @@ describe('benchmark (short mode)', function () {
     // Every target judged, each with its figure; zero loss is the one a short run must meet too.
     const targets = (report as unknown as { targets: { target: string; met: boolean; measured: string }[] }).targets;
     expect(targets).to.have.length(9);
-    for (const t of targets) expect(run.stdout).to.include(`${t.met ? 'met    ' : 'NOT MET'}  ${t.target}: ${t.measured}`);
+    for (const t of targets)
+      expect(run.stdout).to.include(`${t.met ? 'met    ' : 'NOT MET'}  ${t.target}: ${t.measured}`);
     expect(targets.find((t) => t.target.startsWith('zero loss'))?.met).to.equal(true);
   });
 });
@@ -56,7 +74,8 @@ describe('CPU profile by stage (short mode)', function () {
     }
     // The daemon's own stages show up, and only in the daemon's profile.
     const daemon = report.results['petsage-smoke']!.stages;
-    for (const stage of ['the run (ours)', 'judging', 'log line: winston', 'span: OTel trace SDK']) expect(daemon[stage], stage).to.be.above(0);
+    for (const stage of ['the run (ours)', 'judging', 'log line: winston', 'span: OTel trace SDK'])
+      expect(daemon[stage], stage).to.be.above(0);
     expect(report.results['bare-koa']!.stages['judging']).to.equal(undefined);
     expect(run.stdout).to.match(/\| \*\*process CPU, all threads \(\/proc\)\*\* \|/);
   });
@@ -67,7 +86,11 @@ describe('verification lag benchmark (short mode)', function () {
 
   it('measures every signal in each set-up, read back from the backend that set-up names', () => {
     const { report } = benchScript<{
-      results: { set_up: string; runs: number; rows: { signal: string; backend: string; verified: number; p50_s: number; p99_s: number }[] }[];
+      results: {
+        set_up: string;
+        runs: number;
+        rows: { signal: string; backend: string; verified: number; p50_s: number; p99_s: number }[];
+      }[];
     }>('lag', ['--short'], 230_000);
     const backends = report.results.map((r) => r.rows.map((row) => `${row.signal}:${row.backend}`).sort());
     expect(backends).to.deep.equal([
@@ -78,7 +101,10 @@ describe('verification lag benchmark (short mode)', function () {
     for (const result of report.results) {
       for (const row of result.rows) {
         expect(row.verified, `${result.set_up} ${row.signal}`).to.equal(result.runs);
-        expect(Number.isFinite(row.p50_s) && row.p50_s >= 0 && row.p99_s >= row.p50_s, `${result.set_up} ${row.signal}`).to.equal(true);
+        expect(
+          Number.isFinite(row.p50_s) && row.p50_s >= 0 && row.p99_s >= row.p50_s,
+          `${result.set_up} ${row.signal}`,
+        ).to.equal(true);
       }
     }
   });
@@ -100,7 +126,8 @@ describe('soak (short mode): a healthy pipeline pages nobody', function () {
     expect(report.http_runs).to.be.above(100);
     for (const signal of ['log', 'trace', 'metric']) {
       expect(report.verdicts[`${signal}/verified`], signal).to.be.above(report.http_runs);
-      for (const failed of ['missing', 'error']) expect(report.verdicts[`${signal}/${failed}`] ?? 0, `${signal}/${failed}`).to.equal(0);
+      for (const failed of ['missing', 'error'])
+        expect(report.verdicts[`${signal}/${failed}`] ?? 0, `${signal}/${failed}`).to.equal(0);
     }
     expect(report.samples.length).to.be.at.least(5);
     for (const s of report.samples) expect(s.rss_mib).to.be.above(0);

@@ -17,14 +17,28 @@ function logFile(lines: string[]): string {
 describe('audit-log', () => {
   it('accounts for a clean log: no gaps, duplicates or reordering', async () => {
     const report = await auditLog(logFile([listening, v(1), v(2), v(3)]));
-    expect(report.segments).to.deep.equal([{ firstSeq: 1, lastSeq: 3, lines: 3, missing: 0, duplicates: 0, outOfOrder: 0, gaps: [] }]);
+    expect(report.segments).to.deep.equal([
+      { firstSeq: 1, lastSeq: 3, lines: 3, missing: 0, duplicates: 0, outOfOrder: 0, gaps: [] },
+    ]);
   });
 
   it('finds missing lines, duplicates, out-of-order lines and malformed lines', async () => {
-    const report = await auditLog(logFile([v(1), v(2), v(5), v(4), v(4), v(9), 'not json', '{"event":"smoke_test.verification","seq":"x"}']));
-    expect(report.segments[0]).to.deep.equal({ firstSeq: 1, lastSeq: 9, lines: 6, missing: 4, duplicates: 1, outOfOrder: 1, gaps: ['3', '6-8'] });
+    const report = await auditLog(
+      logFile([v(1), v(2), v(5), v(4), v(4), v(9), 'not json', '{"event":"smoke_test.verification","seq":"x"}']),
+    );
+    expect(report.segments[0]).to.deep.equal({
+      firstSeq: 1,
+      lastSeq: 9,
+      lines: 6,
+      missing: 4,
+      duplicates: 1,
+      outOfOrder: 1,
+      gaps: ['3', '6-8'],
+    });
     expect(report.malformed).to.equal(2);
-    expect(formatAudit('f', report).at(-1)).to.equal('total: 6 lines, 4 missing, 1 duplicates, 1 out of order, 2 malformed');
+    expect(formatAudit('f', report).at(-1)).to.equal(
+      'total: 6 lines, 4 missing, 1 duplicates, 1 out of order, 2 malformed',
+    );
   });
 
   it('splits at each process start; a file that begins mid-run does not count earlier lines as lost', async () => {

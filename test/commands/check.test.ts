@@ -9,14 +9,23 @@ const receipt = (outcome: string, checks: Record<string, Record<string, unknown>
 });
 const VERIFIED = { outcome: 'verified', reason: 'none', observedValue: 0.25 };
 
-async function run(answer: { status: number; body: unknown } | 'hang', options: { timeoutMs?: number; token?: string } = {}) {
+async function run(
+  answer: { status: number; body: unknown } | 'hang',
+  options: { timeoutMs?: number; token?: string } = {},
+) {
   const server = await scratchServer((_req, res) => {
     if (answer === 'hang') return;
     res.writeHead(answer.status, { 'content-type': 'application/health+json' }).end(JSON.stringify(answer.body));
   });
   const lines: string[] = [];
   try {
-    const code = await check({ url: server.url, timeoutMs: options.timeoutMs ?? 5000, id: 'deploy-1', ...(options.token ? { token: options.token } : {}), out: (l) => lines.push(l) });
+    const code = await check({
+      url: server.url,
+      timeoutMs: options.timeoutMs ?? 5000,
+      id: 'deploy-1',
+      ...(options.token ? { token: options.token } : {}),
+      out: (l) => lines.push(l),
+    });
     return { code, lines, request: server.requests[0] };
   } finally {
     await server.close();
@@ -26,11 +35,23 @@ async function run(answer: { status: number; body: unknown } | 'hang', options: 
 describe('check', () => {
   it('exit 0 when every signal is verified: one line per signal with lag and backend; sends the id, wait and the token', async () => {
     const { code, lines, request } = await run(
-      { status: 200, body: receipt('verified', { log: { ...VERIFIED, backend: 'file' }, trace: { ...VERIFIED, backend: 'exporter' }, metric: { ...VERIFIED, backend: 'self' } }) },
+      {
+        status: 200,
+        body: receipt('verified', {
+          log: { ...VERIFIED, backend: 'file' },
+          trace: { ...VERIFIED, backend: 'exporter' },
+          metric: { ...VERIFIED, backend: 'self' },
+        }),
+      },
       { token: 'a-token-of-sixteen+' },
     );
     expect(code).to.equal(0);
-    expect(lines).to.deep.equal(['log     verified  lag 0.250s  (file)', 'trace   verified  lag 0.250s  (exporter)', 'metric  verified  lag 0.250s  (self)', 'run deploy-1 verified']);
+    expect(lines).to.deep.equal([
+      'log     verified  lag 0.250s  (file)',
+      'trace   verified  lag 0.250s  (exporter)',
+      'metric  verified  lag 0.250s  (self)',
+      'run deploy-1 verified',
+    ]);
     expect(request?.method).to.equal('POST');
     expect(request?.headers.authorization).to.equal('Bearer a-token-of-sixteen+');
   });
@@ -40,7 +61,11 @@ describe('check', () => {
       [502, 'error', 'export_failed'],
       [504, 'missing', 'not_found'],
     ] as const) {
-      const body = receipt(outcome === 'error' ? 'failed' : 'timeout', { log: VERIFIED, trace: { outcome, reason, output: `${reason}: x` }, metric: VERIFIED });
+      const body = receipt(outcome === 'error' ? 'failed' : 'timeout', {
+        log: VERIFIED,
+        trace: { outcome, reason, output: `${reason}: x` },
+        metric: VERIFIED,
+      });
       const { code, lines } = await run({ status, body });
       expect(code, String(status)).to.equal(1);
       expect(lines.at(-1)).to.equal(`run deploy-1 not verified: trace ${outcome} (${reason})`);
@@ -49,8 +74,16 @@ describe('check', () => {
 
   it('exit 1 when no verdict comes within --timeout, or the answer is not a receipt', async () => {
     const slow = await run('hang', { timeoutMs: 200 });
-    expect([slow.code, slow.lines]).to.deep.equal([1, [`no verdict within 0.2s from ${slow.request ? new URL('/smoke-test', `http://${slow.request.headers.host}`).href : '?'}`]]);
-    const refused = await run({ status: 401, body: { error: { status: 401, code: 'unauthorized', message: 'needs a token' } } });
+    expect([slow.code, slow.lines]).to.deep.equal([
+      1,
+      [
+        `no verdict within 0.2s from ${slow.request ? new URL('/smoke-test', `http://${slow.request.headers.host}`).href : '?'}`,
+      ],
+    ]);
+    const refused = await run({
+      status: 401,
+      body: { error: { status: 401, code: 'unauthorized', message: 'needs a token' } },
+    });
     expect(refused.code).to.equal(1);
     expect(refused.lines[0]).to.match(/answered 401: needs a token$/);
   });

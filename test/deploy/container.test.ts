@@ -11,7 +11,10 @@ import { tmpDir } from '../support/tmp';
 function runtimeStage(): { instruction: string; args: string }[] {
   const lines = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ').split('\n');
   const stages = lines.map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-  const last = stages.map((l, i) => (l.startsWith('FROM ') ? i : -1)).filter((i) => i >= 0).pop()!;
+  const last = stages
+    .map((l, i) => (l.startsWith('FROM ') ? i : -1))
+    .filter((i) => i >= 0)
+    .pop()!;
   return stages.slice(last + 1).map((l) => ({ instruction: l.split(' ')[0]!, args: l.slice(l.indexOf(' ') + 1) }));
 }
 
@@ -50,8 +53,12 @@ describe('container recipe (Dockerfile), exercised without a container engine', 
       else if (instruction === 'ENTRYPOINT') command = JSON.parse(args) as string[];
       else if (instruction === 'CMD') command = [...command, ...(JSON.parse(args) as string[])];
     }
-    const installed = JSON.parse(spawnSync('npm', ['ls', '--omit=dev', '--depth=0', '--json'], { cwd: app, encoding: 'utf8' }).stdout) as { dependencies: Record<string, unknown> };
-    expect(Object.keys(installed.dependencies)).to.include.members(['koa', 'prom-client', 'winston']).and.not.include.members(['mocha', 'typescript', 'chai']);
+    const installed = JSON.parse(
+      spawnSync('npm', ['ls', '--omit=dev', '--depth=0', '--json'], { cwd: app, encoding: 'utf8' }).stdout,
+    ) as { dependencies: Record<string, unknown> };
+    expect(Object.keys(installed.dependencies))
+      .to.include.members(['koa', 'prom-client', 'winston'])
+      .and.not.include.members(['mocha', 'typescript', 'chai']);
     expect(command.slice(0, 2)).to.deep.equal(['node', 'dist/src/main.js']);
     expect(user).to.equal(10001);
 
@@ -62,7 +69,11 @@ describe('container recipe (Dockerfile), exercised without a container engine', 
     });
     const run = (await (await fetch(`${daemon.url}/smoke-test`)).json()) as { status: string };
     expect(run.status).to.equal('ok');
-    const check = spawnSync(process.execPath, [path.join(app, command[1]!), 'check', '--url', daemon.url, '--timeout', '60s'], { encoding: 'utf8', cwd: app });
+    const check = spawnSync(
+      process.execPath,
+      [path.join(app, command[1]!), 'check', '--url', daemon.url, '--timeout', '60s'],
+      { encoding: 'utf8', cwd: app },
+    );
     expect(check.status, check.stdout + check.stderr).to.equal(0);
     expect(check.stdout).to.match(/verified$/m);
     daemon.child.kill('SIGTERM');

@@ -19,7 +19,8 @@ function kustomize(dir: string): Manifest[] {
   expect(res.status, res.stderr).to.equal(0);
   return parseAllDocuments(res.stdout).map((d) => d.toJS() as Manifest);
 }
-const fileDocs = (file: string) => parseAllDocuments(readFileSync(path.join(K8S, file), 'utf8')).map((d) => d.toJS() as Manifest);
+const fileDocs = (file: string) =>
+  parseAllDocuments(readFileSync(path.join(K8S, file), 'utf8')).map((d) => d.toJS() as Manifest);
 
 /** The schema of every kind we ship: Kubernetes' (kubernetes-models) and the Prometheus Operator's. */
 async function models(): Promise<Record<string, Model>> {
@@ -66,8 +67,21 @@ describe('Kubernetes manifests (deploy/kubernetes), validated offline', () => {
 
   it('every rendered manifest (base, per-node overlay, gate, examples) is valid against its schema', () => {
     const all = [...base, ...daemonset, ...gate, ...examples];
-    expect(base.map((d) => d.kind).sort()).to.deep.equal(['ConfigMap', 'Deployment', 'PodDisruptionBudget', 'PrometheusRule', 'Service', 'ServiceMonitor']);
-    expect(daemonset.map((d) => d.kind).sort()).to.deep.equal(['ConfigMap', 'DaemonSet', 'PodMonitor', 'PrometheusRule', 'Service']);
+    expect(base.map((d) => d.kind).sort()).to.deep.equal([
+      'ConfigMap',
+      'Deployment',
+      'PodDisruptionBudget',
+      'PrometheusRule',
+      'Service',
+      'ServiceMonitor',
+    ]);
+    expect(daemonset.map((d) => d.kind).sort()).to.deep.equal([
+      'ConfigMap',
+      'DaemonSet',
+      'PodMonitor',
+      'PrometheusRule',
+      'Service',
+    ]);
     for (const doc of all) {
       const Model = byKind[`${doc.apiVersion}/${doc.kind}`];
       expect(Model, `a schema for ${doc.apiVersion} ${doc.kind}`).to.not.equal(undefined);
@@ -111,8 +125,13 @@ describe('Kubernetes manifests (deploy/kubernetes), validated offline', () => {
       const c = pod.containers[0];
       expect(c.livenessProbe.httpGet.path).to.equal('/livez');
       expect(c.readinessProbe.httpGet.path).to.equal('/readyz');
-      const config = loadConfig({ file: path.join(K8S, 'base', 'petsage-smoke.yaml'), env: { NODE_ENV: 'production' } });
-      expect(pod.terminationGracePeriodSeconds * 1000).to.be.above(config.server.shutdownGracePeriod + c.lifecycle.preStop.sleep.seconds * 1000);
+      const config = loadConfig({
+        file: path.join(K8S, 'base', 'petsage-smoke.yaml'),
+        env: { NODE_ENV: 'production' },
+      });
+      expect(pod.terminationGracePeriodSeconds * 1000).to.be.above(
+        config.server.shutdownGracePeriod + c.lifecycle.preStop.sleep.seconds * 1000,
+      );
       expect(pod.securityContext.runAsNonRoot).to.equal(true);
       expect(c.securityContext).to.include({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
       const varMount = c.volumeMounts.find((m: { mountPath: string }) => m.mountPath === '/app/var');
@@ -121,20 +140,28 @@ describe('Kubernetes manifests (deploy/kubernetes), validated offline', () => {
       // (bench/README.md, "Read-back at full load") on top of an idle daemon (~90 MiB RSS).
       expect(c.resources.limits.memory).to.match(/^\d+Mi$/);
       const limitBytes = parseInt(c.resources.limits.memory, 10) * 2 ** 20;
-      expect(limitBytes).to.be.at.least(128 * 2 ** 20 + (config.verify.maxPending + config.verify.maxPendingApi) * 1_900);
+      expect(limitBytes).to.be.at.least(
+        128 * 2 ** 20 + (config.verify.maxPending + config.verify.maxPendingApi) * 1_900,
+      );
     });
   }
 
   it('instance labels are stable across pod restarts: namespace/service per cluster, the node per node', () => {
     const sm = find(base, 'ServiceMonitor').spec.endpoints[0].relabelings;
-    expect(sm).to.deep.include({ sourceLabels: ['__meta_kubernetes_namespace', '__meta_kubernetes_service_name'], separator: '/', targetLabel: 'instance' });
+    expect(sm).to.deep.include({
+      sourceLabels: ['__meta_kubernetes_namespace', '__meta_kubernetes_service_name'],
+      separator: '/',
+      targetLabel: 'instance',
+    });
     const pm = find(daemonset, 'PodMonitor').spec.podMetricsEndpoints[0].relabelings;
     expect(pm).to.deep.include({ sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'instance' });
     for (const r of [...sm, ...pm]) expect(r.sourceLabels ?? []).to.not.include('__meta_kubernetes_pod_name');
   });
 
   it('the PrometheusRule is generated from prometheus/rules and in sync with it', () => {
-    expect(readFileSync(RULE_CRD_FILE, 'utf8'), 'run npm run k8s:rule').to.equal(prometheusRule(readFileSync(RULES_FILE, 'utf8')));
+    expect(readFileSync(RULE_CRD_FILE, 'utf8'), 'run npm run k8s:rule').to.equal(
+      prometheusRule(readFileSync(RULES_FILE, 'utf8')),
+    );
     const rule = find(base, 'PrometheusRule');
     const alerts = rule.spec.groups.flatMap((g: { rules: { alert: string }[] }) => g.rules.map((r) => r.alert));
     expect(alerts).to.include.members(['PetsageSmokeDown', 'PetsageSmokeSignalFailing', 'PetsageSmokeWatchdog']);
@@ -143,7 +170,13 @@ describe('Kubernetes manifests (deploy/kubernetes), validated offline', () => {
   it('the gate Job runs `check` against the in-cluster Service and fails the Job on a failed verdict', () => {
     const job = find(gate, 'Job').spec;
     expect(job.backoffLimit).to.equal(0);
-    expect(job.template.spec.containers[0].args).to.deep.equal(['check', '--url', 'http://petsage-smoke:8080', '--timeout', '120s']);
+    expect(job.template.spec.containers[0].args).to.deep.equal([
+      'check',
+      '--url',
+      'http://petsage-smoke:8080',
+      '--timeout',
+      '120s',
+    ]);
     expect(find(base, 'Service').spec.ports[0]).to.include({ port: 8080 });
   });
 });

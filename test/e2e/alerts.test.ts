@@ -18,7 +18,7 @@ describe('end to end: alerts through a real Prometheus and Alertmanager', functi
     await stack?.close();
   });
 
-  it('the watchdog reaches the dead man\'s switch receiver, and a healthy pipeline pages nobody', async () => {
+  it("the watchdog reaches the dead man's switch receiver, and a healthy pipeline pages nobody", async () => {
     const heartbeat = await stack.receiver.waitFor((n) => n.path === '/heartbeat', 0);
     expect(heartbeat.labels).to.include({ alertname: 'PetsageSmokeWatchdog', severity: 'none' });
     await stack.quiet();
@@ -34,9 +34,12 @@ describe('end to end: alerts through a real Prometheus and Alertmanager', functi
       expect(result.page.path).to.equal('/page');
       expect(result.page.annotations.summary).to.be.a('string').and.not.equal('');
       expect(result.page.annotations.runbook_url).to.equal(`prometheus/README.md#${alertname!.toLowerCase()}`);
-      if (result.expected.signal) expect(result.page.annotations.summary).to.include(result.expected.signal).and.include(result.expected.reason);
+      if (result.expected.signal)
+        expect(result.page.annotations.summary).to.include(result.expected.signal).and.include(result.expected.reason);
       expect(result.resolved.labels).to.deep.equal(result.page.labels);
-      expect(result.others.map((n) => `${n.status} ${n.labels.alertname} ${JSON.stringify(n.labels)}`)).to.deep.equal([]);
+      expect(result.others.map((n) => `${n.status} ${n.labels.alertname} ${JSON.stringify(n.labels)}`)).to.deep.equal(
+        [],
+      );
     });
   }
 });

@@ -51,7 +51,10 @@ describe('end to end: reading back from the stores operators query (Loki, Tempo,
   it('a Grafana stack with one tenant (Loki, Tempo by id and search, Prometheus): every hop verified, and nothing lost', async () => {
     const loki = await startLoki({ multiTenant: true });
     const tempo = await startTempo({ multiTenant: true });
-    cleanups.push(() => loki.close(), () => tempo.close());
+    cleanups.push(
+      () => loki.close(),
+      () => tempo.close(),
+    );
     const promPort = await freePort();
     const d = await daemon({
       ...exportTo({ traces: tempo.url, logs: loki.url, tenant: 'team-a' }),
@@ -67,19 +70,30 @@ describe('end to end: reading back from the stores operators query (Loki, Tempo,
 
     const { status, receipt } = await gate(d.url, 'grafana-1');
     expect(status, JSON.stringify(receipt)).to.equal(200);
-    expect([check(receipt, 'log'), check(receipt, 'trace'), check(receipt, 'metric')].map((c) => [c.outcome, c.backend])).to.deep.equal([
+    expect(
+      [check(receipt, 'log'), check(receipt, 'trace'), check(receipt, 'metric')].map((c) => [c.outcome, c.backend]),
+    ).to.deep.equal([
       ['verified', 'loki'],
       ['verified', 'tempo'],
       ['verified', 'prometheus'],
     ]);
-    expect(loki.requests.some((r) => r.url.startsWith('/loki/api/v1/query_range') && r.tenant === 'team-a')).to.equal(true);
+    expect(loki.requests.some((r) => r.url.startsWith('/loki/api/v1/query_range') && r.tenant === 'team-a')).to.equal(
+      true,
+    );
     expect(tempo.requests.some((r) => r.url.startsWith('/api/search'))).to.equal(true);
 
     for (let i = 0; i < 20; i += 1) expect((await fetch(`${d.url}/smoke-test`)).status).to.equal(200);
     const tally = await stopped(d);
     const lines = d.stdout.filter((l) => l.includes(`"event":"${EVENT.verification}"`)).length;
     const runSpans = tempo.stored.filter((s) => s.item.name === 'smoke_test.run').length;
-    expect({ lines, counter: tally.runs_total, spans: tally.spans_exported, records: tally.log_records_exported, storedSpans: runSpans, storedRecords: loki.stored.length }).to.deep.equal({
+    expect({
+      lines,
+      counter: tally.runs_total,
+      spans: tally.spans_exported,
+      records: tally.log_records_exported,
+      storedSpans: runSpans,
+      storedRecords: loki.stored.length,
+    }).to.deep.equal({
       lines: 21,
       counter: 21,
       spans: 21,
@@ -92,16 +106,26 @@ describe('end to end: reading back from the stores operators query (Loki, Tempo,
   it('a record that never arrives, a trace that arrives late, a tenant mismatch, an incomplete trace: each named at its hop', async () => {
     const never = await startLoki({ drop: true });
     const late = await startTempo({ delayMs: 1500 });
-    cleanups.push(() => never.close(), () => late.close());
-    const d1 = await daemon({ ...exportTo({ traces: late.url, logs: never.url }), PETSAGE_SMOKE_LOKI_URL: never.url, PETSAGE_SMOKE_TEMPO_URL: late.url });
+    cleanups.push(
+      () => never.close(),
+      () => late.close(),
+    );
+    const d1 = await daemon({
+      ...exportTo({ traces: late.url, logs: never.url }),
+      PETSAGE_SMOKE_LOKI_URL: never.url,
+      PETSAGE_SMOKE_TEMPO_URL: late.url,
+    });
     const first = (await gate(d1.url)).receipt;
     expect(check(first, 'log')).to.include({ outcome: 'missing', reason: 'not_found', backend: 'loki' });
     expect(check(first, 'trace')).to.include({ outcome: 'verified', backend: 'tempo' });
-    expect(check(first, 'trace').observedValue, 'the lag includes the store\'s delay').to.be.at.least(1.5);
+    expect(check(first, 'trace').observedValue, "the lag includes the store's delay").to.be.at.least(1.5);
 
     const loki = await startLoki({ multiTenant: true });
     const tempo = await startTempo({ multiTenant: true });
-    cleanups.push(() => loki.close(), () => tempo.close());
+    cleanups.push(
+      () => loki.close(),
+      () => tempo.close(),
+    );
     const d2 = await daemon({
       ...exportTo({ traces: tempo.url, logs: loki.url, tenant: 'team-a' }),
       PETSAGE_SMOKE_LOKI_URL: loki.url,
@@ -125,7 +149,11 @@ describe('end to end: reading back from the stores operators query (Loki, Tempo,
     const tempo = await startTempo();
     cleanups.push(() => tempo.close());
     const promPort = await freePort();
-    const d = await daemon({ ...exportTo({ traces: tempo.url }), PETSAGE_SMOKE_TEMPO_URL: tempo.url, PETSAGE_SMOKE_PROMETHEUS_URL: `http://127.0.0.1:${promPort}` });
+    const d = await daemon({
+      ...exportTo({ traces: tempo.url }),
+      PETSAGE_SMOKE_TEMPO_URL: tempo.url,
+      PETSAGE_SMOKE_PROMETHEUS_URL: `http://127.0.0.1:${promPort}`,
+    });
     const prometheus = await startPrometheus([new URL(d.url).host], { port: promPort });
     cleanups.push(() => prometheus.stop());
     expect((await gate(d.url)).status).to.equal(200);

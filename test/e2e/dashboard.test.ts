@@ -5,7 +5,10 @@ import { readDashboard } from '../support/repo';
 
 /** Grafana's variables, as a Grafana with this Prometheus would fill them in. */
 function substitute(expr: string, instance: string): string {
-  return expr.replaceAll('$job', 'petsage-smoke').replaceAll('$instance', instance.replaceAll('.', '\\\\.')).replaceAll('$__rate_interval', '10s');
+  return expr
+    .replaceAll('$job', 'petsage-smoke')
+    .replaceAll('$instance', instance.replaceAll('.', '\\\\.'))
+    .replaceAll('$__rate_interval', '10s');
 }
 
 describe('dashboard self-test: every panel query against a real Prometheus scraping a real daemon', function () {
@@ -15,7 +18,9 @@ describe('dashboard self-test: every panel query against a real Prometheus scrap
   let instance: string;
 
   before(async () => {
-    daemon = await spawnDaemon({ env: { PETSAGE_SMOKE_INTERVAL: '100ms', PETSAGE_SMOKE_VERIFY_TIMEOUT: '5s', OTEL_BSP_SCHEDULE_DELAY: '100' } });
+    daemon = await spawnDaemon({
+      env: { PETSAGE_SMOKE_INTERVAL: '100ms', PETSAGE_SMOKE_VERIFY_TIMEOUT: '5s', OTEL_BSP_SCHEDULE_DELAY: '100' },
+    });
     instance = new URL(daemon.url).host;
     prometheus = await startPrometheus([instance]);
     // Enough scrapes for rate() over 10 s windows (Prometheus offers no event for "scraped N times").
@@ -39,14 +44,19 @@ describe('dashboard self-test: every panel query against a real Prometheus scrap
       for (const target of panel.targets) {
         const result = await prometheus.query(substitute(target.expr, instance));
         expect(result.length, `${target.refId}: ${target.expr}`).to.be.greaterThan(0);
-        expect(result.some((s) => Number.isFinite(Number(s.value[1]))), `${target.refId} has only NaN`).to.equal(true);
+        expect(
+          result.some((s) => Number.isFinite(Number(s.value[1]))),
+          `${target.refId} has only NaN`,
+        ).to.equal(true);
       }
     });
   }
 
   it('Prometheus stores the exemplars: a lag point links to a trace id', async () => {
     const now = Date.now() / 1000;
-    const res = await fetch(`${prometheus.url}/api/v1/query_exemplars?query=${encodeURIComponent('petsage_smoke_signal_lag_seconds_bucket')}&start=${now - 300}&end=${now}`);
+    const res = await fetch(
+      `${prometheus.url}/api/v1/query_exemplars?query=${encodeURIComponent('petsage_smoke_signal_lag_seconds_bucket')}&start=${now - 300}&end=${now}`,
+    );
     const body = (await res.json()) as { status: string; data: { exemplars: { labels: Record<string, string> }[] }[] };
     expect(body.status).to.equal('success');
     const labels = body.data.flatMap((s) => s.exemplars.map((e) => e.labels));

@@ -11,12 +11,23 @@ describe('docs page in a real browser (Debian chromium, headless)', function () 
   let browser: Browser;
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error('chromium is not installed: run the README test command, which installs the Debian package "chromium"');
+    if (!existsSync(CHROMIUM))
+      throw new Error(
+        'chromium is not installed: run the README test command, which installs the Debian package "chromium"',
+      );
     daemon = await spawnDaemon({ env: { PETSAGE_SMOKE_INTERVAL: '0' } });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       // Loopback only: no background traffic, no first-run or update checks.
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -33,12 +44,25 @@ describe('docs page in a real browser (Debian chromium, headless)', function () 
     await page.goto(`${daemon.url}/docs`);
     await page.waitForSelector('.opblock-summary-path');
     const rendered = await page.$$eval('.opblock', (blocks) =>
-      blocks.map((b) => `${b.querySelector('.opblock-summary-method')?.textContent ?? ''} ${b.querySelector('.opblock-summary-path')?.getAttribute('data-path') ?? ''}`),
+      blocks.map(
+        (b) =>
+          `${b.querySelector('.opblock-summary-method')?.textContent ?? ''} ${b.querySelector('.opblock-summary-path')?.getAttribute('data-path') ?? ''}`,
+      ),
     );
-    const doc = (await (await fetch(`${daemon.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
-    const expected = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+    const doc = (await (await fetch(`${daemon.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const expected = Object.entries(doc.paths).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+    );
     expect([...rendered].sort()).to.deep.equal([...expected].sort());
-    expect(rendered).to.include.members(['GET /smoke-test', 'POST /smoke-test', 'GET /smoke-test/{id}', 'GET /healthz', 'GET /system/healthz']);
+    expect(rendered).to.include.members([
+      'GET /smoke-test',
+      'POST /smoke-test',
+      'GET /smoke-test/{id}',
+      'GET /healthz',
+      'GET /system/healthz',
+    ]);
     expect(requested.filter((u) => !u.startsWith(daemon.url) && !u.startsWith('data:'))).to.deep.equal([]);
   });
 });

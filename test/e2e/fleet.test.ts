@@ -21,13 +21,19 @@ describe('end to end: a fleet of three daemons under one Prometheus, one with a 
     await Promise.all(daemons.map((d) => d.exited));
   });
 
-  it('the fleet panel shows exactly that daemon\'s log signal failing, every other signal of every daemon verified', async () => {
+  it("the fleet panel shows exactly that daemon's log signal failing, every other signal of every daemon verified", async () => {
     const env = { PETSAGE_SMOKE_INTERVAL: '200ms', PETSAGE_SMOKE_VERIFY_TIMEOUT: '5s', OTEL_BSP_SCHEDULE_DELAY: '100' };
-    daemons.push(await spawnDaemon({ env }), await spawnDaemon({ env }), await spawnDaemon({ env, args: ['--log-file', '/dev/full'] }));
+    daemons.push(
+      await spawnDaemon({ env }),
+      await spawnDaemon({ env }),
+      await spawnDaemon({ env, args: ['--log-file', '/dev/full'] }),
+    );
     const [healthy1, healthy2, broken] = daemons.map((d) => new URL(d.url).host) as [string, string, string];
     prometheus = await startPrometheus([healthy1, healthy2, broken]);
     const expected = [
-      ...[healthy1, healthy2].flatMap((instance) => ['log', 'metric', 'trace'].map((signal) => `${instance} ${signal} 0`)),
+      ...[healthy1, healthy2].flatMap((instance) =>
+        ['log', 'metric', 'trace'].map((signal) => `${instance} ${signal} 0`),
+      ),
       `${broken} log 1`,
       `${broken} metric 0`,
       `${broken} trace 0`,
@@ -35,7 +41,9 @@ describe('end to end: a fleet of three daemons under one Prometheus, one with a 
     // Until every daemon has been scraped after its runs were judged (a poll: Prometheus has no event for it).
     let shown: string[] = [];
     while (JSON.stringify(shown) !== JSON.stringify(expected)) {
-      shown = (await prometheus.query(fleetQuery())).map((s) => `${s.metric.instance} ${s.metric.signal} ${s.value[1]}`).sort();
+      shown = (await prometheus.query(fleetQuery()))
+        .map((s) => `${s.metric.instance} ${s.metric.signal} ${s.value[1]}`)
+        .sort();
       if (JSON.stringify(shown) !== JSON.stringify(expected)) await new Promise((r) => setTimeout(r, 250));
     }
     expect(shown).to.deep.equal(expected);

@@ -53,9 +53,14 @@ describe('end to end with a real Prometheus (scrape interval 1 s)', function () 
     for (const signal of ['log', 'trace', 'metric']) {
       const check = receipt.checks[`${signal}:verification`]![0]!;
       expect(check.outcome, signal).to.equal('verified');
-      expect(Number.isFinite(check.observedValue) && check.observedValue! >= 0, `${signal} lag ${check.observedValue}`).to.equal(true);
+      expect(
+        Number.isFinite(check.observedValue) && check.observedValue! >= 0,
+        `${signal} lag ${check.observedValue}`,
+      ).to.equal(true);
     }
-    const series = await prometheus.query(`petsage_smoke_runs_total{instance="${hostPort(daemon)}",trigger="api",outcome="success"}`);
+    const series = await prometheus.query(
+      `petsage_smoke_runs_total{instance="${hostPort(daemon)}",trigger="api",outcome="success"}`,
+    );
     expect(series).to.have.length(1);
   });
 
@@ -88,7 +93,11 @@ describe('end to end with a real Prometheus (scrape interval 1 s)', function () 
 
   it('three daemons, one Prometheus: each verifies only its own series', async () => {
     const port = await freePort();
-    const [a, b, c] = [await daemonFor(`http://127.0.0.1:${port}`), await daemonFor(`http://127.0.0.1:${port}`), await daemonFor(`http://127.0.0.1:${port}`)];
+    const [a, b, c] = [
+      await daemonFor(`http://127.0.0.1:${port}`),
+      await daemonFor(`http://127.0.0.1:${port}`),
+      await daemonFor(`http://127.0.0.1:${port}`),
+    ];
     prometheus = await startPrometheus([a, b, c].map(hostPort), { port });
     for (const d of [a, b, c]) await gateUntil(d, 'verified');
     // Runs on one daemon raise only its own counter: b and c would pass with a's series, a cannot borrow theirs.

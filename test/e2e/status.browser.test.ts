@@ -17,16 +17,24 @@ describe('status page in a real browser (Debian chromium, headless)', function (
   let browser: Browser;
   const closers: (() => Promise<unknown>)[] = [];
 
-  const get = async (): Promise<string> => ((await (await fetch(`${daemon.url}/smoke-test`)).json()) as { run_id: string }).run_id;
-  const failed = (id: string, signal: string) => daemon.waitForEvent(EVENT.verificationFailed, (l) => l.run_id === id && l.signal === signal);
+  const get = async (): Promise<string> =>
+    ((await (await fetch(`${daemon.url}/smoke-test`)).json()) as { run_id: string }).run_id;
+  const failed = (id: string, signal: string) =>
+    daemon.waitForEvent(EVENT.verificationFailed, (l) => l.run_id === id && l.signal === signal);
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error('chromium is not installed: run the README test command, which installs the Debian package "chromium"');
+    if (!existsSync(CHROMIUM))
+      throw new Error(
+        'chromium is not installed: run the README test command, which installs the Debian package "chromium"',
+      );
     // Spans are exported to one Tempo stand-in and read back from another, empty one: trace "missing".
     // Prometheus' address is a closed port: metric "error" (unreachable). The log is verified.
     const exportedTo = await startTempo();
     const readFrom = await startTempo();
-    closers.push(() => exportedTo.close(), () => readFrom.close());
+    closers.push(
+      () => exportedTo.close(),
+      () => readFrom.close(),
+    );
     daemon = await spawnDaemon({
       env: {
         ...UNLIMITED,
@@ -47,15 +55,30 @@ describe('status page in a real browser (Debian chromium, headless)', function (
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     closers.push(() => browser.close());
     // Four at once: two are read back, two are over capacity (skipped). Then two more, failing again,
     // so the trace and metric signals fail (failAfterRuns 3); the last run is still pending.
     const fails = (ids: string[]) => Promise.all(ids.flatMap((id) => [failed(id, 'trace'), failed(id, 'metric')]));
     const first = await Promise.all([get(), get(), get(), get()]);
-    const outcomes = await Promise.all(first.map(async (id) => ((await (await fetch(`${daemon.url}/smoke-test/${id}`)).json()) as { outcome: string }).outcome));
-    expect(outcomes.filter((o) => o === 'unverified'), 'over capacity').to.have.length(2);
+    const outcomes = await Promise.all(
+      first.map(
+        async (id) => ((await (await fetch(`${daemon.url}/smoke-test/${id}`)).json()) as { outcome: string }).outcome,
+      ),
+    );
+    expect(
+      outcomes.filter((o) => o === 'unverified'),
+      'over capacity',
+    ).to.have.length(2);
     await fails(first.filter((_, i) => outcomes[i] === 'pending'));
     await fails(await Promise.all([get(), get()]));
   });
@@ -64,7 +87,7 @@ describe('status page in a real browser (Debian chromium, headless)', function (
     for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
   });
 
-  it('shows each signal\'s state, every outcome in the grid and the lag charts; loads nothing but the daemon; updates in place', async () => {
+  it("shows each signal's state, every outcome in the grid and the lag charts; loads nothing but the daemon; updates in place", async () => {
     const pendingRun = await get();
     const page = await browser.newPage({ viewport: { width: 375, height: 900 } });
     const requested: string[] = [];
@@ -84,7 +107,9 @@ describe('status page in a real browser (Debian chromium, headless)', function (
     const marks = await page.$$eval('.marks .m', (els) => els.map((e) => e.classList[1]));
     for (const kind of ['verified', 'failed', 'missing', 'skipped', 'pending']) expect(marks, kind).to.include(kind);
     // The newest run's trace and metric are still being read back (8 s deadline).
-    expect(await page.getAttribute(`.row:nth-child(3) a[href="/smoke-test/${pendingRun}"]`, 'class')).to.equal('m pending');
+    expect(await page.getAttribute(`.row:nth-child(3) a[href="/smoke-test/${pendingRun}"]`, 'class')).to.equal(
+      'm pending',
+    );
     const points = await page.getAttribute('#signal-log .chart polyline', 'points');
     expect(points?.split(' ').length).to.be.within(4, 5); // the log lines read back (the newest may not be yet)
     expect(await page.textContent('#signal-log .pct')).to.match(/^lag p50 \d+ ms · p99 \d+ ms$/);
@@ -99,7 +124,9 @@ describe('status page in a real browser (Debian chromium, headless)', function (
     const timing = await page.evaluate<{ ttfb: number; rendered: number }>(
       "(() => { const n = performance.getEntriesByType('navigation')[0]; return { ttfb: n.responseStart - n.requestStart, rendered: n.domContentLoadedEventEnd - n.startTime }; })()",
     );
-    process.stdout.write(`      status page: screenshot ${shot}; ${(await response!.body()).length} bytes of HTML; first byte ${timing.ttfb.toFixed(1)} ms, DOM ready ${timing.rendered.toFixed(1)} ms\n`);
+    process.stdout.write(
+      `      status page: screenshot ${shot}; ${(await response!.body()).length} bytes of HTML; first byte ${timing.ttfb.toFixed(1)} ms, DOM ready ${timing.rendered.toFixed(1)} ms\n`,
+    );
 
     // In place: a new run appears without a navigation (the page's own marker survives).
     await page.evaluate('window.marker = 42');
@@ -107,10 +134,17 @@ describe('status page in a real browser (Debian chromium, headless)', function (
     await get();
     // A function, not a string: the page's CSP forbids eval.
     type Dom = { document: { querySelectorAll(selector: string): { length: number } } };
-    await page.waitForFunction((n) => (globalThis as unknown as Dom).document.querySelectorAll('.row:first-child .m').length === n, before + 1, { timeout: 30_000 });
+    await page.waitForFunction(
+      (n) => (globalThis as unknown as Dom).document.querySelectorAll('.row:first-child .m').length === n,
+      before + 1,
+      { timeout: 30_000 },
+    );
     expect(await page.evaluate('window.marker')).to.equal(42);
 
-    expect(requested.filter((u) => !u.startsWith(daemon.url)), 'loaded from elsewhere').to.deep.equal([]);
+    expect(
+      requested.filter((u) => !u.startsWith(daemon.url)),
+      'loaded from elsewhere',
+    ).to.deep.equal([]);
     expect(complaints, 'console errors or CSP violations').to.deep.equal([]);
   });
 });

@@ -2,7 +2,15 @@ import { expect } from 'chai';
 import type Koa from 'koa';
 import request from 'supertest';
 import { ConfigError, loadConfig } from '../../src/config/load';
-import { ClientBudgets, SECURITY_HEADERS, allowHosts, clientKey, requireToken, sameSiteJson, tokenCheck } from '../../src/http/access';
+import {
+  ClientBudgets,
+  SECURITY_HEADERS,
+  allowHosts,
+  clientKey,
+  requireToken,
+  sameSiteJson,
+  tokenCheck,
+} from '../../src/http/access';
 import { STATUS_CSP } from '../../src/http/routes/status';
 import { VERIFICATION_EVENT } from '../../src/vocabulary';
 import { testService } from '../support/app';
@@ -10,7 +18,8 @@ import { koaContext } from '../support/koaContext';
 import { tmpDir } from '../support/tmp';
 
 const TOKEN = 'a-test-token-of-32-characters-xx';
-const verificationLines = (lines: string[]) => lines.map((l) => JSON.parse(l) as { event?: string }).filter((l) => l.event === VERIFICATION_EVENT);
+const verificationLines = (lines: string[]) =>
+  lines.map((l) => JSON.parse(l) as { event?: string }).filter((l) => l.event === VERIFICATION_EVENT);
 
 describe('access: bearer token', () => {
   const guarded = [
@@ -38,20 +47,28 @@ describe('access: bearer token', () => {
   }
 
   it('auth.requireForRuns: the token guards GET /smoke-test and its aliases too; probes and receipts stay open', async () => {
-    const { app, lines } = testService({ env: { PETSAGE_SMOKE_AUTH_TOKEN: TOKEN, PETSAGE_SMOKE_AUTH_REQUIRE_FOR_RUNS: 'true' } });
-    for (const path of ['/smoke-test', '/api/v1/smoke-test', '/v1/smoke_test/', '/smoke-test/']) await request(app.callback()).get(path).expect(401);
+    const { app, lines } = testService({
+      env: { PETSAGE_SMOKE_AUTH_TOKEN: TOKEN, PETSAGE_SMOKE_AUTH_REQUIRE_FOR_RUNS: 'true' },
+    });
+    for (const path of ['/smoke-test', '/api/v1/smoke-test', '/v1/smoke_test/', '/smoke-test/'])
+      await request(app.callback()).get(path).expect(401);
     expect(verificationLines(lines)).to.have.length(0);
     const run = await request(app.callback()).get('/smoke-test').set('Authorization', `Bearer ${TOKEN}`).expect(200);
     await request(app.callback()).get(`/smoke-test/${run.body.run_id}`).expect(200);
-    for (const path of ['/livez', '/readyz', '/healthz', '/system/healthz']) await request(app.callback()).get(path).expect(200);
-    expect(() => loadConfig({ env: { PETSAGE_SMOKE_AUTH_REQUIRE_FOR_RUNS: 'true' } })).to.throw(ConfigError, /auth\.requireForRuns = "true" .*there is no token to require/);
+    for (const path of ['/livez', '/readyz', '/healthz', '/system/healthz'])
+      await request(app.callback()).get(path).expect(200);
+    expect(() => loadConfig({ env: { PETSAGE_SMOKE_AUTH_REQUIRE_FOR_RUNS: 'true' } })).to.throw(
+      ConfigError,
+      /auth\.requireForRuns = "true" .*there is no token to require/,
+    );
   });
 
   it('a refused POST starts no run; GET /smoke-test and the probes stay open', async () => {
     const { app, lines } = testService({ env: { PETSAGE_SMOKE_AUTH_TOKEN: TOKEN } });
     await request(app.callback()).post('/smoke-test').send({ id: 'refused' }).expect(401);
     expect(verificationLines(lines)).to.have.length(0);
-    for (const path of ['/smoke-test', '/livez', '/readyz', '/healthz']) await request(app.callback()).get(path).expect(200);
+    for (const path of ['/smoke-test', '/livez', '/readyz', '/healthz'])
+      await request(app.callback()).get(path).expect(200);
     expect(verificationLines(lines)).to.have.length(1);
   });
 
@@ -73,16 +90,25 @@ describe('access: bearer token', () => {
   it('a short token is a config error that does not echo the secret', () => {
     const secret = 'short-secret';
     expect(() => loadConfig({ env: { PETSAGE_SMOKE_AUTH_TOKEN: secret } }))
-      .to.throw(ConfigError, /auth\.token = \(hidden\) \(from PETSAGE_SMOKE_AUTH_TOKEN\): expected a token of at least 16 characters/)
+      .to.throw(
+        ConfigError,
+        /auth\.token = \(hidden\) \(from PETSAGE_SMOKE_AUTH_TOKEN\): expected a token of at least 16 characters/,
+      )
       .and.satisfy((e: Error) => !e.message.includes(secret));
   });
 });
 
 describe('access: rate limit on run-triggering routes', () => {
   it('rateLimit.max runs per client per window, then 429 JSON with Retry-After; no line is written for refused runs', async () => {
-    const { app, lines } = testService({ env: { PETSAGE_SMOKE_RATE_LIMIT_MAX: '3', PETSAGE_SMOKE_RATE_LIMIT_WINDOW: '1m' } });
+    const { app, lines } = testService({
+      env: { PETSAGE_SMOKE_RATE_LIMIT_MAX: '3', PETSAGE_SMOKE_RATE_LIMIT_WINDOW: '1m' },
+    });
     for (let i = 0; i < 3; i += 1) await request(app.callback()).get('/smoke-test').expect(200);
-    for (const req of [request(app.callback()).get('/smoke-test'), request(app.callback()).get('/api/v1/smoke-test'), request(app.callback()).post('/smoke-test').send({})]) {
+    for (const req of [
+      request(app.callback()).get('/smoke-test'),
+      request(app.callback()).get('/api/v1/smoke-test'),
+      request(app.callback()).post('/smoke-test').send({}),
+    ]) {
       const res = await req;
       expect(res.status).to.equal(429);
       expect(Number(res.headers['retry-after'])).to.be.within(0, 60);
@@ -99,7 +125,12 @@ describe('access: who a client is, for the limit', () => {
   it('an IPv4-mapped address is its IPv4 address; an IPv6 address is its /64', () => {
     expect(clientKey('::ffff:127.0.0.1')).to.equal('127.0.0.1');
     expect(clientKey('10.1.2.3')).to.equal('10.1.2.3');
-    const same = ['2001:db8:a:b::1', '2001:db8:a:b:ffff:ffff:ffff:ffff', '2001:0db8:000a:000b:0:0:0:7', '2001:DB8:A:B::9%eth0'];
+    const same = [
+      '2001:db8:a:b::1',
+      '2001:db8:a:b:ffff:ffff:ffff:ffff',
+      '2001:0db8:000a:000b:0:0:0:7',
+      '2001:DB8:A:B::9%eth0',
+    ];
     expect(new Set(same.map(clientKey))).to.deep.equal(new Set(['2001:db8:a:b::/64']));
     expect(clientKey('2001:db8:a:c::1')).to.equal('2001:db8:a:c::/64');
     expect(clientKey('::1')).to.equal('0:0:0:0::/64');
@@ -130,7 +161,8 @@ describe('access: who a client is, for the limit', () => {
     const budgets = async (hops: string) => {
       const { app } = testService({ env: { PETSAGE_SMOKE_RATE_LIMIT_MAX: '1', PETSAGE_SMOKE_TRUST_PROXY_HOPS: hops } });
       const statuses: number[] = [];
-      for (const client of ['198.51.100.1', '198.51.100.2']) statuses.push((await request(app.callback()).get('/smoke-test').set('X-Forwarded-For', client)).status);
+      for (const client of ['198.51.100.1', '198.51.100.2'])
+        statuses.push((await request(app.callback()).get('/smoke-test').set('X-Forwarded-For', client)).status);
       return statuses;
     };
     expect(await budgets('1')).to.deep.equal([200, 200]);
@@ -151,13 +183,21 @@ describe('access: cross-site and host checks on POST', () => {
       for (const path of ['/smoke-test', '/-/suspend']) {
         await request(app.callback()).post(path).set('Content-Type', 'text/plain').send('{"wait":false}').expect(415);
         await request(app.callback()).post(path).type('form').send({ id: 'x' }).expect(415);
-        const foreign = await request(app.callback()).post(path).set('Origin', 'https://evil.example').send({}).expect(403);
+        const foreign = await request(app.callback())
+          .post(path)
+          .set('Origin', 'https://evil.example')
+          .send({})
+          .expect(403);
         expect(foreign.body.error.code).to.equal('forbidden');
       }
       expect(scheduler.state).to.equal('running');
       expect(verificationLines(lines)).to.have.length(0);
       await request(app.callback()).post('/-/suspend').expect(200, { schedule: 'suspended' });
-      const own = await request(app.callback()).post('/smoke-test').set('Host', 'smoke.local:8080').set('Origin', 'http://smoke.local:8080').send({});
+      const own = await request(app.callback())
+        .post('/smoke-test')
+        .set('Host', 'smoke.local:8080')
+        .set('Origin', 'http://smoke.local:8080')
+        .send({});
       expect(own.status).to.equal(202);
     } finally {
       scheduler.stop();
@@ -176,7 +216,12 @@ describe('access: cross-site and host checks on POST', () => {
 describe('security headers', () => {
   it('every answer (200, 404, 405, docs) carries them; smoke answers are never cached', async () => {
     const { app } = testService();
-    for (const [path, status] of [['/smoke-test', 200], ['/nope', 404], ['/docs', 200], ['/metrics', 200]] as const) {
+    for (const [path, status] of [
+      ['/smoke-test', 200],
+      ['/nope', 404],
+      ['/docs', 200],
+      ['/metrics', 200],
+    ] as const) {
       const res = await request(app.callback()).get(path).expect(status);
       expect(res.headers, path).to.include({
         'cache-control': 'no-store',
@@ -201,7 +246,8 @@ describe('access: security headers', () => {
       request(app).post('/smoke-test').set('Content-Type', 'text/plain').send('x').expect(415),
     ]);
     for (const [i, res] of answers.entries()) {
-      for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(res.headers[name.toLowerCase()], `answer ${i}: ${name}`).to.equal(value);
+      for (const [name, value] of Object.entries(SECURITY_HEADERS))
+        expect(res.headers[name.toLowerCase()], `answer ${i}: ${name}`).to.equal(value);
     }
     expect(SECURITY_HEADERS['Cross-Origin-Resource-Policy']).to.equal('same-origin');
     expect(SECURITY_HEADERS['Content-Security-Policy']).to.include("frame-ancestors 'none'");
@@ -228,11 +274,15 @@ describe('access: the checks one by one', () => {
     const has = tokenCheck(TOKEN);
     const check = (authorization: string) => has(koaContext({ headers: { Authorization: authorization } }));
     expect([`Bearer ${TOKEN}`, `bearer   ${TOKEN}`, `Bearer ${TOKEN}  `].map(check)).to.deep.equal([true, true, true]);
-    expect([`XBearer ${TOKEN}`, `Bearer ${TOKEN} extra`, `Bearer${TOKEN}`, `Bearer ${TOKEN.slice(1)}`, ''].map(check)).to.deep.equal([false, false, false, false, false]);
+    expect(
+      [`XBearer ${TOKEN}`, `Bearer ${TOKEN} extra`, `Bearer${TOKEN}`, `Bearer ${TOKEN.slice(1)}`, ''].map(check),
+    ).to.deep.equal([false, false, false, false, false]);
   });
 
   it('a request without the token is told how to send it', async () => {
-    expect(await outcome(requireToken(TOKEN), {})).to.equal('401 this route needs "Authorization: Bearer <token>" (auth.token)');
+    expect(await outcome(requireToken(TOKEN), {})).to.equal(
+      '401 this route needs "Authorization: Bearer <token>" (auth.token)',
+    );
     expect(await outcome(requireToken(TOKEN), { Authorization: `Bearer ${TOKEN}` })).to.equal('next');
   });
 
@@ -263,15 +313,20 @@ describe('access: the checks one by one', () => {
   });
 
   it('POST bodies: JSON or none; a body announced by length or chunking needs the JSON type; foreign origins refused', async () => {
-    const check = (headers: Record<string, string>) => outcome(sameSiteJson(), { Host: 'smoke.local:8080', ...headers });
+    const check = (headers: Record<string, string>) =>
+      outcome(sameSiteJson(), { Host: 'smoke.local:8080', ...headers });
     const refusedType = '415 send the body as application/json (or no body)';
     expect(await check({})).to.equal('next');
     expect(await check({ 'Content-Length': '0' })).to.equal('next');
     expect(await check({ 'Content-Length': '2' })).to.equal(refusedType);
     expect(await check({ 'Transfer-Encoding': 'chunked' })).to.equal(refusedType);
     expect(await check({ 'Content-Type': 'text/plain' })).to.equal(refusedType);
-    expect(await check({ 'Content-Length': '2', 'Content-Type': ' Application/JSON ; charset=utf-8' })).to.equal('next');
-    expect(await check({ 'Content-Length': '2', 'Content-Type': 'text/plain; x=application/json' })).to.equal(refusedType);
+    expect(await check({ 'Content-Length': '2', 'Content-Type': ' Application/JSON ; charset=utf-8' })).to.equal(
+      'next',
+    );
+    expect(await check({ 'Content-Length': '2', 'Content-Type': 'text/plain; x=application/json' })).to.equal(
+      refusedType,
+    );
     expect(await check({ Origin: 'http://smoke.local:8080' })).to.equal('next');
     expect(await check({ Origin: 'http://evil.example' })).to.equal('403 cross-origin requests are refused');
     expect(await check({ Origin: 'not a url' })).to.equal('403 cross-origin requests are refused');
@@ -280,6 +335,8 @@ describe('access: the checks one by one', () => {
   it('server.allowedHosts compares host names without case or port', async () => {
     const allow = allowHosts(['Smoke.Local']);
     expect(await outcome(allow, { Host: 'SMOKE.local:8080' })).to.equal('next');
-    expect(await outcome(allow, { Host: 'other.local' })).to.equal('421 this daemon does not serve that host name (server.allowedHosts)');
+    expect(await outcome(allow, { Host: 'other.local' })).to.equal(
+      '421 this daemon does not serve that host name (server.allowedHosts)',
+    );
   });
 });

@@ -5,7 +5,10 @@ import { testService } from '../support/app';
 describe('bad requests', () => {
   it('unknown route: 404 JSON', async () => {
     const { app } = testService();
-    const res = await request(app.callback()).get('/no/such/route').expect(404).expect('Content-Type', /application\/json/);
+    const res = await request(app.callback())
+      .get('/no/such/route')
+      .expect(404)
+      .expect('Content-Type', /application\/json/);
     expect(res.body.error).to.include({ status: 404, code: 'not_found' });
   });
 
@@ -23,11 +26,19 @@ describe('bad requests', () => {
   it('/metrics?name= takes metric names only: 400 JSON otherwise; a known name gets its family', async () => {
     const { app } = testService();
     for (const name of ['1abc', 'a b', 'a{b="c"}', '']) {
-      const res = await request(app.callback()).get('/metrics').query({ name }).expect(400).expect('Content-Type', /application\/json/);
+      const res = await request(app.callback())
+        .get('/metrics')
+        .query({ name })
+        .expect(400)
+        .expect('Content-Type', /application\/json/);
       expect(res.body.error).to.include({ status: 400 });
     }
-    const res = await request(app.callback()).get('/metrics?name=petsage_smoke_runs_total&name=nodejs_no_such').expect(200);
-    expect(res.text.split('\n').filter((l) => l.startsWith('# TYPE'))).to.deep.equal(['# TYPE petsage_smoke_runs_total counter']);
+    const res = await request(app.callback())
+      .get('/metrics?name=petsage_smoke_runs_total&name=nodejs_no_such')
+      .expect(200);
+    expect(res.text.split('\n').filter((l) => l.startsWith('# TYPE'))).to.deep.equal([
+      '# TYPE petsage_smoke_runs_total counter',
+    ]);
   });
 
   it('methods the router does not know get a 4xx, never a 5xx', async () => {
@@ -49,7 +60,9 @@ describe('bad requests', () => {
     const { app, lines, metrics } = testService();
     // Ours only: the process metrics (on by default) come and go with the runtime's own state.
     const seriesCount = async () =>
-      (await metrics.registry.getMetricsAsJSON()).filter((m) => m.name.startsWith('petsage_smoke_')).reduce((n, m) => n + (m as { values: unknown[] }).values.length, 0);
+      (await metrics.registry.getMetricsAsJSON())
+        .filter((m) => m.name.startsWith('petsage_smoke_'))
+        .reduce((n, m) => n + (m as { values: unknown[] }).values.length, 0);
     // Sent as written: a broken escape, NUL, traversal, a long path, CR/LF and an ANSI escape.
     const hostile = (n: number) => [
       `/%E0%A4%A${n}`,
@@ -62,7 +75,10 @@ describe('bad requests', () => {
     ];
     const send = async (n: number) => {
       for (const path of hostile(n)) {
-        const res = await request(app.callback()).get(path).set('X-Injected', `x\ty\u00ff INJECTED ${n}`).set('User-Agent', `INJECTED-UA-${n}`);
+        const res = await request(app.callback())
+          .get(path)
+          .set('X-Injected', `x\ty\u00ff INJECTED ${n}`)
+          .set('User-Agent', `INJECTED-UA-${n}`);
         expect(res.status, path).to.be.within(400, 499);
         expect(res.body.error.status).to.equal(res.status);
       }
@@ -72,7 +88,10 @@ describe('bad requests', () => {
     for (let n = 1; n <= 5; n += 1) await send(n);
     expect(await seriesCount(), 'metric series after more hostile input').to.equal(series);
 
-    await request(app.callback()).get('/smoke-test?id=%0d%0aINJECTED&x=INJECTED').set('User-Agent', 'INJECTED-UA').expect(200);
+    await request(app.callback())
+      .get('/smoke-test?id=%0d%0aINJECTED&x=INJECTED')
+      .set('User-Agent', 'INJECTED-UA')
+      .expect(200);
     expect(lines).to.have.length(1);
     for (const line of lines) {
       expect(() => JSON.parse(line)).to.not.throw();

@@ -19,7 +19,12 @@ function bodyApp() {
       ctx.body = { body: (await readJsonBody(ctx, LIMIT)) ?? null };
     } catch (err) {
       const e = err as (typeof thrown)[number];
-      thrown.push({ status: e.status, message: e.message, ...(e.code ? { code: e.code } : {}), ...(e.aborted ? { aborted: e.aborted } : {}) });
+      thrown.push({
+        status: e.status,
+        message: e.message,
+        ...(e.code ? { code: e.code } : {}),
+        ...(e.aborted ? { aborted: e.aborted } : {}),
+      });
       ctx.status = e.status;
       ctx.body = { message: e.message };
       caught.emit('error thrown');
@@ -45,7 +50,9 @@ describe('body: a small JSON body, read within its limit', () => {
     const { app } = bodyApp();
     const exactly = JSON.stringify({ id: 'abcdefg' }); // 16 bytes
     expect(Buffer.byteLength(exactly)).to.equal(LIMIT);
-    expect((await request(app.callback()).post('/').set('Content-Type', 'application/json').send(exactly).expect(200)).body).to.deep.equal({ body: { id: 'abcdefg' } });
+    expect(
+      (await request(app.callback()).post('/').set('Content-Type', 'application/json').send(exactly).expect(200)).body,
+    ).to.deep.equal({ body: { id: 'abcdefg' } });
     expect((await request(app.callback()).post('/').expect(200)).body).to.deep.equal({ body: null });
   });
 
@@ -57,13 +64,19 @@ describe('body: a small JSON body, read within its limit', () => {
 
   it('refuses with 413 and Connection: close a body declared or sent past the limit', async () => {
     const { app, thrown } = bodyApp();
-    const declared = await request(app.callback()).post('/').set('Content-Type', 'application/json').send(JSON.stringify({ id: 'x'.repeat(LIMIT) })).expect(413);
+    const declared = await request(app.callback())
+      .post('/')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ id: 'x'.repeat(LIMIT) }))
+      .expect(413);
     expect(declared.headers.connection).to.equal('close');
 
     // Sent in chunks without a length: the limit holds while reading.
     const socket = await rawSocket(app);
     const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
-    socket.write(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${chunk('{"id":"abcd')}${chunk('efghijklmnop"}')}0\r\n\r\n`);
+    socket.write(
+      `POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${chunk('{"id":"abcd')}${chunk('efghijklmnop"}')}0\r\n\r\n`,
+    );
     let answer = '';
     socket.on('data', (d: Buffer) => (answer += d.toString()));
     await once(socket, 'close');
@@ -85,6 +98,8 @@ describe('body: a small JSON body, read within its limit', () => {
     await errorThrown;
     expect(thrown).to.have.length(1);
     expect(thrown[0]).to.include({ status: 400, message: 'the request body was cut off', aborted: true });
-    expect(thrown[0]!.code).to.be.a('string').and.match(/^E[A-Z_]+$/);
+    expect(thrown[0]!.code)
+      .to.be.a('string')
+      .and.match(/^E[A-Z_]+$/);
   });
 });

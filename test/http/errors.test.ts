@@ -24,7 +24,9 @@ function fakeSocket(writable = true) {
 
 describe('errors: every failure answers JSON', () => {
   it('the error body names the status by a fixed code, and "error" for a status without one', () => {
-    const codes = [400, 401, 403, 404, 405, 408, 409, 413, 415, 421, 429, 431, 500].map((s) => errorBody(s, 'm').error.code);
+    const codes = [400, 401, 403, 404, 405, 408, 409, 413, 415, 421, 429, 431, 500].map(
+      (s) => errorBody(s, 'm').error.code,
+    );
     expect(codes).to.deep.equal([
       'bad_request',
       'unauthorized',
@@ -40,13 +42,19 @@ describe('errors: every failure answers JSON', () => {
       'request_header_fields_too_large',
       'internal_error',
     ]);
-    expect(errorBody(418, 'short and stout')).to.deep.equal({ error: { status: 418, code: 'error', message: 'short and stout' } });
+    expect(errorBody(418, 'short and stout')).to.deep.equal({
+      error: { status: 418, code: 'error', message: 'short and stout' },
+    });
   });
 
   describe('answerError', () => {
     it('a client mistake keeps its 4xx, its exposed message and its headers, and writes no log line', () => {
       const { ctx, logger, lines } = contextAndLog();
-      answerError(ctx, Object.assign(new Error('rateLimit exceeded'), { status: 429, expose: true, headers: { 'Retry-After': '7' } }), logger);
+      answerError(
+        ctx,
+        Object.assign(new Error('rateLimit exceeded'), { status: 429, expose: true, headers: { 'Retry-After': '7' } }),
+        logger,
+      );
       expect(ctx.status).to.equal(429);
       expect(ctx.body).to.deep.equal(errorBody(429, 'rateLimit exceeded'));
       expect(ctx.response.get('Retry-After')).to.equal('7');
@@ -63,7 +71,11 @@ describe('errors: every failure answers JSON', () => {
     });
 
     it('a message not marked to expose is replaced, so request text never reaches the client', () => {
-      for (const err of [{ status: 400, message: '<script>' }, { status: 400, expose: 'yes', message: '<script>' }, { status: 400, expose: true, message: 42 }]) {
+      for (const err of [
+        { status: 400, message: '<script>' },
+        { status: 400, expose: 'yes', message: '<script>' },
+        { status: 400, expose: true, message: 42 },
+      ]) {
         const { ctx, logger } = contextAndLog();
         answerError(ctx, err, logger);
         expect(ctx.body).to.deep.equal(errorBody(400, 'the request could not be understood'));
@@ -72,7 +84,11 @@ describe('errors: every failure answers JSON', () => {
 
     it('anything else is a 500 without its message or headers; the log gets its name and a well-formed code only', () => {
       const thrown: unknown[] = [
-        Object.assign(new TypeError('secret token abc'), { expose: true, headers: { 'X-Leak': '1' }, code: 'ERR_BAD_THING' }),
+        Object.assign(new TypeError('secret token abc'), {
+          expose: true,
+          headers: { 'X-Leak': '1' },
+          code: 'ERR_BAD_THING',
+        }),
         { status: 500, name: 'RangeError', code: 'not a code!' },
         { status: 399 },
         { status: '404' },
@@ -87,15 +103,33 @@ describe('errors: every failure answers JSON', () => {
         expect(ctx.response.headers).not.to.have.property('x-leak');
         logged.push(...lines());
       }
-      const line = (error: string, extra = {}) => ({ level: 'error', message: 'request failed', event: EVENT.httpError, error, ...extra });
-      expect(logged).to.deep.equal([line('TypeError', { code: 'ERR_BAD_THING' }), line('RangeError'), line('Error'), line('Error'), line('Error')]);
+      const line = (error: string, extra = {}) => ({
+        level: 'error',
+        message: 'request failed',
+        event: EVENT.httpError,
+        error,
+        ...extra,
+      });
+      expect(logged).to.deep.equal([
+        line('TypeError', { code: 'ERR_BAD_THING' }),
+        line('RangeError'),
+        line('Error'),
+        line('Error'),
+        line('Error'),
+      ]);
     });
 
     it('a client that stopped sending is logged as such, with its code, besides its 4xx', () => {
       const { ctx, logger, lines } = contextAndLog();
-      answerError(ctx, { status: 400, aborted: true, code: 'ECONNABORTED', expose: true, message: 'request aborted' }, logger);
+      answerError(
+        ctx,
+        { status: 400, aborted: true, code: 'ECONNABORTED', expose: true, message: 'request aborted' },
+        logger,
+      );
       expect(ctx.status).to.equal(400);
-      expect(lines()).to.deep.equal([{ level: 'info', message: 'client stopped sending', event: EVENT.clientAborted, code: 'ECONNABORTED' }]);
+      expect(lines()).to.deep.equal([
+        { level: 'info', message: 'client stopped sending', event: EVENT.clientAborted, code: 'ECONNABORTED' },
+      ]);
     });
   });
 
@@ -146,8 +180,12 @@ describe('errors: every failure answers JSON', () => {
       const expected = (status: number, reason: string, message: string) =>
         `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
         `Content-Length: ${Buffer.byteLength(bodyOf(status, message))}\r\nConnection: close\r\n\r\n${bodyOf(status, message)}`;
-      expect(answer('HPE_HEADER_OVERFLOW').written).to.equal(expected(431, 'Request Header Fields Too Large', 'request headers too large (16 KiB at most)'));
-      expect(answer('ERR_HTTP_REQUEST_TIMEOUT').written).to.equal(expected(408, 'Request Timeout', 'request not received in time'));
+      expect(answer('HPE_HEADER_OVERFLOW').written).to.equal(
+        expected(431, 'Request Header Fields Too Large', 'request headers too large (16 KiB at most)'),
+      );
+      expect(answer('ERR_HTTP_REQUEST_TIMEOUT').written).to.equal(
+        expected(408, 'Request Timeout', 'request not received in time'),
+      );
       expect(answer('HPE_INVALID_METHOD').written).to.equal(expected(400, 'Bad Request', 'malformed HTTP request'));
       expect(answer(undefined).written).to.equal(expected(400, 'Bad Request', 'malformed HTTP request'));
     });

@@ -34,7 +34,12 @@ describe('earlier PetSage routes (aliases)', () => {
     const res = await request(app.callback()).get('/smoke-test/').expect(200);
     expect(res.body).to.include({ status: 'ok', message: VERIFICATION_MESSAGE });
     expect(lines).to.have.length(1);
-    expect(JSON.parse(lines[0]!)).to.include({ level: 'info', event: VERIFICATION_EVENT, message: VERIFICATION_MESSAGE, trace_id: res.body.trace_id });
+    expect(JSON.parse(lines[0]!)).to.include({
+      level: 'info',
+      event: VERIFICATION_EVENT,
+      message: VERIFICATION_MESSAGE,
+      trace_id: res.body.trace_id,
+    });
   });
 
   it('GET /api/v1/health: status ok, service_name and version', async () => {
@@ -44,7 +49,9 @@ describe('earlier PetSage routes (aliases)', () => {
   });
 
   it('messages are configurable; the log line keeps the verification message', async () => {
-    const { app, lines } = testService({ flags: { 'legacyRoutes.v1SmokeTest.message': 'smoke ok', 'legacyRoutes.systemHealthz.message': 'all good' } });
+    const { app, lines } = testService({
+      flags: { 'legacyRoutes.v1SmokeTest.message': 'smoke ok', 'legacyRoutes.systemHealthz.message': 'all good' },
+    });
     expect((await request(app.callback()).get('/v1/smoke_test/').expect(200)).body.message).to.equal('smoke ok');
     expect((await request(app.callback()).get('/system/healthz').expect(200)).body.message).to.equal('all good');
     expect(JSON.parse(lines[0]!).message).to.equal(VERIFICATION_MESSAGE);

@@ -7,7 +7,10 @@ import { problems } from '../support/schema';
 type Schema = Record<string, unknown>;
 interface OpenApi {
   openapi: string;
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: Schema }> }> }>>;
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: Schema }> }> }>
+  >;
   components: { schemas: Record<string, Schema> };
 }
 
@@ -15,7 +18,9 @@ interface OpenApi {
 function servedRoutes(app: ReturnType<typeof testService>['app']): string[] {
   const dispatch = app.middleware.find((m) => (m as { router?: Router }).router) as { router: Router } | undefined;
   expect(dispatch, 'router middleware').to.not.equal(undefined);
-  return dispatch!.router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${String(layer.path).replace(/:(\w+)/g, '{$1}')}`));
+  return dispatch!.router.stack.flatMap((layer) =>
+    layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${String(layer.path).replace(/:(\w+)/g, '{$1}')}`),
+  );
 }
 
 describe('OpenAPI description', () => {
@@ -23,16 +28,27 @@ describe('OpenAPI description', () => {
   let doc: OpenApi;
 
   before(async () => {
-    const res = await request(svc.app.callback()).get('/openapi.json').expect(200).expect('Content-Type', /application\/json/);
+    const res = await request(svc.app.callback())
+      .get('/openapi.json')
+      .expect(200)
+      .expect('Content-Type', /application\/json/);
     doc = res.body as OpenApi;
   });
 
   it('is OpenAPI 3.1 and lists every served route (and nothing that is not served)', () => {
     expect(doc.openapi).to.equal('3.1.0');
-    const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+    const documented = Object.entries(doc.paths).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+    );
     const served = servedRoutes(svc.app);
-    expect(served.filter((r) => !documented.includes(r)), 'served but undocumented').to.deep.equal([]);
-    expect(documented.filter((r) => !served.includes(r)), 'documented but not served').to.deep.equal([]);
+    expect(
+      served.filter((r) => !documented.includes(r)),
+      'served but undocumented',
+    ).to.deep.equal([]);
+    expect(
+      documented.filter((r) => !served.includes(r)),
+      'documented but not served',
+    ).to.deep.equal([]);
   });
 
   it('leaves out aliases that are turned off', async () => {
@@ -73,23 +89,35 @@ describe('OpenAPI description', () => {
     await expectDescribed('get', '/metrics');
     await expectDescribed('post', '/-/suspend');
     await expectDescribed('post', '/-/resume');
-    for (const path of ['/system/healthz', '/v1/smoke_test/', '/api/v1/smoke-test', '/smoke-test/', '/api/v1/health']) await expectDescribed('get', path);
+    for (const path of ['/system/healthz', '/v1/smoke_test/', '/api/v1/smoke-test', '/smoke-test/', '/api/v1/health'])
+      await expectDescribed('get', path);
   });
 
   it('GET / links to the docs, the API description, metrics and health', async () => {
     const res = await request(svc.app.callback()).get('/').expect(200);
-    expect(res.body.links).to.include({ docs: '/docs', openapi: '/openapi.json', metrics: '/metrics', health: '/healthz' });
+    expect(res.body.links).to.include({
+      docs: '/docs',
+      openapi: '/openapi.json',
+      metrics: '/metrics',
+      health: '/healthz',
+    });
   });
 
   it('/docs is served by the daemon itself, with the UI assets it references', async () => {
-    const page = await request(svc.app.callback()).get('/docs').expect(200).expect('Content-Type', /text\/html/);
+    const page = await request(svc.app.callback())
+      .get('/docs')
+      .expect(200)
+      .expect('Content-Type', /text\/html/);
     const assets = [...page.text.matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1] as string);
     expect(assets).to.deep.equal(['/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/docs/init.js']);
     const types = ['text/css; charset=utf-8', 'text/javascript; charset=utf-8', 'text/javascript; charset=utf-8'];
     for (const [i, asset] of assets.entries()) {
       for (const pass of ['read from the package', 'served again from memory']) {
         const res = await request(svc.app.callback()).get(asset).expect(200);
-        expect([res.headers['content-type'], res.headers['cache-control']], `${asset}, ${pass}`).to.deep.equal([types[i], 'public, max-age=86400']);
+        expect([res.headers['content-type'], res.headers['cache-control']], `${asset}, ${pass}`).to.deep.equal([
+          types[i],
+          'public, max-age=86400',
+        ]);
         expect(Number(res.headers['content-length'] ?? Buffer.byteLength(res.text)), asset).to.be.above(0);
       }
     }

@@ -10,7 +10,9 @@ async function emptyPrometheus() {
   let asked: () => void = () => {};
   const firstQuery = new Promise<void>((resolve) => (asked = resolve));
   const server = await scratchServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
     asked();
   });
   return { ...server, asked: firstQuery };
@@ -22,10 +24,24 @@ describe('POST /smoke-test and receipts', () => {
     const res = await request(app.callback()).post('/smoke-test').send({ id: 'deploy-4f2a9c1', wait: true });
     expect(res.status, res.text).to.equal(200);
     expect(res.headers['content-type']).to.include(HEALTH_CONTENT_TYPE);
-    const receipt = JSON.parse(res.text) as { status: string; outcome: string; run_id: string; checks: Record<string, { status: string; outcome: string; backend?: string; observedUnit?: string }[]> };
+    const receipt = JSON.parse(res.text) as {
+      status: string;
+      outcome: string;
+      run_id: string;
+      checks: Record<string, { status: string; outcome: string; backend?: string; observedUnit?: string }[]>;
+    };
     expect(receipt).to.include({ status: 'pass', outcome: 'verified', run_id: 'deploy-4f2a9c1' });
-    expect(receipt.checks['trace:verification']![0]).to.include({ status: 'pass', outcome: 'verified', backend: 'exporter', observedUnit: 's' });
-    expect(receipt.checks['metric:verification']![0]).to.include({ status: 'pass', outcome: 'verified', backend: 'self' });
+    expect(receipt.checks['trace:verification']![0]).to.include({
+      status: 'pass',
+      outcome: 'verified',
+      backend: 'exporter',
+      observedUnit: 's',
+    });
+    expect(receipt.checks['metric:verification']![0]).to.include({
+      status: 'pass',
+      outcome: 'verified',
+      backend: 'self',
+    });
     // The in-memory log is not read back in this harness; the process tests read the real file.
     expect(receipt.checks['log:verification']![0]).to.include({ outcome: 'skipped' });
 
@@ -33,7 +49,9 @@ describe('POST /smoke-test and receipts', () => {
     expect(JSON.parse(again.text)).to.deep.include({ run_id: 'deploy-4f2a9c1', outcome: 'verified' });
     const metrics = await request(app.callback()).get('/metrics').expect(200);
     expect(metrics.text).to.include(`${METRIC.runs}{trigger="api",outcome="success"} 1`);
-    expect(metrics.text).to.match(new RegExp(`${METRIC.verifications}\\{signal="metric",outcome="verified",reason="none"\\} 1`));
+    expect(metrics.text).to.match(
+      new RegExp(`${METRIC.verifications}\\{signal="metric",outcome="verified",reason="none"\\} 1`),
+    );
     expect(metrics.text).to.match(new RegExp(`${METRIC.lag}_count\\{signal="trace"\\} 1`));
   });
 
@@ -42,25 +60,41 @@ describe('POST /smoke-test and receipts', () => {
     const res = await request(app.callback()).post('/smoke-test').expect(202);
     expect(res.headers.location).to.equal(`/smoke-test/${res.body.run_id}`);
     expect(res.body.receipt).to.equal(res.headers.location);
-    const receipt = await request(app.callback()).get(res.headers.location as string).expect(200);
+    const receipt = await request(app.callback())
+      .get(res.headers.location as string)
+      .expect(200);
     const body = JSON.parse(receipt.text) as { status: string; checks: Record<string, { output?: string }[]> };
     expect(body.status).to.equal('warn');
     expect(body.checks['metric:verification']![0]!.output).to.equal('pending');
   });
 
   it('a failing signal makes a waiting deploy gate fail: 502 names the signal, reason and backend', async () => {
-    const { app } = testService({ env: { PETSAGE_SMOKE_VERIFY_TIMEOUT: '300ms', PETSAGE_SMOKE_PROMETHEUS_URL: 'http://127.0.0.1:9' } }); // nothing listens there
+    const { app } = testService({
+      env: { PETSAGE_SMOKE_VERIFY_TIMEOUT: '300ms', PETSAGE_SMOKE_PROMETHEUS_URL: 'http://127.0.0.1:9' },
+    }); // nothing listens there
     const res = await request(app.callback()).post('/smoke-test').send({ wait: true });
     expect(res.status).to.equal(502);
-    const body = JSON.parse(res.text) as { status: string; checks: Record<string, { outcome: string; reason: string; backend: string }[]> };
+    const body = JSON.parse(res.text) as {
+      status: string;
+      checks: Record<string, { outcome: string; reason: string; backend: string }[]>;
+    };
     expect(body.status).to.equal('fail');
-    expect(body.checks['metric:verification']![0]).to.include({ outcome: 'error', reason: 'unreachable', backend: 'prometheus' });
+    expect(body.checks['metric:verification']![0]).to.include({
+      outcome: 'error',
+      reason: 'unreachable',
+      backend: 'prometheus',
+    });
   });
 
   it('with a token set, the metric is still read back from the daemon itself (its own exposition, not through the guarded /metrics)', async () => {
-    const { app } = testService({ env: { PETSAGE_SMOKE_AUTH_TOKEN: 'a-token-for-this-test', OTEL_BSP_SCHEDULE_DELAY: '20' } });
+    const { app } = testService({
+      env: { PETSAGE_SMOKE_AUTH_TOKEN: 'a-token-for-this-test', OTEL_BSP_SCHEDULE_DELAY: '20' },
+    });
     await request(app.callback()).get('/metrics').expect(401);
-    const res = await request(app.callback()).post('/smoke-test').set('authorization', 'Bearer a-token-for-this-test').send({ wait: true });
+    const res = await request(app.callback())
+      .post('/smoke-test')
+      .set('authorization', 'Bearer a-token-for-this-test')
+      .send({ wait: true });
     expect(res.status, res.text).to.equal(200);
     const receipt = JSON.parse(res.text) as { checks: Record<string, { outcome: string; backend?: string }[]> };
     expect(receipt.checks['metric:verification']![0]).to.include({ outcome: 'verified', backend: 'self' });
@@ -68,21 +102,46 @@ describe('POST /smoke-test and receipts', () => {
 
   it('a signal never found makes a waiting deploy gate time out: 504 names the signal, reason and backend', async () => {
     const prometheus = await emptyPrometheus();
-    const { app } = testService({ env: { PETSAGE_SMOKE_VERIFY_TIMEOUT: '300ms', PETSAGE_SMOKE_PROMETHEUS_URL: prometheus.url } });
+    const { app } = testService({
+      env: { PETSAGE_SMOKE_VERIFY_TIMEOUT: '300ms', PETSAGE_SMOKE_PROMETHEUS_URL: prometheus.url },
+    });
     const res = await request(app.callback()).post('/smoke-test').send({ wait: true });
     expect(res.status, res.text).to.equal(504);
-    const body = JSON.parse(res.text) as { status: string; outcome: string; checks: Record<string, { outcome: string; reason: string; backend: string }[]> };
+    const body = JSON.parse(res.text) as {
+      status: string;
+      outcome: string;
+      checks: Record<string, { outcome: string; reason: string; backend: string }[]>;
+    };
     expect(body).to.include({ status: 'fail', outcome: 'timeout' });
-    expect(body.checks['metric:verification']![0]).to.include({ outcome: 'missing', reason: 'not_found', backend: 'prometheus' });
+    expect(body.checks['metric:verification']![0]).to.include({
+      outcome: 'missing',
+      reason: 'not_found',
+      backend: 'prometheus',
+    });
   });
 
   it('a trace that the trace API (traces.queryUrl) never finds is a run verdict: missing, not_found, after asking by id', async () => {
-    const traces = await scratchServer((_req, res) => res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"trace not found"}'));
-    const { app } = testService({ env: { PETSAGE_SMOKE_VERIFY_TIMEOUT: '400ms', PETSAGE_SMOKE_TRACES_QUERY_URL: traces.url, OTEL_BSP_SCHEDULE_DELAY: '20' } });
+    const traces = await scratchServer((_req, res) =>
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"trace not found"}'),
+    );
+    const { app } = testService({
+      env: {
+        PETSAGE_SMOKE_VERIFY_TIMEOUT: '400ms',
+        PETSAGE_SMOKE_TRACES_QUERY_URL: traces.url,
+        OTEL_BSP_SCHEDULE_DELAY: '20',
+      },
+    });
     const res = await request(app.callback()).post('/smoke-test').send({ wait: true });
     expect(res.status, res.text).to.equal(504);
-    const receipt = JSON.parse(res.text) as { run_id: string; checks: Record<string, { outcome: string; reason: string; backend: string }[]> };
-    expect(receipt.checks['trace:verification']![0]).to.include({ outcome: 'missing', reason: 'not_found', backend: 'trace_api' });
+    const receipt = JSON.parse(res.text) as {
+      run_id: string;
+      checks: Record<string, { outcome: string; reason: string; backend: string }[]>;
+    };
+    expect(receipt.checks['trace:verification']![0]).to.include({
+      outcome: 'missing',
+      reason: 'not_found',
+      backend: 'trace_api',
+    });
     expect(traces.requests.length).to.be.above(0);
     for (const r of traces.requests) expect(r.url).to.equal(`/api/traces/${receipt.run_id}`); // the run id is the trace id
   });
@@ -93,7 +152,14 @@ describe('POST /smoke-test and receipts', () => {
       ['', 'sum(petsage_smoke_runs_total{instance="127.0.0.1:9"})'],
     ] as const) {
       const prometheus = await emptyPrometheus();
-      const { app } = testService({ env: { PETSAGE_SMOKE_VERIFY_TIMEOUT: '200ms', PETSAGE_SMOKE_VERIFY_POLL_INTERVAL: '20ms', PETSAGE_SMOKE_PROMETHEUS_URL: prometheus.url, PETSAGE_SMOKE_METRICS_SELECTOR: selector } });
+      const { app } = testService({
+        env: {
+          PETSAGE_SMOKE_VERIFY_TIMEOUT: '200ms',
+          PETSAGE_SMOKE_VERIFY_POLL_INTERVAL: '20ms',
+          PETSAGE_SMOKE_PROMETHEUS_URL: prometheus.url,
+          PETSAGE_SMOKE_METRICS_SELECTOR: selector,
+        },
+      });
       await request(app.callback()).post('/smoke-test').send({ wait: true });
       const queries = prometheus.requests.map((r) => new URL(r.url ?? '', 'http://x').searchParams.get('query'));
       expect(queries.length, selector).to.be.above(0);
@@ -103,8 +169,13 @@ describe('POST /smoke-test and receipts', () => {
 
   it('a deploy gate still waiting when shutdown begins gets 503, unverified, and nothing is counted as failed', async () => {
     const prometheus = await emptyPrometheus();
-    const service = testService({ env: { PETSAGE_SMOKE_VERIFY_TIMEOUT: '30s', PETSAGE_SMOKE_PROMETHEUS_URL: prometheus.url } });
-    const answer = request(service.app.callback()).post('/smoke-test').send({ wait: true }).then((r) => r);
+    const service = testService({
+      env: { PETSAGE_SMOKE_VERIFY_TIMEOUT: '30s', PETSAGE_SMOKE_PROMETHEUS_URL: prometheus.url },
+    });
+    const answer = request(service.app.callback())
+      .post('/smoke-test')
+      .send({ wait: true })
+      .then((r) => r);
     await prometheus.asked; // the run is awaiting its metric
     await service.stop('test');
     const res = await answer;
@@ -129,16 +200,25 @@ describe('POST /smoke-test and receipts', () => {
     ];
     for (const [body, type, status, message] of cases) {
       const res = await request(app.callback()).post('/smoke-test').set('Content-Type', type).send(body);
-      expect([res.status, res.body.error.status, res.body.error.message], body.slice(0, 40)).to.deep.equal([status, status, message]);
+      expect([res.status, res.body.error.status, res.body.error.message], body.slice(0, 40)).to.deep.equal([
+        status,
+        status,
+        message,
+      ]);
     }
   });
 
   it('a caller id can be used once (409 after), receipts 404 for unknown ids and 400 for malformed ones', async () => {
     const { app } = testService();
     await request(app.callback()).post('/smoke-test').send({ id: 'release-7' }).expect(202);
-    const messageOf = async (test: request.Test, status: number) => ((await test.expect(status)).body as { error: { message: string } }).error.message;
-    expect(await messageOf(request(app.callback()).post('/smoke-test').send({ id: 'release-7' }), 409)).to.equal('a run with this id exists; see its receipt or pick a new id');
-    expect(await messageOf(request(app.callback()).get('/smoke-test/release-8'), 404)).to.equal('no such run (only the most recent runs are kept)');
+    const messageOf = async (test: request.Test, status: number) =>
+      ((await test.expect(status)).body as { error: { message: string } }).error.message;
+    expect(await messageOf(request(app.callback()).post('/smoke-test').send({ id: 'release-7' }), 409)).to.equal(
+      'a run with this id exists; see its receipt or pick a new id',
+    );
+    expect(await messageOf(request(app.callback()).get('/smoke-test/release-8'), 404)).to.equal(
+      'no such run (only the most recent runs are kept)',
+    );
     expect(await messageOf(request(app.callback()).get('/smoke-test/..%2Fetc'), 400)).to.equal('malformed run id');
     await request(app.callback()).get('/smoke-test/%E0%A4%A').expect(400);
   });

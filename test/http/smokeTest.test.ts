@@ -1,6 +1,14 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { ATTR_RUN_ID, ATTR_RUN_SEQ, ATTR_TRIGGER, FEATURE, RUN_SPAN_NAME, VERIFICATION_EVENT, VERIFICATION_MESSAGE } from '../../src/vocabulary';
+import {
+  ATTR_RUN_ID,
+  ATTR_RUN_SEQ,
+  ATTR_TRIGGER,
+  FEATURE,
+  RUN_SPAN_NAME,
+  VERIFICATION_EVENT,
+  VERIFICATION_MESSAGE,
+} from '../../src/vocabulary';
 import { OPENMETRICS_CONTENT_TYPE } from '../../src/telemetry/exposition';
 import { METRIC } from '../../src/vocabulary';
 import { VERSION } from '../../src/version';
@@ -12,13 +20,27 @@ for (const path of ['/smoke-test', '/api/v1/smoke-test']) {
   describe(`GET ${path}`, () => {
     it('answers the contract: status, feature, message, timestamp, service, version, ids, seq, signals', async () => {
       const { app } = testService();
-      const res = await request(app.callback()).get(path).expect(200).expect('Content-Type', /application\/json/);
-      expect(res.body).to.include({ status: 'ok', feature: FEATURE, message: VERIFICATION_MESSAGE, service: 'petsage-smoke', version: VERSION, seq: 1 });
+      const res = await request(app.callback())
+        .get(path)
+        .expect(200)
+        .expect('Content-Type', /application\/json/);
+      expect(res.body).to.include({
+        status: 'ok',
+        feature: FEATURE,
+        message: VERIFICATION_MESSAGE,
+        service: 'petsage-smoke',
+        version: VERSION,
+        seq: 1,
+      });
       expect(res.body.timestamp).to.match(ISO_MS_UTC);
       expect(res.body.trace_id).to.match(/^[0-9a-f]{32}$/);
       expect(res.body.span_id).to.match(/^[0-9a-f]{16}$/);
       expect(res.body.run_id).to.equal(res.body.trace_id);
-      expect(res.body.signals).to.deep.equal({ log: { status: 'emitted' }, trace: { status: 'emitted' }, metric: { status: 'emitted' } });
+      expect(res.body.signals).to.deep.equal({
+        log: { status: 'emitted' },
+        trace: { status: 'emitted' },
+        metric: { status: 'emitted' },
+      });
     });
 
     it('writes exactly one JSON log line carrying the same ids', async () => {
@@ -38,7 +60,18 @@ for (const path of ['/smoke-test', '/api/v1/smoke-test']) {
         timestamp: res.body.timestamp,
       });
       // The grep contract (README): exactly these keys, in alphabetical order.
-      expect(Object.keys(line)).to.deep.equal(['event', 'level', 'message', 'run_id', 'seq', 'service', 'span_id', 'timestamp', 'trace_id', 'trigger']);
+      expect(Object.keys(line)).to.deep.equal([
+        'event',
+        'level',
+        'message',
+        'run_id',
+        'seq',
+        'service',
+        'span_id',
+        'timestamp',
+        'trace_id',
+        'trigger',
+      ]);
     });
 
     it('finishes one smoke_test.run span, a root of its own trace, with the run id, seq and trigger', async () => {
@@ -56,7 +89,10 @@ for (const path of ['/smoke-test', '/api/v1/smoke-test']) {
       const { app, lines } = testService();
       const res = await request(app.callback()).get(path).expect(200);
       const logged = JSON.parse(lines[0]!) as { trace_id: string; span_id: string };
-      const metrics = await request(app.callback()).get('/metrics').set('Accept', 'application/openmetrics-text; version=1.0.0').expect(200);
+      const metrics = await request(app.callback())
+        .get('/metrics')
+        .set('Accept', 'application/openmetrics-text; version=1.0.0')
+        .expect(200);
       expect(metrics.headers['content-type']).to.equal(OPENMETRICS_CONTENT_TYPE);
       const series = metrics.text.split('\n').filter((l) => l.startsWith(`${METRIC.runs}{`));
       expect(series.filter((l) => / 1( |$)/.test(l))).to.deep.equal([
@@ -64,7 +100,12 @@ for (const path of ['/smoke-test', '/api/v1/smoke-test']) {
       ]);
       expect(logged.trace_id).to.equal(res.body.trace_id);
       // The request itself is timed under its route template, its exemplar the same trace.
-      const timed = metrics.text.split('\n').filter((l) => l.startsWith(`${METRIC.httpDuration}_bucket{`) && l.includes(`route="${path}",method="GET",status="200"`));
+      const timed = metrics.text
+        .split('\n')
+        .filter(
+          (l) =>
+            l.startsWith(`${METRIC.httpDuration}_bucket{`) && l.includes(`route="${path}",method="GET",status="200"`),
+        );
       expect(timed.some((l) => l.includes(`# {trace_id="${res.body.trace_id}",`))).to.equal(true);
     });
   });

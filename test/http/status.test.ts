@@ -20,9 +20,17 @@ const NOW = Date.parse('2026-12-04T12:00:00Z');
 const HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>&';
 
 /** Sources with one run per given set of verdicts (oldest first); a verdict left out is pending. */
-function sources(runsVerdicts: Partial<Record<Signal, Omit<Verdict, 'signal' | 'at'>>>[], o: { schedule?: Scheduler['state'] } = {}): StatusSources {
+function sources(
+  runsVerdicts: Partial<Record<Signal, Omit<Verdict, 'signal' | 'at'>>>[],
+  o: { schedule?: Scheduler['state'] } = {},
+): StatusSources {
   const run = createSmokeRunner(fakePorts().ports);
-  const health = createSignalHealth({ staleAfterMs: 60_000, failAfterRuns: 2, now: () => NOW, startedMs: NOW - 120_000 });
+  const health = createSignalHealth({
+    staleAfterMs: 60_000,
+    failAfterRuns: 2,
+    now: () => NOW,
+    startedMs: NOW - 120_000,
+  });
   const reports: RunReport[] = runsVerdicts.map((given) => {
     const r = run('schedule');
     const verdicts: RunReport['verdicts'] = {};
@@ -35,11 +43,24 @@ function sources(runsVerdicts: Partial<Record<Signal, Omit<Verdict, 'signal' | '
   });
   const runs = { latest: () => reports[reports.length - 1], reports: () => reports } as unknown as Runs;
   const state = o.schedule ?? 'running';
-  const scheduler = { state, intervalMs: 15_000, nextRunAtMs: state === 'running' ? NOW + 4_000 : undefined } as Scheduler;
-  return { service: { name: 'petsage-smoke', version: '9.9.9' }, runs, signalHealth: health, scheduler, startedAtMs: NOW - 3_723_000, now: () => NOW, draining: () => false };
+  const scheduler = {
+    state,
+    intervalMs: 15_000,
+    nextRunAtMs: state === 'running' ? NOW + 4_000 : undefined,
+  } as Scheduler;
+  return {
+    service: { name: 'petsage-smoke', version: '9.9.9' },
+    runs,
+    signalHealth: health,
+    scheduler,
+    startedAtMs: NOW - 3_723_000,
+    now: () => NOW,
+    draining: () => false,
+  };
 }
 
-const ok = (lag: number, backend: Verdict['backend'] = 'file') => ({ outcome: 'verified', reason: 'none', lagSeconds: lag, backend }) as const;
+const ok = (lag: number, backend: Verdict['backend'] = 'file') =>
+  ({ outcome: 'verified', reason: 'none', lagSeconds: lag, backend }) as const;
 const allOk = (lag: number) => ({ log: ok(lag), trace: ok(lag, 'tempo'), metric: ok(lag, 'prometheus') });
 
 describe('status page: rendering', () => {
@@ -65,8 +86,15 @@ describe('status page: rendering', () => {
 
   it('each mark in the grid: verified, failed, missing, skipped and pending, in words and symbols, linked to its receipt', () => {
     const src = sources([
-      { log: ok(0.1), trace: { outcome: 'error', reason: 'unreachable', backend: 'tempo', detail: HOSTILE }, metric: { outcome: 'missing', reason: 'not_found', backend: 'prometheus' } },
-      { log: { outcome: 'skipped', reason: 'over_capacity' }, trace: { outcome: 'error', reason: 'server_error', backend: 'tempo' } },
+      {
+        log: ok(0.1),
+        trace: { outcome: 'error', reason: 'unreachable', backend: 'tempo', detail: HOSTILE },
+        metric: { outcome: 'missing', reason: 'not_found', backend: 'prometheus' },
+      },
+      {
+        log: { outcome: 'skipped', reason: 'over_capacity' },
+        trace: { outcome: 'error', reason: 'server_error', backend: 'tempo' },
+      },
     ]);
     const view = statusView(src, true);
     expect(view.recent!.map((r) => [r.marks.log.mark, r.marks.trace.mark, r.marks.metric.mark])).to.deep.equal([
@@ -76,10 +104,16 @@ describe('status page: rendering', () => {
     expect(view.status).to.equal('fail'); // two trace failures in a row: failAfterRuns 2
     expect(view.cards[1]).to.include({ status: 'fail' });
     expect(view.cards[0]!.share).to.deep.equal({ verified: 1, judged: 1 });
-    expect(view.cards.map((c) => c.lags)).to.deep.equal([[0.1, undefined], ['failed', 'failed'], ['failed', undefined]]);
+    expect(view.cards.map((c) => c.lags)).to.deep.equal([
+      [0.1, undefined],
+      ['failed', 'failed'],
+      ['failed', undefined],
+    ]);
     const html = renderStatusPage(view, '1');
     const id = view.recent![0]!.id;
-    expect(html).to.include(`<a class="m verified" href="/smoke-test/${id}" aria-label="run 1 (schedule) log: verified in 0.1 s (file)"`);
+    expect(html).to.include(
+      `<a class="m verified" href="/smoke-test/${id}" aria-label="run 1 (schedule) log: verified in 0.1 s (file)"`,
+    );
     expect(html).to.include('trace: failed: unreachable (tempo)');
     expect(html).to.include('metric: missing: not_found (prometheus)');
     expect(html).to.include('log: skipped: over_capacity');
@@ -89,7 +123,13 @@ describe('status page: rendering', () => {
   });
 
   it('nothing from a backend or a client appears unescaped', () => {
-    const html = renderStatusPage(statusView(sources([{ trace: { outcome: 'error', reason: 'bad_response', backend: 'tempo', detail: HOSTILE } }]), true), '"><script>');
+    const html = renderStatusPage(
+      statusView(
+        sources([{ trace: { outcome: 'error', reason: 'bad_response', backend: 'tempo', detail: HOSTILE } }]),
+        true,
+      ),
+      '"><script>',
+    );
     expect(html).to.include(escapeHtml(HOSTILE));
     expect(html).to.not.include(HOSTILE);
     expect(html.match(/<script/g)).to.have.length(1); // the page's own script only
@@ -120,8 +160,19 @@ describe('status page: rendering', () => {
   it('percentiles by nearest rank, durations for people, a chart with a tick per run not verified', () => {
     expect(percentile([], 50)).to.equal(undefined);
     expect(percentile([1, 2, 3, 4], 50)).to.equal(2);
-    expect(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 99)).to.equal(99);
-    expect([0.0042, 12.34, 75, 7260, 90_000].map(duration)).to.deep.equal(['4 ms', '12.3 s', '1 min 15 s', '2 h 1 min', '1 d 1 h']);
+    expect(
+      percentile(
+        Array.from({ length: 100 }, (_, i) => i + 1),
+        99,
+      ),
+    ).to.equal(99);
+    expect([0.0042, 12.34, 75, 7260, 90_000].map(duration)).to.deep.equal([
+      '4 ms',
+      '12.3 s',
+      '1 min 15 s',
+      '2 h 1 min',
+      '1 d 1 h',
+    ]);
     const svg = lagChart([0.1, 'failed', undefined, 0.2], 'log lag');
     expect(svg).to.include('points="0.0,26.0 240.0,6.0"');
     expect(svg.match(/class="miss"/g)).to.have.length(1);
@@ -143,7 +194,14 @@ const EVERY_STATE: StatusView = {
       signal: 'log',
       status: 'pass',
       sinceVerifiedSeconds: 12,
-      last: { signal: 'log', outcome: 'verified', reason: 'none', lagSeconds: 0.25, backend: 'loki', at: new Date(NOW) },
+      last: {
+        signal: 'log',
+        outcome: 'verified',
+        reason: 'none',
+        lagSeconds: 0.25,
+        backend: 'loki',
+        at: new Date(NOW),
+      },
       lags: [0.2, 0.3, undefined, 0.25],
       p50: 0.25,
       p99: 0.3,
@@ -155,14 +213,41 @@ const EVERY_STATE: StatusView = {
       status: 'fail',
       output: '3 runs in a row failed (error: unreachable)',
       sinceVerifiedSeconds: 90_061,
-      last: { signal: 'metric', outcome: 'error', reason: 'unreachable', backend: 'prometheus', detail: HOSTILE, at: new Date(NOW) },
+      last: {
+        signal: 'metric',
+        outcome: 'error',
+        reason: 'unreachable',
+        backend: 'prometheus',
+        detail: HOSTILE,
+        at: new Date(NOW),
+      },
       lags: ['failed', undefined],
       share: { verified: 0, judged: 0 },
     },
   ],
   recent: [
-    { id: 'gate/1', seq: 1, trigger: 'api', startedAt: '2026-12-04T11:59:00.000Z', marks: { log: { mark: 'verified', text: 'verified' }, trace: { mark: 'missing', text: 'missing: timeout' }, metric: { mark: 'failed', text: 'error: <x>' } } },
-    { id: 'b'.repeat(32), seq: 2, trigger: 'schedule', startedAt: '2026-12-04T11:59:15.000Z', marks: { log: { mark: 'skipped', text: 'skipped: sampled_out' }, trace: { mark: 'pending', text: 'pending' }, metric: { mark: 'pending', text: 'pending' } } },
+    {
+      id: 'gate/1',
+      seq: 1,
+      trigger: 'api',
+      startedAt: '2026-12-04T11:59:00.000Z',
+      marks: {
+        log: { mark: 'verified', text: 'verified' },
+        trace: { mark: 'missing', text: 'missing: timeout' },
+        metric: { mark: 'failed', text: 'error: <x>' },
+      },
+    },
+    {
+      id: 'b'.repeat(32),
+      seq: 2,
+      trigger: 'schedule',
+      startedAt: '2026-12-04T11:59:15.000Z',
+      marks: {
+        log: { mark: 'skipped', text: 'skipped: sampled_out' },
+        trace: { mark: 'pending', text: 'pending' },
+        metric: { mark: 'pending', text: 'pending' },
+      },
+    },
   ],
   receiptsKept: 2,
 };
@@ -180,21 +265,44 @@ describe('status page: the page as a person reads it', () => {
   });
 
   it('without the token, when empty, shutting down, on request only', () => {
-    const quiet = { ...EVERY_STATE, status: 'warn', draining: true, schedule: { state: 'disabled', intervalMs: 0 } } as const;
+    const quiet = {
+      ...EVERY_STATE,
+      status: 'warn',
+      draining: true,
+      schedule: { state: 'disabled', intervalMs: 0 },
+    } as const;
     const hidden = renderStatusPage({ ...quiet, recent: undefined }, 'v1');
-    expect(hidden).to.include('<p class="note">Recent runs, lag and shares are shown with the bearer token (auth.token is set), as on /metrics.</p>');
+    expect(hidden).to.include(
+      '<p class="note">Recent runs, lag and shares are shown with the bearer token (auth.token is set), as on /metrics.</p>',
+    );
     expect(hidden).to.include('<span class="badge warn">! warn: shutting down</span>');
     expect(hidden).to.include('schedule off (runs on request only)');
-    expect(renderStatusPage({ ...quiet, recent: [] }, 'v1')).to.include('<section aria-labelledby="h-runs"><h2 id="h-runs">Recent runs</h2><p class="note">No runs yet.</p></section>');
-    const suspended = renderStatusPage({ ...EVERY_STATE, status: 'pass', schedule: { state: 'suspended', intervalMs: 60_000 } }, 'v1');
+    expect(renderStatusPage({ ...quiet, recent: [] }, 'v1')).to.include(
+      '<section aria-labelledby="h-runs"><h2 id="h-runs">Recent runs</h2><p class="note">No runs yet.</p></section>',
+    );
+    const suspended = renderStatusPage(
+      { ...EVERY_STATE, status: 'pass', schedule: { state: 'suspended', intervalMs: 60_000 } },
+      'v1',
+    );
     expect(suspended).to.include('schedule suspended, every 1 min 0 s · updated');
     expect(suspended).to.include('pass: every signal gets through');
   });
 
-  it('durations at each unit\'s edge, and a chart of one point drawn in the middle', () => {
-    expect([0.9994, 1, 59.96, 60, 3599, 3600, 86_399, 86_400].map(duration)).to.deep.equal(['999 ms', '1 s', '60 s', '1 min 0 s', '59 min 59 s', '1 h 0 min', '23 h 59 min', '1 d 0 h']);
+  it("durations at each unit's edge, and a chart of one point drawn in the middle", () => {
+    expect([0.9994, 1, 59.96, 60, 3599, 3600, 86_399, 86_400].map(duration)).to.deep.equal([
+      '999 ms',
+      '1 s',
+      '60 s',
+      '1 min 0 s',
+      '59 min 59 s',
+      '1 h 0 min',
+      '23 h 59 min',
+      '1 d 0 h',
+    ]);
     expect(lagChart([0.5], 'one')).to.include('points="120.0,6.0"');
-    expect(lagChart(['failed', 0.5], 'two')).to.include('<line class="miss" x1="0.0" x2="0.0" y1="0" y2="5"/><polyline class="lag" points="240.0,6.0"/>');
+    expect(lagChart(['failed', 0.5], 'two')).to.include(
+      '<line class="miss" x1="0.0" x2="0.0" y1="0" y2="5"/><polyline class="lag" points="240.0,6.0"/>',
+    );
   });
 });
 
@@ -203,7 +311,10 @@ describe('status page: routes', () => {
     const svc = testService();
     const app = svc.app.callback();
     await request(app).get('/smoke-test').expect(200);
-    const browser = await request(app).get('/').set('Accept', 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8').expect(200);
+    const browser = await request(app)
+      .get('/')
+      .set('Accept', 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8')
+      .expect(200);
     expect(browser.headers['content-type']).to.equal('text/html; charset=utf-8');
     expect(browser.headers['content-security-policy']).to.equal(STATUS_CSP);
     expect(STATUS_CSP).to.not.include('unsafe-inline');
@@ -213,12 +324,22 @@ describe('status page: routes', () => {
       const res = await request(app).get('/').set('Accept', accept).expect(200);
       expect(res.body.links.status, accept).to.equal('/status');
     }
-    const page = await request(app).get('/status?q=<b>x</b>').expect(200).expect('Content-Type', /text\/html/);
+    const page = await request(app)
+      .get('/status?q=<b>x</b>')
+      .expect(200)
+      .expect('Content-Type', /text\/html/);
     expect(page.text).to.not.include('<b>x</b>');
-    const assets = { 'status.css': 'text/css; charset=utf-8', 'status.js': 'text/javascript; charset=utf-8', 'favicon.svg': 'image/svg+xml' };
+    const assets = {
+      'status.css': 'text/css; charset=utf-8',
+      'status.js': 'text/javascript; charset=utf-8',
+      'favicon.svg': 'image/svg+xml',
+    };
     for (const [asset, type] of Object.entries(assets)) {
       const res = await request(app).get(`/status/${asset}`).expect(200);
-      expect([res.headers['content-type'], res.headers['cache-control']], asset).to.deep.equal([type, 'public, max-age=86400']);
+      expect([res.headers['content-type'], res.headers['cache-control']], asset).to.deep.equal([
+        type,
+        'public, max-age=86400',
+      ]);
     }
     expect((await request(app).get('/status/status.js').expect(200)).text).to.include('replaceWith');
     const missing = await request(app).get('/status/constructor').expect(404);
@@ -232,7 +353,10 @@ describe('status page: routes', () => {
     const open = await request(app).get('/status').expect(200);
     expect(open.text).to.include('shown with the bearer token');
     expect(open.text).to.not.include('class="m ');
-    const withToken = await request(app).get('/status').set('Authorization', 'Bearer sekret-token-0123456789').expect(200);
+    const withToken = await request(app)
+      .get('/status')
+      .set('Authorization', 'Bearer sekret-token-0123456789')
+      .expect(200);
     expect(withToken.text).to.include('class="m ');
     expect(withToken.text).to.not.include('sekret-token-0123456789');
   });

@@ -18,10 +18,16 @@ describe('mutation testing (npm run mutation), short mode', function () {
   this.timeout(600_000);
 
   it('the tests Stryker runs are named as files or dir/*.test.js, each of which exists (its mocha runner expands no braces)', () => {
-    const config = JSON.parse(readFileSync(path.join(REPO_ROOT, 'stryker.config.json'), 'utf8')) as { mochaOptions: { spec: string[] } };
+    const config = JSON.parse(readFileSync(path.join(REPO_ROOT, 'stryker.config.json'), 'utf8')) as {
+      mochaOptions: { spec: string[] };
+    };
     const missing = config.mochaOptions.spec.filter((spec) => {
       const wildcard = /^(.+)\/\*\.test\.js$/.exec(spec);
-      if (wildcard) return !existsSync(path.join(REPO_ROOT, wildcard[1]!)) || !readdirSync(path.join(REPO_ROOT, wildcard[1]!)).some((f) => f.endsWith('.test.js'));
+      if (wildcard)
+        return (
+          !existsSync(path.join(REPO_ROOT, wildcard[1]!)) ||
+          !readdirSync(path.join(REPO_ROOT, wildcard[1]!)).some((f) => f.endsWith('.test.js'))
+        );
       return !/^[\w/.-]+\.test\.js$/.test(spec) || !existsSync(path.join(REPO_ROOT, spec));
     });
     expect(missing).to.deep.equal([]);
@@ -30,14 +36,29 @@ describe('mutation testing (npm run mutation), short mode', function () {
   it('mutates smoke/ledger.ts with the project config and kills every mutant the tests can see', () => {
     const dir = tmpDir('petsage-mutation-');
     const reportFile = path.join(dir, 'report.json');
-    const config = JSON.parse(readFileSync(path.join(REPO_ROOT, 'stryker.config.json'), 'utf8')) as Record<string, unknown>;
+    const config = JSON.parse(readFileSync(path.join(REPO_ROOT, 'stryker.config.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     const configFile = path.join(dir, 'stryker.config.json');
     writeFileSync(
       configFile,
-      JSON.stringify({ ...config, mutate: ['src/smoke/ledger.ts'], incremental: false, reporters: ['json', 'clear-text'], jsonReporter: { fileName: reportFile }, tempDirName: SANDBOXES }),
+      JSON.stringify({
+        ...config,
+        mutate: ['src/smoke/ledger.ts'],
+        incremental: false,
+        reporters: ['json', 'clear-text'],
+        jsonReporter: { fileName: reportFile },
+        tempDirName: SANDBOXES,
+      }),
     );
     releaseAfter(SANDBOXES, () => rmSync(path.join(REPO_ROOT, SANDBOXES), { recursive: true, force: true }));
-    const run = spawnSync('bash', ['scripts/mutation/run.sh', configFile], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 540_000 });
+    const run = spawnSync('bash', ['scripts/mutation/run.sh', configFile], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 540_000,
+    });
     expect(run.status, `${run.stdout.slice(-3000)}\n${run.stderr.slice(-3000)}`).to.equal(0);
 
     const report = JSON.parse(readFileSync(reportFile, 'utf8')) as Report;

@@ -10,7 +10,12 @@ import { tmpDir } from '../support/tmp';
 
 function run(args: string[], env: Record<string, string> = {}) {
   const cwd = tmpDir('petsage-cli-');
-  const res = spawnSync(process.execPath, [MAIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 20_000 });
+  const res = spawnSync(process.execPath, [MAIN, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr, cwd };
 }
 
@@ -26,7 +31,8 @@ describe('command line', () => {
     for (const flag of ['--help', '-h']) {
       const { code, stdout } = run([flag]);
       expect(code).to.equal(0);
-      for (const text of ['Usage:', '--config FILE', '--port PORT', '--log-file FILE', 'Exit codes']) expect(stdout).to.include(text);
+      for (const text of ['Usage:', '--config FILE', '--port PORT', '--log-file FILE', 'Exit codes'])
+        expect(stdout).to.include(text);
     }
   });
 

@@ -53,7 +53,14 @@ const sample = (text: string, name: string, labels: string) =>
 const QUEUE = 256;
 const BATCH = 64;
 // The trace pipeline alone: with an OTLP endpoint set, log records would go to the collector too.
-const PIPELINE = { OTEL_LOGS_EXPORTER: 'none', OTEL_BSP_MAX_QUEUE_SIZE: String(QUEUE), OTEL_BSP_MAX_EXPORT_BATCH_SIZE: String(BATCH), OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BSP_EXPORT_TIMEOUT: '500', PETSAGE_SMOKE_INTERVAL: '0' };
+const PIPELINE = {
+  OTEL_LOGS_EXPORTER: 'none',
+  OTEL_BSP_MAX_QUEUE_SIZE: String(QUEUE),
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: String(BATCH),
+  OTEL_BSP_SCHEDULE_DELAY: '100',
+  OTEL_BSP_EXPORT_TIMEOUT: '500',
+  PETSAGE_SMOKE_INTERVAL: '0',
+};
 // A hung export is waited for through the whole load (until the collector lets go), so the queue
 // fills whatever the machine's speed: with a short timeout, how much drains first is a race.
 const HUNG = { OTEL_BSP_EXPORT_TIMEOUT: '60000' };
@@ -66,7 +73,14 @@ describe('daemon process: a trace collector that is down or slow', function () {
     it(`collector ${mode}: every run answers 200, spans are counted failed or dropped (queue bounded), export recovers without a restart`, async () => {
       const collector = await switchableCollector();
       collector.set(mode);
-      const daemon = await spawnDaemon({ env: { ...UNLIMITED, ...PIPELINE, ...(mode === 'hangs' ? HUNG : {}), OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint } });
+      const daemon = await spawnDaemon({
+        env: {
+          ...UNLIMITED,
+          ...PIPELINE,
+          ...(mode === 'hangs' ? HUNG : {}),
+          OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
+        },
+      });
       const metricsText = async () => (await fetch(`${daemon.url}/metrics`)).text();
       const rss = (text: string) => Number(/^process_resident_memory_bytes (\S+)$/m.exec(text)?.[1]);
       const rssBefore = rss(await metricsText());
@@ -84,7 +98,10 @@ describe('daemon process: a trace collector that is down or slow', function () {
       if (mode === 'hangs') {
         expect(dropped).to.be.at.least(LOAD - QUEUE - BATCH);
         // A run whose span finds the queue full says so at once, and its receipt carries it as the trace verdict.
-        const run = (await (await fetch(`${daemon.url}/smoke-test`)).json()) as { run_id: string; signals: { trace: { status: string; reason?: string } } };
+        const run = (await (await fetch(`${daemon.url}/smoke-test`)).json()) as {
+          run_id: string;
+          signals: { trace: { status: string; reason?: string } };
+        };
         expect(run.signals.trace).to.deep.equal({ status: 'error', reason: 'dropped' });
         const receipt = await receiptOf(daemon.url, run.run_id);
         expect(receipt.checks['trace:verification']![0]).to.include({ outcome: 'error', reason: 'dropped' });
@@ -107,7 +124,9 @@ describe('daemon process: a trace collector that is down or slow', function () {
       expect((await stopDaemon(daemon)).code, daemon.stderr()).to.equal(0);
       // Never a silent drop: every run's span is exported, failed or dropped, and counted.
       const stopped = jsonLines(daemon.logFile).find((l) => l.event === 'daemon.stopped')!;
-      expect(Number(stopped.spans_exported) + Number(stopped.spans_failed) + Number(stopped.spans_dropped)).to.equal(stopped.runs_total);
+      expect(Number(stopped.spans_exported) + Number(stopped.spans_failed) + Number(stopped.spans_dropped)).to.equal(
+        stopped.runs_total,
+      );
     });
   }
 });

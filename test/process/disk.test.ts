@@ -7,9 +7,13 @@ import { spawnDaemon, type SpawnedDaemon, UNLIMITED, stopDaemon } from '../suppo
 import { gate, gateAfterFlood } from '../support/receipts';
 import { tmpDir } from '../support/tmp';
 
-const verificationLines = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l.includes(`"event":"${VERIFICATION_EVENT}"`));
+const verificationLines = (file: string) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(`"event":"${VERIFICATION_EVENT}"`));
 
-const stopCleanly = async (daemon: SpawnedDaemon) => expect((await stopDaemon(daemon)).code, daemon.stderr()).to.equal(0);
+const stopCleanly = async (daemon: SpawnedDaemon) =>
+  expect((await stopDaemon(daemon)).code, daemon.stderr()).to.equal(0);
 
 /** A run whose receipt says its log line was read back from the file. */
 async function expectLogVerified(daemon: SpawnedDaemon, id: string) {
@@ -24,12 +28,18 @@ describe('daemon process: the log file on disk', function () {
   it('log.file.required=false: an unwritable log directory means stdout only, with a warning and a log.file_unavailable line, not an exit; the log is then not read back', async () => {
     const blocker = path.join(tmpDir('petsage-log-'), 'not-a-dir');
     writeFileSync(blocker, '');
-    const daemon = await spawnDaemon({ args: ['--log-file', path.join(blocker, 'smoke.log')], env: { PETSAGE_SMOKE_LOG_FILE_REQUIRED: 'false' } });
+    const daemon = await spawnDaemon({
+      args: ['--log-file', path.join(blocker, 'smoke.log')],
+      env: { PETSAGE_SMOKE_LOG_FILE_REQUIRED: 'false' },
+    });
     try {
       expect(daemon.stderr()).to.include('warning: logging to stdout only: cannot write the log file');
       expect((await daemon.waitForEvent('daemon.listening')).log_file).to.equal(null);
       await daemon.waitForEvent(EVENT.logFileUnavailable);
-      const run = (await (await fetch(`${daemon.url}/smoke-test`)).json()) as { trace_id: string; signals: { log: { status: string } } };
+      const run = (await (await fetch(`${daemon.url}/smoke-test`)).json()) as {
+        trace_id: string;
+        signals: { log: { status: string } };
+      };
       expect(run.signals.log.status).to.equal('emitted');
       await daemon.waitForEvent(VERIFICATION_EVENT, (l) => l.trace_id === run.trace_id);
       const { status, receipt } = await gate(daemon.url);
@@ -73,7 +83,17 @@ describe('daemon process: the log file on disk', function () {
     const maxSize = 64 * 1024;
     // Files this small rotate several times between two reads of the tail: lines in a file rotated
     // past unread are reported not_found at the verify timeout (kept short here).
-    const daemon = await spawnDaemon({ env: { ...UNLIMITED, PETSAGE_SMOKE_LOG_FILE_MAX_SIZE: '64KiB', PETSAGE_SMOKE_LOG_FILE_MAX_FILES: '2', PETSAGE_SMOKE_VERIFY_TIMEOUT: '2s', PETSAGE_SMOKE_SPAN_FILE_MAX_SIZE: '64KiB', PETSAGE_SMOKE_SPAN_FILE_MAX_FILES: '2', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '32' } });
+    const daemon = await spawnDaemon({
+      env: {
+        ...UNLIMITED,
+        PETSAGE_SMOKE_LOG_FILE_MAX_SIZE: '64KiB',
+        PETSAGE_SMOKE_LOG_FILE_MAX_FILES: '2',
+        PETSAGE_SMOKE_VERIFY_TIMEOUT: '2s',
+        PETSAGE_SMOKE_SPAN_FILE_MAX_SIZE: '64KiB',
+        PETSAGE_SMOKE_SPAN_FILE_MAX_FILES: '2',
+        OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '32',
+      },
+    });
     try {
       const result = await autocannon({ url: `${daemon.url}/smoke-test`, connections: 10, amount: 3000 });
       expect(result['2xx']).to.equal(3000);

@@ -23,9 +23,60 @@ function prng(seed: number) {
 }
 type Rng = ReturnType<typeof prng>;
 
-const ROUTES = ['/', '/smoke-test', '/smoke-test/', '/smoke-test/run-1', '/metrics', '/livez', '/readyz', '/healthz', '/openapi.json', '/docs', '/docs/init.js', '/api/v1/smoke-test', '/v1/smoke_test/', '/system/healthz', '/api/v1/health', '/-/resume'];
-const METHODS = ['GET', 'GET', 'GET', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'PROPFIND', 'TRACE', `${MARK}X`, 'G\u00e9T'];
-const NASTY = ['\r\n', '%0d%0a', '\u001b[31m', '%1b%5b31m', '\u0000', '%00', '../', '%2e%2e%2f', '..%5c', '\u202e', '\ud83d\udc36', '%ff%fe', '%', '"', "'", '<script>', '${jndi:x}', '\\'];
+const ROUTES = [
+  '/',
+  '/smoke-test',
+  '/smoke-test/',
+  '/smoke-test/run-1',
+  '/metrics',
+  '/livez',
+  '/readyz',
+  '/healthz',
+  '/openapi.json',
+  '/docs',
+  '/docs/init.js',
+  '/api/v1/smoke-test',
+  '/v1/smoke_test/',
+  '/system/healthz',
+  '/api/v1/health',
+  '/-/resume',
+];
+const METHODS = [
+  'GET',
+  'GET',
+  'GET',
+  'POST',
+  'POST',
+  'PUT',
+  'DELETE',
+  'PATCH',
+  'HEAD',
+  'OPTIONS',
+  'PROPFIND',
+  'TRACE',
+  `${MARK}X`,
+  'G\u00e9T',
+];
+const NASTY = [
+  '\r\n',
+  '%0d%0a',
+  '\u001b[31m',
+  '%1b%5b31m',
+  '\u0000',
+  '%00',
+  '../',
+  '%2e%2e%2f',
+  '..%5c',
+  '\u202e',
+  '\ud83d\udc36',
+  '%ff%fe',
+  '%',
+  '"',
+  "'",
+  '<script>',
+  '${jndi:x}',
+  '\\',
+];
 
 function nasty(r: Rng, n = 1 + r.int(4)): string {
   let s = MARK;
@@ -38,7 +89,8 @@ function path(r: Rng): string {
   const roll = r.int(10);
   if (roll === 0) p += `/${nasty(r)}`;
   else if (roll === 1) p = `/smoke-test/${nasty(r)}`;
-  else if (roll === 2) p = `/${'a'.repeat(r.int(20_000))}${MARK}`; // long: some pass, some exceed the header limit
+  else if (roll === 2)
+    p = `/${'a'.repeat(r.int(20_000))}${MARK}`; // long: some pass, some exceed the header limit
   else if (roll === 3) p = `/../../etc/passwd${MARK}`;
   if (r.chance(0.3)) p += `?${MARK}=${nasty(r)}&id=${nasty(r)}&${'q'.repeat(r.int(300))}`;
   // A raw space or newline would end the request line: those become parser errors, which is the point.
@@ -60,7 +112,10 @@ function body(r: Rng): { type: string; data: Buffer } | undefined {
     case 5:
       return { type: r.pick(['text/plain', `${MARK}/x`, 'multipart/form-data']), data: Buffer.from(nasty(r)) };
     default:
-      return { type: 'application/json', data: Buffer.from(JSON.stringify({ wait: false, [MARK]: nasty(r), extra: r.int(9) })) };
+      return {
+        type: 'application/json',
+        data: Buffer.from(JSON.stringify({ wait: false, [MARK]: nasty(r), extra: r.int(9) })),
+      };
   }
 }
 
@@ -96,7 +151,9 @@ function send(port: number, raw: Buffer): Promise<{ status: number; head: string
 }
 
 function seriesOf(exposition: string) {
-  return exposition.split('\n').filter((l) => l.startsWith('petsage_smoke_') || l.startsWith('process_') || l.startsWith('nodejs_'));
+  return exposition
+    .split('\n')
+    .filter((l) => l.startsWith('petsage_smoke_') || l.startsWith('process_') || l.startsWith('nodejs_'));
 }
 
 async function fuzz(daemon: SpawnedDaemon, seed: number, count: number) {
@@ -125,12 +182,16 @@ describe('daemon process: hostile input (fuzz)', function () {
     const daemon = await spawnDaemon({ env: { ...UNLIMITED, PETSAGE_SMOKE_INTERVAL: '0' } });
     const metricsText = async () => (await fetch(`${daemon.url}/metrics`)).text();
     const { statuses, samples } = await fuzz(daemon, 20261122, REQUESTS);
-    const summary = [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`).join(', ');
+    const summary = [...statuses]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s}: ${n}`)
+      .join(', ');
     process.stdout.write(`      fuzz: ${REQUESTS} requests; status counts ${summary}\n`);
 
     const serverErrors = [...statuses.keys()].filter((s) => s >= 500 || s === 0);
     expect(serverErrors, serverErrors.map((s) => samples.get(s)).join('\n---\n')).to.deep.equal([]);
-    for (const status of [200, 400, 404, 405, 413, 415, 431]) expect(statuses.get(status) ?? 0, `status ${status} seen`).to.be.greaterThan(0);
+    for (const status of [200, 400, 404, 405, 413, 415, 431])
+      expect(statuses.get(status) ?? 0, `status ${status} seen`).to.be.greaterThan(0);
     expect((await fetch(`${daemon.url}/livez`)).status, 'still alive').to.equal(200);
 
     // Series: label values come from fixed sets (route templates, methods, codes), never from input.
@@ -145,8 +206,13 @@ describe('daemon process: hostile input (fuzz)', function () {
     // A second, different batch of input adds no series of a new kind.
     const before = new Set(series.map((l) => l.replace(/ [^ ]+$/, '')).filter((l) => !l.includes('status=')));
     await fuzz(daemon, 7, 1000);
-    const after = seriesOf(await metricsText()).map((l) => l.replace(/ [^ ]+$/, '')).filter((l) => !l.includes('status='));
-    expect(after.filter((l) => !before.has(l) && !l.startsWith('nodejs_')), 'new series').to.deep.equal([]);
+    const after = seriesOf(await metricsText())
+      .map((l) => l.replace(/ [^ ]+$/, ''))
+      .filter((l) => !l.includes('status='));
+    expect(
+      after.filter((l) => !before.has(l) && !l.startsWith('nodejs_')),
+      'new series',
+    ).to.deep.equal([]);
     expect((await stopDaemon(daemon)).code, daemon.stderr()).to.equal(0);
     const lines = readFileSync(daemon.logFile, 'utf8').split('\n').filter(Boolean);
     expect(lines.length).to.be.greaterThan(100);
@@ -162,7 +228,15 @@ describe('daemon process: hostile input (fuzz)', function () {
     const port = Number(new URL(daemon.url).port);
     const big = Buffer.alloc(5000, 'x');
     const cases = [
-      { raw: Buffer.concat([Buffer.from(`POST /smoke-test HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${big.length}\r\n\r\n`), big]), status: 413 },
+      {
+        raw: Buffer.concat([
+          Buffer.from(
+            `POST /smoke-test HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${big.length}\r\n\r\n`,
+          ),
+          big,
+        ]),
+        status: 413,
+      },
       { raw: Buffer.from(`GET /smoke-test HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(17_000)}\r\n\r\n`), status: 431 },
       { raw: Buffer.from('GET /smoke-test HTTP/1.1\r\nBad Header: x\r\n\r\n'), status: 400 },
       { raw: Buffer.from('\u0016\u0003\u0001 not http at all\r\n\r\n'), status: 400 },

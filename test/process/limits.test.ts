@@ -16,7 +16,11 @@ async function rawConnection(daemon: SpawnedDaemon) {
   return { socket, closed };
 }
 
-const LIMITS = { PETSAGE_SMOKE_HEADERS_TIMEOUT: '1s', PETSAGE_SMOKE_REQUEST_TIMEOUT: '2s', PETSAGE_SMOKE_INTERVAL: '0' };
+const LIMITS = {
+  PETSAGE_SMOKE_HEADERS_TIMEOUT: '1s',
+  PETSAGE_SMOKE_REQUEST_TIMEOUT: '2s',
+  PETSAGE_SMOKE_INTERVAL: '0',
+};
 
 describe('daemon process: server limits', function () {
   // Node's own defaults hold a slow client for 60 s (headers) and 300 s (request): far past this.
@@ -40,7 +44,9 @@ describe('daemon process: server limits', function () {
 
   it('a body that drips a byte at a time: cut off at server.requestTimeout, no run started', async () => {
     const { socket, closed } = await rawConnection(daemon);
-    socket.write('POST /smoke-test HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
+    socket.write(
+      'POST /smoke-test HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
+    );
     const drip = setInterval(() => socket.writable && socket.write(' '), 200);
     try {
       await closed;
@@ -53,7 +59,9 @@ describe('daemon process: server limits', function () {
   it('a declared 100 MB body: 413 at once, and the socket is closed rather than read to the end', async () => {
     const { socket, closed } = await rawConnection(daemon);
     const size = 100 * 2 ** 20;
-    socket.write(`POST /smoke-test HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${size}\r\n\r\n`);
+    socket.write(
+      `POST /smoke-test HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${size}\r\n\r\n`,
+    );
     const chunk = Buffer.alloc(64 * 1024, 0x20);
     let written = 0;
     let open = true;
@@ -71,7 +79,9 @@ describe('daemon process: server limits', function () {
   it('a body sent in chunks past 4 KiB: 413, the socket closed, and the daemon still serving', async () => {
     const { socket, closed } = await rawConnection(daemon);
     const chunk = `1000\r\n${' '.repeat(0x1000)}\r\n`;
-    socket.write(`POST /smoke-test HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${chunk}${chunk}0\r\n\r\n`);
+    socket.write(
+      `POST /smoke-test HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${chunk}${chunk}0\r\n\r\n`,
+    );
     const answer = await closed;
     expect(answer).to.match(/^HTTP\/1\.1 413 /);
     expect(answer.toLowerCase()).to.include('connection: close');
@@ -81,7 +91,9 @@ describe('daemon process: server limits', function () {
 
   it('a client that stops mid-body is a client error: logged with its code, never a 500', async () => {
     const { socket } = await rawConnection(daemon);
-    socket.write('POST /smoke-test HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id":');
+    socket.write(
+      'POST /smoke-test HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id":',
+    );
     await new Promise((resolve) => setImmediate(resolve));
     socket.destroy();
     const line = await daemon.waitForEvent(EVENT.clientAborted);

@@ -32,7 +32,14 @@ describe('daemon process: memory over 100,000 runs', function () {
 
   it('the ledger and the verification maps stay bounded: live heap flat between 10,000 and 100,000 runs', async () => {
     const hook = path.join(__dirname, '..', 'support', 'gcOnSignal.js');
-    const daemon = await spawnDaemon({ env: { ...UNLIMITED, PETSAGE_SMOKE_INTERVAL: '0', PETSAGE_SMOKE_LEDGER_SIZE: String(LEDGER), NODE_OPTIONS: `--require ${hook}` } });
+    const daemon = await spawnDaemon({
+      env: {
+        ...UNLIMITED,
+        PETSAGE_SMOKE_INTERVAL: '0',
+        PETSAGE_SMOKE_LEDGER_SIZE: String(LEDGER),
+        NODE_OPTIONS: `--require ${hook}`,
+      },
+    });
     const start = await liveMemory(daemon);
     let firstTraceId: string | undefined;
     const load = (amount: number) =>

@@ -20,14 +20,20 @@ describe('daemon process: OTEL_* variables keep their standard meaning', () => {
     const receiver = await startOtlpReceiver();
     try {
       const daemon = await spawnDaemon({
-        env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'checkout-smoke' },
+        env: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+          OTEL_SERVICE_NAME: 'checkout-smoke',
+        },
       });
       const run = await smokeRun(daemon.url);
       daemon.child.kill('SIGTERM'); // the drain exports what is queued
       expect((await daemon.exited).code).to.equal(0);
 
       expect(receiver.received.map((r) => r.path)).to.include('/v1/traces');
-      const requests = receiver.received.filter((r) => r.path === '/v1/traces').map((r) => JSON.parse(r.body.toString()) as OtlpJsonRequest);
+      const requests = receiver.received
+        .filter((r) => r.path === '/v1/traces')
+        .map((r) => JSON.parse(r.body.toString()) as OtlpJsonRequest);
       const resourceSpans = requests.flatMap((r) => r.resourceSpans);
       const spans = resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans));
       expect(spans.filter((s) => s.name === RUN_SPAN_NAME).map((s) => s.traceId)).to.deep.equal([run.trace_id]);
@@ -42,7 +48,9 @@ describe('daemon process: OTEL_* variables keep their standard meaning', () => {
     const receiver = await startOtlpReceiver();
     const endpoint = receiver.endpoint;
     await receiver.close(); // nothing listens there now
-    const daemon = await spawnDaemon({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_EXPORT_TIMEOUT: '1000' } });
+    const daemon = await spawnDaemon({
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_EXPORT_TIMEOUT: '1000' },
+    });
     await smokeRun(daemon.url);
     daemon.child.kill('SIGTERM');
     expect((await daemon.exited).code).to.equal(0);
@@ -72,7 +80,9 @@ describe('daemon process: OTEL_* variables keep their standard meaning', () => {
       const run = await smokeRun(daemon.url);
       expect(run.signals.trace).to.deep.equal({ status: 'skipped', reason: 'sampled_out' });
       expect(run.trace_id).to.match(/^[0-9a-f]{32}$/);
-      const metrics = await (await fetch(`${daemon.url}/metrics`, { headers: { Accept: 'application/openmetrics-text' } })).text();
+      const metrics = await (
+        await fetch(`${daemon.url}/metrics`, { headers: { Accept: 'application/openmetrics-text' } })
+      ).text();
       expect(metrics).to.include(`${METRIC.runs}{trigger="http",outcome="success"} 1\n`);
     } finally {
       daemon.child.kill('SIGTERM');
@@ -84,7 +94,11 @@ describe('daemon process: OTEL_* variables keep their standard meaning', () => {
     const daemon = await spawnDaemon({ env: { OTEL_TRACES_EXPORTER: 'none' } });
     try {
       const run = await smokeRun(daemon.url);
-      expect(run.signals).to.deep.equal({ log: { status: 'emitted' }, trace: { status: 'skipped', reason: 'disabled' }, metric: { status: 'emitted' } });
+      expect(run.signals).to.deep.equal({
+        log: { status: 'emitted' },
+        trace: { status: 'skipped', reason: 'disabled' },
+        metric: { status: 'emitted' },
+      });
     } finally {
       daemon.child.kill('SIGTERM');
       await daemon.exited;

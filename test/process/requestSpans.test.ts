@@ -26,9 +26,16 @@ const TRACEPARENT = `00-${CALLER_TRACE}-00f067aa0ba902b7-01`;
 async function runOnce(env: Record<string, string>) {
   const receiver = await startOtlpReceiver();
   try {
-    const daemon = await spawnDaemon({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', ...env } });
-    const run = (await (await fetch(`${daemon.url}/smoke-test`, { headers: { traceparent: TRACEPARENT } })).json()) as { trace_id: string; span_id: string };
-    const metrics = await (await fetch(`${daemon.url}/metrics`, { headers: { Accept: 'application/openmetrics-text' } })).text();
+    const daemon = await spawnDaemon({
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', ...env },
+    });
+    const run = (await (await fetch(`${daemon.url}/smoke-test`, { headers: { traceparent: TRACEPARENT } })).json()) as {
+      trace_id: string;
+      span_id: string;
+    };
+    const metrics = await (
+      await fetch(`${daemon.url}/metrics`, { headers: { Accept: 'application/openmetrics-text' } })
+    ).text();
     daemon.child.kill('SIGTERM');
     expect((await daemon.exited).code).to.equal(0);
     return { run, metrics, spans: receivedSpans(receiver) };
@@ -38,7 +45,11 @@ async function runOnce(env: Record<string, string>) {
 }
 
 const requestExemplar = (metrics: string) =>
-  metrics.split('\n').find((l) => l.startsWith(`${METRIC.httpDuration}_bucket{`) && l.includes('route="/smoke-test"') && l.includes('# {'));
+  metrics
+    .split('\n')
+    .find(
+      (l) => l.startsWith(`${METRIC.httpDuration}_bucket{`) && l.includes('route="/smoke-test"') && l.includes('# {'),
+    );
 
 describe('daemon process: request spans', () => {
   it('by default a request emits only the run span, a root span of its own trace, and is its exemplar', async () => {
@@ -50,7 +61,7 @@ describe('daemon process: request spans', () => {
     expect(requestExemplar(metrics)).to.include(`trace_id="${run.trace_id}"`);
   });
 
-  it('PETSAGE_SMOKE_REQUEST_SPANS=true: server and router spans in the caller\'s trace; the run a root of its own, linked to the router span', async () => {
+  it("PETSAGE_SMOKE_REQUEST_SPANS=true: server and router spans in the caller's trace; the run a root of its own, linked to the router span", async () => {
     const { run, metrics, spans } = await runOnce({ PETSAGE_SMOKE_REQUEST_SPANS: 'true' });
     const runSpan = spans.find((s) => s.name === RUN_SPAN_NAME);
     // The run links to the router span of its handler; router spans (one per route layer: the rate
@@ -72,11 +83,15 @@ describe('daemon process: request spans', () => {
 describe('daemon process: a client cannot choose run ids', () => {
   it('four runs with one traceparent (sampled or not) get four ids, four receipts, four verified traces', async function () {
     this.timeout(30_000);
-    const daemon = await spawnDaemon({ env: { PETSAGE_SMOKE_REQUEST_SPANS: 'true', PETSAGE_SMOKE_INTERVAL: '0', OTEL_BSP_SCHEDULE_DELAY: '50' } });
+    const daemon = await spawnDaemon({
+      env: { PETSAGE_SMOKE_REQUEST_SPANS: 'true', PETSAGE_SMOKE_INTERVAL: '0', OTEL_BSP_SCHEDULE_DELAY: '50' },
+    });
     try {
       const ids: string[] = [];
       for (const flags of ['01', '01', '00', '00']) {
-        const res = await fetch(`${daemon.url}/smoke-test`, { headers: { traceparent: `00-${CALLER_TRACE}-00f067aa0ba902b7-${flags}` } });
+        const res = await fetch(`${daemon.url}/smoke-test`, {
+          headers: { traceparent: `00-${CALLER_TRACE}-00f067aa0ba902b7-${flags}` },
+        });
         ids.push(((await res.json()) as { run_id: string }).run_id);
       }
       expect(new Set(ids).size).to.equal(4);
@@ -91,7 +106,10 @@ describe('daemon process: a client cannot choose run ids', () => {
         body: JSON.stringify({ wait: true }),
       });
       const receipt = (await gate.json()) as { checks: Record<string, { outcome: string }[]> };
-      expect(receipt.checks['trace:verification']![0]!.outcome, 'a -00 flags byte does not switch trace verification off').to.equal('verified');
+      expect(
+        receipt.checks['trace:verification']![0]!.outcome,
+        'a -00 flags byte does not switch trace verification off',
+      ).to.equal('verified');
       for (const id of ids) expect((await fetch(`${daemon.url}/smoke-test/${id}`)).status).to.equal(200);
       expect((await fetch(`${daemon.url}/healthz`)).status).to.equal(200);
     } finally {

@@ -17,7 +17,11 @@ const QUICK = {
 };
 
 const post = (d: SpawnedDaemon, id: string) =>
-  fetch(`${d.url}/smoke-test`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id }) }).then((r) => r.status);
+  fetch(`${d.url}/smoke-test`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ id }),
+  }).then((r) => r.status);
 
 /** A receipt once it has its verdict: receipts have no push, so ask until it is not pending (bounded by the test timeout). */
 async function settled(d: SpawnedDaemon, id: string): Promise<Receipt> {
@@ -61,7 +65,8 @@ describe('daemon process: state across a restart, and spot checks', function () 
       await tempo.waitForStored((s) => s.name === RUN_SPAN_NAME, ids.length);
       if (signal === 'SIGKILL') {
         // What the last periodic write holds is what survives a kill.
-        while (!ids.every((id) => existsSync(stateFile) && readFileSync(stateFile, 'utf8').includes(`"id":"${id}"`))) await new Promise((r) => setTimeout(r, 50));
+        while (!ids.every((id) => existsSync(stateFile) && readFileSync(stateFile, 'utf8').includes(`"id":"${id}"`)))
+          await new Promise((r) => setTimeout(r, 50));
       }
       first.child.kill(signal);
       const exit = await first.exited;
@@ -76,7 +81,8 @@ describe('daemon process: state across a restart, and spot checks', function () 
         const trace = receipt.checks['trace:verification']![0]!;
         expect(trace, id).to.include({ outcome: 'verified', backend: 'tempo' });
         expect(trace.observedValue, `${id}: the true lag, from the run's start in the first process`).to.be.at.least(4);
-        if (signal === 'SIGTERM') expect(receipt.outcome, `${id}: ${JSON.stringify(receipt.checks)}`).to.equal('verified');
+        if (signal === 'SIGTERM')
+          expect(receipt.outcome, `${id}: ${JSON.stringify(receipt.checks)}`).to.equal('verified');
       }
     });
   }
@@ -84,7 +90,10 @@ describe('daemon process: state across a restart, and spot checks', function () 
   it('a record the store forgets after it was verified: lost_after_ingest for that signal only', async () => {
     const loki = await startLoki();
     const tempo = await startTempo();
-    cleanups.push(() => loki.close(), () => tempo.close());
+    cleanups.push(
+      () => loki.close(),
+      () => tempo.close(),
+    );
     const d = await daemon({
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${tempo.url}/v1/traces`,
       OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${loki.url}/otlp/v1/logs`,
@@ -95,7 +104,11 @@ describe('daemon process: state across a restart, and spot checks', function () 
       PETSAGE_SMOKE_RETENTION_HORIZON: '1m',
       PETSAGE_SMOKE_RECHECK_INTERVAL: '300ms',
     });
-    const kept = await fetch(`${d.url}/smoke-test`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"kept-1","wait":true}' });
+    const kept = await fetch(`${d.url}/smoke-test`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"id":"kept-1","wait":true}',
+    });
     expect(kept.status).to.equal(200);
     const traceId = ((await kept.json()) as { trace_id: string }).trace_id;
     // Until the re-reads find it, then the trace store loses it.

@@ -35,7 +35,10 @@ describe('daemon process: reading every signal back', function () {
     for (const signal of ['log', 'trace', 'metric']) {
       const check = receipt.checks[`${signal}:verification`]![0]!;
       expect(check.outcome, signal).to.equal('verified');
-      expect(Number.isFinite(check.observedValue) && check.observedValue! >= 0, `${signal} lag ${check.observedValue}`).to.equal(true);
+      expect(
+        Number.isFinite(check.observedValue) && check.observedValue! >= 0,
+        `${signal} lag ${check.observedValue}`,
+      ).to.equal(true);
     }
     expect((await receiptOf(daemon.url, String(scheduled.run_id))).outcome).to.equal('verified');
     expect((await stopDaemon(daemon)).code, daemon.stderr()).to.equal(0);
@@ -47,7 +50,11 @@ describe('daemon process: reading every signal back', function () {
       const out = cli(['check', '--url', daemon.url, '--timeout', '20s', '--id', 'ci-42']);
       expect(out.status, out.stdout + out.stderr).to.equal(0);
       const lines = out.stdout.trim().split('\n');
-      expect(lines.slice(0, 3).map((l) => l.split(/\s+/).slice(0, 2).join(' '))).to.deep.equal(['log verified', 'trace verified', 'metric verified']);
+      expect(lines.slice(0, 3).map((l) => l.split(/\s+/).slice(0, 2).join(' '))).to.deep.equal([
+        'log verified',
+        'trace verified',
+        'metric verified',
+      ]);
       expect(lines[3]).to.equal('run ci-42 verified');
       const dup = cli(['check', '--url', daemon.url, '--id', 'ci-42']);
       expect(dup.status).to.equal(1);
@@ -81,7 +88,10 @@ describe('daemon process: reading every signal back', function () {
   });
 
   it('a log file that cannot be written turns the log verdict into write_failed', async () => {
-    const daemon = await spawnDaemon({ args: ['--log-file', '/dev/full'], env: { ...FAST, PETSAGE_SMOKE_LOG_STDOUT: 'true' } });
+    const daemon = await spawnDaemon({
+      args: ['--log-file', '/dev/full'],
+      env: { ...FAST, PETSAGE_SMOKE_LOG_STDOUT: 'true' },
+    });
     try {
       const { status, receipt } = await gate(daemon.url);
       expect(status).to.equal(502);

@@ -28,7 +28,10 @@ describe('prometheus config and alert rules', () => {
     const text = readFileSync(AM_CONFIG, 'utf8');
     const [head, examples] = text.split('# Common receivers, for the `page` and `ticket` receivers above:\n#\n');
     expect(examples, 'the commented examples').to.be.a('string').and.include('pagerduty_configs');
-    const receivers = examples!.split('\n').map((l) => l.replace(/^#/, '')).join('\n');
+    const receivers = examples!
+      .split('\n')
+      .map((l) => l.replace(/^#/, ''))
+      .join('\n');
     const file = path.join(tmpDir(), 'alertmanager-examples.yml');
     writeFileSync(file, `${head!.split('receivers:\n')[0]}receivers:\n${receivers}`);
     const examplesChecked = amtool(file);

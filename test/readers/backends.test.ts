@@ -29,15 +29,36 @@ const conn = (over: Partial<BackendConnection> = {}): BackendConnection => ({
   ...over,
 });
 const post = (url: string, path: string, body: unknown, tenant = '') =>
-  fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(tenant ? { 'X-Scope-OrgID': tenant } : {}) }, body: JSON.stringify(body) });
-const attr = (key: string, v: string | number) => ({ key, value: typeof v === 'number' ? { intValue: v } : { stringValue: v } });
+  fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(tenant ? { 'X-Scope-OrgID': tenant } : {}) },
+    body: JSON.stringify(body),
+  });
+const attr = (key: string, v: string | number) => ({
+  key,
+  value: typeof v === 'number' ? { intValue: v } : { stringValue: v },
+});
 
 /** The run's span, as the daemon's OTLP/JSON exporter sends it. */
 const spanRequest = (run: SmokeRun, attributes = [attr(ATTR_RUN_ID, run.id), attr(ATTR_RUN_SEQ, run.seq)]) => ({
   resourceSpans: [
     {
       resource: { attributes: [attr('service.name', 'petsage-smoke')] },
-      scopeSpans: [{ scope: { name: 'petsage-smoke' }, spans: [{ traceId: run.traceId, spanId: run.spanId, name: RUN_SPAN_NAME, startTimeUnixNano: `${run.startedAt.getTime()}000000`, endTimeUnixNano: `${run.startedAt.getTime()}000001`, attributes }] }],
+      scopeSpans: [
+        {
+          scope: { name: 'petsage-smoke' },
+          spans: [
+            {
+              traceId: run.traceId,
+              spanId: run.spanId,
+              name: RUN_SPAN_NAME,
+              startTimeUnixNano: `${run.startedAt.getTime()}000000`,
+              endTimeUnixNano: `${run.startedAt.getTime()}000001`,
+              attributes,
+            },
+          ],
+        },
+      ],
     },
   ],
 });
@@ -46,7 +67,20 @@ const logRequest = (run: SmokeRun) => ({
   resourceLogs: [
     {
       resource: { attributes: [attr('service.name', 'petsage-smoke')] },
-      scopeLogs: [{ scope: { name: 'petsage-smoke' }, logRecords: [{ timeUnixNano: `${run.startedAt.getTime()}000000`, body: { stringValue: 'PetSage smoke test endpoint executed successfully. Logging verified.' }, attributes: [attr('run_id', run.id)], traceId: run.traceId, spanId: run.spanId }] }],
+      scopeLogs: [
+        {
+          scope: { name: 'petsage-smoke' },
+          logRecords: [
+            {
+              timeUnixNano: `${run.startedAt.getTime()}000000`,
+              body: { stringValue: 'PetSage smoke test endpoint executed successfully. Logging verified.' },
+              attributes: [attr('run_id', run.id)],
+              traceId: run.traceId,
+              spanId: run.spanId,
+            },
+          ],
+        },
+      ],
     },
   ],
 });
@@ -58,11 +92,15 @@ function grammarErrors(tree: { iterate(spec: { enter(node: { type: { isError: bo
 }
 
 describe('readers of the stores operators query (stand-ins)', () => {
-  it('every LogQL and TraceQL string the daemon writes parses with Grafana\'s own grammars', () => {
+  it("every LogQL and TraceQL string the daemon writes parses with Grafana's own grammars", () => {
     const ids = runs(3, 'deploy.7:a_b').map((r) => r);
     for (const match of ['metadata', 'line'] as const) {
       for (const selector of ['{service_name="petsage-smoke"}', '{job="smoke", namespace=~"obs|prod"}']) {
-        const q = runLogQuery(selector, match, ids.map((r) => r.traceId));
+        const q = runLogQuery(
+          selector,
+          match,
+          ids.map((r) => r.traceId),
+        );
         expect(grammarErrors(logqlParser.parse(q)), q).to.equal(0);
       }
     }
@@ -79,13 +117,31 @@ describe('readers of the stores operators query (stand-ins)', () => {
       await post(loki.url, '/otlp/v1/logs', logRequest(a), 'team-a');
       await post(loki.url, '/otlp/v1/logs', logRequest(b), 'team-b');
       const line = JSON.stringify({ event: 'smoke_test.verification', trace_id: c.traceId, run_id: c.id });
-      await post(loki.url, '/loki/api/v1/push', { streams: [{ stream: { service_name: 'petsage-smoke' }, values: [[`${c.startedAt.getTime()}000000`, line]] }] }, 'team-a');
+      await post(
+        loki.url,
+        '/loki/api/v1/push',
+        {
+          streams: [{ stream: { service_name: 'petsage-smoke' }, values: [[`${c.startedAt.getTime()}000000`, line]] }],
+        },
+        'team-a',
+      );
       const reader = (tenant: string, match: 'metadata' | 'line') =>
-        lokiReader({ connection: connect(loki.url, conn({ tenant }), 'verify.log.loki'), selector: '{service_name="petsage-smoke"}', match, now: Date.now });
+        lokiReader({
+          connection: connect(loki.url, conn({ tenant }), 'verify.log.loki'),
+          selector: '{service_name="petsage-smoke"}',
+          match,
+          now: Date.now,
+        });
       expect([...(await readOnce(reader('team-a', 'metadata'), [a, b, c])).keys()]).to.deep.equal([a.id]);
-      expect([...(await readOnce(reader('team-b', 'metadata'), [a, b, c])).keys()], 'another tenant sees its own').to.deep.equal([b.id]);
+      expect(
+        [...(await readOnce(reader('team-b', 'metadata'), [a, b, c])).keys()],
+        'another tenant sees its own',
+      ).to.deep.equal([b.id]);
       expect([...(await readOnce(reader('team-a', 'line'), [a, b, c])).keys()]).to.deep.equal([c.id]);
-      const noTenant = await readOnce(reader('', 'metadata'), [a]).then(() => undefined, (e: unknown) => e);
+      const noTenant = await readOnce(reader('', 'metadata'), [a]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(noTenant).to.be.instanceOf(HttpError).and.include({ reason: 'unauthorized', status: 401 });
     } finally {
       await loki.close();
@@ -94,11 +150,17 @@ describe('readers of the stores operators query (stand-ins)', () => {
 
   it('Tempo by id: found only with the run span and its attributes (base64 ids); incomplete without them; 404 waits', async () => {
     let mangle = false;
-    const tempo = await startTempo({ mangle: (s) => (mangle ? { ...s, attributes: { ...s.attributes, [ATTR_RUN_ID]: 'someone-else' } } : s) });
+    const tempo = await startTempo({
+      mangle: (s) => (mangle ? { ...s, attributes: { ...s.attributes, [ATTR_RUN_ID]: 'someone-else' } } : s),
+    });
     try {
       const [stored, missing] = runs(2) as [SmokeRun, SmokeRun];
       await post(tempo.url, '/v1/traces', spanRequest(stored));
-      const reader = traceByIdReader({ backend: 'tempo', connection: connect(tempo.url, conn(), 'verify.traces.tempo'), now: () => 9 });
+      const reader = traceByIdReader({
+        backend: 'tempo',
+        connection: connect(tempo.url, conn(), 'verify.traces.tempo'),
+        now: () => 9,
+      });
       expect(Object.fromEntries(await readOnce(reader, [stored, missing]))).to.deep.equal({ [stored.id]: { atMs: 9 } });
       mangle = true;
       const hit = (await readOnce(reader, [stored])).get(stored.id);
@@ -114,7 +176,10 @@ describe('readers of the stores operators query (stand-ins)', () => {
     try {
       const batch = runs(5, 'gate.x');
       for (const run of batch.slice(0, 3)) await post(tempo.url, '/v1/traces', spanRequest(run));
-      const reader = tempoSearchReader({ connection: connect(tempo.url, conn(), 'verify.traces.tempo'), now: () => Date.now() });
+      const reader = tempoSearchReader({
+        connection: connect(tempo.url, conn(), 'verify.traces.tempo'),
+        now: () => Date.now(),
+      });
       expect([...(await readOnce(reader, batch)).keys()]).to.deep.equal(batch.slice(0, 3).map((r) => r.id));
       expect(tempo.requests.filter((r) => r.url.startsWith('/api/search'))).to.have.length(1);
       expect(reader.missingReason).to.equal('notfound_search');
@@ -128,7 +193,11 @@ describe('readers of the stores operators query (stand-ins)', () => {
     try {
       const [stored, missing] = runs(2) as [SmokeRun, SmokeRun];
       await post(jaeger.url, '/v1/traces', spanRequest(stored));
-      const reader = traceByIdReader({ backend: 'jaeger', connection: connect(jaeger.url, conn(), 'verify.traces.jaeger'), now: () => 3 });
+      const reader = traceByIdReader({
+        backend: 'jaeger',
+        connection: connect(jaeger.url, conn(), 'verify.traces.jaeger'),
+        now: () => 3,
+      });
       expect(Object.fromEntries(await readOnce(reader, [stored, missing]))).to.deep.equal({ [stored.id]: { atMs: 3 } });
     } finally {
       await jaeger.close();
@@ -136,18 +205,46 @@ describe('readers of the stores operators query (stand-ins)', () => {
   });
 
   it('Prometheus-compatible: path prefix, tenant, bearer or basic auth; each way a query fails has its reason', async () => {
-    let answer: { status: number; body: string } | 'hang' = { status: 200, body: JSON.stringify({ status: 'success', data: { result: [{ value: [1, '2'] }] } }) };
-    const server = await scratchServer((_req, res) => (answer === 'hang' ? undefined : res.writeHead(answer.status).end(answer.body)));
+    let answer: { status: number; body: string } | 'hang' = {
+      status: 200,
+      body: JSON.stringify({ status: 'success', data: { result: [{ value: [1, '2'] }] } }),
+    };
+    const server = await scratchServer((_req, res) =>
+      answer === 'hang' ? undefined : res.writeHead(answer.status).end(answer.body),
+    );
     try {
       const batch = runs(3);
       const reader = (over: Partial<BackendConnection> = {}) =>
-        prometheusReader({ connection: connect(server.url, conn(over), 'verify.metrics'), pathPrefix: '/prometheus', selector: 'job="smoke"', now: Date.now });
-      expect((await readOnce(reader({ tenant: 'team-a', auth: { token: 's3cret-token', tokenFile: '', username: '', password: '', passwordFile: '' } }), batch)).size).to.equal(2);
+        prometheusReader({
+          connection: connect(server.url, conn(over), 'verify.metrics'),
+          pathPrefix: '/prometheus',
+          selector: 'job="smoke"',
+          now: Date.now,
+        });
+      expect(
+        (
+          await readOnce(
+            reader({
+              tenant: 'team-a',
+              auth: { token: 's3cret-token', tokenFile: '', username: '', password: '', passwordFile: '' },
+            }),
+            batch,
+          )
+        ).size,
+      ).to.equal(2);
       const first = server.requests[0]!;
       expect(new URL(first.url!, server.url).pathname).to.equal('/prometheus/api/v1/query');
-      expect(new URL(first.url!, server.url).searchParams.get('query')).to.equal(runsQuery('job="smoke"')).and.to.equal(`sum(${METRIC.runs}{job="smoke"})`);
-      expect([first.headers['x-scope-orgid'], first.headers.authorization]).to.deep.equal(['team-a', 'Bearer s3cret-token']);
-      await readOnce(reader({ auth: { token: '', tokenFile: '', username: 'smoke', password: 'pw', passwordFile: '' } }), batch);
+      expect(new URL(first.url!, server.url).searchParams.get('query'))
+        .to.equal(runsQuery('job="smoke"'))
+        .and.to.equal(`sum(${METRIC.runs}{job="smoke"})`);
+      expect([first.headers['x-scope-orgid'], first.headers.authorization]).to.deep.equal([
+        'team-a',
+        'Bearer s3cret-token',
+      ]);
+      await readOnce(
+        reader({ auth: { token: '', tokenFile: '', username: 'smoke', password: 'pw', passwordFile: '' } }),
+        batch,
+      );
       expect(server.requests[1]!.headers.authorization).to.equal(`Basic ${Buffer.from('smoke:pw').toString('base64')}`);
 
       const reasonOf = (a: typeof answer, timeout = 2000) => {
@@ -167,7 +264,15 @@ describe('readers of the stores operators query (stand-ins)', () => {
     } finally {
       await server.close();
     }
-    const down = await readOnce(prometheusReader({ connection: connect('http://127.0.0.1:9', conn(), 'verify.metrics'), pathPrefix: '', selector: 'a="b"', now: Date.now }), runs(1)).then(
+    const down = await readOnce(
+      prometheusReader({
+        connection: connect('http://127.0.0.1:9', conn(), 'verify.metrics'),
+        pathPrefix: '',
+        selector: 'a="b"',
+        now: Date.now,
+      }),
+      runs(1),
+    ).then(
       () => 'none',
       (e: HttpError) => e.reason,
     );

@@ -7,13 +7,23 @@ import { connect, OPEN_CONNECTION } from '../../src/readers/connection';
 import { scratchServer } from '../support/scratchServer';
 import { tmpDir } from '../support/tmp';
 
-const withAuth = (auth: Partial<BackendConnection['auth']>, rest: Partial<BackendConnection> = {}): BackendConnection => ({ ...OPEN_CONNECTION, ...rest, auth: { ...OPEN_CONNECTION.auth, ...auth } });
+const withAuth = (
+  auth: Partial<BackendConnection['auth']>,
+  rest: Partial<BackendConnection> = {},
+): BackendConnection => ({ ...OPEN_CONNECTION, ...rest, auth: { ...OPEN_CONNECTION.auth, ...auth } });
 const options = () => ({ signal: AbortSignal.timeout(5000), maxBytes: 1024 });
 
 /** A backend that answers {"ok":true} and keeps each request's path and headers. */
 async function backend() {
-  const server = await scratchServer((_req, res) => res.setHeader('Content-Type', 'application/json').end('{"ok":true}'));
-  const seen = () => server.requests.map((r) => ({ url: r.url, tenant: r.headers['x-scope-orgid'], authorization: r.headers.authorization }));
+  const server = await scratchServer((_req, res) =>
+    res.setHeader('Content-Type', 'application/json').end('{"ok":true}'),
+  );
+  const seen = () =>
+    server.requests.map((r) => ({
+      url: r.url,
+      tenant: r.headers['x-scope-orgid'],
+      authorization: r.headers.authorization,
+    }));
   return { url: server.url, seen };
 }
 
@@ -28,7 +38,10 @@ describe('connection: how one backend is reached', () => {
 
   it('sends the tenant as X-Scope-OrgID and a bearer token, which wins over basic auth', async () => {
     const b = await backend();
-    await connect(b.url, withAuth({ token: 't0ken', username: 'u', password: 'p' }, { tenant: 'team-a' }), 'k').get('/', options());
+    await connect(b.url, withAuth({ token: 't0ken', username: 'u', password: 'p' }, { tenant: 'team-a' }), 'k').get(
+      '/',
+      options(),
+    );
     expect(b.seen()).to.deep.equal([{ url: '/', tenant: 'team-a', authorization: 'Bearer t0ken' }]);
   });
 
@@ -37,20 +50,38 @@ describe('connection: how one backend is reached', () => {
     const dir = tmpDir('petsage-conn-');
     writeFileSync(path.join(dir, 'password'), 's3cret\n');
     writeFileSync(path.join(dir, 'token'), ' from-file \n');
-    await connect(b.url, withAuth({ username: 'reader', password: 'ignored', passwordFile: path.join(dir, 'password') }), 'k').get('/', options());
+    await connect(
+      b.url,
+      withAuth({ username: 'reader', password: 'ignored', passwordFile: path.join(dir, 'password') }),
+      'k',
+    ).get('/', options());
     await connect(b.url, withAuth({ token: 'ignored', tokenFile: path.join(dir, 'token') }), 'k').get('/', options());
-    expect(b.seen().map((s) => s.authorization)).to.deep.equal([`Basic ${Buffer.from('reader:s3cret').toString('base64')}`, 'Bearer from-file']);
+    expect(b.seen().map((s) => s.authorization)).to.deep.equal([
+      `Basic ${Buffer.from('reader:s3cret').toString('base64')}`,
+      'Bearer from-file',
+    ]);
   });
 
   it('an unreadable secret or CA file is a config error naming the key and the file, never the secret', () => {
     const missing = path.join(tmpDir('petsage-conn-'), 'absent');
     const cases: [Partial<BackendConnection['auth']>, Partial<BackendConnection>, string][] = [
-      [{ token: 'inline-secret', tokenFile: missing }, {}, `config error: verify.metrics.auth.tokenFile: cannot read ${missing}: ENOENT`],
-      [{ password: 'inline-secret', passwordFile: missing }, {}, `config error: verify.metrics.auth.passwordFile: cannot read ${missing}: ENOENT`],
+      [
+        { token: 'inline-secret', tokenFile: missing },
+        {},
+        `config error: verify.metrics.auth.tokenFile: cannot read ${missing}: ENOENT`,
+      ],
+      [
+        { password: 'inline-secret', passwordFile: missing },
+        {},
+        `config error: verify.metrics.auth.passwordFile: cannot read ${missing}: ENOENT`,
+      ],
       [{}, { caFile: missing }, `config error: verify.metrics.caFile: cannot read ${missing}: ENOENT`],
     ];
     for (const [auth, rest, message] of cases) {
-      expect(() => connect('http://127.0.0.1:9', withAuth(auth, rest), 'verify.metrics')).to.throw(ConfigError, message);
+      expect(() => connect('http://127.0.0.1:9', withAuth(auth, rest), 'verify.metrics')).to.throw(
+        ConfigError,
+        message,
+      );
     }
   });
 });

@@ -28,7 +28,11 @@ describe('counter readers', () => {
   it('one read of the counter serves every waiting run whose seq it has reached', async () => {
     let value = 2;
     let reads = 0;
-    const reader = counterReader({ backend: 'prometheus', now: () => 99, readCounter: () => ((reads += 1), Promise.resolve(value)) });
+    const reader = counterReader({
+      backend: 'prometheus',
+      now: () => 99,
+      readCounter: () => ((reads += 1), Promise.resolve(value)),
+    });
     const batch = runs(4);
     expect([...(await readOnce(reader, batch)).keys()]).to.deep.equal([batch[0]!.id, batch[1]!.id]);
     value = 4;

@@ -19,7 +19,11 @@ describe('exporter acknowledgement reader', () => {
     reader.attach?.(waitingOf([a, b, c, late]), (run, hit) => hits.set(run.id, hit));
     reader.acknowledge([a.traceId, b.traceId, other.traceId], { ok: true, atMs: 42 });
     reader.acknowledge([c.traceId], { ok: false, atMs: 43, error: 'Service Unavailable' });
-    expect(Object.fromEntries(hits)).to.deep.equal({ [a.id]: { atMs: 42 }, [b.id]: { atMs: 42 }, [c.id]: { reason: 'export_failed', detail: 'Service Unavailable' } });
+    expect(Object.fromEntries(hits)).to.deep.equal({
+      [a.id]: { atMs: 42 },
+      [b.id]: { atMs: 42 },
+      [c.id]: { reason: 'export_failed', detail: 'Service Unavailable' },
+    });
     expect([reader.backend, reader.missingReason, reader.read]).to.deep.equal(['exporter', 'timeout', undefined]);
   });
 });

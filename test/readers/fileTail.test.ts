@@ -83,7 +83,10 @@ describe('file tail', () => {
 
     // Past the end (the file was truncated since), or another file: from the end as measured now.
     appendFileSync(file, 'ur\n');
-    for (const startAt of [{ ino, offset: 100 }, { ino: ino + 1, offset: 4 }]) {
+    for (const startAt of [
+      { ino, offset: 100 },
+      { ino: ino + 1, offset: 4 },
+    ]) {
       const tail = createFileTail(file, { fromEnd: true, startAt });
       expect(tail.position()).to.deep.equal({ ino, offset: statSync(file).size });
       appendFileSync(file, 'five\n');

@@ -21,10 +21,19 @@ describe('outbound HTTP client', () => {
     });
     try {
       const signal = AbortSignal.timeout(5000);
-      expect(await httpGet(`${server.url}/200`, { signal, maxBytes: 100, headers: { 'X-Scope-OrgID': 'team-a' } })).to.deep.equal({ status: 200, body: '{"ok":true}' });
+      expect(
+        await httpGet(`${server.url}/200`, { signal, maxBytes: 100, headers: { 'X-Scope-OrgID': 'team-a' } }),
+      ).to.deep.equal({ status: 200, body: '{"ok":true}' });
       expect(server.requests[0]!.headers['x-scope-orgid']).to.equal('team-a');
       expect((await httpGet(`${server.url}/404`, { signal, maxBytes: 100, accept: [404] })).status).to.equal(404);
-      const kinds: Record<string, string> = { 302: 'redirect', 401: 'unauthorized', 403: 'unauthorized', 404: 'not_found', 418: 'client_error', 503: 'server_error' };
+      const kinds: Record<string, string> = {
+        302: 'redirect',
+        401: 'unauthorized',
+        403: 'unauthorized',
+        404: 'not_found',
+        418: 'client_error',
+        503: 'server_error',
+      };
       for (const [status, kind] of Object.entries(kinds)) {
         const err = await failure(httpGet(`${server.url}/${status}`, { signal, maxBytes: 100 }));
         expect([err.kind, err.status], status).to.deep.equal([kind, Number(status)]);
@@ -90,7 +99,11 @@ describe('outbound HTTP client', () => {
       expect(got, String(status)).to.equal(kind);
     }
     const withBody = await failure(httpGet(`${server.url}/400`, { signal, maxBytes: 100 }));
-    expect([withBody.message, withBody.reason, withBody.name]).to.deep.equal(['HTTP 400: no [31m', 'bad_response', 'HttpError']);
+    expect([withBody.message, withBody.reason, withBody.name]).to.deep.equal([
+      'HTTP 400: no [31m',
+      'bad_response',
+      'HttpError',
+    ]);
     expect((await failure(httpGet(`${server.url}/500`, { signal, maxBytes: 100 }))).message).to.equal('HTTP 500');
     expect((await failure(httpGet(`${server.url}/302`, { signal, maxBytes: 100 }))).reason).to.equal('bad_response');
     const down = await failure(httpGet('http://127.0.0.1:9/', { signal, maxBytes: 100 }));
@@ -108,10 +121,20 @@ describe('outbound HTTP client', () => {
     const signal = AbortSignal.timeout(5000);
     expect((await httpGet(`${server.url}/10`, { signal, maxBytes: 10 })).body).to.equal('x'.repeat(10));
     expect((await httpGet(`${server.url}/chunked10`, { signal, maxBytes: 10 })).body).to.equal('x'.repeat(10));
-    expect((await failure(httpGet(`${server.url}/chunked11`, { signal, maxBytes: 10 }))).message).to.equal('answer is over the 10-byte cap');
+    expect((await failure(httpGet(`${server.url}/chunked11`, { signal, maxBytes: 10 }))).message).to.equal(
+      'answer is over the 10-byte cap',
+    );
     const over = await failure(httpGet(`${server.url}/11`, { signal, maxBytes: 10 }));
-    expect([over.kind, over.reason, over.message]).to.deep.equal(['too_large', 'bad_response', 'answer of 11 bytes is over the 10-byte cap']);
+    expect([over.kind, over.reason, over.message]).to.deep.equal([
+      'too_large',
+      'bad_response',
+      'answer of 11 bytes is over the 10-byte cap',
+    ]);
     const timeout = await failure(httpGet(`${server.url}/1`, { signal: AbortSignal.abort(), maxBytes: 10 }));
-    expect([timeout.kind, timeout.reason, timeout.message]).to.deep.equal(['timeout', 'query_timeout', `no answer from ${new URL(server.url).host} in time`]);
+    expect([timeout.kind, timeout.reason, timeout.message]).to.deep.equal([
+      'timeout',
+      'query_timeout',
+      `no answer from ${new URL(server.url).host} in time`,
+    ]);
   });
 });

@@ -16,9 +16,17 @@ async function queryRange(result: unknown[]) {
   const server = await scratchServer((req, res) => {
     const url = new URL(req.url!, 'http://x');
     asked.push({ path: url.pathname, ...Object.fromEntries(url.searchParams) });
-    res.setHeader('Content-Type', 'application/json').end(JSON.stringify({ status: 'success', data: { resultType: 'streams', result } }));
+    res
+      .setHeader('Content-Type', 'application/json')
+      .end(JSON.stringify({ status: 'success', data: { resultType: 'streams', result } }));
   });
-  const reader = (match: 'metadata' | 'line') => lokiReader({ connection: connect(server.url, OPEN_CONNECTION, 'verify.log.loki'), selector: SELECTOR, match, now: () => NOW });
+  const reader = (match: 'metadata' | 'line') =>
+    lokiReader({
+      connection: connect(server.url, OPEN_CONNECTION, 'verify.log.loki'),
+      selector: SELECTOR,
+      match,
+      now: () => NOW,
+    });
   return { asked, reader };
 }
 
@@ -29,7 +37,9 @@ describe('loki: verification lines read back by trace id', () => {
 
   it('one forward query over the time since the oldest run, by trace id as structured metadata', async () => {
     const [a, b] = runs as [SmokeRun, SmokeRun];
-    const loki = await queryRange([{ stream: { service_name: 'petsage-smoke' }, values: [[ns(NOW), '{"msg":"x"}', { trace_id: a.traceId }]] }]);
+    const loki = await queryRange([
+      { stream: { service_name: 'petsage-smoke' }, values: [[ns(NOW), '{"msg":"x"}', { trace_id: a.traceId }]] },
+    ]);
     const hits = await readOnce(loki.reader('metadata'), [a, b]);
     expect([...hits]).to.deep.equal([[a.id, { atMs: NOW }]]);
     expect(loki.asked).to.deep.equal([
@@ -49,7 +59,13 @@ describe('loki: verification lines read back by trace id', () => {
     const line = (run: SmokeRun) => JSON.stringify({ event: EVENT.verification, trace_id: run.traceId });
     const loki = await queryRange([
       { stream: { trace_id: a.traceId }, values: [[ns(NOW), 'no id in this text']] },
-      { stream: {}, values: [[ns(NOW), line(b)], [ns(NOW), JSON.stringify({ event: 'other', trace_id: c.traceId })]] },
+      {
+        stream: {},
+        values: [
+          [ns(NOW), line(b)],
+          [ns(NOW), JSON.stringify({ event: 'other', trace_id: c.traceId })],
+        ],
+      },
       { stream: {} },
     ]);
     const hits = await readOnce(loki.reader('line'), [a, b, c, d]);
@@ -62,7 +78,11 @@ describe('loki: verification lines read back by trace id', () => {
     const verifiedAtMs = a.startedAt.getTime() + 5000;
     const empty = await queryRange([]);
     expect(await empty.reader('metadata').recheck!(a, verifiedAtMs, AbortSignal.timeout(5000))).to.equal(false);
-    expect(empty.asked[0]).to.include({ start: ns(a.startedAt.getTime() - 60_000), end: ns(verifiedAtMs + 60_000), limit: '4' });
+    expect(empty.asked[0]).to.include({
+      start: ns(a.startedAt.getTime() - 60_000),
+      end: ns(verifiedAtMs + 60_000),
+      limit: '4',
+    });
   });
 
   it('fifty trace ids per query: a larger wait is read in batches, each over the time since its own oldest run', async () => {

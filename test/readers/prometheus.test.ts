@@ -22,10 +22,19 @@ async function queryApi(answer: (query: string) => unknown) {
     asked.push({ path: url.pathname, query, time: url.searchParams.get('time') });
     res.setHeader('Content-Type', 'application/json').end(JSON.stringify(answer(query)));
   });
-  const reader = (pathPrefix = '') => prometheusReader({ connection: connect(server.url, OPEN_CONNECTION, 'verify.metrics'), pathPrefix, selector: 'job="smoke"', now: () => NOW });
+  const reader = (pathPrefix = '') =>
+    prometheusReader({
+      connection: connect(server.url, OPEN_CONNECTION, 'verify.metrics'),
+      pathPrefix,
+      selector: 'job="smoke"',
+      now: () => NOW,
+    });
   return { asked, reader };
 }
-const value = (v: string) => ({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [NOW / 1000, v] }] } });
+const value = (v: string) => ({
+  status: 'success',
+  data: { resultType: 'vector', result: [{ metric: {}, value: [NOW / 1000, v] }] },
+});
 
 describe('prometheus: the run counter read back from a Prometheus-compatible store', () => {
   const runner = createSmokeRunner(fakePorts().ports);
@@ -36,24 +45,33 @@ describe('prometheus: the run counter read back from a Prometheus-compatible sto
     const hits = await readOnce(api.reader('/prometheus'), runs);
     expect([...hits.keys()]).to.deep.equal([runs[0]!.id, runs[1]!.id]);
     expect(hits.get(runs[0]!.id)).to.deep.equal({ atMs: NOW });
-    expect(api.asked).to.deep.equal([{ path: '/prometheus/api/v1/query', query: `sum(${METRIC.runs}{job="smoke"})`, time: null }]);
+    expect(api.asked).to.deep.equal([
+      { path: '/prometheus/api/v1/query', query: `sum(${METRIC.runs}{job="smoke"})`, time: null },
+    ]);
   });
 
   it('no series is 0 (nothing scraped yet); an answer that is not a success is malformed', async () => {
     const empty = await queryApi(() => ({ status: 'success', data: { resultType: 'vector', result: [] } }));
     expect((await readOnce(empty.reader(), runs)).size).to.equal(0);
     const failing = await queryApi(() => ({ status: 'error', error: 'bad query' }));
-    const err = await readOnce(failing.reader(), runs).then(() => undefined, (e: unknown) => e as Error & { reason: string });
+    const err = await readOnce(failing.reader(), runs).then(
+      () => undefined,
+      (e: unknown) => e as Error & { reason: string },
+    );
     expect([err?.message, err?.reason]).to.deep.equal(['query status error', 'bad_response']);
   });
 
-  it('a run restored from an earlier process is looked up in that process\'s counter, as it stood at the restart', async () => {
+  it("a run restored from an earlier process is looked up in that process's counter, as it stood at the restart", async () => {
     const restoredAtMs = runs[0]!.startedAt.getTime() + 90_500;
     const restored = { ...runs[0]!, restoredAtMs };
     const api = await queryApi((query) => value(query.startsWith('sum(max_over_time') ? String(restored.seq) : '0'));
     const hits = await readOnce(api.reader(), [restored, runs[1]!]);
     expect([...hits.keys()]).to.deep.equal([restored.id]);
-    expect(api.asked[1]).to.deep.equal({ path: '/api/v1/query', query: `sum(max_over_time(${METRIC.runs}{job="smoke"}[151s]))`, time: (restoredAtMs / 1000).toFixed(3) });
+    expect(api.asked[1]).to.deep.equal({
+      path: '/api/v1/query',
+      query: `sum(max_over_time(${METRIC.runs}{job="smoke"}[151s]))`,
+      time: (restoredAtMs / 1000).toFixed(3),
+    });
   });
 
   it('a spot check asks for the counter at the time the run was verified: still there, or lost', async () => {
@@ -64,6 +82,9 @@ describe('prometheus: the run counter read back from a Prometheus-compatible sto
     expect(await reader.recheck!(runs[2]!, verifiedAtMs, AbortSignal.timeout(5000))).to.equal(true);
     stored = String(runs[2]!.seq - 1);
     expect(await reader.recheck!(runs[2]!, verifiedAtMs, AbortSignal.timeout(5000))).to.equal(false);
-    expect(api.asked.map((a) => a.time)).to.deep.equal([(verifiedAtMs / 1000).toFixed(3), (verifiedAtMs / 1000).toFixed(3)]);
+    expect(api.asked.map((a) => a.time)).to.deep.equal([
+      (verifiedAtMs / 1000).toFixed(3),
+      (verifiedAtMs / 1000).toFixed(3),
+    ]);
   });
 });

@@ -27,13 +27,22 @@ function sources(overrides: Partial<ReaderSources> = {}): ReaderSources {
 /** Each signal's chain as backend/missing reason (Tempo by id and by search share a backend), or 'disabled'. */
 function chainsOf(flags: Record<string, string>, s: Partial<ReaderSources> = {}) {
   const { chains } = chooseReaders(loadConfig({ env: {}, flags }).verify, sources(s));
-  return Object.fromEntries(Object.entries(chains).map(([signal, c]) => [signal, c === 'disabled' ? c : c.map((r) => `${r.backend}/${r.missingReason}`)]));
+  return Object.fromEntries(
+    Object.entries(chains).map(([signal, c]) => [
+      signal,
+      c === 'disabled' ? c : c.map((r) => `${r.backend}/${r.missingReason}`),
+    ]),
+  );
 }
 
 describe('select: which readers prove each signal', () => {
-  it('on the defaults: the log file, the span exporter, the daemon\'s own /metrics', () => {
+  it("on the defaults: the log file, the span exporter, the daemon's own /metrics", () => {
     const logFile = path.join(tmpDir('petsage-select-'), 'smoke.log');
-    expect(chainsOf({}, { logFile })).to.deep.equal({ log: ['file/not_found'], trace: ['exporter/timeout'], metric: ['self/not_found'] });
+    expect(chainsOf({}, { logFile })).to.deep.equal({
+      log: ['file/not_found'],
+      trace: ['exporter/timeout'],
+      metric: ['self/not_found'],
+    });
   });
 
   it('every hop a signal must reach, in order: exported, written, stored', () => {
@@ -55,12 +64,18 @@ describe('select: which readers prove each signal', () => {
       ['verify.traces.jaeger.url', 'jaeger/notfound_byid'],
       ['verify.traces.queryUrl', 'trace_api/not_found'],
     ];
-    for (const [key, reader] of traceStores) expect(chainsOf({ [key!]: 'http://127.0.0.1:3200' }).trace).to.deep.equal(['exporter/timeout', reader]);
+    for (const [key, reader] of traceStores)
+      expect(chainsOf({ [key!]: 'http://127.0.0.1:3200' }).trace).to.deep.equal(['exporter/timeout', reader]);
   });
 
   it('a signal switched off, or a log with nowhere to read it from, is disabled', () => {
     const logFile = path.join(tmpDir('petsage-select-'), 'smoke.log');
-    expect(chainsOf({ 'verify.log.enabled': 'false', 'verify.traces.enabled': 'false', 'verify.metrics.enabled': 'false' }, { logFile, logAcks: acks('log_exporter') })).to.deep.equal({
+    expect(
+      chainsOf(
+        { 'verify.log.enabled': 'false', 'verify.traces.enabled': 'false', 'verify.metrics.enabled': 'false' },
+        { logFile, logAcks: acks('log_exporter') },
+      ),
+    ).to.deep.equal({
       log: 'disabled',
       trace: 'disabled',
       metric: 'disabled',
@@ -76,15 +91,25 @@ describe('select: which readers prove each signal', () => {
     expect(chooseReaders(verify, sources()).logTailPosition()).to.equal(undefined);
     const position = chooseReaders(verify, sources({ logFile })).logTailPosition();
     expect(position).to.include({ offset: 10 });
-    expect(chooseReaders(verify, sources({ logFile, logTailStart: { ino: position!.ino, offset: 4 } })).logTailPosition()).to.deep.equal({ ino: position!.ino, offset: 4 });
+    expect(
+      chooseReaders(verify, sources({ logFile, logTailStart: { ino: position!.ino, offset: 4 } })).logTailPosition(),
+    ).to.deep.equal({ ino: position!.ino, offset: 4 });
   });
 
   it('the counter is looked up under verify.metrics.pathPrefix with verify.metrics.selector, or this instance by default', async () => {
-    const prometheus = await scratchServer((_req, res) => res.setHeader('Content-Type', 'application/json').end('{"status":"success","data":{"result":[]}}'));
+    const prometheus = await scratchServer((_req, res) =>
+      res.setHeader('Content-Type', 'application/json').end('{"status":"success","data":{"result":[]}}'),
+    );
     const run = createSmokeRunner(fakePorts().ports)('http');
     const queries: string[] = [];
-    for (const flags of [{} as Record<string, string>, { 'verify.metrics.selector': 'job="smoke"', 'verify.metrics.pathPrefix': '/prometheus' }]) {
-      const verify = loadConfig({ env: {}, flags: { 'verify.metrics.prometheusUrl': prometheus.url, ...flags } }).verify;
+    for (const flags of [
+      {} as Record<string, string>,
+      { 'verify.metrics.selector': 'job="smoke"', 'verify.metrics.pathPrefix': '/prometheus' },
+    ]) {
+      const verify = loadConfig({
+        env: {},
+        flags: { 'verify.metrics.prometheusUrl': prometheus.url, ...flags },
+      }).verify;
       const [reader] = chooseReaders(verify, sources()).chains.metric as Reader[];
       await readOnce(reader!, [run]);
       const url = new URL(prometheus.requests.at(-1)!.url!, prometheus.url);

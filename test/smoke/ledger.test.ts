@@ -20,7 +20,14 @@ describe('ledger', () => {
 
   it('an id added again becomes the newest: the oldest other entry is the one evicted', () => {
     const ledger = createLedger<number>(3);
-    for (const [id, value] of [['a', 1], ['b', 2], ['c', 3], ['a', 4], ['d', 5]] as const) ledger.add(id, value);
+    for (const [id, value] of [
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+      ['a', 4],
+      ['d', 5],
+    ] as const)
+      ledger.add(id, value);
     expect([...ledger.values()]).to.deep.equal([3, 4, 5]);
     expect(ledger.has('b')).to.equal(false);
   });

@@ -19,7 +19,11 @@ describe('runSmokeTest (core, fake signals)', () => {
     expect(counted).to.include({ trigger: 'http', outcome: 'success' });
     expect(span.ended).to.equal(true);
     expect(run.outcome).to.equal('success');
-    expect(run.signals).to.deep.equal({ log: { status: 'emitted' }, trace: { status: 'emitted' }, metric: { status: 'emitted' } });
+    expect(run.signals).to.deep.equal({
+      log: { status: 'emitted' },
+      trace: { status: 'emitted' },
+      metric: { status: 'emitted' },
+    });
   });
 
   it('numbers runs with a monotonic seq and stamps the log line with the run start', () => {

@@ -1,6 +1,15 @@
 import { renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { SHIPPED, alertingConfig, scaleDuration, scaledAlertmanagerConfig, scaledRules, startAlertmanager, startReceiver, type Notified } from './alerting';
+import {
+  SHIPPED,
+  alertingConfig,
+  scaleDuration,
+  scaledAlertmanagerConfig,
+  scaledRules,
+  startAlertmanager,
+  startReceiver,
+  type Notified,
+} from './alerting';
 import { spawnDaemon, type SpawnedDaemon } from './daemon';
 import { freePort, startPrometheus } from './prometheus';
 import { startTempo } from './standins/tempo';
@@ -60,7 +69,8 @@ export async function startAlertStack(options: { env?: Record<string, string> } 
     },
     /** Until Prometheus has no alert firing or pending but the watchdog (a poll: there is no event). */
     async quiet(): Promise<void> {
-      while ((await prometheus.query('ALERTS{alertname!="PetsageSmokeWatchdog"}')).length > 0) await new Promise((r) => setTimeout(r, 250));
+      while ((await prometheus.query('ALERTS{alertname!="PetsageSmokeWatchdog"}')).length > 0)
+        await new Promise((r) => setTimeout(r, 250));
     },
     async close() {
       daemon.child.kill('SIGKILL');
@@ -83,7 +93,12 @@ export interface Fault {
   repair(stack: AlertStack): Promise<void>;
 }
 
-const failing = (signal: string, reason: string) => (s: AlertStack) => ({ alertname: 'PetsageSmokeSignalFailing', instance: s.hostPort, signal, reason });
+const failing = (signal: string, reason: string) => (s: AlertStack) => ({
+  alertname: 'PetsageSmokeSignalFailing',
+  instance: s.hostPort,
+  signal,
+  reason,
+});
 
 export const FAULTS: readonly Fault[] = [
   {
@@ -145,7 +160,8 @@ export interface FaultResult {
   readonly others: Notified[];
 }
 
-const matches = (n: Notified, labels: Record<string, string>) => Object.entries(labels).every(([k, v]) => n.labels[k] === v);
+const matches = (n: Notified, labels: Record<string, string>) =>
+  Object.entries(labels).every(([k, v]) => n.labels[k] === v);
 
 /** From a quiet stack: inject, wait for the page, repair, wait for its resolution. */
 export async function runFault(stack: AlertStack, fault: Fault): Promise<FaultResult> {
@@ -153,10 +169,28 @@ export async function runFault(stack: AlertStack, fault: Fault): Promise<FaultRe
   const expected = fault.alert(stack);
   const injectedAt = Date.now();
   await fault.inject(stack);
-  const page = await stack.receiver.waitFor((n) => n.status === 'firing' && n.path !== '/heartbeat' && matches(n, expected), injectedAt);
+  const page = await stack.receiver.waitFor(
+    (n) => n.status === 'firing' && n.path !== '/heartbeat' && matches(n, expected),
+    injectedAt,
+  );
   const repairedAt = Date.now();
   await fault.repair(stack);
   const resolved = await stack.receiver.waitFor((n) => n.status === 'resolved' && matches(n, expected), repairedAt);
-  const others = stack.receiver.received.filter((n) => n.at >= injectedAt && n.at <= resolved.at && n.path !== '/heartbeat' && n.status === 'firing' && !matches(n, expected));
-  return { fault: fault.name, expected, page, resolved, secondsToPage: (page.at - injectedAt) / 1000, secondsToResolved: (resolved.at - repairedAt) / 1000, others };
+  const others = stack.receiver.received.filter(
+    (n) =>
+      n.at >= injectedAt &&
+      n.at <= resolved.at &&
+      n.path !== '/heartbeat' &&
+      n.status === 'firing' &&
+      !matches(n, expected),
+  );
+  return {
+    fault: fault.name,
+    expected,
+    page,
+    resolved,
+    secondsToPage: (page.at - injectedAt) / 1000,
+    secondsToResolved: (resolved.at - repairedAt) / 1000,
+    others,
+  };
 }

@@ -41,13 +41,17 @@ export function scaledRules(factor: number): string {
 
 /** The shipped Alertmanager config with its timings scaled and every webhook sent to `receiverUrl` (same path). */
 export function scaledAlertmanagerConfig(factor: number, receiverUrl: string): string {
-  const doc = parse(readFileSync(ALERTMANAGER_CONFIG, 'utf8')) as Record<string, unknown> & { receivers: { webhook_configs?: { url: string }[] }[] };
+  const doc = parse(readFileSync(ALERTMANAGER_CONFIG, 'utf8')) as Record<string, unknown> & {
+    receivers: { webhook_configs?: { url: string }[] }[];
+  };
   const scaleRoute = (route: Record<string, unknown>) => {
-    for (const key of ['group_wait', 'group_interval', 'repeat_interval']) if (typeof route[key] === 'string') route[key] = scaleDuration(route[key], factor);
+    for (const key of ['group_wait', 'group_interval', 'repeat_interval'])
+      if (typeof route[key] === 'string') route[key] = scaleDuration(route[key], factor);
     for (const child of (route.routes as Record<string, unknown>[] | undefined) ?? []) scaleRoute(child);
   };
   scaleRoute(doc.route as Record<string, unknown>);
-  for (const hook of doc.receivers.flatMap((r) => r.webhook_configs ?? [])) hook.url = `${receiverUrl}${new URL(hook.url).pathname}`;
+  for (const hook of doc.receivers.flatMap((r) => r.webhook_configs ?? []))
+    hook.url = `${receiverUrl}${new URL(hook.url).pathname}`;
   return stringify(doc);
 }
 
@@ -70,9 +74,17 @@ export async function startReceiver() {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const at = Date.now();
-      const body = JSON.parse(Buffer.concat(chunks).toString()) as { alerts: { status: Notified['status']; labels: Record<string, string>; annotations: Record<string, string> }[] };
+      const body = JSON.parse(Buffer.concat(chunks).toString()) as {
+        alerts: { status: Notified['status']; labels: Record<string, string>; annotations: Record<string, string> }[];
+      };
       for (const a of body.alerts) {
-        const n: Notified = { at, path: new URL(req.url ?? '/', 'http://receiver').pathname, status: a.status, labels: a.labels, annotations: a.annotations };
+        const n: Notified = {
+          at,
+          path: new URL(req.url ?? '/', 'http://receiver').pathname,
+          status: a.status,
+          labels: a.labels,
+          annotations: a.annotations,
+        };
         received.push(n);
         for (const w of waiters.filter((w) => w.match(n))) {
           waiters.splice(waiters.indexOf(w), 1);
@@ -105,7 +117,13 @@ export async function startAlertmanager(config: string) {
   const url = `http://127.0.0.1:${port}`;
   const server = await startBinaryServer(
     ALERTMANAGER,
-    [`--config.file=${path.join(dir, 'alertmanager.yml')}`, `--storage.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],
+    [
+      `--config.file=${path.join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
     `${url}/-/ready`,
   );
   return {
@@ -117,5 +135,10 @@ export async function startAlertmanager(config: string) {
 
 /** Prometheus configuration that loads `rulesFile` and sends alerts to the Alertmanager on `amPort`. */
 export function alertingConfig(rulesFile: string, amPort: number): string {
-  return [`rule_files: ["${rulesFile}"]`, 'alerting:', '  alertmanagers:', `    - static_configs: [{ targets: ["127.0.0.1:${amPort}"] }]`].join('\n');
+  return [
+    `rule_files: ["${rulesFile}"]`,
+    'alerting:',
+    '  alertmanagers:',
+    `    - static_configs: [{ targets: ["127.0.0.1:${amPort}"] }]`,
+  ].join('\n');
 }

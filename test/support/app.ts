@@ -35,7 +35,9 @@ export function memoryLogger() {
  * log signal is not read back) and the spans to an in-memory exporter. It listens nowhere: its address
  * is given as 127.0.0.1:9, which only the metric selector's default (instance="<host:port>") shows.
  */
-export function testService(options: { failLogWrites?: boolean; env?: Record<string, string>; flags?: Record<string, string> } = {}) {
+export function testService(
+  options: { failLogWrites?: boolean; env?: Record<string, string>; flags?: Record<string, string> } = {},
+) {
   const exporter = new InMemorySpanExporter();
   const transport = new ArrayTransport(options.failLogWrites ? new Error('EACCES: permission denied') : undefined);
   // The production defaults, except the state file: its default path is relative to the working

@@ -24,7 +24,17 @@ describe('cleanup: a red test never hangs the run', function () {
     // The timeout only turns a hang into a failure of this test: a child that ends by itself has no signal.
     const child = spawnSync(
       process.execPath,
-      [MOCHA, '--no-config', '--require', path.join(__dirname, 'cleanup.js'), '--timeout', '30000', '--reporter', 'spec', path.join(DIST_TEST, 'fixtures', 'failingProcess.fixture.js')],
+      [
+        MOCHA,
+        '--no-config',
+        '--require',
+        path.join(__dirname, 'cleanup.js'),
+        '--timeout',
+        '30000',
+        '--reporter',
+        'spec',
+        path.join(DIST_TEST, 'fixtures', 'failingProcess.fixture.js'),
+      ],
       { encoding: 'utf8', timeout: 100_000, env: { ...process.env, FIXTURE_REPORT: report } },
     );
     expect(child.signal, `child mocha was killed: it did not end on its own\n${child.stdout}`).to.equal(null);

@@ -29,18 +29,40 @@ export interface SpawnedDaemon {
  * Its stdout log (on by default) is how the harness learns the URL. `install`: a daemon installed
  * elsewhere (its main.js and working directory, and the user to run as), with its own file paths. */
 export async function spawnDaemon(
-  options: { args?: string[]; env?: Record<string, string>; install?: { main: string; cwd: string; uid?: number; gid?: number } } = {},
+  options: {
+    args?: string[];
+    env?: Record<string, string>;
+    install?: { main: string; cwd: string; uid?: number; gid?: number };
+  } = {},
 ): Promise<SpawnedDaemon> {
   const dir = options.install?.cwd ?? tmpDir('petsage-daemon-');
   const logFile = path.join(dir, options.install ? 'var' : '', 'log', 'petsage-smoke.log');
-  const spanFile = path.join(dir, options.install ? 'var' : '', 'spans', options.install ? 'petsage-smoke-spans.jsonl' : 'spans.jsonl');
+  const spanFile = path.join(
+    dir,
+    options.install ? 'var' : '',
+    'spans',
+    options.install ? 'petsage-smoke-spans.jsonl' : 'spans.jsonl',
+  );
   const paths = options.install ? [] : ['--log-file', logFile];
-  const child = spawn(process.execPath, [options.install?.main ?? MAIN, '--port', '0', ...paths, ...(options.args ?? [])], {
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? '', ...(options.install ? {} : { PETSAGE_SMOKE_SPAN_FILE: spanFile }), ...options.env },
-    ...(options.install?.uid !== undefined ? { uid: options.install.uid, gid: options.install.gid ?? options.install.uid } : {}),
-  });
-  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  const child = spawn(
+    process.execPath,
+    [options.install?.main ?? MAIN, '--port', '0', ...paths, ...(options.args ?? [])],
+    {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...(options.install ? {} : { PETSAGE_SMOKE_SPAN_FILE: spanFile }),
+        ...options.env,
+      },
+      ...(options.install?.uid !== undefined
+        ? { uid: options.install.uid, gid: options.install.gid ?? options.install.uid }
+        : {}),
+    },
+  );
+  const exited = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
   // A test that stops its daemon checks how it stopped; one that failed first leaves it to this.
   releaseAfter('daemon', async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -72,12 +94,24 @@ export async function spawnDaemon(
     ]);
   };
   const listening = await waitForEvent('daemon.listening');
-  return { child, url: String(listening.url), dir, logFile, spanFile, stdout, exited, waitForEvent, stderr: () => stderr };
+  return {
+    child,
+    url: String(listening.url),
+    dir,
+    logFile,
+    spanFile,
+    stdout,
+    exited,
+    waitForEvent,
+    stderr: () => stderr,
+  };
 }
 
 /** Stops a daemon as an orchestrator does (SIGTERM) and resolves with how it exited. A test that
  * fails before this leaves the daemon to the cleanup hooks, which kill it. */
-export async function stopDaemon(daemon: SpawnedDaemon): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+export async function stopDaemon(
+  daemon: SpawnedDaemon,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   daemon.child.kill('SIGTERM');
   return daemon.exited;
 }
@@ -107,6 +141,8 @@ interface OtlpSpan {
 /** Spans in an OTLP/JSON lines file (one ExportTraceServiceRequest per line). */
 export function otlpSpans(file: string): OtlpSpan[] {
   return jsonLines(file).flatMap((req) =>
-    (req.resourceSpans as { scopeSpans: { spans: OtlpSpan[] }[] }[]).flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)),
+    (req.resourceSpans as { scopeSpans: { spans: OtlpSpan[] }[] }[]).flatMap((rs) =>
+      rs.scopeSpans.flatMap((ss) => ss.spans),
+    ),
   );
 }

@@ -1,19 +1,43 @@
 import type { Signal } from '../../src/vocabulary';
-import { EMITTED, skipped, type EmitStatus, type LogPort, type MetricPort, type RunRecord, type SmokePorts, type SmokeRun, type TracePort, type VerificationRecord } from '../../src/smoke/types';
+import {
+  EMITTED,
+  skipped,
+  type EmitStatus,
+  type LogPort,
+  type MetricPort,
+  type RunRecord,
+  type SmokePorts,
+  type SmokeRun,
+  type TracePort,
+  type VerificationRecord,
+} from '../../src/smoke/types';
 import type { Hit, Reader, Waiting } from '../../src/readers/types';
 
 /** In-memory stand-ins for the three signals, so the core is tested without winston, OTel or prom-client. */
 export function fakePorts(options: { sampled?: boolean; log?: () => EmitStatus; metric?: () => EmitStatus } = {}) {
   const lines: VerificationRecord[] = [];
   const runs: RunRecord[] = [];
-  const spans: { traceId: string; spanId: string; trigger: string; seq: number; ended: boolean; failedSignal?: Signal }[] = [];
+  const spans: {
+    traceId: string;
+    spanId: string;
+    trigger: string;
+    seq: number;
+    ended: boolean;
+    failedSignal?: Signal;
+  }[] = [];
   let clock = Date.now();
   let n = 0;
 
   const tracer: TracePort = {
     startRunSpan(trigger, seq) {
       n += 1;
-      const span: (typeof spans)[number] = { traceId: n.toString(16).padStart(32, '0'), spanId: n.toString(16).padStart(16, '0'), trigger, seq, ended: false };
+      const span: (typeof spans)[number] = {
+        traceId: n.toString(16).padStart(32, '0'),
+        spanId: n.toString(16).padStart(16, '0'),
+        trigger,
+        seq,
+        ended: false,
+      };
       spans.push(span);
       const sampled = options.sampled ?? true;
       return {
@@ -52,7 +76,6 @@ export function fakePorts(options: { sampled?: boolean; log?: () => EmitStatus; 
   return { ports, lines, runs, spans };
 }
 
-
 /** The runs a reader is asked about, as the verifier hands them over. */
 export function waitingOf(runs: readonly SmokeRun[]): Waiting {
   const byTrace = new Map(runs.map((r) => [r.traceId, r]));
@@ -60,7 +83,11 @@ export function waitingOf(runs: readonly SmokeRun[]): Waiting {
 }
 
 /** One read by `reader` over `runs`: what it reported, by run id. */
-export async function readOnce(reader: Reader, runs: readonly SmokeRun[], signal = AbortSignal.timeout(5000)): Promise<Map<string, Hit>> {
+export async function readOnce(
+  reader: Reader,
+  runs: readonly SmokeRun[],
+  signal = AbortSignal.timeout(5000),
+): Promise<Map<string, Hit>> {
   const hits = new Map<string, Hit>();
   await reader.read?.(waitingOf(runs), (run, hit) => hits.set(run.id, hit), signal);
   return hits;

@@ -30,7 +30,10 @@ const PROMETHEUS = 'prometheus';
  * The Debian `prometheus` binary on a free loopback port, scraping `targets` every second.
  * A missing binary is an error, not a skip: the README's test command installs it.
  */
-export async function startPrometheus(targets: readonly string[], options: { port?: number; extraConfig?: string; flags?: readonly string[] } = {}): Promise<RealPrometheus> {
+export async function startPrometheus(
+  targets: readonly string[],
+  options: { port?: number; extraConfig?: string; flags?: readonly string[] } = {},
+): Promise<RealPrometheus> {
   requireBinary(PROMETHEUS, '--version', 'prometheus');
   const dir = tmpDir('petsage-prometheus-');
   const configFile = path.join(dir, 'prometheus.yml');
@@ -81,7 +84,11 @@ export async function startPrometheus(targets: readonly string[], options: { por
     start,
     async query(promql) {
       const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`);
-      const body = (await res.json()) as { status: string; error?: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+      const body = (await res.json()) as {
+        status: string;
+        error?: string;
+        data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+      };
       if (body.status !== 'success') throw new Error(`query failed: ${body.error ?? res.status}`);
       return body.data.result;
     },

@@ -8,7 +8,11 @@ export interface Receipt {
 
 /** The deploy gate: a caller-named run, answered once every signal has its verdict. */
 export async function gate(baseUrl: string, id?: string): Promise<{ status: number; receipt: Receipt }> {
-  const res = await fetch(`${baseUrl}/smoke-test`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, wait: true }) });
+  const res = await fetch(`${baseUrl}/smoke-test`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ id, wait: true }),
+  });
   return { status: res.status, receipt: (await res.json()) as Receipt };
 }
 

@@ -19,7 +19,8 @@ export interface DashboardPanel {
   targets: DashboardTarget[];
 }
 
-export const readDashboard = () => JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8')) as { panels: DashboardPanel[] } & Record<string, unknown>;
+export const readDashboard = () =>
+  JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8')) as { panels: DashboardPanel[] } & Record<string, unknown>;
 
 export interface AlertRule {
   alert: string;

@@ -14,7 +14,9 @@ class SummaryReporter extends Mocha.reporters.Spec {
       const summaryFile = process.env.PETSAGE_TEST_SUMMARY;
       if (summaryFile) return writeFileSync(summaryFile, JSON.stringify({ passes, failures, pending }));
       // After Spec's epilogue, which it prints on the same event.
-      setImmediate(() => process.stdout.write(`${passes} passed, ${failures} failed${pending ? `, ${pending} skipped` : ''}\n`));
+      setImmediate(() =>
+        process.stdout.write(`${passes} passed, ${failures} failed${pending ? `, ${pending} skipped` : ''}\n`),
+      );
     });
   }
 }

@@ -15,7 +15,18 @@ export async function startVictoriaMetrics(targets: readonly string[]) {
   requireBinary(VICTORIA_METRICS, '-version', 'victoria-metrics');
   const dir = tmpDir('petsage-vm-');
   const config = path.join(dir, 'scrape.yml');
-  writeFileSync(config, ['global:', '  scrape_interval: 1s', 'scrape_configs:', '  - job_name: petsage-smoke', '    static_configs:', `      - targets: [${targets.map((t) => `"${t}"`).join(', ')}]`, ''].join('\n'));
+  writeFileSync(
+    config,
+    [
+      'global:',
+      '  scrape_interval: 1s',
+      'scrape_configs:',
+      '  - job_name: petsage-smoke',
+      '    static_configs:',
+      `      - targets: [${targets.map((t) => `"${t}"`).join(', ')}]`,
+      '',
+    ].join('\n'),
+  );
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const server = await startBinaryServer(

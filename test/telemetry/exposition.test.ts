@@ -11,9 +11,11 @@ describe('metrics exposition', () => {
     const metrics = createMetrics({ processMetrics: false });
     const { body } = await createRenderer(metrics.registry)(undefined);
     for (const trigger of TRIGGERS) {
-      for (const outcome of ['success', 'failure']) expect(body).to.include(`${METRIC.runs}{trigger="${trigger}",outcome="${outcome}"} 0`);
+      for (const outcome of ['success', 'failure'])
+        expect(body).to.include(`${METRIC.runs}{trigger="${trigger}",outcome="${outcome}"} 0`);
     }
-    for (const outcome of ['success', 'failure', 'dropped']) expect(body).to.include(`${METRIC.spansExported}{outcome="${outcome}"} 0`);
+    for (const outcome of ['success', 'failure', 'dropped'])
+      expect(body).to.include(`${METRIC.spansExported}{outcome="${outcome}"} 0`);
   });
 
   it('serves Prometheus text by default and OpenMetrics with exemplars when asked', async () => {
@@ -31,7 +33,9 @@ describe('metrics exposition', () => {
     const om = await render(OPENMETRICS_ACCEPT);
     expect(om.contentType).to.equal(OPENMETRICS_CONTENT_TYPE);
     expect(om.body).to.match(
-      new RegExp(`${METRIC.runs}\\{trigger="http",outcome="success"\\} 1 # \\{trace_id="${exemplar.trace_id}",span_id="${exemplar.span_id}"\\} 1 `),
+      new RegExp(
+        `${METRIC.runs}\\{trigger="http",outcome="success"\\} 1 # \\{trace_id="${exemplar.trace_id}",span_id="${exemplar.span_id}"\\} 1 `,
+      ),
     );
     expect(om.body.endsWith('# EOF\n')).to.equal(true);
   });
@@ -39,8 +43,18 @@ describe('metrics exposition', () => {
   it('keeps counter names intact when formats alternate, even concurrently', async () => {
     const metrics = createMetrics({ processMetrics: true });
     const render = createRenderer(metrics.registry);
-    const results = await Promise.all([render(OPENMETRICS_ACCEPT), render(undefined), render(OPENMETRICS_ACCEPT), render(undefined)]);
-    expect(results.map((r) => r.contentType)).to.deep.equal([OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE]);
+    const results = await Promise.all([
+      render(OPENMETRICS_ACCEPT),
+      render(undefined),
+      render(OPENMETRICS_ACCEPT),
+      render(undefined),
+    ]);
+    expect(results.map((r) => r.contentType)).to.deep.equal([
+      OPENMETRICS_CONTENT_TYPE,
+      PROMETHEUS_CONTENT_TYPE,
+      OPENMETRICS_CONTENT_TYPE,
+      PROMETHEUS_CONTENT_TYPE,
+    ]);
     for (const text of [results[1]!.body, results[3]!.body]) {
       expect(text).to.include(`# TYPE ${METRIC.runs} counter`);
       expect(text).to.include(`# TYPE process_cpu_user_seconds_total counter`);
@@ -58,13 +72,19 @@ describe('metrics exposition', () => {
   it('serves only the families asked for by name, in either format, the same lines as a full render', async () => {
     const metrics = createMetrics({ processMetrics: true });
     const render = createRenderer(metrics.registry);
-    metrics.port.recordRun({ trigger: 'http', outcome: 'success', durationSeconds: 0.001, exemplar: { trace_id: 'a'.repeat(32), span_id: 'b'.repeat(16) } });
+    metrics.port.recordRun({
+      trigger: 'http',
+      outcome: 'success',
+      durationSeconds: 0.001,
+      exemplar: { trace_id: 'a'.repeat(32), span_id: 'b'.repeat(16) },
+    });
     for (const accept of [undefined, OPENMETRICS_ACCEPT]) {
       const full = (await render(accept)).body;
       const only = await render(accept, [METRIC.runs, METRIC.runs, 'no_such_metric']);
       const families = only.body.split('\n').filter((l) => l.startsWith('# TYPE'));
       expect(families, accept).to.have.length(1);
-      for (const line of only.body.split('\n').filter((l) => l.startsWith(METRIC.runs))) expect(full.split('\n')).to.include(line);
+      for (const line of only.body.split('\n').filter((l) => l.startsWith(METRIC.runs)))
+        expect(full.split('\n')).to.include(line);
       expect(only.body).to.include(`${METRIC.runs}{trigger="http",outcome="success"} 1`);
       expect(only.body.endsWith(accept ? '\n# EOF\n' : '\n')).to.equal(true);
     }
@@ -74,9 +94,14 @@ describe('metrics exposition', () => {
 
   it('records only the run counter for runs, never input-derived labels', async () => {
     const metrics = createMetrics({ processMetrics: false });
-    const before = (await metrics.registry.getMetricsAsJSON()).flatMap((m) => (m as { values: unknown[] }).values).length;
-    for (let i = 0; i < 50; i += 1) metrics.port.recordRun({ trigger: 'http', outcome: 'success', durationSeconds: 0.001 });
-    const after = (await metrics.registry.getMetricsAsJSON()).flatMap((m) => (m as { values: unknown[] }).values).length;
+    const before = (await metrics.registry.getMetricsAsJSON()).flatMap(
+      (m) => (m as { values: unknown[] }).values,
+    ).length;
+    for (let i = 0; i < 50; i += 1)
+      metrics.port.recordRun({ trigger: 'http', outcome: 'success', durationSeconds: 0.001 });
+    const after = (await metrics.registry.getMetricsAsJSON()).flatMap(
+      (m) => (m as { values: unknown[] }).values,
+    ).length;
     expect(after).to.equal(before);
     expect((await metrics.totals()).runs).to.equal(50);
   });

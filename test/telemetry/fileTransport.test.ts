@@ -10,7 +10,15 @@ const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').s
 const nOf = (line: string) => (JSON.parse(line) as { n: number }).n;
 
 function logInto(transport: FileLineTransport) {
-  const logs = createLogger({ service: 't', level: 'info', file: { enabled: false, path: '-', required: true, maxSize: 0, maxFiles: 1 }, stdout: { enabled: false } }, { transports: [transport] });
+  const logs = createLogger(
+    {
+      service: 't',
+      level: 'info',
+      file: { enabled: false, path: '-', required: true, maxSize: 0, maxFiles: 1 },
+      stdout: { enabled: false },
+    },
+    { transports: [transport] },
+  );
   return logs;
 }
 
@@ -49,7 +57,10 @@ describe('FileLineTransport', () => {
     for (let n = 1; n <= 100; n += 1) logs.logger.info('line', { n });
     await new Promise((resolve) => setImmediate(resolve));
     // One write per line, each awaited, left the burst queued in the logger (and in memory).
-    expect(logs.logger.writableLength + logs.logger.readableLength + transport.writableLength, 'lines queued before the file stream').to.equal(0);
+    expect(
+      logs.logger.writableLength + logs.logger.readableLength + transport.writableLength,
+      'lines queued before the file stream',
+    ).to.equal(0);
     await logs.close();
     expect(lines(file).map(nOf)).to.deep.equal(Array.from({ length: 100 }, (_, i) => i + 1));
   });

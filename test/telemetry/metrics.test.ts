@@ -36,11 +36,18 @@ describe('metrics', () => {
     ]);
     verdict('trace', 'verified', 'none');
     verdict('trace', 'missing', 'not_found');
-    expect((await series(metrics, METRIC.consecutiveFailures))[1]).to.deep.equal({ signal: 'trace', reason: 'not_found', value: 1 });
+    expect((await series(metrics, METRIC.consecutiveFailures))[1]).to.deep.equal({
+      signal: 'trace',
+      reason: 'not_found',
+      value: 1,
+    });
   });
 
   it('exposes the schedule interval and the read-back timeout for the alert rules', async () => {
-    const metrics = createMetrics({ processMetrics: false, settings: { intervalSeconds: 15, verifyTimeoutSeconds: 30 } });
+    const metrics = createMetrics({
+      processMetrics: false,
+      settings: { intervalSeconds: 15, verifyTimeoutSeconds: 30 },
+    });
     expect(await series(metrics, METRIC.scheduleInterval)).to.deep.equal([{ value: 15 }]);
     expect(await series(metrics, METRIC.verifyTimeout)).to.deep.equal([{ value: 30 }]);
   });

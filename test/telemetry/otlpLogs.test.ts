@@ -6,13 +6,31 @@ import { createOtlpLogs } from '../../src/telemetry/otlpLogs';
 import { EVENT, VERIFICATION_MESSAGE, type SpanOutcome } from '../../src/vocabulary';
 import { ArrayTransport } from '../support/app';
 
-const record = { runId: 'deploy-1', traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), seq: 7, trigger: 'api', timestamp: '2026-12-04T00:00:00.000Z' } as const;
+const record = {
+  runId: 'deploy-1',
+  traceId: 'a'.repeat(32),
+  spanId: 'b'.repeat(16),
+  seq: 7,
+  trigger: 'api',
+  timestamp: '2026-12-04T00:00:00.000Z',
+} as const;
 
 function pipeline(exporter: InMemoryLogRecordExporter, otlp = loadConfig({ env: {} }).log.otlp) {
   const counts: Record<SpanOutcome, number> = { success: 0, failure: 0, dropped: 0 };
   const acks: string[][] = [];
-  const logs = createOtlpLogs({ service: 'petsage-smoke', version: '1.0.0', otlp }, { exporter, countRecords: (o, n) => (counts[o] += n), onRecordsExported: (ids) => acks.push([...ids]) });
-  const logger = createLogger({ service: 'petsage-smoke', level: 'info', file: { enabled: false, path: '-', required: false, maxSize: 0, maxFiles: 1 }, stdout: { enabled: false } }, { transports: [new ArrayTransport()], otlp: logs.transport! });
+  const logs = createOtlpLogs(
+    { service: 'petsage-smoke', version: '1.0.0', otlp },
+    { exporter, countRecords: (o, n) => (counts[o] += n), onRecordsExported: (ids) => acks.push([...ids]) },
+  );
+  const logger = createLogger(
+    {
+      service: 'petsage-smoke',
+      level: 'info',
+      file: { enabled: false, path: '-', required: false, maxSize: 0, maxFiles: 1 },
+      stdout: { enabled: false },
+    },
+    { transports: [new ArrayTransport()], otlp: logs.transport! },
+  );
   return { logs, logger, counts, acks };
 }
 
@@ -36,7 +54,10 @@ describe('OTLP log records', () => {
   });
 
   it('records beyond the queue are dropped and counted; a failed export is counted as failed', async () => {
-    const otlp = { ...loadConfig({ env: {} }).log.otlp, batch: { maxQueueSize: 2, maxExportBatchSize: 2, scheduledDelay: 60_000, exportTimeout: 1000 } };
+    const otlp = {
+      ...loadConfig({ env: {} }).log.otlp,
+      batch: { maxQueueSize: 2, maxExportBatchSize: 2, scheduledDelay: 60_000, exportTimeout: 1000 },
+    };
     const failing = new InMemoryLogRecordExporter();
     failing.export = (_records, done) => done({ code: 1, error: new Error('refused') });
     const { logs, logger, counts } = pipeline(failing, otlp);
@@ -47,9 +68,19 @@ describe('OTLP log records', () => {
   });
 
   it('auto: no OTLP endpoint, no pipeline (the embedded default)', () => {
-    const logs = createOtlpLogs({ service: 's', version: 'v', otlp: loadConfig({ env: {} }).log.otlp }, { countRecords: () => {} });
+    const logs = createOtlpLogs(
+      { service: 's', version: 'v', otlp: loadConfig({ env: {} }).log.otlp },
+      { countRecords: () => {} },
+    );
     expect([logs.transport, logs.destination]).to.deep.equal([undefined, 'none']);
-    const on = createOtlpLogs({ service: 's', version: 'v', otlp: loadConfig({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' } }).log.otlp }, { countRecords: () => {} });
+    const on = createOtlpLogs(
+      {
+        service: 's',
+        version: 'v',
+        otlp: loadConfig({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' } }).log.otlp,
+      },
+      { countRecords: () => {} },
+    );
     expect(on.destination).to.equal('otlp http/protobuf http://127.0.0.1:9/v1/logs');
     void on.shutdown();
   });

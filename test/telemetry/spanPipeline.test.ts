@@ -1,6 +1,11 @@
 import { expect } from 'chai';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
 import { CountingSpanProcessor } from '../../src/telemetry/spanPipeline';
 import type { SpanOutcome } from '../../src/vocabulary';
 import { releaseAfter } from '../support/cleanup';
@@ -38,7 +43,8 @@ describe('counting span processor', () => {
 
   it('counts failed exports per span', async () => {
     const failing: SpanExporter = {
-      export: (_spans: ReadableSpan[], done: (r: ExportResult) => void) => done({ code: ExportResultCode.FAILED, error: new Error('503') }),
+      export: (_spans: ReadableSpan[], done: (r: ExportResult) => void) =>
+        done({ code: ExportResultCode.FAILED, error: new Error('503') }),
       shutdown: async () => {},
     };
     const { counts, processor, endSpan } = setup(failing);
@@ -52,7 +58,16 @@ describe('counting span processor', () => {
     // The first batch (2) goes to the stalled exporter, the queue takes 4 more, the rest drop.
     const spans = Array.from({ length: 8 }, endSpan);
     expect(counts.dropped).to.equal(2);
-    expect(spans.map((s) => processor.wasDropped(s))).to.deep.equal([false, false, false, false, false, false, true, true]);
+    expect(spans.map((s) => processor.wasDropped(s))).to.deep.equal([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      true,
+      true,
+    ]);
   });
 
   it('counts an export with no answer by shutdown as failed, once, and ignores the late answer', async () => {
@@ -61,7 +76,12 @@ describe('counting span processor', () => {
     const counts: Record<SpanOutcome, number> = { success: 0, failure: 0, dropped: 0 };
     const observed: ExportResult[] = [];
     // The SDK gives up on an export after its timeout; the exporter may still be retrying then.
-    const processor = new CountingSpanProcessor(silent, { ...BATCH, exportTimeout: 50 }, (outcome, n) => (counts[outcome] += n), (_spans, result) => observed.push(result));
+    const processor = new CountingSpanProcessor(
+      silent,
+      { ...BATCH, exportTimeout: 50 },
+      (outcome, n) => (counts[outcome] += n),
+      (_spans, result) => observed.push(result),
+    );
     const tracer = new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('test');
     for (let i = 0; i < 3; i += 1) tracer.startSpan('s').end();
     await processor.shutdown().catch(() => undefined);

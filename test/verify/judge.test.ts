@@ -9,7 +9,10 @@ import { armedTimeouts } from '../support/timers';
 const found = (lagSeconds: number): Finding => ({ outcome: 'verified', reason: 'none', lagSeconds, backend: 'file' });
 
 /** A verifier that answers each run through `answer` (at once, later, or never), and says `onExpire` at the deadline. */
-function stub(answer: (run: SmokeRun, done: (f: Finding) => void) => void, onExpire: Finding = missing('not_found', 'file')) {
+function stub(
+  answer: (run: SmokeRun, done: (f: Finding) => void) => void,
+  onExpire: Finding = missing('not_found', 'file'),
+) {
   const expired: string[] = [];
   let stopped = false;
   const verifier: SignalVerifier = {
@@ -43,11 +46,19 @@ describe('judge', () => {
   });
 
   it('failed when a signal errors, timeout when one is missing; says which', async () => {
-    const a = judgeWith({ log: fixed(found(0.01)), trace: fixed(errored('export_failed', 'exporter')), metric: fixed(missing('not_found', 'self')) });
+    const a = judgeWith({
+      log: fixed(found(0.01)),
+      trace: fixed(errored('export_failed', 'exporter')),
+      metric: fixed(missing('not_found', 'self')),
+    });
     const report = await a.judge.judge(createSmokeRunner(fakePorts().ports)('http')).settled;
     expect(report.status).to.equal('failed');
     expect(report.verdicts.trace).to.include({ outcome: 'error', reason: 'export_failed', backend: 'exporter' });
-    const b = judgeWith({ log: fixed(found(0.01)), trace: fixed(found(0.01)), metric: fixed(missing('not_found', 'self')) });
+    const b = judgeWith({
+      log: fixed(found(0.01)),
+      trace: fixed(found(0.01)),
+      metric: fixed(missing('not_found', 'self')),
+    });
     expect((await b.judge.judge(createSmokeRunner(fakePorts().ports)('http')).settled).status).to.equal('timeout');
   });
 
@@ -66,7 +77,12 @@ describe('judge', () => {
     const { judge } = judgeWith(all({ metric: late.verifier }), 10);
     const report = await judge.judge(createSmokeRunner(fakePorts().ports)('http')).settled;
     expect(report.verdicts.log).to.include({ outcome: 'skipped', reason: 'disabled' });
-    expect(report.verdicts.metric).to.include({ outcome: 'error', reason: 'query_failed', backend: 'prometheus', detail: 'HTTP 503' });
+    expect(report.verdicts.metric).to.include({
+      outcome: 'error',
+      reason: 'query_failed',
+      backend: 'prometheus',
+      detail: 'HTTP 503',
+    });
     expect(late.expired).to.deep.equal([report.run.id]);
   });
 
@@ -122,16 +138,32 @@ describe('judge', () => {
     expect(progress).to.deep.equal([[123, undefined]]);
     answer!(found(2));
     expect((await again.settled).status).to.equal('verified');
-    expect(second.seen.map((v) => v.signal), 'the log verdict was counted before the restart').to.deep.equal(['metric']);
+    expect(
+      second.seen.map((v) => v.signal),
+      'the log verdict was counted before the restart',
+    ).to.deep.equal(['metric']);
     expect(second.judge.snapshot(10)).to.deep.equal([]);
   });
 
   it('beyond its capacity, leaves a run unverified and counts each signal as skipped: over_capacity', () => {
     const answers: ((f: Finding) => void)[] = [];
-    const { judge, seen } = judgeWith(all({ metric: stub((_run, done) => void answers.push(done)).verifier }), 60_000, 2);
+    const { judge, seen } = judgeWith(
+      all({ metric: stub((_run, done) => void answers.push(done)).verifier }),
+      60_000,
+      2,
+    );
     const runner = createSmokeRunner(fakePorts().ports);
-    const [first, second, third] = [judge.judge(runner('http')), judge.judge(runner('http')), judge.judge(runner('http'))];
-    expect([first.status, second.status, third.status, judge.pending]).to.deep.equal(['pending', 'pending', 'unverified', 2]);
+    const [first, second, third] = [
+      judge.judge(runner('http')),
+      judge.judge(runner('http')),
+      judge.judge(runner('http')),
+    ];
+    expect([first.status, second.status, third.status, judge.pending]).to.deep.equal([
+      'pending',
+      'pending',
+      'unverified',
+      2,
+    ]);
     expect(Object.values(third.verdicts).map((v) => [v.signal, v.outcome, v.reason])).to.deep.equal([
       ['log', 'skipped', 'over_capacity'],
       ['trace', 'skipped', 'over_capacity'],
@@ -163,9 +195,17 @@ describe('judge', () => {
   it('POST runs have a room of their own: a full room of GET runs does not turn a gate away', () => {
     const { judge } = judgeWith(all({ metric: never() }), 60_000, { other: 1, api: 1 });
     const runner = createSmokeRunner(fakePorts().ports);
-    const statuses = [judge.judge(runner('http')), judge.judge(runner('schedule')), judge.judge(runner('api')), judge.judge(runner('api'))].map((r) => r.status);
+    const statuses = [
+      judge.judge(runner('http')),
+      judge.judge(runner('schedule')),
+      judge.judge(runner('api')),
+      judge.judge(runner('api')),
+    ].map((r) => r.status);
     expect(statuses).to.deep.equal(['pending', 'unverified', 'pending', 'unverified']);
-    expect(judge.judge(runner('http')).verdicts.log).to.include({ reason: 'over_capacity', detail: 'too many runs awaiting verification' });
+    expect(judge.judge(runner('http')).verdicts.log).to.include({
+      reason: 'over_capacity',
+      detail: 'too many runs awaiting verification',
+    });
   });
 
   it('at the deadline, only the verifiers of signals still without a verdict are asked why', async () => {
@@ -179,9 +219,14 @@ describe('judge', () => {
   it('a snapshot holds the newest pending runs, and progress only for signals still read back', () => {
     const waiting = stub(() => {});
     waiting.verifier.progress = () => [7];
-    const { judge } = judgeWith(all({ log: stub((_run, done) => done(found(0.1))).verifier, metric: waiting.verifier }), 60_000);
+    const { judge } = judgeWith(
+      all({ log: stub((_run, done) => done(found(0.1))).verifier, metric: waiting.verifier }),
+      60_000,
+    );
     const runner = createSmokeRunner(fakePorts().ports);
-    const runs = [judge.judge(runner('http')), judge.judge(runner('http')), judge.judge(runner('http'))].map((r) => r.run.id);
+    const runs = [judge.judge(runner('http')), judge.judge(runner('http')), judge.judge(runner('http'))].map(
+      (r) => r.run.id,
+    );
     const snapshot = judge.snapshot(2);
     expect(snapshot.map((p) => p.run.id)).to.deep.equal(runs.slice(1));
     expect(snapshot[0]!.progress).to.deep.equal({ metric: [7] });
@@ -196,14 +241,20 @@ describe('judge', () => {
     expect([resumed.status, judge.pending]).to.deep.equal(['pending', 1]);
     expect(resumed.verdicts.log).to.include({ outcome: 'skipped', reason: 'disabled' });
     expect(seen.map((v) => `${v.signal} ${v.reason}`)).to.deep.equal(['log disabled', 'trace disabled']);
-    expect(judge.judge(createSmokeRunner(fakePorts().ports)('schedule')).status, 'the room is taken').to.equal('unverified');
+    expect(judge.judge(createSmokeRunner(fakePorts().ports)('schedule')).status, 'the room is taken').to.equal(
+      'unverified',
+    );
   });
 
   it('a resumed run whose verdicts had all landed settles at once and leaves its room free', async () => {
     const { judge } = judgeWith(all({ metric: never() }), 60_000, 1);
     const run = createSmokeRunner(fakePorts().ports)('http');
     const at = new Date();
-    const verdicts = { log: { signal: 'log', outcome: 'verified', reason: 'none', at }, trace: { signal: 'trace', outcome: 'verified', reason: 'none', at }, metric: { signal: 'metric', outcome: 'missing', reason: 'timeout', at } } as const;
+    const verdicts = {
+      log: { signal: 'log', outcome: 'verified', reason: 'none', at },
+      trace: { signal: 'trace', outcome: 'verified', reason: 'none', at },
+      metric: { signal: 'metric', outcome: 'missing', reason: 'timeout', at },
+    } as const;
     const resumed = judge.resume({ run, verdicts, progress: {} });
     expect([resumed.status, judge.pending]).to.deep.equal(['timeout', 0]);
     expect((await resumed.settled).status).to.equal('timeout');
@@ -222,6 +273,9 @@ describe('judge', () => {
     await judge.stop();
     await judge.stop();
     expect(stops).to.equal(2);
-    expect(judge.judge(createSmokeRunner(fakePorts().ports)('http')).verdicts.trace).to.include({ reason: 'disabled', detail: 'the daemon is shutting down' });
+    expect(judge.judge(createSmokeRunner(fakePorts().ports)('http')).verdicts.trace).to.include({
+      reason: 'disabled',
+      detail: 'the daemon is shutting down',
+    });
   });
 });

@@ -4,7 +4,12 @@ import type { Verdict } from '../../src/verify/types';
 import type { Signal } from '../../src/vocabulary';
 
 const STARTED = 1_000_000;
-const verdict = (signal: Signal, outcome: Verdict['outcome'], atMs: number, reason: Verdict['reason'] = outcome === 'verified' ? 'none' : 'not_found'): Verdict => ({ signal, outcome, reason, at: new Date(atMs) });
+const verdict = (
+  signal: Signal,
+  outcome: Verdict['outcome'],
+  atMs: number,
+  reason: Verdict['reason'] = outcome === 'verified' ? 'none' : 'not_found',
+): Verdict => ({ signal, outcome, reason, at: new Date(atMs) });
 
 describe('signal health (/healthz verification checks)', () => {
   it('not verified yet warns once stale; a verification passes, with its time and the seconds since', () => {
@@ -15,7 +20,11 @@ describe('signal health (/healthz verification checks)', () => {
     expect(health.check('log')).to.deep.equal({ status: 'warn', observedValue: 45.001, output: 'not verified yet' });
     health.observe(verdict('log', 'verified', STARTED + 50_000));
     now = STARTED + 52_500;
-    expect(health.check('log')).to.deep.equal({ status: 'pass', observedValue: 2.5, time: new Date(STARTED + 50_000).toISOString() });
+    expect(health.check('log')).to.deep.equal({
+      status: 'pass',
+      observedValue: 2.5,
+      time: new Date(STARTED + 50_000).toISOString(),
+    });
     now = STARTED + 95_001;
     expect(health.check('log')).to.include({ status: 'warn', output: 'last verification is stale' });
   });
@@ -28,7 +37,10 @@ describe('signal health (/healthz verification checks)', () => {
     health.observe(verdict('trace', 'error', now, 'unreachable'));
     expect(health.check('trace').status).to.equal('pass');
     health.observe(verdict('trace', 'error', now, 'export_failed'));
-    expect(health.check('trace')).to.include({ status: 'fail', output: '3 runs in a row failed (error: export_failed)' });
+    expect(health.check('trace')).to.include({
+      status: 'fail',
+      output: '3 runs in a row failed (error: export_failed)',
+    });
     expect(health.check('log').status, 'other signals unaffected').to.equal('pass');
     health.observe(verdict('trace', 'verified', now));
     expect(health.check('trace').status).to.equal('pass');

@@ -11,7 +11,13 @@ import { armedIntervals } from '../support/timers';
 /** A reader whose answers the test sets: per trace id a hit, or the whole read failing. */
 function scripted(backend: Backend) {
   const answers = new Map<string, Hit>();
-  const state = { reads: 0, sizes: [] as number[], fail: undefined as Error | undefined, closed: false, standing: undefined as { reason: 'write_failed' } | undefined };
+  const state = {
+    reads: 0,
+    sizes: [] as number[],
+    fail: undefined as Error | undefined,
+    closed: false,
+    standing: undefined as { reason: 'write_failed' } | undefined,
+  };
   let nextRead: (() => void) | undefined;
   const reader: Reader = {
     backend,
@@ -62,7 +68,12 @@ describe('signal verifier', () => {
     await all;
     expect(file.state.sizes).to.deep.equal([50]);
     expect(findings.size).to.equal(50);
-    expect(findings.get(batch[7]!.id)).to.deep.equal({ outcome: 'verified', reason: 'none', lagSeconds: 0.25, backend: 'file' });
+    expect(findings.get(batch[7]!.id)).to.deep.equal({
+      outcome: 'verified',
+      reason: 'none',
+      lagSeconds: 0.25,
+      backend: 'file',
+    });
     expect(verifier.waiting).to.equal(0);
     await verifier.stop();
     expect(file.state.closed).to.equal(true);
@@ -80,23 +91,37 @@ describe('signal verifier', () => {
     acks.answers.set(refused.traceId, { reason: 'export_failed', detail: 'HTTP 503' });
     store.answers.set(good.traceId, { atMs: good.startedAt.getTime() + 1000 });
     await all;
-    expect(findings.get(refused.id)).to.deep.equal({ outcome: 'error', reason: 'export_failed', backend: 'exporter', detail: 'HTTP 503' });
-    expect(findings.get(good.id)).to.deep.equal({ outcome: 'verified', reason: 'none', lagSeconds: 1, backend: 'trace_api' });
+    expect(findings.get(refused.id)).to.deep.equal({
+      outcome: 'error',
+      reason: 'export_failed',
+      backend: 'exporter',
+      detail: 'HTTP 503',
+    });
+    expect(findings.get(good.id)).to.deep.equal({
+      outcome: 'verified',
+      reason: 'none',
+      lagSeconds: 1,
+      backend: 'trace_api',
+    });
     await verifier.stop();
   });
 
   it('hops confirm in any order: a stream at a later hop matches a run still waiting at an earlier one', async () => {
     const acks = scripted('log_exporter');
     const tail = scripted('file');
-    const tailReader: Reader = { ...tail.reader, stream: true, read: (waiting, report) => {
-      // What a file tail does: match each line it reads against every run not yet found here.
-      for (const [traceId, hit] of tail.answers) {
-        const run = waiting.get(traceId);
-        if (run) report(run, hit);
-      }
-      tail.answers.clear();
-      return Promise.resolve();
-    } };
+    const tailReader: Reader = {
+      ...tail.reader,
+      stream: true,
+      read: (waiting, report) => {
+        // What a file tail does: match each line it reads against every run not yet found here.
+        for (const [traceId, hit] of tail.answers) {
+          const run = waiting.get(traceId);
+          if (run) report(run, hit);
+        }
+        tail.answers.clear();
+        return Promise.resolve();
+      },
+    };
     const verifier = createSignalVerifier({ readers: [acks.reader, tailReader], pollMs: 5 });
     const { findings, done, all } = collect(2);
     const [early, run] = runs(2) as [SmokeRun, SmokeRun];
@@ -112,7 +137,12 @@ describe('signal verifier', () => {
     expect([...findings.keys()]).to.deep.equal([early.id]);
     acks.answers.set(run.traceId, { atMs: run.startedAt.getTime() + 300 });
     await all;
-    expect(findings.get(run.id)).to.deep.equal({ outcome: 'verified', reason: 'none', lagSeconds: 0.3, backend: 'file' });
+    expect(findings.get(run.id)).to.deep.equal({
+      outcome: 'verified',
+      reason: 'none',
+      lagSeconds: 0.3,
+      backend: 'file',
+    });
     await verifier.stop();
   });
 
@@ -129,7 +159,12 @@ describe('signal verifier', () => {
     store.state.fail = new ReadError('query_failed', 'HTTP 503\u001b[31m: down');
     await store.read();
     await store.read(); // reads never overlap: the failing one has settled
-    expect(verifier.expire(lost)).to.deep.equal({ outcome: 'error', reason: 'query_failed', backend: 'prometheus', detail: 'HTTP 503 [31m: down' });
+    expect(verifier.expire(lost)).to.deep.equal({
+      outcome: 'error',
+      reason: 'query_failed',
+      backend: 'prometheus',
+      detail: 'HTTP 503 [31m: down',
+    });
     expect(verifier.waiting).to.equal(0);
     await verifier.stop();
   });
@@ -165,7 +200,10 @@ describe('signal verifier', () => {
     const POLL_NEVER = 3_600_000;
 
     it('needs a reader; expiring a run it does not hold is a plain timeout', async () => {
-      expect(() => createSignalVerifier({ readers: [], pollMs: POLL_NEVER })).to.throw(RangeError, 'a signal verifier needs at least one reader');
+      expect(() => createSignalVerifier({ readers: [], pollMs: POLL_NEVER })).to.throw(
+        RangeError,
+        'a signal verifier needs at least one reader',
+      );
       const verifier = createSignalVerifier({ readers: [scripted('file').reader], pollMs: POLL_NEVER });
       expect(verifier.expire(runs(1)[0]!)).to.deep.equal({ outcome: 'missing', reason: 'timeout' });
       await verifier.stop();
@@ -175,7 +213,10 @@ describe('signal verifier', () => {
       for (const stream of [false, true]) {
         const acks = scripted('exporter');
         const later = scripted('file');
-        const verifier = createSignalVerifier({ readers: [acks.reader, { ...later.reader, stream }], pollMs: POLL_NEVER });
+        const verifier = createSignalVerifier({
+          readers: [acks.reader, { ...later.reader, stream }],
+          pollMs: POLL_NEVER,
+        });
         verifier.verify(runs(1)[0]!, () => undefined);
         await verifier.readNow();
         expect([acks.state.reads, later.state.reads], `stream: ${stream}`).to.deep.equal([1, stream ? 1 : 0]);
@@ -195,7 +236,11 @@ describe('signal verifier', () => {
       await verifier.readNow();
       await verifier.readNow();
       expect(acks.state.sizes).to.deep.equal([2, 1]);
-      expect([findings.get(failing.id)?.reason, verifier.progress(failing), verifier.waiting]).to.deep.equal(['export_failed', undefined, 1]);
+      expect([findings.get(failing.id)?.reason, verifier.progress(failing), verifier.waiting]).to.deep.equal([
+        'export_failed',
+        undefined,
+        1,
+      ]);
       acks.answers.set(waiting.traceId, { atMs: 42 });
       await verifier.readNow();
       expect(verifier.progress(waiting)).to.deep.equal([42, undefined]);
@@ -210,7 +255,12 @@ describe('signal verifier', () => {
       verifier.verify(second, () => undefined);
       store.state.fail = new Error('socket hang up');
       await verifier.readNow();
-      expect(verifier.expire(first)).to.deep.equal({ outcome: 'error', reason: 'query_failed', backend: 'prometheus', detail: 'socket hang up' });
+      expect(verifier.expire(first)).to.deep.equal({
+        outcome: 'error',
+        reason: 'query_failed',
+        backend: 'prometheus',
+        detail: 'socket hang up',
+      });
       store.state.fail = undefined;
       await verifier.readNow();
       expect(verifier.expire(second)).to.deep.equal({ outcome: 'missing', reason: 'not_found', backend: 'prometheus' });
@@ -243,7 +293,12 @@ describe('signal verifier', () => {
       expect(seen).to.deep.equal([run, undefined]);
       acks.answers.set(run.traceId, { atMs: start + 200 });
       await verifier.readNow();
-      expect(findings.get(run.id)).to.deep.equal({ outcome: 'verified', reason: 'none', lagSeconds: 0.2, backend: 'file' });
+      expect(findings.get(run.id)).to.deep.equal({
+        outcome: 'verified',
+        reason: 'none',
+        lagSeconds: 0.2,
+        backend: 'file',
+      });
       await verifier.stop();
     });
 

@@ -18,7 +18,10 @@ function store(backend: Backend) {
   const reader: Reader = {
     backend,
     missingReason: 'not_found',
-    recheck: (run) => (failing ? Promise.reject(new ReadError('unreachable', 'connection refused')) : Promise.resolve(held.has(run.traceId))),
+    recheck: (run) =>
+      failing
+        ? Promise.reject(new ReadError('unreachable', 'connection refused'))
+        : Promise.resolve(held.has(run.traceId)),
   };
   return { reader, held, fail: (f: boolean) => void (failing = f) };
 }
@@ -27,11 +30,18 @@ const verifiedReport = (run: SmokeRun, atMs: number): RunReport => ({
   run,
   status: 'verified',
   settled: Promise.resolve(undefined as never),
-  verdicts: Object.fromEntries((['log', 'trace', 'metric'] as Signal[]).map((signal) => [signal, { signal, outcome: 'verified', reason: 'none', lagSeconds: 0.1, at: new Date(atMs) }])),
+  verdicts: Object.fromEntries(
+    (['log', 'trace', 'metric'] as Signal[]).map((signal) => [
+      signal,
+      { signal, outcome: 'verified', reason: 'none', lagSeconds: 0.1, at: new Date(atMs) },
+    ]),
+  ),
 });
 
 /** Hours in milliseconds: the clock is the test's, and so is the one timer. */
-function harness(options: { spotIntervalMs?: number; recheckIntervalMs?: number; random?: () => number; stores?: boolean } = {}) {
+function harness(
+  options: { spotIntervalMs?: number; recheckIntervalMs?: number; random?: () => number; stores?: boolean } = {},
+) {
   let now = Date.UTC(2026, 11, 4, 0, 0, 0);
   let fire: (() => void) | undefined;
   const armed: number[] = [];
@@ -127,7 +137,11 @@ describe('spot checks', () => {
     h.loki.fail(true);
     h.tempo.held.add(run.traceId);
     await h.tick();
-    expect(h.results.find((r) => r.signal === 'log')).to.include({ outcome: 'error', reason: 'unreachable', backend: 'loki' });
+    expect(h.results.find((r) => r.signal === 'log')).to.include({
+      outcome: 'error',
+      reason: 'unreachable',
+      backend: 'loki',
+    });
     expect(h.results.find((r) => r.signal === 'trace')).to.include({ outcome: 'found' });
   });
 
@@ -165,7 +179,13 @@ describe('spot checks', () => {
     h.advance(15 * MIN);
     const second = h.run();
     const report = verifiedReport(second, h.now());
-    const skippedMetric = { ...report, verdicts: { ...report.verdicts, metric: { signal: 'metric', outcome: 'skipped', reason: 'disabled', at: new Date(h.now()) } } } as RunReport;
+    const skippedMetric = {
+      ...report,
+      verdicts: {
+        ...report.verdicts,
+        metric: { signal: 'metric', outcome: 'skipped', reason: 'disabled', at: new Date(h.now()) },
+      },
+    } as RunReport;
     h.spots.offer(skippedMetric);
     expect(h.spots.kept.map((k) => [k.run.id, Object.keys(k.verifiedAtMs)])).to.deep.equal([
       [first.id, ['log', 'trace', 'metric']],
@@ -182,11 +202,16 @@ describe('spot checks', () => {
     h.spots.restore([{ run, verifiedAtMs: { trace: h.now() } }]);
     h.tempo.reader.recheck = () => Promise.reject(new Error('socket hang up'));
     await h.tick();
-    expect(h.results.map((r) => [r.signal, r.outcome, r.reason, r.detail])).to.deep.equal([['trace', 'error', 'query_failed', 'socket hang up']]);
+    expect(h.results.map((r) => [r.signal, r.outcome, r.reason, r.detail])).to.deep.equal([
+      ['trace', 'error', 'query_failed', 'socket hang up'],
+    ]);
   });
 
   it('the re-read timer: jittered ±10 %, never armed with nothing to re-read or an interval of 0, and a re-read never overlaps the last', async () => {
-    expect([harness({ random: () => 0 }).armed, harness({ random: () => 1 }).armed]).to.deep.equal([[0.9 * MIN], [1.1 * MIN]]);
+    expect([harness({ random: () => 0 }).armed, harness({ random: () => 1 }).armed]).to.deep.equal([
+      [0.9 * MIN],
+      [1.1 * MIN],
+    ]);
     expect([harness({ recheckIntervalMs: 0 }).armed, harness({ stores: false }).armed]).to.deep.equal([[], []]);
 
     const h = harness();
@@ -201,7 +226,10 @@ describe('spot checks', () => {
     expect([reads, h.armed.length]).to.deep.equal([1, 2]);
     release();
     await h.settle();
-    expect([h.results.filter((r) => r.signal === 'log').map((r) => r.outcome), h.armed.length]).to.deep.equal([['found'], 3]);
+    expect([h.results.filter((r) => r.signal === 'log').map((r) => r.outcome), h.armed.length]).to.deep.equal([
+      ['found'],
+      3,
+    ]);
   });
 
   it('stop clears the timer, and a re-read already due reads nothing and arms no other', async () => {

@@ -6,7 +6,10 @@ import { DOCS_ASSETS } from '../openapi';
 /** The docs UI (swagger-ui-dist) served from the package itself: no CDN. */
 const UI_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
 const ASSET_TYPES = new Map<string, string>(
-  DOCS_ASSETS.map((name) => [name, name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8']),
+  DOCS_ASSETS.map((name) => [
+    name,
+    name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8',
+  ]),
 );
 const PAGE = `<!doctype html>
 <html lang="en">

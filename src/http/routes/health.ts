@@ -5,7 +5,10 @@ import { daemonHealth } from '../healthChecks';
 import type { Lifecycle } from '../lifecycle';
 import { HEALTH_CONTENT_TYPE, type ServiceInfo } from '../types';
 
-export function healthRoutes(router: Router, deps: { runs: Runs; signalHealth: SignalHealth; lifecycle: Lifecycle; service: ServiceInfo }): void {
+export function healthRoutes(
+  router: Router,
+  deps: { runs: Runs; signalHealth: SignalHealth; lifecycle: Lifecycle; service: ServiceInfo },
+): void {
   // Liveness: the event loop answers. Never depends on a backend.
   router.get('livez', '/livez', (ctx) => {
     ctx.body = { status: 'pass' };
@@ -21,6 +24,12 @@ export function healthRoutes(router: Router, deps: { runs: Runs; signalHealth: S
     const { status, checks } = daemonHealth(deps.runs, deps.signalHealth, deps.lifecycle.draining);
     ctx.status = status === 'fail' ? 503 : 200;
     ctx.type = HEALTH_CONTENT_TYPE;
-    ctx.body = JSON.stringify({ status, version: deps.service.version, serviceId: deps.service.name, description: 'petsage-smoke: last emit status of each signal', checks });
+    ctx.body = JSON.stringify({
+      status,
+      version: deps.service.version,
+      serviceId: deps.service.name,
+      description: 'petsage-smoke: last emit status of each signal',
+      checks,
+    });
   });
 }

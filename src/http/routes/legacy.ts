@@ -17,10 +17,15 @@ export const LEGACY_ROUTES = {
 } as const satisfies Record<keyof LegacyConfig, { path: string; kind: 'health' | 'smoke' | 'service' }>;
 
 export function enabledLegacyRoutes(config: LegacyConfig) {
-  return (Object.keys(LEGACY_ROUTES) as (keyof LegacyConfig)[]).filter((key) => config[key].enabled).map((key) => ({ key, ...LEGACY_ROUTES[key] }));
+  return (Object.keys(LEGACY_ROUTES) as (keyof LegacyConfig)[])
+    .filter((key) => config[key].enabled)
+    .map((key) => ({ key, ...LEGACY_ROUTES[key] }));
 }
 
-export function legacyRoutes(router: Router, deps: { config: LegacyConfig; runs: Runs; service: ServiceInfo; guard: Guards }): void {
+export function legacyRoutes(
+  router: Router,
+  deps: { config: LegacyConfig; runs: Runs; service: ServiceInfo; guard: Guards },
+): void {
   for (const { key, path, kind } of enabledLegacyRoutes(deps.config)) {
     const settings = deps.config[key];
     const message = 'message' in settings ? settings.message : '';

@@ -11,7 +11,8 @@ export function metricsRoutes(router: Router, render: Render, guard: Guards): vo
   router.get('metrics', METRICS_PATH, ...guard.auth, async (ctx) => {
     const asked = ctx.query.name;
     const names = asked === undefined ? undefined : [asked].flat();
-    if (names?.some((n) => !METRIC_NAME_PATTERN.test(n))) return ctx.throw(400, '"name" must be a metric name: letters, digits, _ and : (not starting with a digit)');
+    if (names?.some((n) => !METRIC_NAME_PATTERN.test(n)))
+      return ctx.throw(400, '"name" must be a metric name: letters, digits, _ and : (not starting with a digit)');
     const { contentType, body } = await render(ctx.get('Accept') || undefined, names);
     ctx.type = contentType;
     ctx.body = body;

@@ -18,7 +18,13 @@ export function startRun(ctx: Context, runs: Runs, trigger: Trigger, id?: string
 }
 
 /** What a deploy gate reads from the status code. */
-const WAIT_STATUS: Record<RunStatus, number> = { verified: 200, failed: 502, timeout: 504, unverified: 503, pending: 504 };
+const WAIT_STATUS: Record<RunStatus, number> = {
+  verified: 200,
+  failed: 502,
+  timeout: 504,
+  unverified: 503,
+  pending: 504,
+};
 
 export function smokeTestRoutes(router: Router, deps: { runs: Runs; service: ServiceInfo; guard: Guards }): void {
   // Other paths get their own handler functions (routes/legacy.ts): the Koa instrumentation
@@ -34,7 +40,8 @@ export function smokeTestRoutes(router: Router, deps: { runs: Runs; service: Ser
     const parsed = RunRequest.safeParse(body ?? {});
     if (!parsed.success) return ctx.throw(400, parsed.error.issues[0]?.message ?? 'bad request body');
     const { id, wait } = parsed.data;
-    if (id !== undefined && deps.runs.has(id)) return ctx.throw(409, 'a run with this id exists; see its receipt or pick a new id');
+    if (id !== undefined && deps.runs.has(id))
+      return ctx.throw(409, 'a run with this id exists; see its receipt or pick a new id');
     const report = startRun(ctx, deps.runs, 'api', id);
     if (!wait) {
       ctx.status = 202;

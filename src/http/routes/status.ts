@@ -6,7 +6,8 @@ import { renderStatusPage } from '../status/page';
 import { statusView, type StatusSources } from '../status/view';
 
 /** The status page allows its own stylesheet and script and nothing inline (SVG is markup, not style). */
-export const STATUS_CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+export const STATUS_CSP =
+  "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 export const STATUS_PATH = '/status';
 
 const ASSET_BODIES: Record<(typeof STATUS_ASSETS)[number], { type: string; body: string }> = {
@@ -21,7 +22,11 @@ const ASSETS = new Map(STATUS_ASSETS.map((name) => [name as string, ASSET_BODIES
  * The page a person reads: GET /status, and GET / when the client prefers HTML. With auth.token
  * set and absent from the request it shows only what the open /healthz shows.
  */
-export function statusRoutes(router: Router, sources: StatusSources, seesRuns: (ctx: Koa.Context) => boolean): (ctx: Koa.Context) => void {
+export function statusRoutes(
+  router: Router,
+  sources: StatusSources,
+  seesRuns: (ctx: Koa.Context) => boolean,
+): (ctx: Koa.Context) => void {
   const page = (ctx: Koa.Context) => {
     ctx.set('Content-Security-Policy', STATUS_CSP);
     ctx.type = 'text/html; charset=utf-8';

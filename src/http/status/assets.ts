@@ -23,7 +23,8 @@ a.m:hover::after,a.m:focus::after{content:attr(aria-label);position:absolute;lef
 `;
 
 /** Three dots, one per signal: the tab's icon (a browser asks for one; without it, a 404). */
-export const STATUS_ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 30 10"><circle cx="5" cy="5" r="4" fill="#116329"/><circle cx="15" cy="5" r="4" fill="#1f4fa8"/><circle cx="25" cy="5" r="4" fill="#7d4e00"/></svg>\n';
+export const STATUS_ICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 30 10"><circle cx="5" cy="5" r="4" fill="#116329"/><circle cx="15" cy="5" r="4" fill="#1f4fa8"/><circle cx="25" cy="5" r="4" fill="#7d4e00"/></svg>\n';
 
 export const STATUS_JS = `(() => {
   const seconds = 5;

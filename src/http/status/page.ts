@@ -4,7 +4,10 @@ import type { Lag, Mark, SignalCard, StatusView } from './view';
 
 /** Every text that reaches the page goes through here: run ids, backend details, reasons. */
 export const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 
 /** State is told by a symbol and a word as well as a colour. */
 const STATUS_SIGN: Record<HealthStatus, string> = { pass: '✓', warn: '!', fail: '✕' };
@@ -18,7 +21,8 @@ export function duration(s: number): string {
   return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
 }
 
-const badge = (status: HealthStatus, text: string = status) => `<span class="badge ${status}">${STATUS_SIGN[status]} ${escapeHtml(text)}</span>`;
+const badge = (status: HealthStatus, text: string = status) =>
+  `<span class="badge ${status}">${STATUS_SIGN[status]} ${escapeHtml(text)}</span>`;
 const row = (term: string, value: string) => `<dt>${term}</dt><dd>${value}</dd>`;
 
 /** Lag of the recent runs as a line (verified runs) with a tick at the top for each run that failed. */
@@ -29,29 +33,52 @@ export function lagChart(lags: readonly Lag[], label: string): string {
   const x = (i: number) => (lags.length < 2 ? W / 2 : (i / (lags.length - 1)) * W).toFixed(1);
   const y = (l: number) => (H - 2 - (l / max) * (H - 8)).toFixed(1);
   const points = lags.flatMap((l, i) => (typeof l === 'number' ? [`${x(i)},${y(l)}`] : [])).join(' ');
-  const misses = lags.flatMap((l, i) => (l === 'failed' ? [`<line class="miss" x1="${x(i)}" x2="${x(i)}" y1="0" y2="5"/>`] : [])).join('');
+  const misses = lags
+    .flatMap((l, i) => (l === 'failed' ? [`<line class="miss" x1="${x(i)}" x2="${x(i)}" y1="0" y2="5"/>`] : []))
+    .join('');
   return `<svg class="chart" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" aria-label="${escapeHtml(label)}"><title>${escapeHtml(label)}</title><line class="axis" x1="0" x2="${W}" y1="${H - 2}" y2="${H - 2}"/>${misses}<polyline class="lag" points="${points}"/></svg>`;
 }
 
 function signalCard(c: SignalCard): string {
   const rows = [
-    c.last ? row('Last verdict', `${MARK_SIGN[c.last.outcome === 'error' ? 'failed' : c.last.outcome]} ${escapeHtml(c.last.outcome)}${c.last.outcome === 'verified' ? '' : `: ${escapeHtml(c.last.reason)}`}`) : '',
+    c.last
+      ? row(
+          'Last verdict',
+          `${MARK_SIGN[c.last.outcome === 'error' ? 'failed' : c.last.outcome]} ${escapeHtml(c.last.outcome)}${c.last.outcome === 'verified' ? '' : `: ${escapeHtml(c.last.reason)}`}`,
+        )
+      : '',
     c.last?.detail ? row('Detail', escapeHtml(c.last.detail)) : '',
     c.last?.lagSeconds !== undefined ? row('Lag', duration(c.last.lagSeconds)) : '',
     row('Since verified', c.sinceVerifiedSeconds !== undefined ? `${duration(c.sinceVerifiedSeconds)} ago` : 'never'),
     c.last?.backend ? row('Read from', escapeHtml(c.last.backend)) : '',
-    c.share ? row('Verified', c.share.judged ? `${c.share.verified} of ${c.share.judged} (${Math.floor((c.share.verified / c.share.judged) * 1000) / 10} %)` : 'none judged yet') : '',
+    c.share
+      ? row(
+          'Verified',
+          c.share.judged
+            ? `${c.share.verified} of ${c.share.judged} (${Math.floor((c.share.verified / c.share.judged) * 1000) / 10} %)`
+            : 'none judged yet',
+        )
+      : '',
     c.output ? row('Health', escapeHtml(c.output)) : '',
   ].join('');
-  const lagLine = c.p50 !== undefined ? `<p class="pct">lag p50 ${duration(c.p50)} · p99 ${duration(c.p99 ?? c.p50)}</p>` : c.lags ? '<p class="pct">no run verified lately: no lag to show</p>' : '';
-  const chart = c.lags && c.lags.length > 0 ? lagChart(c.lags, `${c.signal} lag over the last ${c.lags.length} runs`) : '';
+  const lagLine =
+    c.p50 !== undefined
+      ? `<p class="pct">lag p50 ${duration(c.p50)} · p99 ${duration(c.p99 ?? c.p50)}</p>`
+      : c.lags
+        ? '<p class="pct">no run verified lately: no lag to show</p>'
+        : '';
+  const chart =
+    c.lags && c.lags.length > 0 ? lagChart(c.lags, `${c.signal} lag over the last ${c.lags.length} runs`) : '';
   return `<article class="card ${c.status}" id="signal-${c.signal}"><h3>${c.signal} ${badge(c.status)}</h3><dl>${rows}</dl>${chart}${lagLine}</article>`;
 }
 
 function grid(view: StatusView): string {
-  if (!view.recent) return '<p class="note">Recent runs, lag and shares are shown with the bearer token (auth.token is set), as on /metrics.</p>';
+  if (!view.recent)
+    return '<p class="note">Recent runs, lag and shares are shown with the bearer token (auth.token is set), as on /metrics.</p>';
   if (view.recent.length === 0) return '<p class="note">No runs yet.</p>';
-  const legend = (Object.keys(MARK_SIGN) as Mark[]).map((m) => `<li><span class="m ${m}">${MARK_SIGN[m]}</span> ${m}</li>`).join('');
+  const legend = (Object.keys(MARK_SIGN) as Mark[])
+    .map((m) => `<li><span class="m ${m}">${MARK_SIGN[m]}</span> ${m}</li>`)
+    .join('');
   const rows = SIGNALS.map((s) => {
     const marks = view.recent!.map((r) => {
       const { mark, text } = r.marks[s];
@@ -70,7 +97,11 @@ function schedule(view: StatusView): string {
   return `schedule ${state}, every ${duration(intervalMs / 1000)}${nextInSeconds !== undefined ? `, next run in ${duration(nextInSeconds)}` : ''}`;
 }
 
-const OVERALL: Record<HealthStatus, string> = { pass: 'every signal gets through', warn: 'a signal is stale or not verified yet', fail: 'a signal is failing' };
+const OVERALL: Record<HealthStatus, string> = {
+  pass: 'every signal gets through',
+  warn: 'a signal is stale or not verified yet',
+  fail: 'a signal is failing',
+};
 
 /** The status page: server-rendered, no inline script or style (the CSP forbids both). */
 export function renderStatusPage(view: StatusView, assetVersion: string): string {

@@ -74,7 +74,8 @@ const seconds = (s: number) => `${Number(s.toFixed(3))} s`;
 /** What a mark says in words (its label and tooltip). */
 export function markText(verdict: Verdict | undefined): string {
   if (!verdict) return 'pending';
-  if (verdict.outcome === 'verified') return `verified in ${seconds(verdict.lagSeconds ?? 0)}${verdict.backend ? ` (${verdict.backend})` : ''}`;
+  if (verdict.outcome === 'verified')
+    return `verified in ${seconds(verdict.lagSeconds ?? 0)}${verdict.backend ? ` (${verdict.backend})` : ''}`;
   return `${markOf(verdict)}: ${verdict.reason}${verdict.backend ? ` (${verdict.backend})` : ''}`;
 }
 
@@ -84,7 +85,11 @@ export function percentile(sorted: readonly number[], p: number): number | undef
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-function card(signal: Signal, reports: readonly RunReport[] | undefined, check: { status: HealthStatus; output?: string; time?: string; observedValue?: number }): SignalCard {
+function card(
+  signal: Signal,
+  reports: readonly RunReport[] | undefined,
+  check: { status: HealthStatus; output?: string; time?: string; observedValue?: number },
+): SignalCard {
   const base = {
     signal,
     status: check.status,
@@ -104,12 +109,23 @@ function card(signal: Signal, reports: readonly RunReport[] | undefined, check: 
   }
   const lags = reports.slice(-RECENT_RUNS).map((r): Lag => {
     const mark = markOf(r.verdicts[signal]);
-    return mark === 'verified' ? (r.verdicts[signal]!.lagSeconds ?? 0) : mark === 'failed' || mark === 'missing' ? 'failed' : undefined;
+    return mark === 'verified'
+      ? (r.verdicts[signal]!.lagSeconds ?? 0)
+      : mark === 'failed' || mark === 'missing'
+        ? 'failed'
+        : undefined;
   });
   const sorted = lags.filter((l): l is number => typeof l === 'number').sort((a, b) => a - b);
   const p50 = percentile(sorted, 50);
   const p99 = percentile(sorted, 99);
-  return { ...base, ...(last ? { last } : {}), lags, ...(p50 !== undefined ? { p50 } : {}), ...(p99 !== undefined ? { p99 } : {}), share: { verified, judged } };
+  return {
+    ...base,
+    ...(last ? { last } : {}),
+    lags,
+    ...(p50 !== undefined ? { p50 } : {}),
+    ...(p99 !== undefined ? { p99 } : {}),
+    share: { verified, judged },
+  };
 }
 
 /** The page's data; `full` false gives only what /healthz shows (auth.token set, token absent). */
@@ -125,7 +141,11 @@ export function statusView(src: StatusSources, full: boolean): StatusView {
     uptimeSeconds: Math.max(0, (now - src.startedAtMs) / 1000),
     status: health.status,
     draining: src.draining(),
-    schedule: { state: src.scheduler.state, intervalMs: src.scheduler.intervalMs, ...(next !== undefined ? { nextInSeconds: Math.max(0, (next - now) / 1000) } : {}) },
+    schedule: {
+      state: src.scheduler.state,
+      intervalMs: src.scheduler.intervalMs,
+      ...(next !== undefined ? { nextInSeconds: Math.max(0, (next - now) / 1000) } : {}),
+    },
     cards: SIGNALS.map((s) => card(s, reports, health.checks[`${s}:verification`]![0])),
     ...(reports
       ? {
@@ -135,7 +155,9 @@ export function statusView(src: StatusSources, full: boolean): StatusView {
             seq: r.run.seq,
             trigger: r.run.trigger,
             startedAt: r.run.timestamp,
-            marks: Object.fromEntries(SIGNALS.map((s) => [s, { mark: markOf(r.verdicts[s]), text: markText(r.verdicts[s]) }])) as RecentRun['marks'],
+            marks: Object.fromEntries(
+              SIGNALS.map((s) => [s, { mark: markOf(r.verdicts[s]), text: markText(r.verdicts[s]) }]),
+            ) as RecentRun['marks'],
           })),
         }
       : {}),

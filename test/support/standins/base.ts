@@ -31,7 +31,11 @@ export interface Stored<T> {
  */
 export async function standIn<T>(
   behaviour: StoreBehaviour,
-  route: (req: IncomingMessage, res: ServerResponse, ctx: { tenant: string; body: Buffer; url: URL; visible: () => T[]; store: (items: T[]) => void }) => void,
+  route: (
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: { tenant: string; body: Buffer; url: URL; visible: () => T[]; store: (items: T[]) => void },
+  ) => void,
 ) {
   const stored: Stored<T>[] = [];
   const storedWaiters: { match: (item: T) => boolean; count: number; resolve: () => void }[] = [];
@@ -54,7 +58,8 @@ export async function standIn<T>(
       const url = new URL(req.url ?? '/', 'http://stand-in');
       requests.push({ method: req.method ?? '', url: url.pathname + url.search, tenant });
       if (behaviour.multiTenant && !tenant) return json(res, 401, 'no org id');
-      if (behaviour.token && req.method === 'GET' && req.headers.authorization !== `Bearer ${behaviour.token}`) return json(res, 401, 'unauthorized');
+      if (behaviour.token && req.method === 'GET' && req.headers.authorization !== `Bearer ${behaviour.token}`)
+        return json(res, 401, 'unauthorized');
       if (behaviour.hangWrites && req.method === 'POST') return; // never answered; closed by down()
       if (behaviour.readStatus && req.method === 'GET') return json(res, behaviour.readStatus, 'unavailable');
       const now = Date.now();
@@ -116,7 +121,9 @@ export async function standIn<T>(
 }
 
 export function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' }).end(typeof body === 'string' ? body : JSON.stringify(body));
+  res
+    .writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' })
+    .end(typeof body === 'string' ? body : JSON.stringify(body));
 }
 
 type Json = Record<string, unknown>;

@@ -17,7 +17,14 @@ export async function startJaeger(behaviour: StoreBehaviour = {}) {
     const byId = /^\/api\/traces\/([0-9a-f]{32})$/.exec(url.pathname);
     if (req.method === 'GET' && byId) {
       const spans = visible().filter((s) => s.traceId === byId[1]);
-      if (spans.length === 0) return json(res, 404, { data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 404, msg: 'trace not found' }] });
+      if (spans.length === 0)
+        return json(res, 404, {
+          data: null,
+          total: 0,
+          limit: 0,
+          offset: 0,
+          errors: [{ code: 404, msg: 'trace not found' }],
+        });
       const jaegerSpans = spans.map((s) => ({
         traceID: s.traceId,
         spanID: s.spanId,
@@ -27,7 +34,13 @@ export async function startJaeger(behaviour: StoreBehaviour = {}) {
         processID: 'p1',
         tags: Object.entries(s.attributes).map(([key, value]) => ({ key, type: 'string', value })),
       }));
-      return json(res, 200, { data: [{ traceID: byId[1], spans: jaegerSpans, processes: { p1: { serviceName: 'petsage-smoke', tags: [] } } }], total: 0, limit: 0, offset: 0, errors: null });
+      return json(res, 200, {
+        data: [{ traceID: byId[1], spans: jaegerSpans, processes: { p1: { serviceName: 'petsage-smoke', tags: [] } } }],
+        total: 0,
+        limit: 0,
+        offset: 0,
+        errors: null,
+      });
     }
     return json(res, 404, 'not found');
   });

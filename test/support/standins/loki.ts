@@ -36,7 +36,7 @@ export function compileLogQl(query: string): ((e: LogEntry) => boolean) | undefi
   const tests: ((e: LogEntry) => boolean)[] = [];
   const inner = selector[1] as string;
   MATCHER.lastIndex = 0;
-  for (let at = 0; at < inner.length; ) {
+  for (let at = 0; at < inner.length;) {
     MATCHER.lastIndex = at;
     const m = MATCHER.exec(inner);
     if (!m) return undefined;
@@ -53,7 +53,15 @@ export function compileLogQl(query: string): ((e: LogEntry) => boolean) | undefi
     if (line) {
       const [, op, lit, more] = line as unknown as [string, string, string, string];
       const text = unquote(lit);
-      tests.push(op === '|=' ? (e) => e.line.includes(text) : op === '!=' ? (e) => !e.line.includes(text) : op === '|~' ? (e) => new RegExp(text).test(e.line) : (e) => !new RegExp(text).test(e.line));
+      tests.push(
+        op === '|='
+          ? (e) => e.line.includes(text)
+          : op === '!='
+            ? (e) => !e.line.includes(text)
+            : op === '|~'
+              ? (e) => new RegExp(text).test(e.line)
+              : (e) => !new RegExp(text).test(e.line),
+      );
       rest = more;
     } else if (label) {
       const [, key, op, lit, more] = label as unknown as [string, string, string, string, string];
@@ -82,7 +90,11 @@ export async function startLoki(behaviour: StoreBehaviour = {}) {
           return asArray(rl.scopeLogs).flatMap((sl) =>
             asArray(sl.logRecords).map((r) => ({
               labels: { service_name: resource['service.name'] ?? 'unknown_service' },
-              metadata: { ...attributes(r.attributes), ...(r.traceId ? { trace_id: String(r.traceId) } : {}), ...(r.spanId ? { span_id: String(r.spanId) } : {}) },
+              metadata: {
+                ...attributes(r.attributes),
+                ...(r.traceId ? { trace_id: String(r.traceId) } : {}),
+                ...(r.spanId ? { span_id: String(r.spanId) } : {}),
+              },
               line: String((r.body as { stringValue?: unknown } | undefined)?.stringValue ?? ''),
               tsNs: BigInt(String(r.timeUnixNano ?? r.observedTimeUnixNano ?? '0')),
             })),
@@ -92,13 +104,20 @@ export async function startLoki(behaviour: StoreBehaviour = {}) {
       return json(res, 200, {});
     }
     if (req.method === 'POST' && url.pathname === '/loki/api/v1/push') {
-      const request = JSON.parse(body.toString('utf8')) as { streams?: { stream: Record<string, string>; values: [string, string][] }[] };
-      store((request.streams ?? []).flatMap((s) => s.values.map(([ts, line]) => ({ labels: s.stream, metadata: {}, line, tsNs: BigInt(ts) }))));
+      const request = JSON.parse(body.toString('utf8')) as {
+        streams?: { stream: Record<string, string>; values: [string, string][] }[];
+      };
+      store(
+        (request.streams ?? []).flatMap((s) =>
+          s.values.map(([ts, line]) => ({ labels: s.stream, metadata: {}, line, tsNs: BigInt(ts) })),
+        ),
+      );
       return res.writeHead(204).end();
     }
     if (req.method === 'GET' && url.pathname === '/loki/api/v1/query_range') {
       const matches = compileLogQl(url.searchParams.get('query') ?? '');
-      if (!matches) return json(res, 400, 'parse error: this stand-in reads a stream selector, label filters and line filters');
+      if (!matches)
+        return json(res, 400, 'parse error: this stand-in reads a stream selector, label filters and line filters');
       const start = BigInt(url.searchParams.get('start') ?? '0');
       const end = BigInt(url.searchParams.get('end') ?? String(BigInt(Date.now()) * 1_000_000n));
       const limit = Number(url.searchParams.get('limit') ?? 100);
@@ -114,7 +133,10 @@ export async function startLoki(behaviour: StoreBehaviour = {}) {
         if (!streams.has(key)) streams.set(key, { stream, values: [] });
         streams.get(key)!.values.push([String(e.tsNs), e.line]);
       }
-      return json(res, 200, { status: 'success', data: { resultType: 'streams', result: [...streams.values()], stats: {} } });
+      return json(res, 200, {
+        status: 'success',
+        data: { resultType: 'streams', result: [...streams.values()], stats: {} },
+      });
     }
     return json(res, 404, 'not found');
   });

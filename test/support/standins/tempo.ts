@@ -23,17 +23,32 @@ export async function startTempo(behaviour: StoreBehaviour & { mangle?: (span: S
     }
     const byId = /^\/api\/traces\/([0-9a-f]{32})$/.exec(url.pathname);
     if (req.method === 'GET' && byId) {
-      const spans = visible().filter((s) => s.traceId === byId[1]).map(behaviour.mangle ?? ((s) => s));
+      const spans = visible()
+        .filter((s) => s.traceId === byId[1])
+        .map(behaviour.mangle ?? ((s) => s));
       if (spans.length === 0) return json(res, 404, 'trace not found');
       const batches = spans.map((s) => ({
         resource: s.resource,
-        scopeSpans: [{ scope: s.scope, spans: [{ ...s.raw, traceId: b64(s.traceId), spanId: b64(s.spanId), attributes: Object.entries(s.attributes).map(([key, v]) => ({ key, value: { stringValue: v } })) }] }],
+        scopeSpans: [
+          {
+            scope: s.scope,
+            spans: [
+              {
+                ...s.raw,
+                traceId: b64(s.traceId),
+                spanId: b64(s.spanId),
+                attributes: Object.entries(s.attributes).map(([key, v]) => ({ key, value: { stringValue: v } })),
+              },
+            ],
+          },
+        ],
       }));
       return json(res, 200, { batches });
     }
     if (req.method === 'GET' && url.pathname === '/api/search') {
       const filter = /^\{\s*span\.([\w.]+)\s*(=~|=)\s*"((?:[^"\\]|\\.)*)"\s*\}$/.exec(url.searchParams.get('q') ?? '');
-      if (!filter) return json(res, 400, 'invalid TraceQL query: this stand-in reads { span.<attribute> = "<value>" } and =~');
+      if (!filter)
+        return json(res, 400, 'invalid TraceQL query: this stand-in reads { span.<attribute> = "<value>" } and =~');
       const [, attribute, op, literal] = filter as unknown as [string, string, string, string];
       const value = unquote(literal);
       const matches = op === '=' ? (v: string) => v === value : (v: string) => new RegExp(`^(?:${value})$`).test(v);
@@ -41,10 +56,24 @@ export async function startTempo(behaviour: StoreBehaviour & { mangle?: (span: S
       const endNs = BigInt(url.searchParams.get('end') ?? '99999999999') * 1_000_000_000n;
       const hits = visible()
         .map(behaviour.mangle ?? ((s) => s))
-        .filter((s) => matches(s.attributes[attribute] ?? '\u0000') && BigInt(s.startTimeUnixNano) >= startNs && BigInt(s.startTimeUnixNano) <= endNs);
-      const traces = [...new Map(hits.map((s) => [s.traceId, s])).values()].slice(0, Number(url.searchParams.get('limit') ?? 20));
+        .filter(
+          (s) =>
+            matches(s.attributes[attribute] ?? '\u0000') &&
+            BigInt(s.startTimeUnixNano) >= startNs &&
+            BigInt(s.startTimeUnixNano) <= endNs,
+        );
+      const traces = [...new Map(hits.map((s) => [s.traceId, s])).values()].slice(
+        0,
+        Number(url.searchParams.get('limit') ?? 20),
+      );
       return json(res, 200, {
-        traces: traces.map((s) => ({ traceID: s.traceId.replace(/^0+/, ''), rootServiceName: 'petsage-smoke', rootTraceName: s.name, startTimeUnixNano: s.startTimeUnixNano, durationMs: 0 })),
+        traces: traces.map((s) => ({
+          traceID: s.traceId.replace(/^0+/, ''),
+          rootServiceName: 'petsage-smoke',
+          rootTraceName: s.name,
+          startTimeUnixNano: s.startTimeUnixNano,
+          durationMs: 0,
+        })),
         metrics: { inspectedTraces: hits.length },
       });
     }
