@@ -1,22 +1,40 @@
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { releaseAfter } from '../cleanup';
+import { fixture, fixtureBody, fixtureVars, type Fixture, type FixtureRun, type Store } from './fixtures';
 
 /** How a stand-in behaves: the faults a test can switch on. */
 export interface StoreBehaviour {
-  /** Writes and reads must carry X-Scope-OrgID (Loki's and Tempo's multi-tenant mode); 401 otherwise. */
+  /**
+   * The store's multi-tenant mode: reads and writes must carry its tenant header, answered as the
+   * store answers without one (Loki, Tempo: `X-Scope-OrgID`, 401 `no org id`; Jaeger: `x-tenant`
+   * or `tenantHeader`, 401 `missing tenant header`). Off, the store has one tenant and ignores the
+   * header, as the real ones do (Loki's `fake`, Tempo's `single-tenant`).
+   */
   multiTenant?: boolean;
-  /** Reads must carry `Authorization: Bearer <token>`; 401 otherwise. */
+  /** Jaeger's `--multi-tenancy.header` (default `x-tenant`); Loki and Tempo always read X-Scope-OrgID. */
+  tenantHeader?: string;
+  /** Jaeger's `--multi-tenancy.tenants`: any other tenant is answered 401 `unknown tenant`. */
+  tenants?: readonly string[];
+  /** Reads must carry `Authorization: Bearer <token>` (a gateway in front of the store); 401 otherwise. */
   token?: string;
   /** Accepted records become visible to queries this many ms after they arrive. */
   delayMs?: number;
-  /** Accept writes (200) and keep nothing: a record that never arrives. */
+  /** Accept writes and keep nothing: a record that never arrives. */
   drop?: boolean;
   /** Writes get no answer at all (a hung collector) until this is turned off or the stand-in goes down. */
   hangWrites?: boolean;
   /** Reads are answered with this status and nothing else (a query frontend behind a load balancer, down). */
   readStatus?: number;
+  /** Every read is answered with this manifest fixture, verbatim (`answerWith`). */
+  answer?: { readonly fixture: Fixture; readonly vars: Record<string, string> };
 }
 
 export interface Stored<T> {
@@ -25,18 +43,47 @@ export interface Stored<T> {
   readonly item: T;
 }
 
+/** How one store does tenancy. */
+export interface Tenancy {
+  /** The header it reads the tenant from. */
+  readonly header: string;
+  /** The fixture it answers a request without one with. */
+  readonly missing: string;
+  /** The fixture it answers a tenant it does not know with, if it checks. */
+  readonly unknown?: string;
+  /** The one tenant of its single-tenant mode. */
+  readonly single: string;
+  /** How it answers a write without a tenant, when not with `missing` (an OTLP receiver's Status). */
+  readonly missingWrite?: (res: ServerResponse, contentType: string) => void;
+}
+
+export interface RouteContext<T> {
+  readonly tenant: string;
+  readonly body: Buffer;
+  readonly url: URL;
+  readonly headers: IncomingHttpHeaders;
+  visible(): T[];
+  store(items: T[]): void;
+}
+
+/** One request as a stand-in saw it: `tenant` is the tenant header's value as sent ('' when absent). */
+export interface SeenRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly tenant: string;
+  readonly headers: IncomingHttpHeaders;
+}
+
 /**
  * What every stand-in shares: a loopback HTTP server that can go down and come back on its port,
- * tenants, a bearer token, an ingestion delay, and a store of what it was sent.
+ * the store's tenancy, a bearer token, an ingestion delay, a store of what it was sent, and reads
+ * answered with any one of the store's upstream fixtures.
  */
 export async function standIn<T>(
-  behaviour: StoreBehaviour,
-  route: (
-    req: IncomingMessage,
-    res: ServerResponse,
-    ctx: { tenant: string; body: Buffer; url: URL; visible: () => T[]; store: (items: T[]) => void },
-  ) => void,
+  o: { store: Store; tenancy: Tenancy; behaviour: StoreBehaviour },
+  route: (req: IncomingMessage, res: ServerResponse, ctx: RouteContext<T>) => void,
 ) {
+  const { behaviour } = o;
   const stored: Stored<T>[] = [];
   const storedWaiters: { match: (item: T) => boolean; count: number; resolve: () => void }[] = [];
   const notify = () => {
@@ -46,7 +93,7 @@ export async function standIn<T>(
       w.resolve();
     }
   };
-  const requests: { method: string; url: string; tenant: string }[] = [];
+  const requests: SeenRequest[] = [];
   let server: Server | undefined;
   let port = 0;
 
@@ -54,19 +101,29 @@ export async function standIn<T>(
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const tenant = String(req.headers['x-scope-orgid'] ?? '');
+      const header = (behaviour.tenantHeader ?? o.tenancy.header).toLowerCase();
+      const sent = String(req.headers[header] ?? '');
       const url = new URL(req.url ?? '/', 'http://stand-in');
-      requests.push({ method: req.method ?? '', url: url.pathname + url.search, tenant });
-      if (behaviour.multiTenant && !tenant) return json(res, 401, 'no org id');
-      if (behaviour.token && req.method === 'GET' && req.headers.authorization !== `Bearer ${behaviour.token}`)
-        return json(res, 401, 'unauthorized');
+      const read = req.method === 'GET';
+      requests.push({ method: req.method ?? '', url: url.pathname + url.search, tenant: sent, headers: req.headers });
+      if (behaviour.token && read && req.headers.authorization !== `Bearer ${behaviour.token}`)
+        return goText(res, 401, 'unauthorized');
+      if (read && behaviour.answer) return answer(res, behaviour.answer.fixture, behaviour.answer.vars, o.store);
+      if (behaviour.multiTenant && !sent) {
+        if (!read && o.tenancy.missingWrite) return o.tenancy.missingWrite(res, String(req.headers['content-type']));
+        return answer(res, fixture(o.store, o.tenancy.missing), {}, o.store);
+      }
+      if (behaviour.multiTenant && behaviour.tenants && o.tenancy.unknown && !behaviour.tenants.includes(sent))
+        return answer(res, fixture(o.store, o.tenancy.unknown), {}, o.store);
       if (behaviour.hangWrites && req.method === 'POST') return; // never answered; closed by down()
-      if (behaviour.readStatus && req.method === 'GET') return json(res, behaviour.readStatus, 'unavailable');
+      if (behaviour.readStatus && read) return goText(res, behaviour.readStatus, 'unavailable');
+      const tenant = behaviour.multiTenant ? sent : o.tenancy.single;
       const now = Date.now();
       route(req, res, {
         tenant,
         body: Buffer.concat(chunks),
         url,
+        headers: req.headers,
         visible: () => stored.filter((s) => s.tenant === tenant && s.visibleAt <= now).map((s) => s.item),
         store: (items) => {
           if (behaviour.drop) return;
@@ -101,6 +158,19 @@ export async function standIn<T>(
     up,
     /** Stops answering: connections are refused until `up()`. */
     down,
+    /**
+     * Every read is answered with this fixture of the store's manifest, verbatim, its placeholders
+     * filled from `run` (or `vars`), until `answerNormally()`.
+     */
+    answerWith(name: string, run?: FixtureRun, vars: Record<string, string> = {}): Fixture {
+      const f = fixture(o.store, name);
+      behaviour.answer = { fixture: f, vars: { ...(run ? fixtureVars(run) : {}), ...vars } };
+      return f;
+    },
+    /** Reads are answered from what was stored again. */
+    answerNormally(): void {
+      delete behaviour.answer;
+    },
     /** Resolves once `count` stored items match (an event, not a poll). */
     waitForStored(match: (item: T) => boolean, count = 1): Promise<void> {
       return new Promise((resolve) => {
@@ -120,21 +190,42 @@ export async function standIn<T>(
   };
 }
 
-export function json(res: ServerResponse, status: number, body: unknown): void {
-  res
-    .writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' })
-    .end(typeof body === 'string' ? body : JSON.stringify(body));
+/** A fixture's status, headers and body, verbatim (placeholders filled). */
+export function answer(res: ServerResponse, f: Fixture, vars: Record<string, string>, store: Store): void {
+  const body = fixtureBody(store, f, vars);
+  res.writeHead(f.status, { ...f.headers, 'content-length': Buffer.byteLength(body) }).end(body);
 }
 
-type Json = Record<string, unknown>;
-export const asArray = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
+/** A JSON answer with the given content type. */
+export function json(res: ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) }).end(text);
+}
 
-/** OTLP/JSON key-value attributes as plain strings. */
-export function attributes(list: unknown): Record<string, string> {
-  return Object.fromEntries(
-    asArray(list).map((a) => {
-      const v = (a.value ?? {}) as Json;
-      return [String(a.key), String(v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue ?? '')];
-    }),
-  );
+/**
+ * Go's `http.Error(w, msg, code)`, as Loki, Tempo and Jaeger write most errors: text/plain;
+ * charset=utf-8, X-Content-Type-Options: nosniff, the message and a newline.
+ */
+export function goError(res: ServerResponse, status: number, message: string): void {
+  const body = `${message}\n`;
+  res
+    .writeHead(status, {
+      'content-type': 'text/plain; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+      'content-length': Buffer.byteLength(body),
+    })
+    .end(body);
+}
+
+/**
+ * A Go handler's `w.WriteHeader(code); w.Write(msg)` with no content type of its own: net/http
+ * sniffs one from the body (text/plain; charset=utf-8 for text, none for an empty body).
+ */
+export function goText(res: ServerResponse, status: number, text: string): void {
+  res
+    .writeHead(status, {
+      ...(text ? { 'content-type': 'text/plain; charset=utf-8' } : {}),
+      'content-length': Buffer.byteLength(text),
+    })
+    .end(text);
 }
