@@ -9,6 +9,7 @@ const SIGNALS = { log: EMITTED, trace: EMITTED, metric: EMITTED };
 export function emittedRun(traceId: string, spanId: string, seq: number): SmokeRun {
   const startedAt = new Date();
   return {
+    pipeline: 'default',
     id: traceId,
     traceId,
     spanId,

@@ -1,100 +1,154 @@
 import type winston from 'winston';
-import type { Config } from './config/schema';
-import { chooseReaders } from './readers/select';
-import type { Reader } from './readers/types';
-import type { Clock } from './smoke/types';
-import type { State } from './stateFile';
+import type { PipelineConfig } from './config/pipelines';
+import { exporterAckReader } from './readers/exporterAck';
+import { fileLogReader } from './readers/logFile';
+import { lokiStore } from './readers/loki';
+import { ownMetricsReader } from './readers/ownMetrics';
+import { prometheusStore } from './readers/prometheus';
+import { jaegerStore, tempoStore, traceApiStore } from './readers/traceById';
+import type { Reader, Store } from './readers/types';
+import type { Clock, MonoClock } from './smoke/types';
+import type { LogTail } from './stateFile';
+import type { ExportListener } from './telemetry/exportAccounting';
 import type { Render } from './telemetry/exposition';
-import type { Metrics } from './telemetry/metrics';
-import { createJudge, type Judge, type Verifiers } from './verify/judge';
+import type { createSpotCheckMetrics } from './telemetry/metrics/spotChecks';
+import type { createVerdictMetrics } from './telemetry/metrics/verdicts';
+import { createJudge, type Chains, type Judge } from './verify/judge';
 import { createSignalHealth, type SignalHealth } from './verify/signalHealth';
-import { createSignalVerifier } from './verify/signalVerifier';
 import { ageBuckets, createSpotChecks, type SpotChecks } from './verify/spotChecks';
 import { createSpotSink, createVerdictSink } from './verify/verdicts';
 import { SIGNALS, type Signal } from './vocabulary';
+
+/**
+ * The stores a signal can be read back from, after its first hops (the file, the exporters'
+ * acknowledgements), in chain order. Adding a backend: a reader file with its Store, a line here,
+ * and its block in config/schema.ts.
+ */
+const STORES: readonly Store[] = [lokiStore, tempoStore, jaegerStore, traceApiStore, prometheusStore];
+
+/** Where a pipeline's spans and log records went: each exporter's answers, heard as they come. */
+export interface Exported {
+  readonly destination: string;
+  onExported(listener: ExportListener): void;
+}
+
+export interface ReadBackSources {
+  readonly pipeline: PipelineConfig;
+  readonly processId: string;
+  readonly spans: Exported | undefined;
+  /** Undefined when OTLP logs are off for the pipeline. */
+  readonly logRecords: Exported | undefined;
+  /** The log file the lines go to; undefined when logging to stdout only (nothing to read back). */
+  readonly logFile: string | undefined;
+  readonly logWriteFailed: () => boolean;
+  /** The daemon's own exposition. */
+  readonly render: Render;
+  readonly now: Clock;
+  readonly mono: MonoClock;
+  readonly logger: winston.Logger;
+  readonly metrics: {
+    readonly verdicts: ReturnType<typeof createVerdictMetrics>;
+    readonly spotChecks: ReturnType<typeof createSpotCheckMetrics>;
+  };
+}
 
 export interface ReadBack {
   readonly judge: Judge;
   readonly signalHealth: SignalHealth;
   readonly spotChecks: SpotChecks;
-  readonly logTailPosition: () => State['logTail'];
+  readonly logTailPosition: () => LogTail | undefined;
+  /** Before the first read: continue the log tail where an earlier process stopped (the state file). */
+  resumeLogTail(at: LogTail): void;
+  /** Per signal, what each hop asks, in order: the start-up line, and what the state file is written under. */
+  readonly asked: Readonly<Record<Signal, readonly string[]>>;
 }
 
-/** The read-back, built from config: readers per signal, a verifier per signal, the judge, the spot checks. */
-export function buildReadBack(
-  config: Config,
-  o: {
-    metrics: Metrics;
-    logFile: string | undefined;
-    logWriteFailed: () => boolean;
-    /** The exporters' acknowledgements (the log one only when OTLP logs are on). */
-    spanAcks: Reader;
-    logAcks: Reader | undefined;
-    render: Render;
-    hostPort: string;
-    logTailStart?: State['logTail'];
-    now: Clock;
-    logger: winston.Logger;
-  },
-): ReadBack {
-  const { metrics } = o;
-  const { chains, logTailPosition } = chooseReaders(config.verify, {
-    logFile: o.logFile,
-    logWriteFailed: o.logWriteFailed,
-    spanAcks: o.spanAcks,
-    logAcks: o.logAcks,
-    render: o.render,
-    hostPort: o.hostPort,
-    ...(o.logTailStart ? { logTailStart: o.logTailStart } : {}),
-    now: o.now,
-  });
-  const verifiers = Object.fromEntries(
-    SIGNALS.map((s) => {
-      const chain = chains[s];
-      // A read may look up many runs one request at a time: bounded per request, and by the verify timeout as a whole.
-      return [
-        s,
-        chain === 'disabled'
-          ? 'disabled'
-          : createSignalVerifier({
-              readers: chain,
-              pollMs: config.verify.pollInterval,
-              readTimeoutMs: Math.max(1000, config.verify.timeout),
-            }),
-      ];
-    }),
-  ) as unknown as Verifiers;
+/** One pipeline's read-back, wired in this one place: its readers per signal, the judge, the spot checks. */
+export function wireReadBack(s: ReadBackSources): ReadBack {
+  const { verify, name: pipeline } = s.pipeline;
+  const ctx = { pipeline, processId: s.processId, now: s.now };
+  const stores = (signal: Signal) =>
+    STORES.filter((store) => store.signal === signal).flatMap((store) => store.readers(verify, ctx));
+  const acks = (backend: 'exporter' | 'log_exporter', exported: Exported | undefined) => {
+    if (!exported) return undefined;
+    const reader = exporterAckReader(backend, exported.destination);
+    exported.onExported((traceIds, ack) => reader.acknowledge(traceIds, ack));
+    return reader;
+  };
+
+  const file =
+    verify.log.enabled && s.logFile !== undefined
+      ? fileLogReader({ file: s.logFile, writeFailed: s.logWriteFailed })
+      : undefined;
+  const chain = (enabled: boolean, readers: readonly (Reader | undefined)[]) => {
+    const present = readers.filter((r): r is Reader => r !== undefined);
+    return enabled && present.length > 0 ? present : 'disabled';
+  };
+  const metricStores = stores('metric');
+  const chains: Chains = {
+    log: chain(verify.log.enabled, [acks('log_exporter', s.logRecords), file, ...stores('log')]),
+    trace: chain(verify.traces.enabled, [acks('exporter', s.spans), ...stores('trace')]),
+    metric: chain(
+      verify.metrics.enabled,
+      metricStores.length > 0 ? metricStores : [ownMetricsReader({ render: s.render, pipeline })],
+    ),
+  };
+
   const signalHealth = createSignalHealth({
-    staleAfterMs: config.verify.health.staleAfterIntervals * config.schedule.interval,
-    failAfterRuns: config.verify.health.failAfterRuns,
-    now: o.now,
-    startedMs: o.now(),
+    staleAfterMs: verify.health.staleAfterIntervals * s.pipeline.schedule.interval,
+    failAfterRuns: verify.health.failAfterRuns,
+    mono: s.mono,
   });
-  const { spotInterval, horizon, recheckInterval } = config.retention;
+  const { spotInterval, horizon, recheckInterval } = s.pipeline.retention;
   const spotChecks = createSpotChecks({
-    readers: Object.fromEntries(SIGNALS.map((s) => [s, chains[s] === 'disabled' ? [] : chains[s]])) as Record<
-      Signal,
-      readonly Reader[]
-    >,
+    readers: Object.fromEntries(
+      SIGNALS.map((signal) => [signal, chains[signal] === 'disabled' ? [] : chains[signal]]),
+    ) as Record<Signal, readonly Reader[]>,
     spotIntervalMs: spotInterval,
     horizonMs: horizon,
     recheckIntervalMs: recheckInterval,
-    now: o.now,
-    onResult: createSpotSink({ metrics, logger: o.logger }),
+    now: s.now,
+    onResult: createSpotSink({
+      pipeline,
+      record: s.metrics.spotChecks.forPipeline(
+        pipeline,
+        spotInterval > 0 ? ageBuckets(spotInterval, horizon).map((b) => b.label) : [],
+        () => spotChecks.kept.length,
+      ),
+      logger: s.logger,
+    }),
   });
-  metrics.initStreaks((signal) => signalHealth.streak(signal));
-  if (spotInterval > 0)
-    metrics.initSpotChecks(
-      ageBuckets(spotInterval, horizon).map((b) => b.label),
-      () => spotChecks.kept.length,
-    );
+  const record = s.metrics.verdicts.forPipeline(
+    pipeline,
+    {
+      intervalSeconds: s.pipeline.schedule.interval / 1000,
+      verifyTimeoutSeconds: verify.timeout / 1000,
+      scrapeIntervalSeconds: verify.metrics.scrapeInterval / 1000,
+    },
+    (signal) => signalHealth.streak(signal),
+  );
   const judge = createJudge({
-    verifiers,
-    timeoutMs: config.verify.timeout,
-    capacity: { other: config.verify.maxPending, api: config.verify.maxPendingApi },
-    now: o.now,
-    onVerdict: createVerdictSink({ metrics, health: signalHealth, logger: o.logger }),
+    chains,
+    timeoutMs: verify.timeout,
+    pollMs: verify.pollInterval,
+    capacity: { other: verify.maxPending, api: verify.maxPendingApi },
+    now: s.now,
+    mono: s.mono,
+    onVerdict: createVerdictSink({ pipeline, record, health: signalHealth, logger: s.logger }),
     onSettled: (report) => spotChecks.offer(report),
   });
-  return { judge, signalHealth, spotChecks, logTailPosition };
+  const asked = Object.fromEntries(
+    SIGNALS.map((signal) => [
+      signal,
+      chains[signal] === 'disabled' ? [] : (chains[signal] as readonly Reader[]).map((r) => `${r.backend}: ${r.asked}`),
+    ]),
+  ) as Record<Signal, string[]>;
+  return {
+    judge,
+    signalHealth,
+    spotChecks,
+    logTailPosition: () => file?.position(),
+    resumeLogTail: (at) => file?.resumeAt(at),
+    asked,
+  };
 }

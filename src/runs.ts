@@ -1,45 +1,73 @@
 import { createLedger } from './smoke/ledger';
 import type { SmokeRunner } from './smoke/runSmokeTest';
-import type { Judge, RoomName, RunReport } from './verify/judge';
+import { roomOf, type Judge, type RunReport } from './verify/judge';
 import type { Trigger } from './vocabulary';
 
+/** One pipeline as the runs see it: what makes its runs, and what judges them. */
+export interface RunPipeline {
+  readonly run: SmokeRunner;
+  readonly judge: Judge;
+}
+
 export interface Runs {
-  /** Runs once and starts reading its signals back; the report fills in as verdicts land. */
-  start(trigger: Trigger, id?: string): RunReport;
+  /** Runs once on a pipeline (the first one by default) and starts reading its signals back; the
+   * report fills in as verdicts land. */
+  start(trigger: Trigger, options?: { id?: string; pipeline?: string }): RunReport;
   get(id: string): RunReport | undefined;
-  has(id: string): boolean;
-  latest(): RunReport | undefined;
+  /** Whether a run of this id was made by this process: an id is never handed out twice. */
+  used(id: string): boolean;
+  /** The newest run, of one pipeline or of any. */
+  latest(pipeline?: string): RunReport | undefined;
   /** Every receipt kept, both ledgers, oldest run first. */
   reports(): RunReport[];
   /** Keeps the receipt of a run restored from the state file. */
   restore(report: RunReport): void;
 }
 
+/** Caller-named ids remembered at most: a deploy gate a minute for two years. */
+const MAX_NAMED_IDS = 1_000_000;
+
 /**
- * Run, record, verify. Receipts are kept in two bounded ledgers: POST runs (deploy gates) in one,
- * GET and scheduled runs in the other, so a flood of anonymous runs never evicts a gate's receipt.
+ * Run, record, verify. Receipts are kept in two bounded ledgers shared by every pipeline: POST runs
+ * (deploy gates) in one, GET and scheduled runs in the other, so a flood of anonymous runs never
+ * evicts a gate's receipt. Caller-named ids are remembered past their receipts.
  */
-export function createRuns(o: { run: SmokeRunner; judge: Judge; capacity: Readonly<Record<RoomName, number>> }): Runs {
+export function createRuns(o: {
+  pipelines: ReadonlyMap<string, RunPipeline>;
+  capacity: Readonly<Record<'api' | 'other', number>>;
+}): Runs {
   const ledgers = { api: createLedger<RunReport>(o.capacity.api), other: createLedger<RunReport>(o.capacity.other) };
-  let last: RunReport | undefined;
+  const named = new Set<string>();
+  const last = new Map<string, RunReport>();
+  let newest: RunReport | undefined;
+  const first = o.pipelines.keys().next().value as string;
+  const keep = (report: RunReport) => ledgers[roomOf(report.run)].add(report.run.id, report);
 
   return {
-    start(trigger, id) {
-      const run = o.run(trigger, id === undefined ? {} : { id });
-      const report = o.judge.judge(run);
-      ledgers[trigger === 'api' ? 'api' : 'other'].add(run.id, report);
-      last = report;
+    start(trigger, options = {}) {
+      const pipeline = o.pipelines.get(options.pipeline ?? first);
+      if (!pipeline) throw new RangeError(`no pipeline ${options.pipeline}`);
+      const run = pipeline.run(trigger, options.id === undefined ? {} : { id: options.id });
+      if (options.id !== undefined) {
+        named.add(options.id);
+        if (named.size > MAX_NAMED_IDS) named.delete(named.values().next().value as string);
+      }
+      const report = pipeline.judge.judge(run);
+      keep(report);
+      last.set(run.pipeline, report);
+      newest = report;
       return report;
     },
     get: (id) => ledgers.api.get(id) ?? ledgers.other.get(id),
-    has: (id) => ledgers.api.has(id) || ledgers.other.has(id),
-    latest: () => last,
+    used: (id) => named.has(id) || ledgers.api.has(id) || ledgers.other.has(id),
+    latest: (pipeline) => (pipeline === undefined ? newest : last.get(pipeline)),
     reports: () =>
       [...ledgers.api.values(), ...ledgers.other.values()].sort(
         (a, b) => a.run.startedAt.getTime() - b.run.startedAt.getTime() || a.run.seq - b.run.seq,
       ),
     restore(report) {
-      ledgers[report.run.trigger === 'api' ? 'api' : 'other'].add(report.run.id, report);
+      keep(report);
+      named.add(report.run.id);
     },
   };
 }

@@ -1,167 +1,174 @@
-import { mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { z } from 'zod';
-import type { SmokeRun } from './smoke/types';
 import type { PendingRun } from './verify/judge';
 import type { SpotRun } from './verify/spotChecks';
-import type { Verdict } from './verify/types';
+import type { Signal } from './vocabulary';
 import {
-  BACKENDS,
-  EMIT_REASONS,
-  EMIT_STATUSES,
-  RUN_OUTCOMES,
-  SIGNALS,
-  TRIGGERS,
-  VERIFY_OUTCOMES,
-  VERIFY_REASONS,
-  type Signal,
-} from './vocabulary';
+  endLine,
+  header,
+  pendingLine,
+  pipelineLine,
+  spotLine,
+  stateLines,
+  toPending,
+  fromSaved,
+  type LogTail,
+  type PipelineState,
+  type SavedRun,
+} from './stateFormat';
 
 /**
- * What survives a restart: runs still awaiting verdicts, the runs kept for spot checks, and where
- * the log tail had read to. One JSON file, written whole to a temporary name and renamed over the
- * old one, so a crash mid-write leaves the previous state, never half of one.
+ * What survives a restart, per pipeline: runs still awaiting verdicts (newest first), the runs kept
+ * for spot checks, where the log tail had read to, and what each signal was read back from (a state
+ * written under another configuration is never judged). One JSON object per line, so a restore reads
+ * only as many runs as it can keep and a write yields to the event loop between slices; written to
+ * a temporary file created for it alone, synced, and renamed over the old one.
  */
-export const STATE_VERSION = 1;
 
-const bySignal = <T extends z.ZodType>(value: T) =>
-  z.strictObject(Object.fromEntries(SIGNALS.map((s) => [s, value.optional()])) as Record<Signal, z.ZodOptional<T>>);
-const emit = z.strictObject({ status: z.enum(EMIT_STATUSES), reason: z.enum(EMIT_REASONS).optional() });
-const savedRun = z.strictObject({
-  id: z.string().max(128),
-  traceId: z.string().regex(/^[0-9a-f]{32}$/),
-  spanId: z.string().regex(/^[0-9a-f]{16}$/),
-  seq: z.int().min(1),
-  trigger: z.enum(TRIGGERS),
-  startedAt: z.iso.datetime(),
-  durationSeconds: z.number(),
-  outcome: z.enum(RUN_OUTCOMES),
-  signals: z.strictObject(Object.fromEntries(SIGNALS.map((s) => [s, emit])) as Record<Signal, typeof emit>),
-});
-const savedVerdict = z.strictObject({
-  outcome: z.enum(VERIFY_OUTCOMES),
-  reason: z.enum(VERIFY_REASONS),
-  lagSeconds: z.number().optional(),
-  at: z.iso.datetime(),
-  backend: z.enum(BACKENDS).optional(),
-  detail: z.string().max(1000).optional(),
-});
-const stateSchema = z.strictObject({
-  version: z.literal(STATE_VERSION),
-  writtenAt: z.iso.datetime(),
-  pending: z.array(
-    z.strictObject({
-      run: savedRun,
-      verdicts: bySignal(savedVerdict),
-      progress: bySignal(z.array(z.number().nullable())),
-    }),
-  ),
-  spotChecks: z.array(z.strictObject({ run: savedRun, verifiedAtMs: bySignal(z.number()) })),
-  logTail: z.strictObject({ ino: z.number(), offset: z.number() }).optional(),
-});
-type SavedState = z.infer<typeof stateSchema>;
-type SavedRun = z.infer<typeof savedRun>;
+/** Lines written per turn of the event loop: a few milliseconds of work each. */
+const SLICE = 500;
 
-export interface State {
-  readonly pending: readonly PendingRun[];
-  readonly spotChecks: readonly SpotRun[];
-  readonly logTail?: { readonly ino: number; readonly offset: number };
-}
-
-const toSaved = (r: SmokeRun): SavedRun => ({
-  id: r.id,
-  traceId: r.traceId,
-  spanId: r.spanId,
-  seq: r.seq,
-  trigger: r.trigger,
-  startedAt: r.startedAt.toISOString(),
-  durationSeconds: r.durationSeconds,
-  outcome: r.outcome,
-  signals: { log: { ...r.signals.log }, trace: { ...r.signals.trace }, metric: { ...r.signals.metric } },
-});
-
-/** A run made by an earlier process: `restoredAtMs` tells the readers its seq is that process's. */
-const fromSaved = (r: SavedRun, restoredAtMs: number): SmokeRun => {
-  const startedAt = new Date(r.startedAt);
-  return { ...r, startedAt, timestamp: startedAt.toISOString(), restoredAtMs } as SmokeRun;
-};
-
-const mapSignals = <A, B>(record: Partial<Record<Signal, A>>, f: (a: A) => B): Partial<Record<Signal, B>> =>
-  Object.fromEntries(Object.entries(record).map(([s, v]) => [s, f(v as A)])) as Partial<Record<Signal, B>>;
-
-export function serialize(state: State, now: number): string {
-  const saved: SavedState = {
-    version: STATE_VERSION,
-    writtenAt: new Date(now).toISOString(),
-    pending: state.pending.map((p) => ({
-      run: toSaved(p.run),
-      verdicts: mapSignals(p.verdicts, (v: Verdict) => ({
-        outcome: v.outcome,
-        reason: v.reason,
-        lagSeconds: v.lagSeconds,
-        at: v.at.toISOString(),
-        backend: v.backend,
-        detail: v.detail,
-      })),
-      progress: mapSignals(p.progress, (found: readonly (number | undefined)[]) => found.map((f) => f ?? null)),
-    })),
-    spotChecks: state.spotChecks.map((s) => ({ run: toSaved(s.run), verifiedAtMs: { ...s.verifiedAtMs } })),
-    ...(state.logTail ? { logTail: { ...state.logTail } } : {}),
-  };
-  return `${JSON.stringify(saved)}\n`;
-}
-
-export function parse(text: string, now: number): State {
-  const saved = stateSchema.parse(JSON.parse(text));
-  return {
-    pending: saved.pending.map((p) => ({
-      run: fromSaved(p.run, now),
-      verdicts: Object.fromEntries(
-        Object.entries(p.verdicts).map(([signal, v]) => [signal, { signal, ...v, at: new Date(v!.at) } as Verdict]),
-      ) as PendingRun['verdicts'],
-      progress: mapSignals(p.progress, (found: (number | null)[]) => found.map((f) => f ?? undefined)),
-    })),
-    spotChecks: saved.spotChecks.map((s) => ({ run: fromSaved(s.run, now), verifiedAtMs: s.verifiedAtMs })),
-    ...(saved.logTail ? { logTail: saved.logTail } : {}),
-  };
-}
+export { STATE_VERSION, type LogTail, type PipelineState } from './stateFormat';
 
 /**
- * The state at `file`, or undefined when there is none. A file that cannot be read back (truncated,
- * garbage, another version) is renamed aside (`<file>.unreadable-<time>`) and the daemon starts clean.
+ * Writes the whole state to `<file>.tmp`, created for this write alone (a file or link already there
+ * is removed, never followed), in slices that leave the event loop free between them; syncs it and
+ * renames it over `file`, then syncs the directory: the old state or the new, never half.
  */
-export function readState(file: string, now: number): { state?: State; setAside?: { to: string; why: string } } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    return setAside(file, now, (err as NodeJS.ErrnoException).code ?? 'unreadable');
-  }
-  try {
-    return { state: parse(text, now) };
-  } catch (err) {
-    return setAside(file, now, err instanceof SyntaxError ? 'not JSON' : 'not a state file of this version');
-  }
-}
-
-function setAside(file: string, now: number, why: string): { setAside: { to: string; why: string } } {
-  const to = `${file}.unreadable-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
-  try {
-    renameSync(file, to);
-  } catch {
-    return { setAside: { to: '(left in place)', why } };
-  }
-  return { setAside: { to, why } };
-}
-
-/** Writes the whole state to `<file>.tmp` and renames it over `file`: the old state or the new, never half. */
-export async function writeState(file: string, state: State, now: number): Promise<number> {
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const text = serialize(state, now);
+export async function writeState(
+  file: string,
+  state: { service: string; processId: string; pipelines: readonly PipelineState[] },
+  now: number,
+): Promise<number> {
+  const dir = path.dirname(path.resolve(file));
+  await mkdir(dir, { recursive: true });
   const tmp = `${file}.tmp`;
-  await writeFile(tmp, text, { mode: 0o600 });
+  await rm(tmp, { force: true });
+  const handle = await open(tmp, 'wx', 0o600);
+  let bytes = 0;
+  try {
+    let slice: string[] = [];
+    for (const text of stateLines(state.service, state.processId, state.pipelines, now)) {
+      slice.push(text);
+      if (slice.length < SLICE) continue;
+      bytes += (await handle.write(slice.join(''))).bytesWritten;
+      slice = [];
+      await nextTurn();
+    }
+    bytes += (await handle.write(slice.join(''))).bytesWritten;
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
   await rename(tmp, file);
-  return Buffer.byteLength(text);
+  const directory = await open(dir, 'r');
+  await directory.sync().finally(() => directory.close());
+  return bytes;
+}
+
+/** What a restore found, per pipeline; runs beyond what may be kept are counted, not built. */
+export interface RestoredPipeline {
+  readonly pipeline: string;
+  readonly asked: Readonly<Record<Signal, readonly string[]>>;
+  readonly logTail?: LogTail;
+  readonly pending: PendingRun[];
+  readonly spotChecks: SpotRun[];
+  /** Pending runs left out: past the room for them (verify.maxPending, .maxPendingApi), or invalid (a start in the future, a bad id). */
+  dropped: number;
+}
+
+type Room = 'api' | 'other';
+
+export class StateFileError extends Error {
+  override readonly name = 'StateFileError';
+}
+
+/**
+ * Reads a state file line by line, keeping per pipeline and room at most `room(pipeline, room)`
+ * pending runs (the newest, which come first; those past it are counted without being parsed) and
+ * validating each: its ids, and a start no more than `skewMs` in the future. Throws a
+ * StateFileError when the file is not a whole state of this version.
+ */
+export async function readState(
+  file: string,
+  o: { now: number; skewMs: number; room: (pipeline: string, room: Room) => number; maxSpotRuns: number },
+): Promise<{ service: string; pipelines: Map<string, RestoredPipeline> }> {
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  const pipelines = new Map<string, RestoredPipeline>();
+  let service: string | undefined;
+  let ended = false;
+  let current: RestoredPipeline | undefined;
+  let kept: Record<Room, number> = { api: 0, other: 0 };
+  const validRun = (run: SavedRun, p: RestoredPipeline) =>
+    run.pipeline === p.pipeline && Date.parse(run.startedAt) <= o.now + o.skewMs;
+  try {
+    for await (const text of lines) {
+      if (ended || text.length > 64 * 1024) throw new StateFileError('not a state file of this version');
+      // A pending run past its room is counted from its text alone: a file of any length restores in bounded time.
+      if (current && text.startsWith('{"kind":"pending"')) {
+        const room: Room = text.includes('"trigger":"api"') ? 'api' : 'other';
+        if (kept[room] >= o.room(current.pipeline, room)) {
+          current.dropped += 1;
+          continue;
+        }
+      }
+      const value = parseLine(text);
+      if (service === undefined) {
+        service = header.parse(value).service;
+        continue;
+      }
+      const kind = (value as { kind?: unknown }).kind;
+      if (kind === 'end') {
+        endLine.parse(value);
+        ended = true;
+      } else if (kind === 'pipeline') {
+        const p = pipelineLine.parse(value);
+        current = {
+          pipeline: p.pipeline,
+          asked: p.asked,
+          ...(p.logTail ? { logTail: p.logTail } : {}),
+          pending: [],
+          spotChecks: [],
+          dropped: 0,
+        };
+        pipelines.set(p.pipeline, current);
+        kept = { api: 0, other: 0 };
+      } else if (!current) throw new StateFileError('not a state file of this version');
+      else if (kind === 'spot') {
+        const s = spotLine.parse(value);
+        if (current.spotChecks.length < o.maxSpotRuns && validRun(s.run, current))
+          current.spotChecks.push({ run: fromSaved(s.run, o.now), verifiedAtMs: s.verifiedAtMs });
+      } else {
+        const p = pendingLine.safeParse(value);
+        const room: Room = p.success && p.data.run.trigger === 'api' ? 'api' : 'other';
+        if (!p.success || !validRun(p.data.run, current) || kept[room] >= o.room(current.pipeline, room))
+          current.dropped += 1;
+        else {
+          kept[room] += 1;
+          current.pending.push(toPending(p.data, o.now));
+        }
+      }
+    }
+  } catch (err) {
+    if (err instanceof StateFileError) throw err;
+    if (err instanceof z.ZodError || err instanceof SyntaxError)
+      throw new StateFileError('not a state file of this version');
+    throw new StateFileError((err as NodeJS.ErrnoException).code ?? 'unreadable');
+  } finally {
+    lines.close();
+  }
+  if (!ended || service === undefined) throw new StateFileError('cut short (no end line)');
+  return { service, pipelines };
+}
+
+function parseLine(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new StateFileError('not JSON');
+  }
 }

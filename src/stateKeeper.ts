@@ -1,9 +1,9 @@
+import { renameSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import type winston from 'winston';
 import type { Clock } from './smoke/types';
-import { readState, writeState, type State } from './stateFile';
-import type { Judge } from './verify/judge';
-import type { SpotChecks } from './verify/spotChecks';
-import { EVENT } from './vocabulary';
+import { readState, StateFileError, writeState, type PipelineState, type RestoredPipeline } from './stateFile';
+import { EVENT, type Signal } from './vocabulary';
 
 export interface StateKeeper {
   /** Writes the state now (the drain calls this last, after the final read-back). */
@@ -13,29 +13,23 @@ export interface StateKeeper {
 
 /**
  * Keeps the state file: what was pending and kept for spot checks, written every `writeIntervalMs`
- * and once more at shutdown, so a kill -9 loses at most what came after the last write.
+ * and once more at shutdown, so a kill -9 loses at most what came after the last write. Writes never
+ * overlap, and each yields to the event loop between slices.
  */
 export function keepState(o: {
   path: string;
   writeIntervalMs: number;
-  maxRuns: number;
-  judge: Judge;
-  spotChecks: SpotChecks;
-  logTailPosition: () => State['logTail'];
+  service: string;
+  processId: string;
+  pipelines: () => readonly PipelineState[];
   logger: winston.Logger;
   now: Clock;
 }): StateKeeper {
   let writing: Promise<void> = Promise.resolve();
   const write = () => {
     writing = writing.then(async () => {
-      const logTail = o.logTailPosition();
-      const state: State = {
-        pending: o.judge.snapshot(o.maxRuns),
-        spotChecks: o.spotChecks.kept,
-        ...(logTail ? { logTail } : {}),
-      };
       try {
-        await writeState(o.path, state, o.now());
+        await writeState(o.path, { service: o.service, processId: o.processId, pipelines: o.pipelines() }, o.now());
       } catch (err) {
         // Not fatal: the runs are still verified in this process; only a restart would forget them.
         o.logger.warn('state file not written', {
@@ -52,23 +46,80 @@ export function keepState(o: {
   return { write, stop: () => clearInterval(timer) };
 }
 
-/** The state an earlier process left, if any; a file that cannot be read back is set aside with a warning. */
-export function restoreState(
+/** What each pipeline of this daemon reads back, and how many runs it may hold: what a restore is checked against. */
+export interface Expected {
+  readonly service: string;
+  readonly pipelines: ReadonlyMap<
+    string,
+    {
+      readonly asked: Readonly<Record<Signal, readonly string[]>>;
+      readonly rooms: Readonly<Record<'api' | 'other', number>>;
+    }
+  >;
+}
+
+/** A restored run may start at most this far in the future (clocks of two processes on one host agree to far less). */
+const SKEW_MS = 60_000;
+/** Spot-check runs restored at most per pipeline: a day at one a minute. */
+const MAX_SPOT_RUNS = 1440;
+
+/**
+ * The state an earlier process left, for the pipelines that read back exactly as this daemon does.
+ * A file that cannot be read back, or one written under another service or configuration, is set aside
+ * (`<file>.unreadable-<time>` / `<file>.set-aside-<time>`) with a warning; its runs are never judged.
+ */
+export async function restoreState(
   path: string,
-  now: Clock,
-  logger: winston.Logger,
-  warn: (line: string) => void,
-): State | undefined {
-  const { state, setAside } = readState(path, now());
-  if (setAside) {
-    warn(
-      `petsage-smoke: warning: state file ${path} could not be read back (${setAside.why}); set aside as ${setAside.to}, starting clean`,
-    );
-    logger.warn('state file unreadable; starting clean', {
-      event: EVENT.stateUnreadable,
-      why: setAside.why,
-      set_aside_as: setAside.to,
+  expected: Expected,
+  o: { now: Clock; logger: winston.Logger; warn: (line: string) => void },
+): Promise<Map<string, RestoredPipeline> | undefined> {
+  const setAside = (as: 'unreadable' | 'set-aside', why: string) => {
+    const to = `${path}.${as}-${new Date(o.now()).toISOString().replace(/[:.]/g, '-')}`;
+    let moved = to;
+    try {
+      renameSync(path, to);
+    } catch {
+      moved = '(left in place)';
+    }
+    o.warn(`petsage-smoke: warning: state file ${path} ${why}; set aside as ${moved}`);
+    o.logger.warn(as === 'unreadable' ? 'state file unreadable; starting clean' : 'state file set aside', {
+      event: as === 'unreadable' ? EVENT.stateUnreadable : EVENT.stateSetAside,
+      why,
+      set_aside_as: moved,
     });
+  };
+  let read;
+  try {
+    read = await readState(path, {
+      now: o.now(),
+      skewMs: SKEW_MS,
+      maxSpotRuns: MAX_SPOT_RUNS,
+      room: (pipeline, room) => expected.pipelines.get(pipeline)?.rooms[room] ?? 0,
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT' || (err as Error).message === 'ENOENT') return undefined;
+    setAside('unreadable', `could not be read back (${err instanceof StateFileError ? err.message : 'unreadable'})`);
+    return undefined;
   }
-  return state;
+  if (read.service !== expected.service) {
+    setAside('set-aside', `was written by another service (${read.service})`);
+    return undefined;
+  }
+  const restored = new Map<string, RestoredPipeline>();
+  const foreign: string[] = [];
+  for (const [name, p] of read.pipelines) {
+    const ours = expected.pipelines.get(name);
+    if (ours && isDeepStrictEqual(ours.asked, p.asked)) restored.set(name, p);
+    else foreign.push(name);
+  }
+  if (foreign.length > 0)
+    setAside(
+      'set-aside',
+      `holds pipelines read back otherwise than now (${foreign.join(', ')}): their runs are not judged`,
+    );
+  for (const p of restored.values()) {
+    if (p.dropped > 0)
+      o.logger.warn('restored runs dropped', { event: EVENT.stateRestored, pipeline: p.pipeline, dropped: p.dropped });
+  }
+  return restored;
 }

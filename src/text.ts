@@ -10,3 +10,18 @@ export function sanitize(text: string, max = DETAIL_CHARS): string {
   const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
+
+/**
+ * A URL as it may be printed (a start-up line, a config error, a verdict): scheme, host and path;
+ * user name, password, query and fragment left out, since any of them may carry a secret.
+ */
+export function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    // No slash where none was written: http://host:9090, not http://host:9090/.
+    const path = u.pathname === '/' && !url.split(/[?#]/)[0]!.endsWith('/') ? '' : u.pathname;
+    return sanitize(`${u.protocol}//${u.host}${path}${u.search ? '?…' : ''}`);
+  } catch {
+    return '(a URL that cannot be parsed)';
+  }
+}

@@ -24,6 +24,8 @@ export const EVENT = {
   stateWritten: 'state.written',
   stateRestored: 'state.restored',
   stateUnreadable: 'state.unreadable',
+  stateSetAside: 'state.set_aside',
+  runsShed: 'smoke_test.shed',
 } as const;
 export const VERIFICATION_EVENT = EVENT.verification;
 
@@ -37,6 +39,16 @@ export const RUN_SPAN_NAME = 'smoke_test.run';
 export const ATTR_RUN_ID = 'petsage.smoke.run_id';
 export const ATTR_RUN_SEQ = 'petsage.smoke.seq';
 export const ATTR_TRIGGER = 'petsage.smoke.trigger';
+export const ATTR_PIPELINE = 'petsage.smoke.pipeline';
+
+/** The pipeline today's top-level settings make: every existing config, route and answer is this one. */
+export const DEFAULT_PIPELINE = 'default';
+/** A pipeline's name: a metric label value and a path segment, so short and plain. */
+export const PIPELINE_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** The label on the run counter that names the process that counted: a random id picked at start, so
+ * no other process's samples (an earlier one on the same address, a neighbour) can verify a run. */
+export const PROCESS_LABEL = 'process_id';
 
 /** http: GET /smoke-test and its aliases; schedule: the daemon's own; api: POST /smoke-test (`check`, deploy gates). */
 export const TRIGGERS = ['http', 'schedule', 'api'] as const;
@@ -57,9 +69,9 @@ export type EmitReason = (typeof EMIT_REASONS)[number];
 export const RUN_OUTCOMES = ['success', 'failure'] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
-/** success: the exporter acknowledged; failure: the export failed; dropped: never reached an exporter. */
-export const SPAN_OUTCOMES = ['success', 'failure', 'dropped'] as const;
-export type SpanOutcome = (typeof SPAN_OUTCOMES)[number];
+/** A span's or log record's export: success (acknowledged), failure (the export failed), dropped (never reached an exporter). */
+export const EXPORT_OUTCOMES = ['success', 'failure', 'dropped'] as const;
+export type ExportOutcome = (typeof EXPORT_OUTCOMES)[number];
 
 export const VERIFY_OUTCOMES = ['verified', 'missing', 'error', 'skipped'] as const;
 export type VerifyOutcome = (typeof VERIFY_OUTCOMES)[number];
@@ -81,6 +93,8 @@ export const VERDICT_KINDS = [
   ['error', 'unauthorized'],
   ['error', 'endpoint_not_found'],
   ['error', 'server_error'],
+  // The store refused for overload (429): transient, so the alert rules wait for it to persist.
+  ['error', 'throttled'],
   ['error', 'bad_response'],
   ['error', 'export_failed'],
   ['error', 'dropped'],
@@ -137,6 +151,9 @@ export const METRIC = {
   consecutiveFailures: 'petsage_smoke_signal_consecutive_failures',
   scheduleInterval: 'petsage_smoke_schedule_interval_seconds',
   verifyTimeout: 'petsage_smoke_verify_timeout_seconds',
+  scrapeInterval: 'petsage_smoke_scrape_interval_seconds',
+  runsShed: 'petsage_smoke_runs_shed_total',
+  connectionsRefused: 'petsage_smoke_connections_refused_total',
 } as const;
 
 /** A Prometheus metric name, as a `name` filter must be spelled. */

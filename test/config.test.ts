@@ -34,9 +34,12 @@ describe('config', () => {
       shutdownGracePeriod: 10_000,
       headersTimeout: 10_000,
       requestTimeout: 30_000,
+      firstByteTimeout: 5000,
       maxConnections: 1024,
+      maxConnectionsPerClient: 64,
       trustProxyHops: 0,
       allowedHosts: [],
+      probes: { enabled: false, host: '', port: 8081 },
     });
     expect(config.log.file).to.deep.equal({
       enabled: true,
@@ -81,7 +84,7 @@ describe('config', () => {
   it('layers defaults < NODE_ENV file < --config < environment < flags', () => {
     const file = yamlFile('server:\n  port: 7000\n  host: 127.0.0.2\nlog:\n  level: debug\n');
     const config = loadConfig({
-      env: { NODE_ENV: 'production', PORT: '7100' },
+      env: { NODE_ENV: 'production', PORT: '7100', PETSAGE_SMOKE_AUTH_TOKEN: 'a-token-of-32-characters-xxxxxxx' },
       file,
       flags: { 'server.port': '7200' },
     });
@@ -128,10 +131,43 @@ describe('config', () => {
     );
   });
 
+  it('never echoes a secret: not a token, nor a key name typed under auth, nor the credentials in a URL', () => {
+    const secret = 'sup3r-s3cret-value';
+    const cases = [
+      yamlFile(`auth:\n  token: "${secret} with spaces"\n`),
+      yamlFile(`auth:\n  ${secret}: ""\n`),
+      yamlFile(`verify:\n  log:\n    loki:\n      auth: "${secret}"\n`),
+      yamlFile(`verify:\n  metrics:\n    prometheusUrl: "ftp://user:${secret}@prom:9090/?token=${secret}"\n`),
+    ];
+    const messages = cases.map((file) => errorOf(() => loadConfig({ file })));
+    for (const m of messages) expect(m).to.not.include(secret);
+    expect(messages[1]).to.match(
+      /^config error: unknown key under auth \(its name hidden\) \(from .*\): expected one of token, requireForRuns, required$/,
+    );
+    expect(messages[3]).to.match(
+      /^config error: verify\.metrics\.prometheusUrl = "ftp:\/\/prom:9090\/\?…" \(from .*\): expected/,
+    );
+    expect(
+      errorOf(() => loadConfig({ env: { OTEL_EXPORTER_OTLP_HEADERS: `X-Scope-OrgID=team-a,Bad Name=${secret}` } })),
+    ).to.not.include(secret);
+  });
+
+  it('auth.required (config/production.yaml) refuses to start without a token, naming the key and how to opt out', () => {
+    expect(errorOf(() => loadConfig({ env: { NODE_ENV: 'production' } }))).to.equal(
+      'config error: auth.token = (hidden) (from the defaults): expected a token (PETSAGE_SMOKE_AUTH_TOKEN) while auth.required is true; or auth.required=false (PETSAGE_SMOKE_AUTH_REQUIRED) to serve /metrics and the run routes without one',
+    );
+    expect(
+      loadConfig({ env: { NODE_ENV: 'production', PETSAGE_SMOKE_AUTH_TOKEN: 'x'.repeat(32) } }).server.host,
+    ).to.equal('0.0.0.0');
+    expect(loadConfig({ env: { NODE_ENV: 'production', PETSAGE_SMOKE_AUTH_REQUIRED: 'false' } }).auth.token).to.equal(
+      '',
+    );
+  });
+
   it('rejects unknown keys, listing the known ones', () => {
     const file = yamlFile('server:\n  prot: 9000\n');
     expect(errorOf(() => loadConfig({ file }))).to.equal(
-      `config error: unknown key server.prot (from ${file}): expected one of host, port, shutdownGracePeriod, headersTimeout, requestTimeout, maxConnections, trustProxyHops, allowedHosts`,
+      `config error: unknown key server.prot (from ${file}): expected one of host, port, shutdownGracePeriod, headersTimeout, requestTimeout, firstByteTimeout, maxConnections, maxConnectionsPerClient, trustProxyHops, allowedHosts, probes`,
     );
   });
 

@@ -21,11 +21,18 @@ function runsOf(capacity: { api: number; other: number }) {
   const runner = createSmokeRunner(fakePorts().ports);
   const judge = { judge: reportOf } as unknown as Judge;
   const runs = createRuns({
-    run: (trigger, options) => {
-      asked.push([trigger, options ?? {}]);
-      return runner(trigger, options);
-    },
-    judge,
+    pipelines: new Map([
+      [
+        'default',
+        {
+          run: (trigger: Trigger, options?: { id?: string }) => {
+            asked.push([trigger, options ?? {}]);
+            return runner(trigger, options);
+          },
+          judge,
+        },
+      ],
+    ]),
     capacity,
   });
   return { runs, asked, runner };
@@ -43,10 +50,10 @@ describe('runs: room of their own for deploy gates', () => {
     const flood: string[] = [];
     for (let i = 0; i < 30; i += 1)
       flood.push((await request(app).get('/smoke-test').expect(200)).body.run_id as string);
-    expect(svc.judge.pending).to.equal(3); // gate-1 and the first two GET runs
+    expect(svc.pipelines[0]!.judge.pending).to.equal(3); // gate-1 and the first two GET runs
 
     await request(app).post('/smoke-test').send({ id: 'gate-2' }).expect(202);
-    await svc.telemetry.tracing.forceFlush();
+    await svc.telemetry.pipelines[0]!.tracing.forceFlush();
     const gate = await svc.runs.get('gate-2')!.settled;
     expect(gate.status).to.equal('verified');
 
@@ -55,18 +62,21 @@ describe('runs: room of their own for deploy gates', () => {
     await request(app).get(`/smoke-test/${flood[29]}`).expect(200);
     const metrics = (await request(app).get('/metrics')).text;
     expect(metrics).to.include(
-      'petsage_smoke_signal_verifications_total{signal="metric",outcome="skipped",reason="over_capacity"} 28',
+      'petsage_smoke_signal_verifications_total{pipeline="default",signal="metric",outcome="skipped",reason="over_capacity"} 28',
     );
     // Every receipt kept, from both ledgers, oldest run first.
     expect(svc.runs.reports().map((r) => r.run.id)).to.deep.equal(['gate-1', flood[28], flood[29], 'gate-2']);
   });
 });
 
+/** Whether a receipt is kept. */
+const has = (runs: ReturnType<typeof runsOf>['runs'], id: string) => runs.get(id) !== undefined;
+
 describe('runs: the two ledgers', () => {
   it('starts a run under the id given, or a fresh one, and keeps its receipt as the latest', () => {
     const { runs, asked } = runsOf({ api: 2, other: 2 });
     expect(runs.latest()).to.equal(undefined);
-    const gate = runs.start('api', 'gate-1');
+    const gate = runs.start('api', { id: 'gate-1' });
     const scheduled = runs.start('schedule');
     expect(asked).to.deep.equal([
       ['api', { id: 'gate-1' }],
@@ -79,17 +89,17 @@ describe('runs: the two ledgers', () => {
       scheduled,
       undefined,
     ]);
-    expect([runs.has('gate-1'), runs.has(scheduled.run.id), runs.has('other')]).to.deep.equal([true, true, false]);
+    expect([has(runs, 'gate-1'), has(runs, scheduled.run.id), has(runs, 'other')]).to.deep.equal([true, true, false]);
   });
 
   it('POST runs fill only their own ledger: each evicts the oldest of its kind, never the other kind', () => {
     const { runs } = runsOf({ api: 1, other: 2 });
-    const first = runs.start('api', 'gate-1');
+    const first = runs.start('api', { id: 'gate-1' });
     const others = [runs.start('http'), runs.start('schedule'), runs.start('http')];
-    expect(runs.has(first.run.id)).to.equal(true);
-    expect(others.map((r) => runs.has(r.run.id))).to.deep.equal([false, true, true]);
-    runs.start('api', 'gate-2');
-    expect([runs.has('gate-1'), runs.has('gate-2')]).to.deep.equal([false, true]);
+    expect(has(runs, first.run.id)).to.equal(true);
+    expect(others.map((r) => has(runs, r.run.id))).to.deep.equal([false, true, true]);
+    runs.start('api', { id: 'gate-2' });
+    expect([has(runs, 'gate-1'), has(runs, 'gate-2')]).to.deep.equal([false, true]);
     expect(runs.reports().map((r) => r.run.id)).to.deep.equal([others[1]!.run.id, others[2]!.run.id, 'gate-2']);
   });
 
@@ -99,10 +109,10 @@ describe('runs: the two ledgers', () => {
     for (const r of restored) runs.restore(r);
     expect(runs.latest()).to.equal(undefined);
     expect(runs.reports()).to.deep.equal(restored);
-    runs.start('api', 'gate-new');
-    expect([runs.has('gate-old'), runs.has('sched-old')]).to.deep.equal([false, true]);
+    runs.start('api', { id: 'gate-new' });
+    expect([has(runs, 'gate-old'), has(runs, 'sched-old')]).to.deep.equal([false, true]);
     runs.restore(reportOf(runner('http', { id: 'http-old' })));
-    expect([runs.has('sched-old'), runs.has('http-old'), runs.has('gate-new')]).to.deep.equal([false, true, true]);
+    expect([has(runs, 'sched-old'), has(runs, 'http-old'), has(runs, 'gate-new')]).to.deep.equal([false, true, true]);
   });
 
   it('reports come oldest first: by start time, then by sequence number for runs started in the same millisecond', () => {

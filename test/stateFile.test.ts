@@ -1,73 +1,189 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createSmokeRunner } from '../src/smoke/runSmokeTest';
-import { readState, serialize, STATE_VERSION, writeState } from '../src/stateFile';
+import type { SmokeRun } from '../src/smoke/types';
+import { readState, STATE_VERSION, StateFileError, writeState, type PipelineState } from '../src/stateFile';
+import { restoreState } from '../src/stateKeeper';
+import type { PendingRun } from '../src/verify/judge';
+import { EVENT } from '../src/vocabulary';
+import { memoryLogger } from './support/app';
 import { fakePorts } from './support/fakes';
 import { tmpDir } from './support/tmp';
 
+const ASKED = { log: ['file: the lines of ./x.log'], trace: ['exporter: acks'], metric: ['self: its own /metrics'] };
+const pipeline = (pending: PendingRun[], over: Partial<PipelineState> = {}): PipelineState => ({
+  pipeline: 'default',
+  asked: ASKED,
+  pending,
+  spotChecks: [],
+  ...over,
+});
+const write = (file: string, pipelines: PipelineState[], service = 'petsage-smoke') =>
+  writeState(file, { service, processId: 'aaaa1111', pipelines }, Date.now());
+const roomy = { now: Date.now(), skewMs: 60_000, room: () => 1000, maxSpotRuns: 100 };
+
 describe('state file', () => {
-  const runs = () => {
+  const runs = (n: number, trigger: 'api' | 'schedule' = 'schedule'): SmokeRun[] => {
     const run = createSmokeRunner(fakePorts().ports);
-    return [run('api', { id: 'deploy-1' }), run('schedule')] as const;
+    return Array.from({ length: n }, () => run(trigger));
   };
 
-  it('round-trips pending runs (verdicts, per-hop progress), spot-check runs and the log tail; restored runs are marked', async () => {
-    const [gate, scheduled] = runs();
+  it('round-trips pending runs (verdicts, per-hop progress), spot-check runs and the log tail; restored runs name their process', async () => {
+    const gate = createSmokeRunner(fakePorts().ports)('api', { id: 'deploy-1' });
+    const [scheduled] = runs(1);
     const file = path.join(tmpDir(), 'state', 'petsage-smoke.json');
     const at = new Date(gate.startedAt.getTime() + 100);
-    const bytes = await writeState(
-      file,
-      {
-        pending: [
+    const bytes = await write(file, [
+      pipeline(
+        [
           {
             run: gate,
             verdicts: {
               log: { signal: 'log', outcome: 'verified', reason: 'none', lagSeconds: 0.1, at, backend: 'file' },
             },
-            progress: { trace: [at.getTime(), undefined] },
+            progress: { trace: [true, false] },
           },
         ],
-        spotChecks: [{ run: scheduled, verifiedAtMs: { log: 1, trace: 2 } }],
-        logTail: { ino: 42, offset: 1234 },
-      },
-      Date.now(),
-    );
+        { spotChecks: [{ run: scheduled!, verifiedAtMs: { log: 1, trace: 2 } }], logTail: { ino: 42, offset: 1234 } },
+      ),
+    ]);
     expect(bytes).to.equal(readFileSync(file).length);
     expect(readdirSync(path.dirname(file))).to.deep.equal(['petsage-smoke.json']); // the temporary file was renamed
-    const { state, setAside } = readState(file, 999);
-    expect(setAside).to.equal(undefined);
-    const [pending] = state!.pending;
+    const { service, pipelines } = await readState(file, { ...roomy, now: 999 + Date.now() });
+    const p = pipelines.get('default')!;
+    expect([service, p.asked, p.logTail, p.dropped]).to.deep.equal([
+      'petsage-smoke',
+      ASKED,
+      { ino: 42, offset: 1234 },
+      0,
+    ]);
+    const [pending] = p.pending;
     expect(pending!.run).to.deep.include({
       id: 'deploy-1',
       traceId: gate.traceId,
       seq: gate.seq,
       trigger: 'api',
-      restoredAtMs: 999,
+      pipeline: 'default',
+      process: 'aaaa1111',
     });
     expect(pending!.run.startedAt.getTime()).to.equal(gate.startedAt.getTime());
     expect(pending!.verdicts.log).to.deep.include({ outcome: 'verified', lagSeconds: 0.1, backend: 'file' });
-    expect(pending!.progress.trace).to.deep.equal([at.getTime(), undefined]);
-    expect(state!.spotChecks[0]!.verifiedAtMs).to.deep.equal({ log: 1, trace: 2 });
-    expect(state!.logTail).to.deep.equal({ ino: 42, offset: 1234 });
+    expect(pending!.progress.trace).to.deep.equal([true, false]);
+    expect(p.spotChecks[0]!.verifiedAtMs).to.deep.equal({ log: 1, trace: 2 });
   });
 
-  it('no file: nothing to restore; a truncated, garbage or other-version file is set aside, never thrown', () => {
+  it('restores at most the room each kind of run has, the newest (written first); the rest are counted, not built', async () => {
+    const file = path.join(tmpDir(), 'state.json');
+    const others = runs(5);
+    const gates = runs(3, 'api');
+    const newestFirst = (list: SmokeRun[]) => [...list].reverse().map((run) => ({ run, verdicts: {}, progress: {} }));
+    await write(file, [pipeline([...newestFirst(gates), ...newestFirst(others)])]);
+    const { pipelines } = await readState(file, { ...roomy, room: (_p, room) => (room === 'api' ? 1 : 2) });
+    const p = pipelines.get('default')!;
+    expect(p.pending.map((x) => x.run.seq)).to.deep.equal([gates[2]!.seq, others[4]!.seq, others[3]!.seq]);
+    expect(p.dropped).to.equal(5);
+  });
+
+  it('a run starting in the future (beyond the skew) or with an id that is not a run id is dropped, never judged', async () => {
+    const file = path.join(tmpDir(), 'state.json');
+    const [ok, future] = runs(2);
+    await write(file, [
+      pipeline(
+        [ok!, { ...future!, startedAt: new Date('2099-01-01T00:00:00Z') }].map((run) => ({
+          run,
+          verdicts: {},
+          progress: {},
+        })),
+      ),
+    ]);
+    const text = readFileSync(file, 'utf8').replace(`"id":"${ok!.id}"`, '"id":"../../etc/passwd"');
+    writeFileSync(file, text);
+    const p = (await readState(file, roomy)).pipelines.get('default')!;
+    expect([p.pending.length, p.dropped]).to.deep.equal([0, 2]);
+  });
+
+  it('a truncated, garbage or other-version file is not a state: StateFileError', async () => {
     const dir = tmpDir();
-    expect(readState(path.join(dir, 'absent.json'), 0)).to.deep.equal({});
-    const good = serialize({ pending: [], spotChecks: [] }, Date.now());
-    for (const [name, text] of [
-      ['truncated', good.slice(0, good.length / 2)],
+    const good = path.join(dir, 'good.json');
+    await write(good, [pipeline([])]);
+    const text = readFileSync(good, 'utf8');
+    for (const [name, bad] of [
+      ['truncated', text.slice(0, text.lastIndexOf('{"kind":"end"'))],
       ['garbage', '\u0000\u0001 not json at all'],
-      ['other-version', good.replace(`"version":${STATE_VERSION}`, '"version":99')],
+      ['other-version', text.replace(`"version":${STATE_VERSION}`, '"version":1')],
     ] as const) {
       const file = path.join(dir, `${name}.json`);
-      writeFileSync(file, text);
-      const result = readState(file, Date.UTC(2026, 0, 1));
-      expect(result.state, name).to.equal(undefined);
-      expect(result.setAside?.why, name).to.be.a('string');
-      expect(existsSync(file), `${name}: moved aside`).to.equal(false);
-      expect(readFileSync(result.setAside!.to, 'utf8'), name).to.equal(text);
+      writeFileSync(file, bad);
+      const err = await readState(file, roomy).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, name).to.be.instanceOf(StateFileError);
     }
+  });
+
+  it('the temporary file is made anew for each write: a link planted at its name is replaced, its target never written', async () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'state.json');
+    const victim = path.join(dir, 'victim');
+    writeFileSync(victim, 'precious');
+    symlinkSync(victim, `${file}.tmp`);
+    await write(file, [pipeline([])]);
+    expect(readFileSync(victim, 'utf8')).to.equal('precious');
+    expect(lstatSync(file).isSymbolicLink()).to.equal(false);
+    expect(existsSync(`${file}.tmp`)).to.equal(false);
+  });
+
+  describe('restoring', () => {
+    const expected = (asked = ASKED) => ({
+      service: 'petsage-smoke',
+      pipelines: new Map([['default', { asked, rooms: { api: 10, other: 10 } }]]),
+    });
+    const restore = (file: string, exp = expected()) => {
+      const { logger, lines } = memoryLogger();
+      const warnings: string[] = [];
+      return restoreState(file, exp, { now: Date.now, logger, warn: (l) => warnings.push(l) }).then((restored) => ({
+        restored,
+        warnings,
+        lines,
+      }));
+    };
+
+    it('no file: nothing to restore, no warning', async () => {
+      const { restored, warnings } = await restore(path.join(tmpDir(), 'absent.json'));
+      expect([restored, warnings]).to.deep.equal([undefined, []]);
+    });
+
+    it('a file that cannot be read back is set aside with a warning, and the daemon starts clean', async () => {
+      const file = path.join(tmpDir(), 'state.json');
+      writeFileSync(file, 'garbage');
+      const { restored, warnings, lines } = await restore(file);
+      expect(restored).to.equal(undefined);
+      expect(warnings[0]).to.match(
+        /state file .* could not be read back \(not JSON\); set aside as .*state\.json\.unreadable-/,
+      );
+      expect(existsSync(file)).to.equal(false);
+      expect(lines()[0]).to.include({ event: EVENT.stateUnreadable });
+    });
+
+    it('state written by another service, or a pipeline read back otherwise than now, is set aside and never judged', async () => {
+      const dir = tmpDir();
+      const other = path.join(dir, 'other.json');
+      await write(other, [pipeline(runs(1).map((run) => ({ run, verdicts: {}, progress: {} })))], 'someone-else');
+      const a = await restore(other);
+      expect(a.restored).to.equal(undefined);
+      expect(a.warnings[0]).to.match(/was written by another service \(someone-else\)/);
+
+      const moved = path.join(dir, 'moved.json');
+      await write(moved, [pipeline(runs(1).map((run) => ({ run, verdicts: {}, progress: {} })))]);
+      const b = await restore(
+        moved,
+        expected({ ...ASKED, metric: ['prometheus: http://prom:9090/api/v1/query for …'] }),
+      );
+      expect(b.restored?.size).to.equal(0);
+      expect(b.warnings[0]).to.match(/holds pipelines read back otherwise than now \(default\)/);
+      expect(readdirSync(dir).some((f) => f.startsWith('moved.json.set-aside-'))).to.equal(true);
+    });
   });
 });

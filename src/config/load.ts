@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { shownUrl } from '../text';
+import { crossChecks } from './checks';
 import { configSchema, type Config } from './schema';
+import { defaultsOf, envBindings, secretKeys } from './tree';
 
 export type { Config } from './schema';
 
@@ -37,8 +40,8 @@ interface Layer {
 export function loadConfig(sources: ConfigSources = {}): Config {
   const dir = sources.configDir ?? CONFIG_DIR;
   const env = sources.env ?? {};
-  const defaults = readYaml(path.join(dir, 'default.yaml'));
-  const layers: Layer[] = [{ source: 'config/default.yaml', tree: defaults }];
+  const defaults = DEFAULTS;
+  const layers: Layer[] = [{ source: 'the defaults', tree: structuredClone(defaults) }];
   const nodeEnv = env.NODE_ENV;
   if (nodeEnv && /^[\w-]+$/.test(nodeEnv) && nodeEnv !== 'default') {
     const envFile = path.join(dir, `${nodeEnv}.yaml`);
@@ -46,7 +49,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     if (tree) layers.push({ source: `config/${nodeEnv}.yaml`, tree });
   }
   if (sources.file) layers.push({ source: sources.file, tree: readYaml(sources.file) });
-  layers.push(...envLayers(readYaml(path.join(dir, 'custom-environment-variables.yaml')), env));
+  layers.push(...envLayers(env));
   for (const [key, value] of Object.entries(sources.flags ?? {}))
     layers.push({ source: `--${flagName(key)}`, tree: nest(key, value) });
 
@@ -57,6 +60,16 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   // Parsed once per process: compiling zod's eval-based fast path would cost more than it saves.
   const result = configSchema.safeParse(merged, { jitless: true });
   if (!result.success) throw new ConfigError(describe(result.error.issues[0], merged, origin, defaults));
+  const [broken] = crossChecks(result.data);
+  if (broken)
+    throw new ConfigError(
+      describe(
+        { code: 'custom', path: [...broken.path], message: broken.message, input: undefined } as z.core.$ZodIssue,
+        merged,
+        origin,
+        defaults,
+      ),
+    );
   return deepFreeze(result.data) as Config;
 }
 
@@ -98,18 +111,16 @@ function oneByteStrings(value: unknown): unknown {
   return value;
 }
 
+/** The schema's defaults, and which variables set which keys: read from the schema once. */
+const DEFAULTS = defaultsOf(configSchema);
+const ENV_BINDINGS = envBindings(configSchema);
+
 /** One layer per variable that is set, so an error can name the variable. */
-function envLayers(mapping: Tree, env: Readonly<Record<string, string | undefined>>, prefix: string[] = []): Layer[] {
+function envLayers(env: Readonly<Record<string, string | undefined>>): Layer[] {
   const layers: Layer[] = [];
-  for (const [key, spec] of Object.entries(mapping)) {
-    const keyPath = [...prefix, key];
-    if (isTree(spec)) {
-      layers.push(...envLayers(spec, env, keyPath));
-      continue;
-    }
-    const names = (Array.isArray(spec) ? spec : [spec]).map(String);
+  for (const [dotted, names] of ENV_BINDINGS) {
     const name = names.find((n) => env[n] !== undefined && env[n] !== '');
-    if (name) layers.push({ source: name, tree: nest(keyPath.join('.'), env[name] as string) });
+    if (name) layers.push({ source: name, tree: nest(dotted, env[name] as string) });
   }
   return layers;
 }
@@ -131,16 +142,21 @@ function mergeInto(target: Tree, source: Tree, from: string, origin: Map<string,
   }
 }
 
-/** Never echoed in an error (the message may land in a CI log), nor anything on the way to them. */
-const SECRET_KEYS = [
-  'auth.token',
-  ...['log.loki', 'traces.tempo', 'traces.jaeger', 'metrics'].flatMap((b) => [
-    `verify.${b}.auth.token`,
-    `verify.${b}.auth.password`,
-  ]),
-];
+/** Never echoed in an error (the message may land in a CI log), nor anything on the way to them
+ * (an `auth` block), nor the name of a key no one knows inside such a block: a secret typed where a
+ * key belongs. */
+const SECRET_KEYS = secretKeys(configSchema);
 const leadsToSecret = (key: string) =>
   SECRET_KEYS.some((secret) => secret === key || secret.startsWith(`${key}.`) || key.startsWith(`${secret}.`));
+
+/** A value as an error may show it: secrets hidden, URLs without credentials. */
+function shown(key: string, value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (leadsToSecret(key)) return '(hidden)';
+  if (typeof value === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim()))
+    return JSON.stringify(shownUrl(value.trim()));
+  return JSON.stringify(value);
+}
 
 /** `defaults` lists every key, so it is the reference for "expected one of". */
 function describe(
@@ -152,15 +168,16 @@ function describe(
   if (!issue) return 'config error: invalid configuration';
   const at = issue.path.map(String);
   if (issue.code === 'unrecognized_keys') {
-    const key = [...at, issue.keys[0] ?? ''].join('.');
+    const name = issue.keys[0] ?? '';
+    const where = at.join('.');
     const known = Object.keys(lookup(defaults, at) ?? {}).join(', ');
-    return `config error: unknown key ${key}${sourceOf(key, origin)}: expected one of ${known}`;
+    // A name under auth may be a secret typed where a key belongs: not repeated.
+    const key = leadsToSecret(where) ? `under ${where} (its name hidden)` : [...at, name].join('.');
+    return `config error: unknown key ${key}${sourceOf([...at, name].join('.'), origin)}: expected one of ${known}`;
   }
   const key = at.join('.');
   if (key === '') return `config error: ${issue.message}`;
-  const value = lookup(merged, at);
-  const shown = value === undefined ? 'missing' : leadsToSecret(key) ? '(hidden)' : JSON.stringify(value);
-  return `config error: ${key} = ${shown}${sourceOf(key, origin)}: expected ${issue.message}`;
+  return `config error: ${key} = ${shown(key, lookup(merged, at))}${sourceOf(key, origin)}: expected ${issue.message}`;
 }
 
 function sourceOf(key: string, origin: Map<string, string>): string {

@@ -1,229 +1,166 @@
 import { z } from 'zod';
-import { parseByteSize, parseDuration, toBoolean, toNumber } from './units';
+import * as k from './kinds';
+import { env, key, section } from './kinds';
+import { server } from './sections/server';
+import { log, traces } from './sections/telemetry';
+import { verify } from './sections/verify';
 
-/** The shape of every key, with what each accepts; `load.ts` merges the layers and validates against it. */
+/** Every key: what it accepts, its default, its environment variables and its help (see kinds.ts). */
 
-function int(min: number, max: number) {
-  const error = `an integer from ${min} to ${max}`;
-  return z.preprocess(toNumber, z.number({ error }).int({ error }).min(min, { error }).max(max, { error }));
-}
-const bool = z.preprocess(toBoolean, z.boolean({ error: 'true or false' }));
-const durationMs = (max: string) => {
-  const error = `a duration such as "500ms", "10s" or "2m", at most ${max}`;
-  return z.preprocess(
-    parseDuration,
-    z
-      .number({ error })
-      .int({ error })
-      .min(0, { error })
-      .max(Number(parseDuration(max)), { error }),
-  );
-};
-const byteSize = (() => {
-  const error = 'a size such as "512KiB", "100MiB" or "1GiB" (0: never)';
-  return z.preprocess(parseByteSize, z.number({ error }).int({ error }).min(0, { error }));
-})();
-// Compared against the Authorization header; short secrets are guessable.
-const tokenOrEmpty = z
-  .string({ error: 'a token of at least 16 characters, or ""' })
-  .refine((s) => s === '' || (s.length >= 16 && !/\s/.test(s)), {
-    error: 'a token of at least 16 characters without spaces, or "" (no token)',
+export { LOG_EXPORTERS, OTLP_PROTOCOLS, TRACE_EXPORTERS } from './sections/telemetry';
+
+const legacy = (path: string, variable: string, answer: string, message?: string) =>
+  z.strictObject({
+    enabled: key(k.bool(), { default: true, env: env(`ROUTE_${variable}`), help: `GET ${path} -> ${answer}` }),
+    ...(message ? { message: key(k.text(), { default: message, help: 'the answer\'s "message"' }) } : {}),
   });
-// A list in a file, or comma-separated in an environment variable.
-const hostList = z.preprocess(
-  (v) =>
-    typeof v === 'string'
-      ? v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : v,
-  z.array(z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, { error: 'host names such as smoke.example.com or 10.0.0.7' }), {
-    error: 'a list of host names (comma-separated in the environment), or empty',
+const VERIFIED = 'PetSage smoke test endpoint executed successfully. Logging verified.';
+
+export const configSchema = z.strictObject({
+  otel: z.strictObject({
+    disabled: key(k.bool(), {
+      default: false,
+      env: env('OTEL_SDK_DISABLED'),
+      help: 'true: no span and no log record is made (the OpenTelemetry SDK is off)',
+    }),
   }),
-);
-const batchSettings = z.strictObject({
-  maxQueueSize: int(1, 1_000_000),
-  maxExportBatchSize: int(1, 1_000_000),
-  scheduledDelay: durationMs('10m'),
-  exportTimeout: durationMs('10m'),
-});
-const text = z.string({ error: 'a non-empty string' }).trim().min(1, { error: 'a non-empty string' });
-const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
-  z.enum(values, { error: `one of ${values.join(', ')}` });
-const urlOrEmpty = z
-  .string({ error: 'an http(s) URL or ""' })
-  .refine((s) => s === '' || /^https?:\/\/[^\s/]+/.test(s), {
-    error: 'an http(s) URL such as http://127.0.0.1:4318, or ""',
-  });
-
-// Label matchers only (no braces, no functions): the selector is pasted into a PromQL query.
-const selectorOrEmpty = z
-  .string({ error: 'label matchers such as job="petsage-smoke",instance="host:8080"' })
-  .refine(
-    (s) =>
-      s === '' ||
-      /^\s*[a-zA-Z_]\w*\s*(=|!=|=~|!~)\s*"(?:[^"\\]|\\.)*"\s*(,\s*[a-zA-Z_]\w*\s*(=|!=|=~|!~)\s*"(?:[^"\\]|\\.)*"\s*)*,?\s*$/.test(
-        s,
-      ),
-    { error: 'label matchers such as job="petsage-smoke",instance="host:8080", or ""' },
-  );
-
-/** How to reach a backend a signal is read back from; secrets inline (from the environment) or as files. */
-const backendConnection = z.strictObject({
-  tenant: z.string({ error: 'a tenant id (X-Scope-OrgID), or ""' }),
-  auth: z.strictObject({
-    token: z.string({ error: 'a bearer token, or ""' }),
-    tokenFile: z.string({ error: 'a path, or ""' }),
-    username: z.string({ error: 'a user name for basic auth, or ""' }),
-    password: z.string({ error: 'a password, or ""' }),
-    passwordFile: z.string({ error: 'a path, or ""' }),
+  service: z.strictObject({
+    name: key(k.text(), {
+      default: 'petsage-smoke',
+      env: env('OTEL_SERVICE_NAME'),
+      help: 'service.name on spans; `service` in log lines and answers',
+    }),
   }),
-  caFile: z.string({ error: 'a path to PEM certificates, or ""' }),
-  timeout: durationMs('10m'),
-});
-export type BackendConnection = z.output<typeof backendConnection>;
-
-// A LogQL stream selector such as {service_name="petsage-smoke"}: matchers only, pasted into a query.
-const streamSelector = z
-  .string({ error: 'a LogQL stream selector such as {service_name="petsage-smoke"}' })
-  .refine(
-    (s) =>
-      /^\{\s*[a-zA-Z_]\w*\s*(=|!=|=~|!~)\s*"(?:[^"\\]|\\.)*"\s*(,\s*[a-zA-Z_]\w*\s*(=|!=|=~|!~)\s*"(?:[^"\\]|\\.)*"\s*)*\}$/.test(
-        s.trim(),
+  server,
+  log,
+  traces,
+  metrics: z.strictObject({
+    processMetrics: key(k.bool(), {
+      default: true,
+      env: env('PROCESS_METRICS'),
+      help: "prom-client's process_* and nodejs_* metrics",
+    }),
+  }),
+  auth: section(
+    z.strictObject({
+      token: key(k.tokenOrEmpty(), { default: '', env: env('AUTH_TOKEN'), help: 'the token; "" = open', secret: true }),
+      requireForRuns: key(k.bool(), {
+        default: false,
+        env: env('AUTH_REQUIRE_FOR_RUNS'),
+        help: 'true: GET /smoke-test and its aliases need the token too',
+      }),
+      required: key(k.bool(), {
+        default: false,
+        env: env('AUTH_REQUIRED'),
+        help: 'true: refuse to start without a token (config/production.yaml sets it)',
+      }),
+    }),
+    'A bearer token for /metrics, run-triggering POSTs and the admin routes. Set it through the environment (PETSAGE_SMOKE_AUTH_TOKEN), not in a file under version control',
+  ),
+  rateLimit: section(
+    z.strictObject({
+      max: key(k.int(0, 1_000_000), {
+        default: 60,
+        env: env('RATE_LIMIT_MAX'),
+        help: 'runs per client per window; 0 = no limit',
+      }),
+      window: key(k.durationMs('1h'), { default: '1m', env: env('RATE_LIMIT_WINDOW'), help: 'the window' }),
+    }),
+    'Runs per client address on the run-triggering routes, then 429 with Retry-After. A client is an IPv4 address or an IPv6 /64; requests with the token have budgets of their own',
+  ),
+  ledger: z.strictObject({
+    size: key(k.int(1, 1_000_000), {
+      default: 1000,
+      env: env('LEDGER_SIZE'),
+      help: 'receipts kept of GET and scheduled runs (GET /smoke-test/:id)',
+    }),
+    apiSize: key(k.int(1, 1_000_000), {
+      default: 1000,
+      env: env('LEDGER_API_SIZE'),
+      help: 'receipts kept of POST runs (deploy gates): room of their own',
+    }),
+  }),
+  legacyRoutes: section(
+    z.strictObject({
+      systemHealthz: legacy(
+        '/system/healthz',
+        'SYSTEM_HEALTHZ',
+        '{"status":"ok","message":…}',
+        'PetSage system is healthy.',
       ),
-    { error: 'a LogQL stream selector such as {service_name="petsage-smoke"}' },
-  );
-const pathPrefix = z
-  .string({ error: 'a path such as /prometheus, or ""' })
-  .regex(/^(\/[\w.-]+)*$/, { error: 'a path such as /prometheus (Mimir), or ""' });
-
-export const TRACE_EXPORTERS = ['auto', 'otlp', 'file', 'console', 'none'] as const;
-export const LOG_EXPORTERS = ['auto', 'otlp', 'none'] as const;
-export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
-
-export const configSchema = z
-  .strictObject({
-    service: z.strictObject({ name: text }),
-    server: z.strictObject({
-      host: text,
-      port: int(0, 65535),
-      shutdownGracePeriod: durationMs('10m'),
-      headersTimeout: durationMs('10m'),
-      requestTimeout: durationMs('1h'),
-      maxConnections: int(1, 1_000_000),
-      trustProxyHops: int(0, 10),
-      allowedHosts: hostList,
+      v1SmokeTest: legacy(
+        '/v1/smoke_test/',
+        'V1_SMOKE_TEST',
+        'a smoke run: {"status":"ok","feature":"smoke_test","message":…}',
+        VERIFIED,
+      ),
+      apiV1SmokeTest: legacy(
+        '/api/v1/smoke-test',
+        'API_V1_SMOKE_TEST',
+        'a smoke run: {"status":"ok","message":…,"timestamp":…}',
+        VERIFIED,
+      ),
+      smokeTestSlash: legacy(
+        '/smoke-test/',
+        'SMOKE_TEST_SLASH',
+        'a smoke run (and its INFO verification line)',
+        VERIFIED,
+      ),
+      apiV1Health: legacy('/api/v1/health', 'API_V1_HEALTH', '{"status":"ok","service_name":…,"version":…}'),
     }),
-    log: z.strictObject({
-      level: oneOf(['info', 'debug'] as const),
-      file: z.strictObject({ enabled: bool, path: text, required: bool, maxSize: byteSize, maxFiles: int(1, 1000) }),
-      stdout: z.strictObject({ enabled: bool }),
-      otlp: z.strictObject({
-        exporter: oneOf(LOG_EXPORTERS),
-        endpoint: urlOrEmpty,
-        logsEndpoint: urlOrEmpty,
-        protocol: oneOf(OTLP_PROTOCOLS),
-        batch: batchSettings,
+    'Earlier PetSage paths, served as aliases; field names are the contract, messages are yours',
+  ),
+  schedule: z.strictObject({
+    interval: key(k.durationMs('24h'), {
+      default: '15s',
+      env: env('INTERVAL'),
+      help: 'a run every interval (trigger "schedule"); 0 disables',
+    }),
+  }),
+  retention: section(
+    z.strictObject({
+      spotInterval: key(k.durationMs('24h'), {
+        default: '15m',
+        env: env('SPOT_INTERVAL'),
+        help: 'keep one verified run per interval; 0 disables spot checks',
+      }),
+      horizon: key(k.durationMs('30d'), { default: '4h', env: env('RETENTION_HORIZON'), help: 'for this long' }),
+      recheckInterval: key(k.durationMs('24h'), {
+        default: '1m',
+        env: env('RECHECK_INTERVAL'),
+        help: 're-read them every interval (jittered)',
       }),
     }),
-    traces: z.strictObject({
-      exporter: oneOf(TRACE_EXPORTERS),
-      requestSpans: bool,
-      file: z.strictObject({ path: text, maxSize: byteSize, maxFiles: int(1, 1000) }),
-      otlp: z.strictObject({ endpoint: urlOrEmpty, tracesEndpoint: urlOrEmpty, protocol: oneOf(OTLP_PROTOCOLS) }),
-      batch: batchSettings,
-    }),
-    metrics: z.strictObject({ processMetrics: bool }),
-    auth: z.strictObject({ token: tokenOrEmpty, requireForRuns: bool }),
-    rateLimit: z.strictObject({ max: int(0, 1_000_000), window: durationMs('1h') }),
-    ledger: z.strictObject({ size: int(1, 1_000_000), apiSize: int(1, 1_000_000) }),
-    legacyRoutes: z.strictObject({
-      systemHealthz: z.strictObject({ enabled: bool, message: text }),
-      v1SmokeTest: z.strictObject({ enabled: bool, message: text }),
-      apiV1SmokeTest: z.strictObject({ enabled: bool, message: text }),
-      smokeTestSlash: z.strictObject({ enabled: bool, message: text }),
-      apiV1Health: z.strictObject({ enabled: bool }),
-    }),
-    schedule: z.strictObject({ interval: durationMs('24h') }),
-    retention: z.strictObject({
-      spotInterval: durationMs('24h'),
-      horizon: durationMs('30d'),
-      recheckInterval: durationMs('24h'),
-    }),
-    state: z.strictObject({
-      path: z.string({ error: 'a file path, or "" (no state kept)' }),
-      writeInterval: durationMs('1h'),
-      maxRuns: int(1, 1_000_000),
-    }),
-    verify: z.strictObject({
-      timeout: durationMs('1h'),
-      pollInterval: durationMs('1m'),
-      maxPending: int(1, 1_000_000),
-      maxPendingApi: int(1, 1_000_000),
-      log: z.strictObject({
-        enabled: bool,
-        loki: backendConnection.extend({
-          url: urlOrEmpty,
-          selector: streamSelector,
-          match: oneOf(['metadata', 'line'] as const),
-        }),
+    'Spot checks: verified runs re-read hours later from every store that can be asked again; data lost after it was ingested shows as lost_after_ingest',
+  ),
+  state: section(
+    z.strictObject({
+      path: key(z.string({ error: 'a file path, or "" (no state kept)' }), {
+        default: './var/state/petsage-smoke.json',
+        env: env('STATE_FILE'),
+        help: '"" keeps no state',
       }),
-      traces: z.strictObject({
-        enabled: bool,
-        queryUrl: urlOrEmpty,
-        tempo: backendConnection.extend({ url: urlOrEmpty, search: bool }),
-        jaeger: backendConnection.extend({ url: urlOrEmpty }),
+      writeInterval: key(k.durationMs('1h'), {
+        default: '10s',
+        env: env('STATE_WRITE_INTERVAL'),
+        help: 'written this often, and at shutdown',
       }),
-      metrics: backendConnection.extend({
-        enabled: bool,
-        prometheusUrl: urlOrEmpty,
-        pathPrefix: pathPrefix,
-        selector: selectorOrEmpty,
+      maxRuns: key(k.int(1, 1_000_000), {
+        default: 101000,
+        env: env('STATE_MAX_RUNS'),
+        help: 'pending runs written at most (the newest)',
       }),
-      health: z.strictObject({ staleAfterIntervals: int(1, 1000), failAfterRuns: int(1, 1000) }),
     }),
-  })
-  .superRefine((c, ctx) => {
-    if (c.retention.spotInterval > 0 && c.retention.recheckInterval === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['retention', 'recheckInterval'],
-        message: 'more than 0 while retention.spotInterval keeps runs to re-read',
-      });
-    }
-    if (c.server.headersTimeout > c.server.requestTimeout) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['server', 'headersTimeout'],
-        message: `at most server.requestTimeout (${c.server.requestTimeout} ms): the headers are part of the request`,
-      });
-    }
-    const traceStores = [c.verify.traces.queryUrl, c.verify.traces.tempo.url, c.verify.traces.jaeger.url].filter(
-      Boolean,
-    );
-    if (traceStores.length > 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['verify', 'traces', 'tempo', 'url'],
-        message: 'one trace store: set only one of verify.traces.queryUrl, .tempo.url, .jaeger.url',
-      });
-    }
-    if (c.auth.requireForRuns && !c.auth.token) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['auth', 'requireForRuns'],
-        message: 'false while auth.token is empty (there is no token to require)',
-      });
-    }
-    if (!c.log.file.enabled && !c.log.stdout.enabled) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['log', 'file', 'enabled'],
-        message: 'true while log.stdout.enabled is false (a run needs somewhere to write its line)',
-      });
-    }
-  });
+    'Runs awaiting verification and the spot-check runs survive a restart in this file, written by this daemon alone (a lock next to it)',
+  ),
+  verify,
+});
 
 type DeepReadonly<T> = { readonly [K in keyof T]: T[K] extends object ? DeepReadonly<T[K]> : T[K] };
 export type Config = DeepReadonly<z.output<typeof configSchema>>;
+
+/** How one backend is reached, as every reader block spells it. */
+export type BackendConnection = Pick<
+  Config['verify']['log']['loki'],
+  'tenant' | 'tenantHeader' | 'auth' | 'caFile' | 'timeout'
+>;

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isIPv6 } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
 import type { Context, Middleware } from 'koa';
 import ratelimit from 'koa-ratelimit';
 
@@ -61,6 +61,27 @@ export function clientKey(ip: string): string {
     .join(':')}::/64`;
 }
 
+/** The loopback addresses: the same machine. */
+export const isLoopback = (ip: string) => /^(127\.|::ffff:127\.)/i.test(ip) || ip === '::1';
+
+/**
+ * The address a request comes from. Behind trusted proxies (server.trustProxyHops) it is the entry of
+ * X-Forwarded-For Koa picks, N hops from the right, read as an address: a port or brackets around it
+ * are taken off (`10.9.9.9:1234`, `[2001:db8::1]:1`), and anything that is not an address leaves the
+ * socket's. Never a fresh key per port, nor free text.
+ */
+export function clientIp(ctx: Context): string {
+  const socket = ctx.req.socket.remoteAddress ?? '';
+  if (!ctx.app.proxy) return socket;
+  const entry = ctx.ip.trim();
+  if (isIP(entry)) return entry;
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(entry)?.[1];
+  if (bracketed && isIP(bracketed)) return bracketed;
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(entry)?.[1];
+  if (v4 && isIP(v4)) return v4;
+  return socket;
+}
+
 /** Clients remembered at most, so a spread of addresses cannot grow memory. */
 export const MAX_CLIENTS = 100_000;
 
@@ -101,13 +122,18 @@ export class ClientBudgets<V extends { reset: number }> extends Map<string, V> {
 
 /**
  * At most `max` runs per client per `window` ms (koa-ratelimit, in memory), then 429 with
- * Retry-After and X-RateLimit-* headers: nobody can use the verification log to fill a disk.
+ * Retry-After and X-RateLimit-* headers: nobody can use the verification log to fill a disk. A
+ * request with the token has a budget of its own: an anonymous flood from the same address cannot
+ * spend a deploy gate's.
  */
-export function limitRuns(settings: { readonly max: number; readonly window: number }): Middleware {
+export function limitRuns(
+  settings: { readonly max: number; readonly window: number },
+  hasToken: (ctx: Context) => boolean,
+): Middleware {
   return ratelimit({
     driver: 'memory',
     db: new ClientBudgets(),
-    id: (ctx) => clientKey(ctx.ip),
+    id: (ctx) => `${hasToken(ctx) ? 'token ' : ''}${clientKey(clientIp(ctx))}`,
     duration: settings.window,
     max: settings.max,
     errorMessage: 'too many smoke runs from this address; see Retry-After',
@@ -140,12 +166,31 @@ function sameOrigin(origin: string, host: string): boolean {
   }
 }
 
-/** `server.allowedHosts`: a request for another Host (DNS rebinding, a wrong route) is refused. */
+/** The name in a Host header, without its port or brackets. */
+export const hostName = (host: string) => (/^\[([^\]]*)\]/.exec(host)?.[1] ?? host.replace(/:\d*$/, '')).toLowerCase();
+
+/**
+ * `server.allowedHosts`: a request for another Host (DNS rebinding, a wrong route) is refused. The
+ * Host header itself is checked, never X-Forwarded-Host, which a client can set to anything.
+ */
 export function allowHosts(hosts: readonly string[]): Middleware {
-  const allowed = new Set(hosts.map((h) => h.toLowerCase()));
+  const allowed = new Set(hosts.map(hostName));
   return async (ctx, next) => {
-    if (!allowed.has(ctx.hostname.toLowerCase()))
+    if (!allowed.has(hostName(ctx.req.headers.host ?? '')))
       return ctx.throw(421, 'this daemon does not serve that host name (server.allowedHosts)');
+    await next();
+  };
+}
+
+/**
+ * The admin routes: with a token set, the token; without one, the daemon's own machine only, so a
+ * page in a browser elsewhere (DNS rebinding) cannot suspend the schedule.
+ */
+export function adminOnly(token: Middleware | undefined): Middleware {
+  return async (ctx, next) => {
+    if (token) return token(ctx, next);
+    if (!isLoopback(ctx.req.socket.remoteAddress ?? ''))
+      return ctx.throw(403, 'the admin routes are open to this machine only while auth.token is unset');
     await next();
   };
 }

@@ -19,12 +19,16 @@ export function runResponse(run: SmokeRun, service: ServiceInfo, message = VERIF
     trace_id: run.traceId,
     span_id: run.spanId,
     seq: run.seq,
+    pipeline: run.pipeline,
     signals: run.signals,
+    // "Logging verified." is the seeds' words, not a verdict: the receipt has that.
+    links: { receipt: receiptPath(run.id) },
   };
 }
 
-/** A run's receipt in the health+json shape: one check per signal. */
-export function receipt(report: RunReport, service: ServiceInfo) {
+/** A run's receipt in the health+json shape: one check per signal. Without `details`, a backend's own words
+ * (an error it answered) are left out: the token, when one is set, is what shows them. */
+export function receipt(report: RunReport, service: ServiceInfo, details = true) {
   const { run } = report;
   return {
     status: RUN_HEALTH[report.status],
@@ -37,7 +41,10 @@ export function receipt(report: RunReport, service: ServiceInfo) {
     span_id: run.spanId,
     seq: run.seq,
     time: run.startedAt.toISOString(),
-    checks: Object.fromEntries(SIGNALS.map((s) => [`${s}:verification`, [verdictCheck(s, report.verdicts[s])]])),
+    pipeline: run.pipeline,
+    checks: Object.fromEntries(
+      SIGNALS.map((s) => [`${s}:verification`, [verdictCheck(s, report.verdicts[s], details)]]),
+    ),
     links: { self: receiptPath(run.id), metrics: '/metrics', health: '/healthz' },
   };
 }

@@ -3,39 +3,37 @@ import Koa from 'koa';
 import type winston from 'winston';
 import type { Config } from '../config/schema';
 import type { Runs } from '../runs';
-import type { Scheduler } from '../smoke/scheduler';
 import type { Render } from '../telemetry/exposition';
-import type { RequestLabels } from '../telemetry/metrics';
-import type { SignalHealth } from '../verify/signalHealth';
-import type { Exemplar } from '../vocabulary';
-import { SECURITY_HEADERS, allowHosts, limitRuns, requireToken, sameSiteJson, tokenCheck } from './access';
+import type { MetricsRegistry } from '../telemetry/metrics/registry';
+import { SMOKE_TEST_PATH, type Exemplar } from '../vocabulary';
+import { SECURITY_HEADERS, adminOnly, allowHosts, limitRuns, requireToken, sameSiteJson, tokenCheck } from './access';
 import { answerError, notFound } from './errors';
 import type { Lifecycle } from './lifecycle';
 import { buildOpenApi } from './openapi';
-import { recordRequest } from './requestMetrics';
+import { shedWhenBehind, type Overload } from './overload';
+import { createRequestMetrics, type ObserveRequest } from './requestMetrics';
 import { adminRoutes } from './routes/admin';
 import { docsRoutes } from './routes/docs';
 import { healthRoutes } from './routes/health';
-import { enabledLegacyRoutes, legacyRoutes } from './routes/legacy';
+import { legacyRoutes } from './routes/legacy';
 import { metricsRoutes } from './routes/metrics';
 import { rootRoute } from './routes/root';
 import { smokeTestRoutes } from './routes/smokeTest';
 import { statusRoutes } from './routes/status';
-import type { Guards, ServiceInfo } from './types';
+import type { AppContext, Guards, PipelineView, Routes, ServiceInfo } from './types';
 
 export interface AppDeps {
   readonly service: ServiceInfo;
   readonly runs: Runs;
-  readonly signalHealth: SignalHealth;
-  readonly scheduler: Scheduler;
+  readonly pipelines: readonly PipelineView[];
+  readonly registry: MetricsRegistry;
   readonly renderMetrics: Render;
   readonly lifecycle: Lifecycle;
-  /** When the daemon started (epoch ms) and its clock: the status page's uptime and ages. */
   readonly startedAtMs: number;
   readonly now: () => number;
   readonly logger: winston.Logger;
-  readonly observeRequest: (labels: RequestLabels, seconds: number, exemplar?: Exemplar) => void;
   readonly currentExemplar: () => Exemplar | undefined;
+  readonly overload: Overload;
   readonly legacy: Config['legacyRoutes'];
   /** auth.token ("" = open), rateLimit (max 0 = no limit), the proxy hops and Host names trusted. */
   readonly access: Pick<Config, 'auth' | 'rateLimit'> & {
@@ -43,42 +41,67 @@ export interface AppDeps {
   };
 }
 
-function guards(access: AppDeps['access']): Guards {
-  const auth = access.auth.token ? [requireToken(access.auth.token)] : [];
-  const limit = access.rateLimit.max > 0 ? [limitRuns(access.rateLimit)] : [];
+/** Every route module, in the order the router tries them; /openapi.json is their paths, merged. */
+const ROUTES: readonly Routes[] = [
+  statusRoutes,
+  rootRoute,
+  smokeTestRoutes,
+  healthRoutes,
+  metricsRoutes,
+  adminRoutes,
+  legacyRoutes,
+  docsRoutes,
+];
+/** What the probe listener serves: nothing that starts a run or shows one. */
+const PROBE_ROUTES: readonly Routes[] = [healthRoutes, metricsRoutes];
+
+function guards(deps: AppDeps): Guards {
+  const { auth: a, rateLimit } = deps.access;
+  const auth = a.token ? [requireToken(a.token)] : [];
+  // Without a token set, every request is anonymous.
+  const holdsToken = a.token ? tokenCheck(a.token) : () => false;
+  const limit = rateLimit.max > 0 ? [limitRuns(rateLimit, holdsToken)] : [];
+  const shed = shedWhenBehind(deps.overload, holdsToken, deps.registry);
   return {
     auth,
     limit,
-    runs: [...(access.auth.requireForRuns ? auth : []), ...limit],
+    runs: [...(a.requireForRuns ? auth : []), shed, ...limit],
     post: [sameSiteJson()],
+    admin: [adminOnly(auth[0])],
   };
 }
 
-/** Composition only: middleware order and routes. Logic lives in the routes and the core. */
-export function createApp(deps: AppDeps): Koa {
+/**
+ * Composition only: middleware order and routes. Logic lives in the routes and the core. The main
+ * app serves everything; the probe app (server.probes) the probes and /metrics alone.
+ */
+export function createApps(deps: AppDeps): { app: Koa; probesApp: Koa } {
+  const seesAll = deps.access.auth.token ? tokenCheck(deps.access.auth.token) : () => true;
+  const context: AppContext = {
+    ...deps,
+    guard: guards(deps),
+    seesAll,
+    openApi: () => buildOpenApi(deps.service, Object.assign({}, ...ROUTES.map((r) => r.paths(context)))),
+  };
+  const observe = createRequestMetrics(deps.registry, {
+    currentExemplar: deps.currentExemplar,
+    initial: [{ route: SMOKE_TEST_PATH, method: 'GET', status: '200' }],
+  });
+  const app = build(deps, observe, ROUTES, context);
+  const probesApp = build(deps, observe, PROBE_ROUTES, context);
+  return { app, probesApp };
+}
+
+function build(deps: AppDeps, observe: ObserveRequest, routes: readonly Routes[], context: AppContext): Koa {
   const app = new Koa();
   app.silent = true; // errors are answered and logged by the envelope
   // Behind N reverse proxies the client is N hops from the right of X-Forwarded-For; else the socket.
   app.proxy = deps.access.server.trustProxyHops > 0;
   app.maxIpsCount = deps.access.server.trustProxyHops;
-
   // strict: "/smoke-test/" is its own (legacy) route, not a spelling of "/smoke-test".
   const router = new Router({ strict: true });
-  const guard = guards(deps.access);
-  const statusPage = statusRoutes(
-    router,
-    { ...deps, draining: () => deps.lifecycle.draining },
-    deps.access.auth.token ? tokenCheck(deps.access.auth.token) : () => true,
-  );
-  rootRoute(router, deps.service, statusPage);
-  smokeTestRoutes(router, { ...deps, guard });
-  healthRoutes(router, deps);
-  metricsRoutes(router, deps.renderMetrics, guard);
-  adminRoutes(router, deps.scheduler, guard);
-  legacyRoutes(router, { config: deps.legacy, runs: deps.runs, service: deps.service, guard });
-  docsRoutes(router, () => buildOpenApi(deps.service, enabledLegacyRoutes(deps.legacy)));
-
-  app.use(envelope(deps));
+  for (const r of routes) r.register(router, context);
+  app.use(envelope(deps, observe));
   if (deps.access.server.allowedHosts.length > 0) app.use(allowHosts(deps.access.server.allowedHosts));
   app.use(router.routes());
   app.use(notFound(router));
@@ -91,7 +114,7 @@ export function createApp(deps: AppDeps): Koa {
  * go. One layer rather than one per concern: each Koa layer costs a promise and a closure per
  * request (bench/README.md).
  */
-function envelope(deps: Pick<AppDeps, 'lifecycle' | 'logger' | 'observeRequest' | 'currentExemplar'>): Koa.Middleware {
+function envelope(deps: Pick<AppDeps, 'lifecycle' | 'logger'>, observe: ObserveRequest): Koa.Middleware {
   return async (ctx, next) => {
     const start = performance.now();
     ctx.set(SECURITY_HEADERS);
@@ -100,7 +123,7 @@ function envelope(deps: Pick<AppDeps, 'lifecycle' | 'logger' | 'observeRequest' 
     } catch (err) {
       answerError(ctx, err, deps.logger);
     } finally {
-      recordRequest(ctx, (performance.now() - start) / 1000, deps.observeRequest, deps.currentExemplar);
+      observe(ctx, (performance.now() - start) / 1000);
       if (deps.lifecycle.draining) ctx.set('Connection', 'close');
     }
   };

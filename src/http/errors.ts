@@ -23,6 +23,7 @@ const CODES: Record<number, string> = {
   429: 'too_many_requests',
   431: 'request_header_fields_too_large',
   500: 'internal_error',
+  503: 'service_unavailable',
 };
 
 export function errorBody(status: number, message: string): ErrorBody {
@@ -43,16 +44,19 @@ export function answerError(ctx: Context, err: unknown, logger: winston.Logger):
     code?: unknown;
     aborted?: unknown;
   };
-  const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
+  // A client's mistake keeps its 4xx, and so does our own refusal for overload (503): nothing else is told.
+  const status =
+    typeof e.status === 'number' && ((e.status >= 400 && e.status < 500) || e.status === 503) ? e.status : 500;
   // Headers that belong to the answer (Retry-After, X-RateLimit-*), set by middleware of ours.
-  if (status < 500 && typeof e.headers === 'object' && e.headers !== null) ctx.set(e.headers as Record<string, string>);
+  if (status !== 500 && typeof e.headers === 'object' && e.headers !== null)
+    ctx.set(e.headers as Record<string, string>);
   const code = typeof e.code === 'string' && /^[A-Z_]{1,40}$/.test(e.code) ? { code: e.code } : {};
   if (status === 500)
     logger.error('request failed', { event: EVENT.httpError, error: String(e.name ?? 'Error'), ...code });
   if (e.aborted === true) logger.info('client stopped sending', { event: EVENT.clientAborted, ...code });
   ctx.status = status;
   // Only messages written in this code base are exposed (ctx.throw with a fixed text).
-  const message = status < 500 && e.expose === true && typeof e.message === 'string' ? e.message : undefined;
+  const message = status !== 500 && e.expose === true && typeof e.message === 'string' ? e.message : undefined;
   ctx.body = errorBody(
     status,
     message ?? (status === 500 ? 'internal error; see the daemon log' : 'the request could not be understood'),

@@ -1,12 +1,15 @@
 import type { Runs } from '../runs';
+import type { PipelineView } from './types';
 import type { EmitStatus, SmokeRun } from '../smoke/types';
-import type { SignalCheck, SignalHealth } from '../verify/signalHealth';
+import type { SignalCheck } from '../verify/signalHealth';
 import type { Verdict } from '../verify/types';
 import { SIGNALS, type HealthStatus, type RunStatus, type Signal } from '../vocabulary';
 
 /** One entry of a draft-inadarei-api-health-check `checks` list; every check is built here. */
 export interface Check {
   readonly componentId: string;
+  /** Which pipeline the check is of (/healthz; receipts name theirs once). */
+  readonly pipeline?: string;
   readonly componentType: 'component';
   readonly status: HealthStatus;
   readonly observedValue?: number;
@@ -46,7 +49,7 @@ export function freshnessCheck(signal: Signal, health: SignalCheck): Check {
 }
 
 /** One run's verdict for a signal (receipts). */
-export function verdictCheck(signal: Signal, v: Verdict | undefined): Check {
+export function verdictCheck(signal: Signal, v: Verdict | undefined, details = true): Check {
   if (!v) return { componentId: signal, componentType: 'component', status: 'warn', output: 'pending' };
   return {
     componentId: signal,
@@ -56,25 +59,34 @@ export function verdictCheck(signal: Signal, v: Verdict | undefined): Check {
     outcome: v.outcome,
     reason: v.reason,
     ...(v.backend ? { backend: v.backend } : {}),
-    ...(v.outcome === 'verified' ? {} : { output: v.detail ? `${v.reason}: ${v.detail}` : v.reason }),
+    ...(v.outcome === 'verified' ? {} : { output: v.detail && details ? `${v.reason}: ${v.detail}` : v.reason }),
     time: v.at.toISOString(),
   };
 }
 
-/** The daemon's health (/healthz, the status page): per signal, the last run's emit status and the
- * verification record (stale: warn; failing run after run: fail). */
-export function daemonHealth(runs: Pick<Runs, 'latest'>, signalHealth: SignalHealth, draining: boolean) {
-  const run = runs.latest()?.run;
-  const checks: Record<string, [Check]> = {};
+/** The daemon's health (/healthz, the status page): per pipeline and signal, the last run's emit
+ * status and the verification record (stale: warn; failing run after run: fail); overall the worst. */
+export function daemonHealth(runs: Pick<Runs, 'latest'>, pipelines: readonly PipelineView[], draining: boolean) {
+  const checks: Record<string, Check[]> = {};
+  const statuses: Record<string, HealthStatus> = {};
   for (const signal of SIGNALS) {
-    checks[`${signal}:emit`] = [emitCheck(signal, run)];
-    checks[`${signal}:verification`] = [freshnessCheck(signal, signalHealth.check(signal))];
+    checks[`${signal}:emit`] = [];
+    checks[`${signal}:verification`] = [];
   }
-  const status = worst(
-    Object.values(checks).map(([c]) => c.status),
-    draining ? 'warn' : 'pass',
-  );
-  return { status, checks };
+  for (const p of pipelines) {
+    const run = runs.latest(p.name)?.run;
+    const own: Check[] = [];
+    for (const signal of SIGNALS) {
+      const emit = { ...emitCheck(signal, run), pipeline: p.name };
+      const verification = { ...freshnessCheck(signal, p.signalHealth.check(signal)), pipeline: p.name };
+      checks[`${signal}:emit`]!.push(emit);
+      checks[`${signal}:verification`]!.push(verification);
+      own.push(emit, verification);
+    }
+    statuses[p.name] = worst(own.map((c) => c.status));
+  }
+  const status = worst(Object.values(statuses), draining ? 'warn' : 'pass');
+  return { status, checks, pipelines: statuses };
 }
 
 /** A run's overall health status from its verdicts. */

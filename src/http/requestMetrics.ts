@@ -1,29 +1,51 @@
 import type { Context } from 'koa';
-import type { RequestLabels } from '../telemetry/metrics';
-import type { Exemplar } from '../vocabulary';
+import { Histogram } from 'prom-client';
+import { asLabels } from '../telemetry/metrics/runs';
+import type { MetricsRegistry } from '../telemetry/metrics/registry';
+import { METRIC, type Exemplar } from '../vocabulary';
 import type { RequestState } from './types';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 
+// Few on purpose: the request histogram is most of what a scrape carries, and formatting it is
+// most of what a scrape costs.
+const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 2.5];
+
+/** Request labels come from the route table and fixed sets, never from the request text. */
+export interface RequestLabels {
+  readonly route: string;
+  readonly method: string;
+  readonly status: string;
+}
+
+export type ObserveRequest = (ctx: Context, seconds: number) => void;
+
 /**
- * One request into the duration histogram. Labels are the matched route template (or
- * "unmatched"), a known method (or "OTHER") and the status code: never request text.
- * The exemplar is the run's span, or the request's own span when request spans are on.
+ * The request-duration histogram, by route template (or "unmatched"), a known method (or "OTHER")
+ * and the status code: never request text. The exemplar is the run's span, or the request's own
+ * span when request spans are on. `initial` series start at 0: the answers users graph.
  */
-export function recordRequest(
-  ctx: Context,
-  seconds: number,
-  observe: (labels: RequestLabels, seconds: number, exemplar?: Exemplar) => void,
-  exemplar: () => Exemplar | undefined,
-): void {
-  const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
-  observe(
-    {
+export function createRequestMetrics(
+  registry: MetricsRegistry,
+  o: { currentExemplar: () => Exemplar | undefined; initial: readonly RequestLabels[] },
+): ObserveRequest {
+  const duration = new Histogram({
+    name: METRIC.httpDuration,
+    help: 'HTTP request duration by route template, method and status code, in seconds.',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: REQUEST_BUCKETS,
+    registers: [registry],
+    enableExemplars: true,
+  });
+  for (const labels of o.initial) duration.zero({ ...labels });
+  return (ctx, seconds) => {
+    const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+    const labels = {
       route: typeof matched === 'string' ? matched : 'unmatched',
       method: METHODS.has(ctx.method) ? ctx.method : 'OTHER',
       status: String(ctx.status),
-    },
-    seconds,
-    (ctx.state as RequestState).exemplar ?? exemplar(),
-  );
+    };
+    const exemplar = (ctx.state as RequestState).exemplar ?? o.currentExemplar();
+    duration.observe({ labels, value: seconds, ...(exemplar ? { exemplarLabels: asLabels(exemplar) } : {}) });
+  };
 }

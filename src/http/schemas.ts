@@ -13,6 +13,7 @@ import {
   VERIFY_OUTCOMES,
   VERIFY_REASONS,
   BACKENDS,
+  PIPELINE_NAME_PATTERN,
 } from '../vocabulary';
 
 /**
@@ -56,6 +57,7 @@ const Check = named(
   'Check',
   z.strictObject({
     componentId: z.string(),
+    pipeline: z.string().optional(),
     componentType: z.string(),
     status: z.enum(HEALTH_STATUSES),
     observedValue: z.number().optional(),
@@ -81,7 +83,11 @@ export const RunResponse = named(
     trace_id: z.string().regex(/^[0-9a-f]{32}$/),
     span_id: z.string().regex(/^[0-9a-f]{16}$/),
     seq: z.int().min(1),
+    pipeline: z.string().regex(PIPELINE_NAME_PATTERN).describe('the pipeline the run proves'),
     signals: z.strictObject(Object.fromEntries(SIGNALS.map((s) => [s, EmitStatus]))),
+    links: z.strictObject({
+      receipt: z.string().describe('path of the receipt: the verdict, once the signals are read back'),
+    }),
   }),
 );
 
@@ -100,6 +106,7 @@ named(
     span_id: z.string(),
     seq: z.int(),
     time: z.iso.datetime(),
+    pipeline: z.string(),
     checks: bySignal(['verification'], z.array(Check)),
     links: z.strictObject({ self: z.string(), metrics: z.string(), health: z.string() }),
   }),
@@ -113,6 +120,7 @@ named(
     serviceId: z.string(),
     description: z.string(),
     checks: bySignal(['emit', 'verification'], z.array(Check)),
+    pipelines: z.record(z.string(), z.enum(HEALTH_STATUSES)).describe("each pipeline's own status"),
   }),
 );
 

@@ -1,6 +1,6 @@
-import type { Clock, SmokeRun } from '../smoke/types';
+import type { SmokeRun } from '../smoke/types';
 import type { Backend } from '../vocabulary';
-import type { Reader } from './types';
+import type { PolledReader } from './types';
 
 /**
  * Metric signal: a run is counted once this instance's run counter has reached the run's seq.
@@ -9,44 +9,46 @@ import type { Reader } from './types';
  */
 export function counterReader(o: {
   backend: Backend;
+  asked: string;
   readCounter: (signal: AbortSignal) => Promise<number>;
   /** The counter of the process that made a restored run, as it last stood before the restart. */
   readEarlier?: (run: SmokeRun, signal: AbortSignal) => Promise<number>;
   /** The counter as it stood at a past time (spot checks). */
-  readAt?: (atMs: number, signal: AbortSignal) => Promise<number>;
-  now: Clock;
-}): Reader {
+  readAt?: (run: SmokeRun, atMs: number, signal: AbortSignal) => Promise<number>;
+}): PolledReader {
   return {
+    kind: 'polled',
     backend: o.backend,
+    asked: o.asked,
     missingReason: 'not_found',
     async read(waiting, report, signal) {
       const value = await o.readCounter(signal);
-      const atMs = o.now();
       const restored: SmokeRun[] = [];
       // Oldest first is lowest seq first: stop at the first run the counter has not reached.
       for (const run of waiting.runs()) {
         if (run.restoredAtMs !== undefined) restored.push(run);
         else if (run.seq > value) break;
-        else report(run, { atMs });
+        else report(run);
       }
       if (!o.readEarlier) return; // the earlier process's counter is gone with it: they time out
-      for (const run of restored) if ((await o.readEarlier(run, signal)) >= run.seq) report(run, { atMs: o.now() });
+      for (const run of restored) if ((await o.readEarlier(run, signal)) >= run.seq) report(run);
     },
     ...(o.readAt
       ? {
           recheck: async (run: SmokeRun, verifiedAtMs: number, signal: AbortSignal) =>
-            (await o.readAt!(verifiedAtMs, signal)) >= run.seq,
+            (await o.readAt!(run, verifiedAtMs, signal)) >= run.seq,
         }
       : {}),
   };
 }
 
-/** The sum of one counter's samples in Prometheus or OpenMetrics text. */
-export function sumSamples(text: string, metric: string): number {
+/** The sum of one counter's samples in Prometheus or OpenMetrics text; with `having`, of the series whose labels hold it. */
+export function sumSamples(text: string, metric: string, having?: string): number {
   const prefix = `${metric}{`;
   let sum = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(prefix) && !line.startsWith(`${metric} `)) continue;
+    if (having && !line.slice(0, line.indexOf('}') + 1).includes(having)) continue;
     const end = line.indexOf(' # '); // an OpenMetrics exemplar follows the value
     const sample = end < 0 ? line : line.slice(0, end);
     sum += Number(sample.slice(sample.lastIndexOf(' ') + 1));

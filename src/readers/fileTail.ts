@@ -12,6 +12,8 @@ const EMPTY = Buffer.alloc(0);
  */
 export interface FileTail {
   read(): Promise<string[]>;
+  /** Before the first read: start where an earlier process stopped reading, if that is still this file. */
+  resumeAt(at: { ino: number; offset: number }): void;
   /** Where the next read starts: the file (by inode) and the offset of its first unread line. */
   position(): { ino: number; offset: number } | undefined;
   close(): Promise<void>;
@@ -30,10 +32,10 @@ export function createFileTail(
   let offset = 0;
   let partial = EMPTY;
   const now = options.fromEnd ? sizeNow(file) : undefined;
-  const end =
-    options.startAt && now && options.startAt.ino === now.ino && options.startAt.offset <= now.size
-      ? { ino: now.ino, size: options.startAt.offset }
-      : now;
+  /** Where reading starts: the end as measured now, or where an earlier process stopped if that is still this file. */
+  const startFrom = (at: { ino: number; offset: number } | undefined) =>
+    at && now && at.ino === now.ino && at.offset <= now.size ? { ino: now.ino, size: at.offset } : now;
+  let end = startFrom(options.startAt);
 
   async function openCurrent(): Promise<boolean> {
     try {
@@ -76,6 +78,9 @@ export function createFileTail(
   }
 
   return {
+    resumeAt(at) {
+      if (ino === -1) end = startFrom(at); // before the first read only
+    },
     async read() {
       const lines: string[] = [];
       if (!handle && !(await openCurrent())) return lines;

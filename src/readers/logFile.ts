@@ -1,7 +1,6 @@
-import type { Clock } from '../smoke/types';
 import { EVENT } from '../vocabulary';
 import { createFileTail, type FileTail } from './fileTail';
-import type { Reader } from './types';
+import type { StreamReader } from './types';
 
 const EVENT_MARK = `"event":"${EVENT.verification}"`;
 const TRACE_ID_MARK = '"trace_id":"';
@@ -22,22 +21,22 @@ export function verificationTraceId(line: string): string | undefined {
 export function fileLogReader(o: {
   file: string;
   writeFailed: () => boolean;
-  now: Clock;
   startAt?: { ino: number; offset: number };
-}): Reader & { position: FileTail['position'] } {
+}): StreamReader & Pick<FileTail, 'position' | 'resumeAt'> {
   // Measured at the end now (or where an earlier process stopped reading): every line written from here on is read.
   const tail = createFileTail(o.file, { fromEnd: true, ...(o.startAt ? { startAt: o.startAt } : {}) });
   return {
+    kind: 'stream',
     position: () => tail.position(),
+    resumeAt: (at) => tail.resumeAt(at),
     backend: 'file',
+    asked: `the lines appended to ${o.file}`,
     missingReason: 'not_found',
-    stream: true,
     async read(waiting, report) {
-      const atMs = o.now();
       for (const line of await tail.read()) {
         const traceId = verificationTraceId(line);
         const run = traceId === undefined ? undefined : waiting.get(traceId);
-        if (run) report(run, { atMs });
+        if (run) report(run);
       }
     },
     standingFailure: () => (o.writeFailed() ? { reason: 'write_failed' } : undefined),

@@ -1,18 +1,18 @@
 import type { Render } from '../telemetry/exposition';
-import type { Clock } from '../smoke/types';
-import { METRIC } from '../vocabulary';
+import { METRIC, METRICS_PATH } from '../vocabulary';
 import { counterReader, sumSamples } from './counter';
-import type { Reader } from './types';
+import type { PolledReader } from './types';
 
 /**
  * The daemon's own exposition, when no Prometheus is configured: the run counter as a scraper
  * would get it (the same renderer as GET /metrics), read in-process, so the read-back needs no
  * address and never shows up in the request metrics.
  */
-export function ownMetricsReader(o: { render: Render; now: Clock }): Reader {
+export function ownMetricsReader(o: { render: Render; pipeline: string }): PolledReader {
+  const series = `pipeline="${o.pipeline}"`;
   return counterReader({
     backend: 'self',
-    now: o.now,
-    readCounter: async () => sumSamples((await o.render(undefined, [METRIC.runs])).body, METRIC.runs),
+    asked: `its own ${METRICS_PATH} for ${METRIC.runs}{${series}}`,
+    readCounter: async () => sumSamples((await o.render(undefined, [METRIC.runs])).body, METRIC.runs, series),
   });
 }

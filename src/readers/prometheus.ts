@@ -1,25 +1,40 @@
-import type { Clock } from '../smoke/types';
-import { METRIC } from '../vocabulary';
-import type { Connection } from './connection';
+import type { SmokeRun } from '../smoke/types';
+import { METRIC, PROCESS_LABEL } from '../vocabulary';
+import { connect, type Connection } from './connection';
 import { counterReader } from './counter';
-import { HttpError } from './httpClient';
-import type { Reader } from './types';
+import { HttpError, parseJson } from './httpClient';
+import type { PolledReader, Store } from './types';
 
-/** The PromQL that reads this instance's runs. */
-export const runsQuery = (selector: string) => `sum(${METRIC.runs}{${selector}})`;
+/** Label matchers for one process's run counter: its own id, so no other process's samples count. */
+export const processMatchers = (matchers: string, processId: string) =>
+  [`${PROCESS_LABEL}="${processId}"`, ...(matchers ? [matchers] : [])].join(',');
+
+/**
+ * The PromQL that reads one process's runs: its counter summed over its own labels per scrape target
+ * (a daemon scraped by two jobs must not count twice), the highest target taken.
+ */
+export const runsQuery = (matchers: string) => `max(sum without (trigger, outcome) (${METRIC.runs}{${matchers}}))`;
 
 const MAX_ANSWER_BYTES = 1 << 20;
 
+interface InstantAnswer {
+  status?: string;
+  data?: { result?: { value?: [number, string] }[] };
+}
+
 /**
  * A Prometheus-compatible instant-query API (Prometheus, VictoriaMetrics, Mimir or Thanos behind
- * `pathPrefix`), scoped to this instance by label matchers.
+ * `pathPrefix`). The counter is read by this process's id label, which it picked at start: a
+ * restarted daemon's old samples, or another daemon's, can never verify its runs.
  */
 export function prometheusReader(o: {
   connection: Connection;
   pathPrefix: string;
-  selector: string;
-  now: Clock;
-}): Reader {
+  /** Label matchers besides the process id (the pipeline, an operator's selector); "" for none. */
+  matchers: string;
+  processId: string;
+  now: () => number;
+}): PolledReader {
   /** One instant query's single value (0: no series, nothing scraped). */
   async function instant(promql: string, atMs: number | undefined, signal: AbortSignal): Promise<number> {
     const params = new URLSearchParams({
@@ -27,28 +42,46 @@ export function prometheusReader(o: {
       ...(atMs === undefined ? {} : { time: (atMs / 1000).toFixed(3) }),
     });
     const perRequest = AbortSignal.any([signal, AbortSignal.timeout(o.connection.timeoutMs)]);
-    const { body: answer } = await o.connection.getJson<{
-      status?: string;
-      data?: { result?: { value?: [number, string] }[] };
-    }>(`${o.pathPrefix}/api/v1/query?${params}`, {
+    const { body } = await o.connection.get(`${o.pathPrefix}/api/v1/query?${params}`, {
       signal: perRequest,
       maxBytes: MAX_ANSWER_BYTES,
     });
+    const answer = parseJson<InstantAnswer>(body);
     if (answer.status !== 'success') throw new HttpError('malformed', `query status ${String(answer.status)}`);
     const sample = answer.data?.result?.[0]?.value?.[1];
     return sample === undefined ? 0 : Number(sample);
   }
+  const matchersOf = (run: SmokeRun) => processMatchers(o.matchers, run.process ?? o.processId);
+  const query = runsQuery(processMatchers(o.matchers, o.processId));
   return counterReader({
     backend: 'prometheus',
-    now: o.now,
-    readCounter: (signal) => instant(runsQuery(o.selector), undefined, signal),
-    // A restored run counts in its own process's counter: the highest each series reached between the
-    // run and the restart (samples after it are the new process's, whose counter starts again at 0).
+    // The process id left out: what is asked is the same query in every process of this daemon.
+    asked: `${o.connection.shown}${o.pathPrefix}/api/v1/query for ${runsQuery(processMatchers(o.matchers, '<this process>'))}`,
+    readCounter: (signal) => instant(query, undefined, signal),
+    // A restored run counts in its own process's counter: the highest it reached between the run and the restart.
     readEarlier: (run, signal) => {
       const windowS = Math.ceil(((run.restoredAtMs ?? o.now()) - run.startedAt.getTime()) / 1000) + 60;
-      return instant(`sum(max_over_time(${METRIC.runs}{${o.selector}}[${windowS}s]))`, run.restoredAtMs, signal);
+      const earlier = `max(sum without (trigger, outcome) (max_over_time(${METRIC.runs}{${matchersOf(run)}}[${windowS}s])))`;
+      return instant(earlier, run.restoredAtMs, signal);
     },
     // The counter as the store holds it for the time the run was verified: gone if the data is.
-    readAt: (atMs, signal) => instant(runsQuery(o.selector), atMs, signal),
+    readAt: (run, atMs, signal) => instant(runsQuery(matchersOf(run)), atMs, signal),
   });
 }
+
+/** The metric signal, from a Prometheus-compatible query API: verify.metrics.prometheusUrl. */
+export const prometheusStore: Store = {
+  signal: 'metric',
+  readers: ({ metrics: m }, { pipeline, processId, now }) =>
+    m.prometheusUrl
+      ? [
+          prometheusReader({
+            connection: connect(m.prometheusUrl, m, 'verify.metrics'),
+            pathPrefix: m.pathPrefix,
+            matchers: [`pipeline="${pipeline}"`, ...(m.selector ? [m.selector.replace(/,\s*$/, '')] : [])].join(','),
+            processId,
+            now,
+          }),
+        ]
+      : [],
+};

@@ -2,7 +2,8 @@ import { ATTR_RUN_ID } from '../vocabulary';
 import type { Connection } from './connection';
 import type { SmokeRun } from '../smoke/types';
 import { searchedStore } from './searchedStore';
-import type { Reader } from './types';
+import { parseJson } from './httpClient';
+import type { PolledReader } from './types';
 
 const MAX_ANSWER_BYTES = 1 << 20;
 /** Run ids per TraceQL query: one search serves many waiting runs. */
@@ -18,7 +19,7 @@ export const runSearchQuery = (runIds: readonly string[]) => `{ span.${ATTR_RUN_
  * Tempo's search (GET /api/search, TraceQL): proves the run span is indexed by its attributes, not
  * only stored by id. Run ids go in batches, over the time since the oldest waiting run.
  */
-export function tempoSearchReader(o: { connection: Connection; now: () => number }): Reader {
+export function tempoSearchReader(o: { connection: Connection; now: () => number }): PolledReader {
   /** The trace ids Tempo's search finds for these runs' ids between `fromMs` and `toMs`. */
   async function search(
     runs: readonly SmokeRun[],
@@ -33,12 +34,16 @@ export function tempoSearchReader(o: { connection: Connection; now: () => number
       limit: String(runs.length * 2),
     });
     const perRequest = AbortSignal.any([signal, AbortSignal.timeout(o.connection.timeoutMs)]);
-    const { body } = await o.connection.getJson<{ traces?: { traceID?: string }[] }>(`/api/search?${query}`, {
-      signal: perRequest,
-      maxBytes: MAX_ANSWER_BYTES,
-    });
-    // Tempo writes trace ids without their leading zeros.
-    return new Set((body.traces ?? []).map((t) => String(t.traceID ?? '').padStart(32, '0')));
+    const { body } = await o.connection.get(`/api/search?${query}`, { signal: perRequest, maxBytes: MAX_ANSWER_BYTES });
+    const traces = parseJson<{ traces?: unknown }>(body).traces;
+    // Tempo writes trace ids without their leading zeros; it returns at most `limit` traces.
+    const found = (Array.isArray(traces) ? traces : []).slice(0, runs.length * 2) as { traceID?: unknown }[];
+    return new Set(found.map((t) => String(t?.traceID ?? '').padStart(32, '0')));
   }
-  return { backend: 'tempo', missingReason: 'notfound_search', ...searchedStore(search, PER_QUERY, o.now) };
+  return {
+    backend: 'tempo',
+    asked: `${o.connection.shown}/api/search for ${runSearchQuery(['<run id>'])}`,
+    missingReason: 'notfound_search',
+    ...searchedStore(search, PER_QUERY, o.now),
+  };
 }

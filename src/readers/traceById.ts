@@ -1,28 +1,32 @@
 import type { Backend } from '../vocabulary';
 import type { SmokeRun } from '../smoke/types';
-import type { Connection } from './connection';
+import { connect, OPEN_CONNECTION, type Connection } from './connection';
 import { parseJson } from './httpClient';
 import { traceHolds } from './traceContent';
-import type { Reader } from './types';
+import { tempoSearchReader } from './tempoSearch';
+import type { PolledReader, Store } from './types';
 
 const MAX_ANSWER_BYTES = 8 << 20;
-/** Lookups in flight at once: one per waiting run, but not all at once. */
+/** Lookups in flight at once: one per waiting run, but not all at once (and at most this many answers in memory). */
 const CONCURRENCY = 4;
 
+/** Where each store's by-id API is: Tempo, Jaeger's UI API and a generic `queryUrl` at /api/traces; Jaeger v2's at /api/v3. */
+export const TRACE_PATHS = { v1: '/api/traces/', v3: '/api/v3/traces/' } as const;
+
 /**
- * A trace store's by-id API: Tempo, Jaeger and a generic `queryUrl` all answer GET
- * /api/traces/<trace id>, 404 until stored. Found only when the answer holds the run span with
- * its run id and seq; a trace without it is `incomplete`.
+ * A trace store's by-id API: GET <path><trace id>, 404 until stored. Found only when the answer holds
+ * the run span with its run id and seq; a trace without it is `incomplete`.
  */
 export function traceByIdReader(o: {
   backend: Extract<Backend, 'tempo' | 'jaeger' | 'trace_api'>;
   connection: Connection;
-  now: () => number;
-}): Reader {
+  api?: keyof typeof TRACE_PATHS;
+}): PolledReader {
+  const path = TRACE_PATHS[o.api ?? 'v1'];
   async function lookUp(run: SmokeRun, signal: AbortSignal) {
     const perRequest = AbortSignal.any([signal, AbortSignal.timeout(o.connection.timeoutMs)]);
-    // 404: not stored (yet); its body is text in Tempo and JSON in Jaeger, and says nothing more.
-    const { status, body } = await o.connection.get(`/api/traces/${run.traceId}`, {
+    // 404: not stored (yet); its body (empty in Tempo, text or JSON in Jaeger) says nothing more.
+    const { status, body } = await o.connection.get(`${path}${run.traceId}`, {
       signal: perRequest,
       maxBytes: MAX_ANSWER_BYTES,
       accept: [404],
@@ -30,15 +34,18 @@ export function traceByIdReader(o: {
     return status === 404 ? ({ state: 'absent' } as const) : traceHolds(parseJson(body), run);
   }
   return {
+    kind: 'polled',
     backend: o.backend,
+    asked: `${o.connection.shown}${path}<trace id>`,
     missingReason: o.backend === 'trace_api' ? 'not_found' : 'notfound_byid',
     async read(waiting, report, signal) {
       const runs = [...waiting.runs()];
+      let taken = 0;
       const next = async (): Promise<void> => {
-        const run = runs.shift();
+        const run = runs[taken++];
         if (!run) return;
         const held = await lookUp(run, signal);
-        if (held.state === 'found') report(run, { atMs: o.now() });
+        if (held.state === 'found') report(run);
         else if (held.state === 'incomplete') report(run, { reason: 'incomplete', detail: held.detail });
         return next();
       };
@@ -47,3 +54,38 @@ export function traceByIdReader(o: {
     recheck: async (run, _verifiedAtMs, signal) => (await lookUp(run, signal)).state === 'found',
   };
 }
+
+/** The trace signal, from Tempo by id (and by TraceQL search): verify.traces.tempo. */
+export const tempoStore: Store = {
+  signal: 'trace',
+  readers: ({ traces: { tempo } }, { now }) => {
+    if (!tempo.url) return [];
+    const connection = connect(tempo.url, tempo, 'verify.traces.tempo');
+    const byId = traceByIdReader({ backend: 'tempo', connection });
+    return tempo.search ? [byId, tempoSearchReader({ connection, now })] : [byId];
+  },
+};
+
+/** The trace signal, from Jaeger by id: verify.traces.jaeger. */
+export const jaegerStore: Store = {
+  signal: 'trace',
+  readers: ({ traces: { jaeger } }) =>
+    jaeger.url
+      ? [
+          traceByIdReader({
+            backend: 'jaeger',
+            connection: connect(jaeger.url, jaeger, 'verify.traces.jaeger'),
+            api: jaeger.api,
+          }),
+        ]
+      : [],
+};
+
+/** The trace signal from a store by id, Tempo or Jaeger, with no tenant or credentials: verify.traces.queryUrl. */
+export const traceApiStore: Store = {
+  signal: 'trace',
+  readers: ({ traces: { queryUrl } }) =>
+    queryUrl
+      ? [traceByIdReader({ backend: 'trace_api', connection: connect(queryUrl, OPEN_CONNECTION, 'verify.traces') })]
+      : [],
+};

@@ -1,5 +1,6 @@
-import type { SmokeRun } from '../smoke/types';
-import type { Backend, VerifyReason } from '../vocabulary';
+import type { Config } from '../config/schema';
+import type { Clock, SmokeRun } from '../smoke/types';
+import type { Backend, Signal, VerifyReason } from '../vocabulary';
 
 /** The runs a reader is asked about, by trace id (log lines, acknowledgements and trace stores all carry it). */
 export interface Waiting {
@@ -11,11 +12,17 @@ export interface Waiting {
   runs(): IterableIterator<SmokeRun>;
 }
 
-/** A reader's answer for one run: found at a time, or a failure that waiting will not cure. */
-export type Hit = { readonly atMs: number } | { readonly reason: VerifyReason; readonly detail?: string };
+/** Why a reader failed a run, or a whole read: a reason from the fixed set, and bounded detail. */
+export interface Failure {
+  readonly reason: VerifyReason;
+  readonly detail?: string;
+}
+
+/** A reader's answer for one run: found (no failure; timed on arrival), or a failure that waiting will not cure. */
+export type Report = (run: SmokeRun, failure?: Failure) => void;
 
 /** A read that failed as a whole (the backend is down, refused, answered garbage): runs keep waiting. */
-export class ReadError extends Error {
+export class ReadError extends Error implements Failure {
   override readonly name: string = 'ReadError';
   constructor(
     readonly reason: VerifyReason,
@@ -23,30 +30,61 @@ export class ReadError extends Error {
   ) {
     super(message);
   }
+  get detail(): string {
+    return this.message;
+  }
 }
 
-export type Report = (run: SmokeRun, hit: Hit) => void;
-
-/**
- * Reads one signal back from one place, either by polling (one read serves every waiting run: the
- * file tail reads what was appended, the counter is read once) or by being told (acknowledgements
- * arrive a batch at a time and are matched as they come).
- */
-export interface Reader {
+interface ReaderBase {
   readonly backend: Backend;
+  /** What this reader asks, and where (no secret): named in a missing verdict's detail, the start-up
+   * line, and the state file, so a run is only ever judged by the query that started judging it. */
+  readonly asked: string;
   /** Why a run is missing when this reader never found it by its deadline. */
   readonly missingReason: VerifyReason;
-  /** Reads a stream (a file tail): what it reads once is gone, so it is read for every run not yet
-   * past it, even one still waiting at an earlier reader. */
-  readonly stream?: boolean;
-  /** Polled: calls `report` for each run it can decide; throws a ReadError when the read itself fails. */
-  read?(waiting: Waiting, report: Report, signal: AbortSignal): Promise<void>;
-  /** Pushed: given the runs waiting at it once, it reports as its data arrives. */
-  attach?(waiting: Waiting, report: Report): void;
-  /** Asks again, hours later, whether the store still holds a run it found at `verifiedAtMs`
-   * (spot checks: data lost after ingestion). Only stores can: a stream or an exporter cannot. */
-  recheck?(run: SmokeRun, verifiedAtMs: number, signal: AbortSignal): Promise<boolean>;
-  /** A failure that holds for every run right now (the log file cannot be written). */
-  standingFailure?(): { readonly reason: VerifyReason; readonly detail?: string } | undefined;
   close?(): Promise<void>;
+}
+
+/** A store or a counter: asked every poll about the runs that have reached it; one read serves them all. */
+export interface PolledReader extends ReaderBase {
+  readonly kind: 'polled';
+  /** Calls `report` for each run it can decide; throws a ReadError when the read itself fails. */
+  read(waiting: Waiting, report: Report, signal: AbortSignal): Promise<void>;
+  /** Asks again, hours later, whether the store still holds a run it found at `verifiedAtMs` (wall
+   * time; spot checks: data lost after ingestion). */
+  recheck?(run: SmokeRun, verifiedAtMs: number, signal: AbortSignal): Promise<boolean>;
+}
+
+/** A stream (a file tail): what it reads once is gone, so every poll matches it against every run
+ * not yet past it, even one still waiting at an earlier reader. */
+export interface StreamReader extends ReaderBase {
+  readonly kind: 'stream';
+  read(waiting: Waiting, report: Report, signal: AbortSignal): Promise<void>;
+  /** A failure that holds for every run right now (the log file cannot be written). */
+  standingFailure(): Failure | undefined;
+}
+
+/** Told as its data arrives (an exporter's acknowledgements): given the runs waiting at it once. */
+export interface PushedReader extends ReaderBase {
+  readonly kind: 'pushed';
+  attach(waiting: Waiting, report: Report): void;
+}
+
+/** Reads one signal back from one place. */
+export type Reader = PolledReader | StreamReader | PushedReader;
+
+/** What a store's readers are made with, besides its config block. */
+export interface StoreContext {
+  readonly pipeline: string;
+  readonly processId: string;
+  readonly now: Clock;
+}
+
+/**
+ * A store a signal is read back from, registered once in readBack.ts: from a pipeline's `verify`
+ * settings, the readers to add to the signal's chain (none when the store is not configured).
+ */
+export interface Store {
+  readonly signal: Signal;
+  readers(verify: Config['verify'], ctx: StoreContext): readonly Reader[];
 }

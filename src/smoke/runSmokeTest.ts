@@ -20,7 +20,8 @@ export function createSmokeRunner(ports: SmokePorts): SmokeRunner {
     const timestamp = startedAt.toISOString();
     // Spelled out: on Node 20, properties added after a spread give every object a map of its
     // own, which turns each reader of the record megamorphic (bench/README.md).
-    const record = { runId, traceId: span.traceId, spanId: span.spanId, seq, trigger, timestamp };
+    const { pipeline } = ports;
+    const record = { pipeline, runId, traceId: span.traceId, spanId: span.spanId, seq, trigger, timestamp };
     const log = guard(() => ports.log.writeVerification(record));
     const trace = guard(() => span.end(log.status === 'error' ? 'log' : undefined));
     const emitted = log.status !== 'error' && trace.status !== 'error';
@@ -36,6 +37,7 @@ export function createSmokeRunner(ports: SmokePorts): SmokeRunner {
 
     const signals: Record<Signal, EmitStatus> = { log, trace, metric };
     return {
+      pipeline,
       id: runId,
       traceId: span.traceId,
       spanId: span.spanId,

@@ -10,10 +10,15 @@ export const EMITTED: EmitStatus = Object.freeze({ status: 'emitted' });
 export const skipped = (reason: EmitReason): EmitStatus => ({ status: 'skipped', reason });
 export const failed = (reason: EmitReason): EmitStatus => ({ status: 'error', reason });
 
-/** Milliseconds since the epoch; injected so tests (and hour-long horizons) control time. */
+/** Milliseconds since the epoch: shown and stored, never waited on (a clock step would move it). */
 export type Clock = () => number;
 
+/** Milliseconds on a monotonic clock (performance.now()): every wait, deadline and measured lag. */
+export type MonoClock = () => number;
+
 export interface SmokeRun {
+  /** The pipeline the run proves: where its signals go and where they are read back. */
+  readonly pipeline: string;
   /** The trace id, unless the caller named the run: one id finds the log line, the span and the exemplar. */
   readonly id: string;
   readonly traceId: string;
@@ -29,10 +34,13 @@ export interface SmokeRun {
   /** Set on a run made by an earlier process of this daemon, restored from the state file at this
    * time: its seq counts in that process's counter, not this one's. */
   readonly restoredAtMs?: number;
+  /** The id of the process that made a restored run (its counter's process_id label). */
+  readonly process?: string;
 }
 
 /** What the log line carries besides the fixed message. */
 export interface VerificationRecord {
+  readonly pipeline: string;
   readonly runId: string;
   readonly traceId: string;
   readonly spanId: string;
@@ -73,6 +81,7 @@ export interface MetricPort {
 }
 
 export interface SmokePorts {
+  readonly pipeline: string;
   readonly tracer: TracePort;
   readonly log: LogPort;
   readonly metrics: MetricPort;

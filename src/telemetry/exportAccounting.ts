@@ -1,5 +1,31 @@
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { SpanOutcome } from '../vocabulary';
+import { core } from '@opentelemetry/sdk-node';
+
+type ExportResult = core.ExportResult;
+const { ExportResultCode } = core;
+import type { ExportOutcome } from '../vocabulary';
+
+/** What an exporter said of one batch (the first hop a span or a log record must reach). */
+export interface ExportAck {
+  readonly ok: boolean;
+  readonly error?: string;
+}
+
+export type ExportListener = (traceIds: readonly string[], ack: ExportAck) => void;
+
+/** Who hears of exported batches (the read-back's acknowledgement readers); the exporter's answer as an ack. */
+export class ExportEvents {
+  private readonly listeners: ExportListener[] = [];
+  on(listener: ExportListener): void {
+    this.listeners.push(listener);
+  }
+  emit(traceIds: readonly string[], result: ExportResult): void {
+    const ack: ExportAck = {
+      ok: result.code === ExportResultCode.SUCCESS,
+      ...(result.error ? { error: result.error.message } : {}),
+    };
+    for (const listener of this.listeners) listener(traceIds, ack);
+  }
+}
 
 /** What the SDK's span and log-record exporters have in common. */
 export interface BatchExporter<T> {
@@ -26,10 +52,15 @@ export class ExportAccounting<T> {
 
   constructor(
     private readonly maxQueueSize: number,
-    private readonly count: (outcome: SpanOutcome, n: number) => void,
+    private readonly count: (outcome: ExportOutcome, n: number) => void,
     /** Sees every batch's result (run spans are verified by acknowledgement). */
     private readonly observe: (items: readonly T[], result: ExportResult) => void = () => {},
   ) {}
+
+  /** How full the SDK's queue is, from 0 to 1: the pipeline's backlog. */
+  get share(): number {
+    return this.queued / this.maxQueueSize;
+  }
 
   /** True when the item may join the SDK's queue; false when it was dropped (and counted). */
   admit(): boolean {

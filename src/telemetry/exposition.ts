@@ -34,11 +34,13 @@ export function createRenderer(registry: Registry<RegistryContentType>): Render 
     const names = families.map((m) => m.name);
     try {
       if (!only) return { contentType, body: await registry.metrics() };
+      // Names looked up among the families, never as keys of the registry's own object ("__proto__").
+      const known = new Set(names);
       return {
         contentType,
         body: await renderFamilies(
           openMetrics,
-          [...new Set(only)].filter((name) => registry.getSingleMetric(name)),
+          [...new Set(only)].filter((name) => known.has(name)),
         ),
       };
     } finally {

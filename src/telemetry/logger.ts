@@ -1,7 +1,6 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
-import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import winston from 'winston';
 import type Transport from 'winston-transport';
 import { EMITTED, failed, type LogPort } from '../smoke/types';
@@ -10,6 +9,8 @@ import { FileLineTransport } from './fileTransport';
 
 export interface LogSettings {
   readonly service: string;
+  /** This process's id, on every verification line: audit-log tells processes apart by it. */
+  readonly processId: string;
   readonly level: 'info' | 'debug';
   readonly file: {
     readonly enabled: boolean;
@@ -33,6 +34,8 @@ export interface AppLogger {
   reopen(): void;
   /** True from a failed write (the file is full, gone or not writable) until a line is written again. */
   writeFailed(): boolean;
+  /** Lines logged and not yet handed to the file: the log pipeline's backlog. */
+  backlog(): number;
   /** Ends the logger and resolves when every transport has flushed (no line lost at exit). */
   close(): Promise<void>;
 }
@@ -50,24 +53,20 @@ const lineFormat = winston.format.combine(
   winston.format.json(),
 );
 
-/** Where @opentelemetry/winston-transport looks for a line's trace context (its record's trace_id and span_id). */
-const OTEL_CONTEXT = Symbol.for('opentelemetry.js.contrib.winston.context');
-
 /**
- * `transports` replaces the file and stdout (tests); `otlp` is the OTLP log transport, when on: the
- * verification line then carries its run's trace context, so the record is correlated to the span.
+ * `transports` replaces the file and stdout (tests); `otlp` are the pipelines' OTLP log transports,
+ * each turning its pipeline's verification lines into records.
  */
 export function createLogger(
   settings: LogSettings,
-  options: { transports?: Transport[]; otlp?: Transport } = {},
+  options: { transports?: Transport[]; otlp?: readonly Transport[] } = {},
 ): AppLogger {
   let fileError: Error | undefined;
   const chosen = options.transports
     ? { transports: options.transports, file: undefined, fallback: undefined }
     : defaultTransports(settings);
   const { file, fallback } = chosen;
-  const transports = options.otlp ? [...chosen.transports, options.otlp] : chosen.transports;
-  const correlate = options.otlp !== undefined;
+  const transports = [...chosen.transports, ...(options.otlp ?? [])];
   const logger = winston.createLogger({
     level: settings.level,
     format: lineFormat,
@@ -90,6 +89,8 @@ export function createLogger(
     fallback,
     reopen: () => file?.reopen(),
     writeFailed: () => fileError !== undefined,
+    // Lines in winston's own buffers: past the file's, the transport holds them back (backpressure).
+    backlog: () => logger.writableLength + logger.readableLength,
     port: {
       writeVerification(r) {
         try {
@@ -100,16 +101,9 @@ export function createLogger(
             span_id: r.spanId,
             seq: r.seq,
             trigger: r.trigger,
+            pipeline: r.pipeline,
+            process_id: settings.processId,
             timestamp: r.timestamp,
-            ...(correlate
-              ? {
-                  [OTEL_CONTEXT]: trace.setSpanContext(ROOT_CONTEXT, {
-                    traceId: r.traceId,
-                    spanId: r.spanId,
-                    traceFlags: TraceFlags.SAMPLED,
-                  }),
-                }
-              : {}),
           });
         } catch {
           return failed('write_failed');

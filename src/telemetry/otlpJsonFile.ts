@@ -1,6 +1,5 @@
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { core, type tracing } from '@opentelemetry/sdk-node';
 import { RotatingFile, type FileRotation } from './rotatingFile';
 
 const NEWLINE = Buffer.from('\n');
@@ -10,7 +9,7 @@ const NEWLINE = Buffer.from('\n');
  * OpenTelemetry Collector's otlpjsonfile receiver reads. Serialised by the OTel transformer;
  * rotated by size like the log, so it cannot fill a disk either.
  */
-export class OtlpJsonFileExporter implements SpanExporter {
+export class OtlpJsonFileExporter implements tracing.SpanExporter {
   private readonly file: RotatingFile;
   private error: Error | undefined;
 
@@ -21,12 +20,12 @@ export class OtlpJsonFileExporter implements SpanExporter {
     });
   }
 
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    if (this.error) return done({ code: ExportResultCode.FAILED, error: this.error });
+  export(spans: tracing.ReadableSpan[], done: (result: core.ExportResult) => void): void {
+    if (this.error) return done({ code: core.ExportResultCode.FAILED, error: this.error });
     const body = JsonTraceSerializer.serializeRequest(spans);
-    if (!body) return done({ code: ExportResultCode.FAILED, error: new Error('spans could not be serialised') });
+    if (!body) return done({ code: core.ExportResultCode.FAILED, error: new Error('spans could not be serialised') });
     this.file.write(Buffer.concat([body, NEWLINE]), (err) =>
-      done(err ? { code: ExportResultCode.FAILED, error: err } : { code: ExportResultCode.SUCCESS }),
+      done(err ? { code: core.ExportResultCode.FAILED, error: err } : { code: core.ExportResultCode.SUCCESS }),
     );
   }
 

@@ -1,51 +1,43 @@
-import type { Logger } from '@opentelemetry/api-logs';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
+import { SeverityNumber, type Logger } from '@opentelemetry/api-logs';
 import type * as LogsOtlpHttp from '@opentelemetry/exporter-logs-otlp-http';
 import type * as LogsOtlpProto from '@opentelemetry/exporter-logs-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BatchLogRecordProcessor,
-  LoggerProvider,
-  type LogRecordExporter,
-  type LogRecordProcessor,
-  type ReadableLogRecord,
-  type ReadWriteLogRecord,
-} from '@opentelemetry/sdk-logs';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { OpenTelemetryTransportV3 } from '@opentelemetry/winston-transport';
-import winston from 'winston';
-import type Transport from 'winston-transport';
-import type { Config } from '../config/schema';
-import { EVENT, type SpanOutcome } from '../vocabulary';
-import { ExportAccounting } from './exportAccounting';
+import { logs, type core, type resources } from '@opentelemetry/sdk-node';
+import Transport from 'winston-transport';
+import type { PipelineConfig } from '../config/pipelines';
+import { shownUrl } from '../text';
+import { EVENT, type ExportOutcome } from '../vocabulary';
+import { ExportAccounting, ExportEvents, type ExportListener } from './exportAccounting';
 import type { BatchSettings } from './spanPipeline';
-import type { SpanAck } from './tracing';
+import { otlpOptions } from './spanExporters';
 
-/** The OTLP log pipeline: the verification line, as a record, to an OTLP endpoint (Loki, a Collector). */
+/** The OTLP log pipeline of one pipeline: its verification lines, as records, to an OTLP endpoint (Loki, a Collector). */
 export interface OtlpLogs {
-  /** The winston transport that turns verification lines into records; undefined when off. */
+  /** The winston transport that turns this pipeline's verification lines into records; undefined when off. */
   readonly transport: Transport | undefined;
   /** "otlp http/protobuf http://…/v1/logs", or "none". */
   readonly destination: string;
+  /** Sees each exported batch: the trace ids of its records and the exporter's answer. */
+  onExported(listener: ExportListener): void;
   forceFlush(): Promise<void>;
   /** Exports what is queued; never rejects (a failed last export is already counted). */
   shutdown(): Promise<void>;
 }
 
 /** A BatchLogRecordProcessor that accounts for every record: acknowledged, failed or dropped. */
-class CountingLogRecordProcessor implements LogRecordProcessor {
-  private readonly batch: BatchLogRecordProcessor;
-  private readonly accounting: ExportAccounting<ReadableLogRecord>;
+class CountingLogRecordProcessor implements logs.LogRecordProcessor {
+  private readonly batch: logs.BatchLogRecordProcessor;
+  private readonly accounting: ExportAccounting<logs.ReadableLogRecord>;
 
   constructor(
-    exporter: LogRecordExporter,
+    exporter: logs.LogRecordExporter,
     settings: BatchSettings,
-    count: (outcome: SpanOutcome, n: number) => void,
-    observe: (records: readonly ReadableLogRecord[], result: ExportResult) => void,
+    count: (outcome: ExportOutcome, n: number) => void,
+    observe: (records: readonly logs.ReadableLogRecord[], result: core.ExportResult) => void,
   ) {
     this.accounting = new ExportAccounting(settings.maxQueueSize, count, observe);
-    this.batch = new BatchLogRecordProcessor({
-      exporter: this.accounting.wrap(exporter) as LogRecordExporter,
+    this.batch = new logs.BatchLogRecordProcessor({
+      exporter: this.accounting.wrap(exporter) as logs.LogRecordExporter,
       maxQueueSize: settings.maxQueueSize,
       maxExportBatchSize: settings.maxExportBatchSize,
       scheduledDelayMillis: settings.scheduledDelay,
@@ -53,7 +45,7 @@ class CountingLogRecordProcessor implements LogRecordProcessor {
     });
   }
 
-  onEmit(record: ReadWriteLogRecord): void {
+  onEmit(record: logs.SdkLogRecord): void {
     if (this.accounting.admit()) this.batch.onEmit(record);
   }
 
@@ -66,21 +58,54 @@ class CountingLogRecordProcessor implements LogRecordProcessor {
   }
 }
 
+/** Fields of a line that are the record's trace context, not its attributes. */
+const CORRELATION = new Set(['message', 'level', 'trace_id', 'span_id', 'trace_flags']);
+
 /**
- * @opentelemetry/winston-transport, writing to this daemon's own logger provider rather than the
- * process-wide one (two daemons in one process, the tests, must not share a pipeline). Version
- * 0.34 keeps its logger in a private field; test/telemetry/otlpLogs.test.ts fails if that changes.
+ * A pipeline's verification lines as log records, emitted through that pipeline's own logger with the
+ * run's trace context. (@opentelemetry/winston-transport writes only to the process-wide logger
+ * provider; each pipeline has a provider of its own.)
  */
-class ProviderTransport extends OpenTelemetryTransportV3 {
-  constructor(logger: Logger) {
-    // Only the verification line: the daemon's own lines stay in the file and on stdout.
-    super({ format: winston.format((info) => (info.event === EVENT.verification ? info : false))() });
-    (this as unknown as { _logger: Logger })._logger = logger;
+class VerificationRecords extends Transport {
+  constructor(
+    private readonly logger: Logger,
+    private readonly pipeline: string,
+  ) {
+    super();
+  }
+
+  override log(info: Record<string, unknown>, done: () => void): void {
+    if (info.event === EVENT.verification && info.pipeline === this.pipeline) {
+      const attributes: Record<string, string | number | boolean> = {};
+      for (const [key, value] of Object.entries(info)) {
+        if (
+          !CORRELATION.has(key) &&
+          (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+        )
+          attributes[key] = value;
+      }
+      const spanContext = {
+        traceId: String(info.trace_id),
+        spanId: String(info.span_id),
+        traceFlags: TraceFlags.SAMPLED,
+      };
+      this.logger.emit({
+        severityNumber: SeverityNumber.INFO,
+        severityText: 'info',
+        body: String(info.message),
+        attributes,
+        context: trace.setSpanContext(ROOT_CONTEXT, spanContext),
+      });
+    }
+    done();
   }
 }
 
 /** `auto`: OTLP when an endpoint is configured (OTEL_EXPORTER_OTLP_*), else none. */
-function chooseLogExporter(otlp: Config['log']['otlp']): { exporter?: LogRecordExporter; destination: string } {
+function chooseLogExporter(otlp: PipelineConfig['log']['otlp']): {
+  exporter?: logs.LogRecordExporter;
+  destination: string;
+} {
   const url = otlp.logsEndpoint || (otlp.endpoint && `${otlp.endpoint.replace(/\/+$/, '')}/v1/logs`);
   const kind = otlp.exporter === 'auto' ? (url ? 'otlp' : 'none') : otlp.exporter;
   if (kind === 'none') return { destination: 'none' };
@@ -91,55 +116,48 @@ function chooseLogExporter(otlp: Config['log']['otlp']): { exporter?: LogRecordE
       : (require('@opentelemetry/exporter-logs-otlp-proto') as typeof LogsOtlpProto).OTLPLogExporter;
   /* eslint-enable @typescript-eslint/no-require-imports */
   return {
-    exporter: new Exporter(
-      url ? { url, timeoutMillis: otlp.batch.exportTimeout } : { timeoutMillis: otlp.batch.exportTimeout },
-    ),
-    destination: `otlp ${otlp.protocol} ${url || 'http://localhost:4318/v1/logs'}`,
+    exporter: new Exporter(otlpOptions(url, otlp.headers, otlp.batch.exportTimeout)),
+    destination: `otlp ${otlp.protocol} ${shownUrl(url || 'http://localhost:4318/v1/logs')}`,
   };
 }
 
 export function createOtlpLogs(
-  settings: { readonly service: string; readonly version: string; readonly otlp: Config['log']['otlp'] },
-  options: {
-    countRecords: (outcome: SpanOutcome, n: number) => void;
-    /** Called once per exported batch with the trace ids of its verification records. */
-    onRecordsExported?: (traceIds: readonly string[], ack: SpanAck) => void;
-    /** Replaces the configured exporter (tests). */
-    exporter?: LogRecordExporter;
-    now?: () => number;
+  settings: {
+    readonly pipeline: string;
+    readonly otlp: PipelineConfig['log']['otlp'];
+    readonly resource: resources.Resource;
+    readonly disabled: boolean;
   },
+  options: { countRecords: (outcome: ExportOutcome, n: number) => void; exporter?: logs.LogRecordExporter },
 ): OtlpLogs {
-  const now = options.now ?? Date.now;
-  const { exporter, destination } = options.exporter
-    ? { exporter: options.exporter, destination: 'custom' }
-    : chooseLogExporter(settings.otlp);
-  if (!exporter)
+  const events = new ExportEvents();
+  const chosen = settings.disabled
+    ? { destination: 'none (OTEL_SDK_DISABLED)' }
+    : options.exporter
+      ? { exporter: options.exporter, destination: 'custom' }
+      : chooseLogExporter(settings.otlp);
+  if (!chosen.exporter)
     return {
       transport: undefined,
-      destination,
+      destination: chosen.destination,
+      onExported: () => {},
       forceFlush: () => Promise.resolve(),
       shutdown: () => Promise.resolve(),
     };
-  const observe = (records: readonly ReadableLogRecord[], result: ExportResult) => {
-    const traceIds = records.map((r) => r.spanContext?.traceId).filter((id): id is string => id !== undefined);
-    if (traceIds.length === 0) return;
-    options.onRecordsExported?.(traceIds, {
-      ok: result.code === ExportResultCode.SUCCESS,
-      atMs: now(),
-      ...(result.error ? { error: result.error.message } : {}),
-    });
-  };
-  const processor = new CountingLogRecordProcessor(exporter, settings.otlp.batch, options.countRecords, observe);
-  const provider = new LoggerProvider({
-    resource: resourceFromAttributes({
-      [ATTR_SERVICE_NAME]: settings.service,
-      [ATTR_SERVICE_VERSION]: settings.version,
-    }),
-    processors: [processor],
-  });
+  const processor = new CountingLogRecordProcessor(
+    chosen.exporter,
+    settings.otlp.batch,
+    options.countRecords,
+    (records, result) => {
+      const traceIds = records.map((r) => r.spanContext?.traceId).filter((id): id is string => id !== undefined);
+      if (traceIds.length > 0) events.emit(traceIds, result);
+    },
+  );
+  const provider = new logs.LoggerProvider({ resource: settings.resource, processors: [processor] });
   return {
-    transport: new ProviderTransport(provider.getLogger(settings.service, settings.version)),
-    destination,
+    transport: new VerificationRecords(provider.getLogger(EVENT.verification), settings.pipeline),
+    destination: chosen.destination,
+    onExported: (listener) => events.on(listener),
     forceFlush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown().catch(() => undefined),
   };

@@ -1,15 +1,33 @@
 import type * as OtlpHttpJson from '@opentelemetry/exporter-trace-otlp-http';
 import type * as OtlpHttpProto from '@opentelemetry/exporter-trace-otlp-proto';
-import { ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { Config } from '../config/schema';
+import { tracing } from '@opentelemetry/sdk-node';
+import type { PipelineConfig } from '../config/pipelines';
+import { shownUrl } from '../text';
 import { OtlpJsonFileExporter } from './otlpJsonFile';
 
+/** An OTLP exporter's options: the URL (else its OTEL_* default), headers (a tenant, a key), its deadline. */
+export const otlpOptions = (url: string, headers: Readonly<Record<string, string>>, timeoutMillis: number) => ({
+  ...(url ? { url } : {}),
+  ...(Object.keys(headers).length > 0 ? { headers: { ...headers } } : {}),
+  timeoutMillis,
+});
+
+const tracesUrl = (traces: PipelineConfig['traces']) =>
+  traces.otlp.tracesEndpoint || (traces.otlp.endpoint && `${traces.otlp.endpoint.replace(/\/+$/, '')}/v1/traces`);
 /** `auto` means OTLP when an endpoint is configured (OTEL_EXPORTER_OTLP_*), else the local file. */
-export function chooseExporter(traces: Config['traces']): { exporter?: SpanExporter; destination: string } {
-  const url =
-    traces.otlp.tracesEndpoint || (traces.otlp.endpoint && `${traces.otlp.endpoint.replace(/\/+$/, '')}/v1/traces`);
-  const kind = traces.exporter === 'auto' ? (url ? 'otlp' : 'file') : traces.exporter;
-  switch (kind) {
+const kindOf = (traces: PipelineConfig['traces']) =>
+  traces.exporter === 'auto' ? (tracesUrl(traces) ? 'otlp' : 'file') : traces.exporter;
+
+/** The span file a pipeline writes, if it writes one. */
+export const spanFileOf = (traces: PipelineConfig['traces']) =>
+  kindOf(traces) === 'file' ? traces.file.path : undefined;
+
+export function chooseExporter(traces: PipelineConfig['traces']): {
+  exporter?: tracing.SpanExporter;
+  destination: string;
+} {
+  const url = tracesUrl(traces);
+  switch (kindOf(traces)) {
     case 'otlp': {
       // Only the chosen exporter is loaded: each costs tens of milliseconds at startup.
       /* eslint-disable @typescript-eslint/no-require-imports */
@@ -19,10 +37,8 @@ export function chooseExporter(traces: Config['traces']): { exporter?: SpanExpor
           : (require('@opentelemetry/exporter-trace-otlp-proto') as typeof OtlpHttpProto).OTLPTraceExporter;
       /* eslint-enable @typescript-eslint/no-require-imports */
       return {
-        exporter: new Exporter(
-          url ? { url, timeoutMillis: traces.batch.exportTimeout } : { timeoutMillis: traces.batch.exportTimeout },
-        ),
-        destination: `otlp ${traces.otlp.protocol} ${url || 'http://localhost:4318/v1/traces'}`,
+        exporter: new Exporter(otlpOptions(url, traces.otlp.headers, traces.batch.exportTimeout)),
+        destination: `otlp ${traces.otlp.protocol} ${shownUrl(url || 'http://localhost:4318/v1/traces')}`,
       };
     }
     case 'file':
@@ -31,7 +47,7 @@ export function chooseExporter(traces: Config['traces']): { exporter?: SpanExpor
         destination: `file ${traces.file.path}`,
       };
     case 'console':
-      return { exporter: new ConsoleSpanExporter(), destination: 'console' };
+      return { exporter: new tracing.ConsoleSpanExporter(), destination: 'console' };
     default:
       return { destination: 'none' };
   }

@@ -1,14 +1,6 @@
-import type { Context } from '@opentelemetry/api';
-import { TraceFlags } from '@opentelemetry/api';
-import type { ExportResult } from '@opentelemetry/core';
-import {
-  BatchSpanProcessor,
-  type ReadableSpan,
-  type Span,
-  type SpanExporter,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
-import type { SpanOutcome } from '../vocabulary';
+import { TraceFlags, type Context } from '@opentelemetry/api';
+import { tracing, type core } from '@opentelemetry/sdk-node';
+import type { ExportOutcome } from '../vocabulary';
 import { ExportAccounting } from './exportAccounting';
 
 export interface BatchSettings {
@@ -19,19 +11,19 @@ export interface BatchSettings {
 }
 
 /** A BatchSpanProcessor that accounts for every sampled span: acknowledged, failed or dropped. */
-export class CountingSpanProcessor implements SpanProcessor {
-  private readonly batch: BatchSpanProcessor;
-  private readonly accounting: ExportAccounting<ReadableSpan>;
-  private readonly dropped = new WeakSet<ReadableSpan>();
+export class CountingSpanProcessor implements tracing.SpanProcessor {
+  private readonly batch: tracing.BatchSpanProcessor;
+  private readonly accounting: ExportAccounting<tracing.ReadableSpan>;
+  private readonly dropped = new WeakSet<tracing.ReadableSpan>();
 
   constructor(
-    exporter: SpanExporter,
+    exporter: tracing.SpanExporter,
     settings: BatchSettings,
-    count: (outcome: SpanOutcome, n: number) => void,
-    observe?: (spans: readonly ReadableSpan[], result: ExportResult) => void,
+    count: (outcome: ExportOutcome, n: number) => void,
+    observe?: (spans: readonly tracing.ReadableSpan[], result: core.ExportResult) => void,
   ) {
     this.accounting = new ExportAccounting(settings.maxQueueSize, count, observe);
-    this.batch = new BatchSpanProcessor(this.accounting.wrap(exporter) as SpanExporter, {
+    this.batch = new tracing.BatchSpanProcessor(this.accounting.wrap(exporter) as tracing.SpanExporter, {
       maxQueueSize: settings.maxQueueSize,
       maxExportBatchSize: settings.maxExportBatchSize,
       scheduledDelayMillis: settings.scheduledDelay,
@@ -39,14 +31,19 @@ export class CountingSpanProcessor implements SpanProcessor {
     });
   }
 
-  /** True when the span ended while the queue was full or after shutdown. */
-  wasDropped(span: object): boolean {
-    return this.dropped.has(span as ReadableSpan);
+  /** How full the queue is, from 0 to 1: past half of it, the span pipeline has fallen behind. */
+  queueShare(): number {
+    return this.accounting.share;
   }
 
-  onStart(_span: Span, _parentContext: Context): void {}
+  /** True when the span ended while the queue was full or after shutdown. */
+  wasDropped(span: object): boolean {
+    return this.dropped.has(span as tracing.ReadableSpan);
+  }
 
-  onEnd(span: ReadableSpan): void {
+  onStart(_span: tracing.Span, _parentContext: Context): void {}
+
+  onEnd(span: tracing.ReadableSpan): void {
     if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
     if (this.accounting.admit()) this.batch.onEnd(span);
     else this.dropped.add(span);

@@ -1,74 +1,134 @@
-import type { Clock } from '../smoke/types';
+import type { MonoClock } from '../smoke/types';
 
 /**
  * A map whose entries expire at their deadline, with one timer for the whole map (armed for the
- * oldest entry) instead of one per entry: thousands of runs can await verification at once, and
+ * earliest deadline) instead of one per entry: thousands of runs can await verification at once, and
  * a timer each was a large share of what a run cost to read back (bench/README.md).
  *
- * Entries are swept in insertion order, which is deadline order when every deadline is a fixed
- * timeout after its insertion. An entry whose deadline is earlier than an older entry's expires
- * with that older one.
+ * Deadlines are on a monotonic clock, so no wall-clock step can move them, and the entries sit in a
+ * binary heap by deadline: every due entry expires, whatever the order in which they were set.
  */
 export interface DeadlineMap<K, V> {
   set(key: K, value: V, deadlineMs: number): void;
   /** Removes the entry and returns its value (undefined when absent or already expired). */
   take(key: K): V | undefined;
   readonly size: number;
-  /** Removes every entry, oldest first, handing each to `each`; the map is empty afterwards. */
+  /** Removes every entry, earliest deadline first, handing each to `each`; the map is empty afterwards. */
   drain(each: (key: K, value: V) => void): void;
-  /** Visits every entry, oldest first. */
+  /** Visits every entry (in no particular order). */
   forEach(each: (key: K, value: V) => void): void;
 }
 
-export function createDeadlineMap<K, V>(o: { now: Clock; onExpire: (key: K, value: V) => void }): DeadlineMap<K, V> {
-  const entries = new Map<K, { value: V; deadlineMs: number }>();
-  let timer: NodeJS.Timeout | undefined;
+interface Slot<K, V> {
+  readonly key: K;
+  readonly value: V;
+  readonly deadlineMs: number;
+  /** Where the slot sits in the heap (kept up to date on every move, so a take is O(log n)). */
+  at: number;
+}
 
+export function createDeadlineMap<K, V>(o: {
+  now: MonoClock;
+  onExpire: (key: K, value: V) => void;
+}): DeadlineMap<K, V> {
+  const slots = new Map<K, Slot<K, V>>();
+  const heap: Slot<K, V>[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let armedFor = Infinity;
+
+  const place = (slot: Slot<K, V>, at: number) => {
+    heap[at] = slot;
+    slot.at = at;
+  };
+  function up(at: number): void {
+    const slot = heap[at] as Slot<K, V>;
+    while (at > 0) {
+      const parent = (at - 1) >> 1;
+      if ((heap[parent] as Slot<K, V>).deadlineMs <= slot.deadlineMs) break;
+      place(heap[parent] as Slot<K, V>, at);
+      at = parent;
+    }
+    place(slot, at);
+  }
+  function down(at: number): void {
+    const slot = heap[at] as Slot<K, V>;
+    for (;;) {
+      const left = 2 * at + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child =
+        right < heap.length && (heap[right] as Slot<K, V>).deadlineMs < (heap[left] as Slot<K, V>).deadlineMs
+          ? right
+          : left;
+      if ((heap[child] as Slot<K, V>).deadlineMs >= slot.deadlineMs) break;
+      place(heap[child] as Slot<K, V>, at);
+      at = child;
+    }
+    place(slot, at);
+  }
+  function remove(slot: Slot<K, V>): void {
+    slots.delete(slot.key);
+    const last = heap.pop() as Slot<K, V>;
+    if (last === slot) return;
+    place(last, slot.at);
+    up(last.at);
+    down(last.at);
+  }
+
+  /** The timer fires no later than the earliest deadline; firing early (that entry was taken) costs one empty sweep. */
   function arm(): void {
-    const oldest = entries.values().next();
-    timer = oldest.done ? undefined : setTimeout(sweep, Math.max(0, oldest.value.deadlineMs - o.now()));
-    timer?.unref(); // deadlines alone do not keep the process up: the server does
+    const earliest = heap[0]?.deadlineMs ?? Infinity;
+    if (earliest >= armedFor) return;
+    clearTimeout(timer);
+    armedFor = earliest;
+    timer = setTimeout(sweep, Math.max(0, earliest - o.now()));
+    timer.unref(); // deadlines alone do not keep the process up: the server does
+  }
+  function disarm(): void {
+    clearTimeout(timer);
+    timer = undefined;
+    armedFor = Infinity;
   }
 
   function sweep(): void {
+    disarm();
     const now = o.now();
-    for (const [key, entry] of entries) {
-      if (entry.deadlineMs > now) break;
-      entries.delete(key);
-      o.onExpire(key, entry.value);
+    for (let first = heap[0]; first && first.deadlineMs <= now; first = heap[0]) {
+      remove(first);
+      o.onExpire(first.key, first.value);
     }
     arm();
   }
 
   return {
     set(key, value, deadlineMs) {
-      entries.delete(key);
-      entries.set(key, { value, deadlineMs });
-      if (!timer) arm();
+      const old = slots.get(key);
+      if (old) remove(old);
+      const slot: Slot<K, V> = { key, value, deadlineMs, at: heap.length };
+      slots.set(key, slot);
+      heap.push(slot);
+      up(slot.at);
+      arm();
     },
     take(key) {
-      const entry = entries.get(key);
-      if (!entry) return undefined;
-      entries.delete(key);
-      if (entries.size === 0) {
-        clearTimeout(timer);
-        timer = undefined;
-      }
-      return entry.value;
+      const slot = slots.get(key);
+      if (!slot) return undefined;
+      remove(slot);
+      if (heap.length === 0) disarm();
+      return slot.value;
     },
     get size() {
-      return entries.size;
+      return slots.size;
     },
     forEach(each) {
-      for (const [key, entry] of entries) each(key, entry.value);
+      for (const slot of slots.values()) each(slot.key, slot.value);
     },
     drain(each) {
-      clearTimeout(timer);
-      timer = undefined;
-      for (const [key, entry] of [...entries]) {
-        entries.delete(key);
-        each(key, entry.value);
-      }
+      disarm();
+      const all = [...heap].sort((a, b) => a.deadlineMs - b.deadlineMs);
+      heap.length = 0;
+      slots.clear();
+      for (const slot of all) each(slot.key, slot.value);
     },
   };
 }

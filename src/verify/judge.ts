@@ -1,7 +1,9 @@
-import type { Clock, EmitStatus, SmokeRun } from '../smoke/types';
+import type { Reader } from '../readers/types';
+import type { Clock, EmitStatus, MonoClock, SmokeRun } from '../smoke/types';
 import { SIGNALS, type RunStatus, type Signal } from '../vocabulary';
 import { createDeadlineMap } from './deadlineMap';
-import { errored, type Finding, type SignalVerifier, type Verdict } from './types';
+import { createSignalVerifier } from './signalVerifier';
+import { errored, type Awaited, type Finding, type SignalVerifier, type Verdict } from './types';
 
 export interface RunReport {
   readonly run: SmokeRun;
@@ -11,16 +13,22 @@ export interface RunReport {
   readonly settled: Promise<RunReport>;
 }
 
-/** Every signal has a verifier, or is explicitly not read back: a new signal does not compile without one. */
-export type Verifiers = Readonly<Record<Signal, SignalVerifier | 'disabled'>>;
+/** Per signal, the readers it must reach in order (written, exported, stored), or not read back at all. */
+export type Chains = Readonly<Record<Signal, readonly Reader[] | 'disabled'>>;
 
 export interface JudgeOptions {
-  readonly verifiers: Verifiers;
+  /** Every signal has a chain, or is explicitly not read back: a new signal does not compile without one. */
+  readonly chains: Chains;
   readonly timeoutMs: number;
+  /** How often each reader looks for the runs awaiting it. */
+  readonly pollMs: number;
   /** At most this many runs await verification at once, so a flood cannot grow memory; POST runs
    * (deploy gates, trigger "api") have room of their own that GET and scheduled runs cannot take. */
   readonly capacity: Readonly<Record<RoomName, number>>;
+  /** Wall time: only stamped on verdicts. */
   readonly now: Clock;
+  /** Every deadline and lag. */
+  readonly mono: MonoClock;
   /** Sees each verdict as it lands (metrics, health, the failure log line). */
   readonly onVerdict: (verdict: Verdict, run: SmokeRun) => void;
   /** Sees each run once every signal has its verdict (spot checks keep some). */
@@ -31,23 +39,27 @@ export interface JudgeOptions {
 export interface PendingRun {
   readonly run: SmokeRun;
   readonly verdicts: Partial<Record<Signal, Verdict>>;
-  /** Per signal, when each hop had confirmed it. */
-  readonly progress: Partial<Record<Signal, readonly (number | undefined)[]>>;
+  /** Per signal, which hops had found it. */
+  readonly progress: Partial<Record<Signal, readonly boolean[]>>;
 }
 
 export type RoomName = 'api' | 'other';
-const roomOf = (run: SmokeRun): RoomName => (run.trigger === 'api' ? 'api' : 'other');
+export const roomOf = (run: SmokeRun): RoomName => (run.trigger === 'api' ? 'api' : 'other');
 
 export interface Judge {
   /** Starts reading the run back; beyond the capacity it is not, and each signal is counted as
    * skipped (over_capacity), so an overload shows in the metrics. */
   judge(run: SmokeRun): RunReport;
-  /** Runs still awaiting a verdict. */
+  /** Runs still awaiting a verdict, and per room. */
   readonly pending: number;
-  /** Every run still awaiting a verdict, oldest first, at most `max` (the newest). */
-  snapshot(max: number): PendingRun[];
-  /** Waits again for a run restored from the state file: its deadline restarts now, its lag counts from its start. */
-  resume(pending: PendingRun): RunReport;
+  /** How many runs each room holds at most. */
+  readonly capacity: Readonly<Record<RoomName, number>>;
+  pendingIn(room: RoomName): number;
+  /** Every run still awaiting a verdict, at most `max` (the newest), newest first. */
+  snapshot(max: number): Iterable<PendingRun>;
+  /** Waits again for a run restored from the state file (validated by the caller): its deadline
+   * restarts now, its lag counts from its start. Undefined when its room is full. */
+  resume(pending: PendingRun): RunReport | undefined;
   /** Every reader reads once now (the drain's last look before the state is written). */
   readNow(): Promise<void>;
   /** Stops reading back; runs still pending are settled without being counted, later ones are not
@@ -72,14 +84,17 @@ export function statusOf(verdicts: readonly Verdict[]): RunStatus {
 const DISABLED: Finding = { outcome: 'skipped', reason: 'disabled' };
 
 /** A report fills in as verdicts land; its promise is made only for whoever asks (a waiting POST). */
-class Report implements RunReport {
+class Report implements RunReport, Awaited {
   status: RunStatus = 'pending';
   readonly verdicts: Partial<Record<Signal, Verdict>> = {};
   awaiting: number = SIGNALS.length;
   private resolveSettled: ((report: RunReport) => void) | undefined;
   private settledPromise: Promise<RunReport> | undefined;
 
-  constructor(readonly run: SmokeRun) {}
+  constructor(
+    readonly run: SmokeRun,
+    readonly startMono: number,
+  ) {}
 
   get settled(): Promise<RunReport> {
     this.settledPromise ??=
@@ -95,19 +110,34 @@ class Report implements RunReport {
 
 /**
  * Reads every signal of a run back, in parallel, each through its verifier. The judge owns the
- * deadline: one timer for all runs, swept oldest first; at the deadline each verifier says why its
- * signal was not found.
+ * deadline: one timer for all runs, on the monotonic clock; at the deadline each verifier says why
+ * its signal was not found.
  */
 export function createJudge(o: JudgeOptions): Judge {
   const inFlight = createDeadlineMap<Report, true>({
-    now: o.now,
+    now: o.mono,
     onExpire: (report) => {
       for (const signal of SIGNALS) {
-        const verifier = o.verifiers[signal];
-        if (!report.verdicts[signal] && verifier !== 'disabled') land(report, signal, verifier.expire(report.run));
+        const verifier = verifiers[signal];
+        if (!report.verdicts[signal] && verifier) land(report, signal, verifier.expire(report.run));
       }
     },
   });
+  const verifiers = Object.fromEntries(
+    SIGNALS.map((signal) => {
+      const readers = o.chains[signal];
+      if (readers === 'disabled') return [signal, undefined];
+      // A read may look up many runs one request at a time: bounded per read, and by the verify timeout as a whole.
+      const verifier = createSignalVerifier<Report>({
+        readers,
+        pollMs: o.pollMs,
+        readTimeoutMs: Math.max(1000, o.timeoutMs),
+        mono: o.mono,
+        onFinding: (report, finding) => land(report, signal, finding),
+      });
+      return [signal, verifier];
+    }),
+  ) as Record<Signal, SignalVerifier<Report> | undefined>;
   let stopped = false;
   const inRoom: Record<RoomName, number> = { api: 0, other: 0 };
 
@@ -133,46 +163,55 @@ export function createJudge(o: JudgeOptions): Judge {
         for (const signal of SIGNALS) o.onVerdict(report.verdicts[signal] as Verdict, run);
         return report;
       }
-      const report = new Report(run);
+      const startMono = o.mono();
+      const report = new Report(run, startMono);
       inRoom[room] += 1;
-      inFlight.set(report, true, Math.max(run.startedAt.getTime() + o.timeoutMs, o.now()));
+      inFlight.set(report, true, startMono + o.timeoutMs);
       for (const signal of SIGNALS) {
-        const verifier = o.verifiers[signal];
-        const early = fromEmit(run.signals[signal]) ?? (verifier === 'disabled' ? DISABLED : undefined);
+        const verifier = verifiers[signal];
+        const early = fromEmit(run.signals[signal]) ?? (verifier ? undefined : DISABLED);
         if (early) land(report, signal, early);
-        else if (verifier !== 'disabled') verifier.verify(run, (finding) => land(report, signal, finding));
+        else verifier?.verify(report);
       }
       return report;
     },
     get pending() {
       return inFlight.size;
     },
+    capacity: o.capacity,
+    pendingIn: (room) => inRoom[room],
     snapshot(max) {
-      const out: PendingRun[] = [];
-      inFlight.forEach((report) => {
+      // The reports now; each is read as the caller gets to it (the state is written in slices).
+      const reports: Report[] = [];
+      inFlight.forEach((report) => reports.push(report));
+      const toPending = (report: Report): PendingRun => {
         const progress: PendingRun['progress'] = {};
         for (const signal of SIGNALS) {
-          const verifier = o.verifiers[signal];
-          const found = verifier === 'disabled' || report.verdicts[signal] ? undefined : verifier.progress(report.run);
-          if (found) progress[signal] = [...found];
+          const found = report.verdicts[signal] ? undefined : verifiers[signal]?.progress(report.run);
+          if (found) progress[signal] = found;
         }
-        out.push({ run: report.run, verdicts: { ...report.verdicts }, progress });
-      });
-      return out.slice(-max);
+        return { run: report.run, verdicts: { ...report.verdicts }, progress };
+      };
+      return (function* () {
+        for (let i = reports.length - 1; i >= Math.max(0, reports.length - max); i -= 1) yield toPending(reports[i]!);
+      })();
     },
     resume(pending) {
-      const report = new Report(pending.run);
       const room = roomOf(pending.run);
+      if (stopped || inRoom[room] >= o.capacity[room]) return undefined;
+      // Its lag counts from its start (never from the future), its deadline from now.
+      const monoNow = o.mono();
+      const report = new Report(pending.run, monoNow - Math.max(0, o.now() - pending.run.startedAt.getTime()));
       inRoom[room] += 1;
-      inFlight.set(report, true, Math.max(pending.run.startedAt.getTime(), o.now()) + o.timeoutMs);
+      inFlight.set(report, true, monoNow + o.timeoutMs);
       for (const signal of SIGNALS) {
-        const verifier = o.verifiers[signal];
+        const verifier = verifiers[signal];
         const earlier = pending.verdicts[signal];
         if (earlier) {
           report.verdicts[signal] = earlier; // landed before the restart: counted then
           report.awaiting -= 1;
-        } else if (verifier === 'disabled') land(report, signal, DISABLED);
-        else verifier.verify(pending.run, (finding) => land(report, signal, finding), pending.progress[signal]);
+        } else if (!verifier) land(report, signal, DISABLED);
+        else verifier.verify(report, pending.progress[signal]);
       }
       if (report.awaiting === 0 && inFlight.take(report)) {
         inRoom[room] -= 1;
@@ -180,25 +219,22 @@ export function createJudge(o: JudgeOptions): Judge {
       }
       return report;
     },
-    readNow: async () =>
-      void (await Promise.all(
-        SIGNALS.map((s) => o.verifiers[s]).map((v) => (v === 'disabled' ? undefined : v.readNow())),
-      )),
+    readNow: async () => void (await Promise.all(SIGNALS.map((s) => verifiers[s]?.readNow()))),
     async stop() {
       if (stopped) return;
       stopped = true;
       // A read-back cut short by shutdown is not a pipeline failure: not counted, not logged.
       inFlight.drain((report) => report.settle('unverified'));
       inRoom.api = inRoom.other = 0;
-      await Promise.all(SIGNALS.map((s) => o.verifiers[s]).map((v) => (v === 'disabled' ? undefined : v.stop())));
+      await Promise.all(SIGNALS.map((s) => verifiers[s]?.stop()));
     },
   };
 }
 
 /** A run that will not be read back (overload, shutdown): every signal skipped, with why. */
 function notVerified(run: SmokeRun, at: Date, reason: 'disabled' | 'over_capacity', why: string): RunReport {
-  const report = new Report(run);
-  for (const signal of SIGNALS) report.verdicts[signal] = { signal, outcome: 'skipped', reason, at, detail: why };
+  const report = new Report(run, 0);
+  for (const signal of SIGNALS) report.verdicts[signal] = { signal, ...DISABLED, reason, at, detail: why };
   report.settle('unverified');
   return report;
 }

@@ -1,4 +1,4 @@
-import type { Clock } from '../smoke/types';
+import type { MonoClock } from '../smoke/types';
 import { SIGNALS, type HealthStatus, type Signal, type VerifyReason } from '../vocabulary';
 import type { Verdict } from './types';
 
@@ -20,17 +20,26 @@ export interface Streak {
  * Per-signal verification health for /healthz and the failure-streak metric: warn when the last verification is older than
  * `staleAfterMs` (0: never stale), fail when `failAfterRuns` runs in a row failed the signal.
  */
-export function createSignalHealth(o: { staleAfterMs: number; failAfterRuns: number; now: Clock; startedMs: number }) {
+export function createSignalHealth(o: { staleAfterMs: number; failAfterRuns: number; mono: MonoClock }) {
+  const startedMono = o.mono();
+  // Staleness on the monotonic clock; the wall time of the last verification is only shown.
   const state = new Map<
     Signal,
-    { lastVerifiedMs?: number; failuresInARow: number; firstReason: VerifyReason; lastFailure?: string }
+    {
+      lastVerifiedMono?: number;
+      lastVerifiedAt?: Date;
+      failuresInARow: number;
+      firstReason: VerifyReason;
+      lastFailure?: string;
+    }
   >(SIGNALS.map((s) => [s, { failuresInARow: 0, firstReason: 'none' }]));
 
   return {
     observe(verdict: Verdict): void {
       const s = state.get(verdict.signal)!;
       if (verdict.outcome === 'verified') {
-        s.lastVerifiedMs = verdict.at.getTime();
+        s.lastVerifiedMono = o.mono();
+        s.lastVerifiedAt = verdict.at;
         s.failuresInARow = 0;
         s.firstReason = 'none';
       } else if (verdict.outcome !== 'skipped') {
@@ -45,10 +54,10 @@ export function createSignalHealth(o: { staleAfterMs: number; failAfterRuns: num
     },
     check(signal: Signal): SignalCheck {
       const s = state.get(signal)!;
-      const since = (o.now() - (s.lastVerifiedMs ?? o.startedMs)) / 1000;
+      const since = (o.mono() - (s.lastVerifiedMono ?? startedMono)) / 1000;
       const base = {
         observedValue: Number(since.toFixed(3)),
-        ...(s.lastVerifiedMs ? { time: new Date(s.lastVerifiedMs).toISOString() } : {}),
+        ...(s.lastVerifiedAt ? { time: s.lastVerifiedAt.toISOString() } : {}),
       };
       if (s.failuresInARow >= o.failAfterRuns)
         return { ...base, status: 'fail', output: `${s.failuresInARow} runs in a row failed (${s.lastFailure})` };
@@ -56,7 +65,7 @@ export function createSignalHealth(o: { staleAfterMs: number; failAfterRuns: num
         return {
           ...base,
           status: 'warn',
-          output: s.lastVerifiedMs ? 'last verification is stale' : 'not verified yet',
+          output: s.lastVerifiedAt ? 'last verification is stale' : 'not verified yet',
         };
       }
       return { ...base, status: 'pass' };

@@ -1,30 +1,28 @@
-import { ReadError, type Hit, type Reader, type Waiting } from '../readers/types';
-import type { SmokeRun } from '../smoke/types';
-import type { VerifyReason } from '../vocabulary';
-import { errored, missing, verified, type Finding, type SignalVerifier } from './types';
+import { ReadError, type Failure, type Reader, type Waiting } from '../readers/types';
+import type { MonoClock } from '../smoke/types';
+import { errored, missing, verified, type Awaited, type Finding, type SignalVerifier } from './types';
 
-interface Entry {
-  readonly run: SmokeRun;
-  readonly done: (finding: Finding) => void;
+interface Entry<T extends Awaited> {
+  readonly awaited: T;
   /** The first hop not confirmed yet. */
   hop: number;
-  /** When each hop confirmed the run; a later hop may confirm before an earlier one does. */
+  /** When each hop confirmed the run (monotonic ms); a later hop may confirm before an earlier one does. */
   readonly foundAt: (number | undefined)[];
 }
 
 /** One reader and the runs it is asked about. */
-class Hop implements Waiting {
+class Hop<T extends Awaited> implements Waiting {
   /** The runs that have reached this hop (what a query reader looks up), oldest first. */
-  readonly here = new Map<string, Entry>();
+  readonly here = new Map<string, Entry<T>>();
   /** The read in progress, if any: reads never overlap. */
   reading: Promise<void> | undefined;
   /** Why the last read failed as a whole; cleared by a read that works. */
-  lastError: { reason: VerifyReason; detail: string } | undefined;
+  lastError: Failure | undefined;
 
   constructor(
     readonly reader: Reader,
     readonly index: number,
-    private readonly all: ReadonlyMap<string, Entry>,
+    private readonly all: ReadonlyMap<string, Entry<T>>,
   ) {}
 
   get size() {
@@ -34,97 +32,114 @@ class Hop implements Waiting {
    * answers) must match what passes by, whichever hop the run is waiting at. */
   get(traceId: string) {
     const entry = this.all.get(traceId);
-    return entry && entry.foundAt[this.index] === undefined ? entry.run : undefined;
+    return entry && entry.foundAt[this.index] === undefined ? entry.awaited.run : undefined;
   }
   *runs() {
-    for (const entry of this.here.values()) yield entry.run;
+    for (const entry of this.here.values()) yield entry.awaited.run;
   }
+}
+
+export interface SignalVerifierOptions<T extends Awaited> {
+  readonly readers: readonly Reader[];
+  readonly pollMs: number;
+  /** One read's time limit (it may look up many runs, one request at a time). */
+  readonly readTimeoutMs?: number;
+  readonly mono: MonoClock;
+  /** Called once per run, when a reader decides (found, or a failure waiting will not cure). */
+  readonly onFinding: (awaited: T, finding: Finding) => void;
 }
 
 /**
  * Reads one signal back through a chain of readers, each a hop the signal must reach (written,
  * exported, stored). A run is verified when every hop has found it, in whatever order they did;
- * the first hop that fails it names the reason. One timer polls every hop for all waiting runs.
+ * the first hop that fails it names the reason. One timer polls every hop for all waiting runs, and
+ * a waiting run costs an entry, not a closure or a promise.
  */
-export function createSignalVerifier(o: {
-  readers: readonly Reader[];
-  pollMs: number;
-  readTimeoutMs?: number;
-}): SignalVerifier {
+export function createSignalVerifier<T extends Awaited>(o: SignalVerifierOptions<T>): SignalVerifier<T> {
   if (o.readers.length === 0) throw new RangeError('a signal verifier needs at least one reader');
-  const entries = new Map<string, Entry>();
-  const hops = o.readers.map((r, i) => new Hop(r, i, entries));
+  const entries = new Map<string, Entry<T>>();
+  const hops = o.readers.map((r, i) => new Hop<T>(r, i, entries));
   const readTimeoutMs = o.readTimeoutMs ?? Math.max(1000, o.pollMs * 4);
+  const first = hops[0] as Hop<T>;
+  const last = hops[hops.length - 1] as Hop<T>;
   let stopped = false;
 
-  function finish(entry: Entry, finding: Finding): void {
-    entries.delete(entry.run.traceId);
-    hops[entry.hop]?.here.delete(entry.run.traceId);
-    entry.done(finding);
+  function finish(entry: Entry<T>, finding: Finding): void {
+    entries.delete(entry.awaited.run.traceId);
+    hops[entry.hop]?.here.delete(entry.awaited.run.traceId);
+    o.onFinding(entry.awaited, finding);
   }
 
   /** Moves the run past every hop that has confirmed it; verified past the last. */
-  function advance(entry: Entry): void {
-    hops[entry.hop]?.here.delete(entry.run.traceId);
-    if (!entries.has(entry.run.traceId)) return;
+  function advance(entry: Entry<T>): void {
+    const traceId = entry.awaited.run.traceId;
+    hops[entry.hop]?.here.delete(traceId);
     while (entry.hop < hops.length && entry.foundAt[entry.hop] !== undefined) entry.hop += 1;
     const next = hops[entry.hop];
-    if (next) return void next.here.set(entry.run.traceId, entry);
-    entries.delete(entry.run.traceId);
-    const last = hops[hops.length - 1] as Hop;
-    entry.done(verified(entry.run, Math.max(...(entry.foundAt as number[])), last.reader.backend));
+    if (next) return void next.here.set(traceId, entry);
+    entries.delete(traceId);
+    const foundMono = Math.max(...(entry.foundAt as number[]));
+    o.onFinding(entry.awaited, verified((foundMono - entry.awaited.startMono) / 1000, last.reader.backend));
   }
 
-  function onHit(hop: Hop, run: SmokeRun, hit: Hit): void {
-    const entry = entries.get(run.traceId);
+  function onReport(hop: Hop<T>, traceId: string, failure: Failure | undefined): void {
+    const entry = entries.get(traceId);
     if (!entry || entry.foundAt[hop.index] !== undefined) return; // decided already, or an echo
-    if ('reason' in hit) return finish(entry, errored(hit.reason, hop.reader.backend, hit.detail));
-    entry.foundAt[hop.index] = hit.atMs;
+    if (failure) return finish(entry, errored(failure.reason, hop.reader.backend, failure.detail));
+    entry.foundAt[hop.index] = o.mono();
     if (hop.index === entry.hop) advance(entry);
   }
 
-  function poll(hop: Hop): Promise<void> {
-    const { read } = hop.reader;
-    if (!read || hop.reading || stopped) return hop.reading ?? Promise.resolve();
-    // A stream reader reads for every run not yet past it; a query reader only for those that reached it.
-    if (entries.size === 0 || (hop.size === 0 && hop.index > 0 && !streaming(hop))) return Promise.resolve();
-    hop.reading = read(hop, (run, hit) => onHit(hop, run, hit), AbortSignal.timeout(readTimeoutMs)).then(
+  function poll(hop: Hop<T>): Promise<void> {
+    const { reader } = hop;
+    if (reader.kind === 'pushed' || hop.reading || stopped) return hop.reading ?? Promise.resolve();
+    // A stream reads for every run not yet past it; a polled reader only for those that reached it.
+    if (entries.size === 0 || (reader.kind === 'polled' && hop.size === 0)) return Promise.resolve();
+    const report = (run: T['run'], failure?: Failure) => onReport(hop, run.traceId, failure);
+    hop.reading = reader.read(hop, report, AbortSignal.timeout(readTimeoutMs)).then(
       () => void (hop.lastError = undefined),
-      (err: unknown) =>
-        void (hop.lastError = {
-          reason: err instanceof ReadError ? err.reason : 'query_failed',
-          detail: (err as Error).message,
-        }),
+      (err: unknown) => {
+        const reason = err instanceof ReadError ? err.reason : 'query_failed';
+        hop.lastError = { reason, detail: (err as Error).message };
+      },
     );
     return hop.reading.finally(() => (hop.reading = undefined));
   }
-  const streaming = (hop: Hop) => hop.reader.stream === true;
 
-  hops.forEach((hop) => hop.reader.attach?.(hop, (run, hit) => onHit(hop, run, hit)));
+  for (const hop of hops) {
+    if (hop.reader.kind === 'pushed') hop.reader.attach(hop, (run, failure) => onReport(hop, run.traceId, failure));
+  }
   const timer = setInterval(() => hops.forEach((hop) => void poll(hop)), o.pollMs);
   timer.unref();
+  const standing = (hop: Hop<T>) => (hop.reader.kind === 'stream' ? hop.reader.standingFailure() : undefined);
 
   return {
-    verify(run, done, foundAt) {
-      const first = hops[0] as Hop;
-      const standing = first.reader.standingFailure?.();
-      if (standing && !foundAt?.[0]) return done(errored(standing.reason, first.reader.backend, standing.detail));
-      const entry: Entry = { run, done, hop: 0, foundAt: hops.map((_, i) => foundAt?.[i]) };
-      entries.set(run.traceId, entry);
+    verify(awaited, confirmed) {
+      const failure = confirmed?.[0] ? undefined : standing(first);
+      if (failure) return o.onFinding(awaited, errored(failure.reason, first.reader.backend, failure.detail));
+      const atRestore = o.mono();
+      const entry: Entry<T> = {
+        awaited,
+        hop: 0,
+        foundAt: hops.map((_, i) => (confirmed?.[i] ? atRestore : undefined)),
+      };
+      entries.set(awaited.run.traceId, entry);
       advance(entry);
     },
-    progress: (run) => entries.get(run.traceId)?.foundAt,
+    progress: (run) => entries.get(run.traceId)?.foundAt.map((at) => at !== undefined),
     // A read already under way may have started before the last answers came in: wait for it, then read again.
     readNow: async () => void (await Promise.all(hops.map(async (hop) => (await hop.reading, await poll(hop))))),
     expire(run) {
       const entry = entries.get(run.traceId);
       if (!entry) return missing('timeout');
       entries.delete(run.traceId);
-      const hop = hops[entry.hop] as Hop;
+      const hop = hops[entry.hop] as Hop<T>;
       hop.here.delete(run.traceId);
-      const { backend, missingReason } = hop.reader;
-      const failure = hop.reader.standingFailure?.() ?? hop.lastError;
-      return failure ? errored(failure.reason, backend, failure.detail) : missing(missingReason, backend);
+      const { backend, missingReason, asked } = hop.reader;
+      const failure = standing(hop) ?? hop.lastError;
+      return failure
+        ? errored(failure.reason, backend, failure.detail)
+        : missing(missingReason, backend, `asked ${asked}`);
     },
     get waiting() {
       return entries.size;

@@ -80,8 +80,9 @@ export function createSpotChecks(o: {
   const random = o.random ?? Math.random;
   const buckets = ageBuckets(o.spotIntervalMs, o.horizonMs);
   const ageOf = (ms: number) => (buckets.find((b) => ms <= b.upToMs) ?? buckets[buckets.length - 1]!).label;
+  // Only a store can be asked again: a stream or an exporter's answer is gone once read.
   const rechecked = (Object.entries(o.readers) as [Signal, readonly Reader[]][]).flatMap(([signal, readers]) =>
-    readers.filter((r) => r.recheck).map((reader) => ({ signal, reader })),
+    readers.flatMap((reader) => (reader.kind === 'polled' && reader.recheck ? [{ signal, reader }] : [])),
   );
   let kept: SpotRun[] = [];
   let lastKeptMs = -Infinity;

@@ -17,13 +17,11 @@ export interface Verdict {
 
 export type Finding = Omit<Verdict, 'signal' | 'at'>;
 
-/** Seconds from the run's start to `atMs`: the lag every verified verdict carries. */
-export const lagSeconds = (run: SmokeRun, atMs: number) => Math.max(0, atMs - run.startedAt.getTime()) / 1000;
-
-export const verified = (run: SmokeRun, atMs: number, backend: Backend): Finding => ({
+/** Verified `lagSeconds` after the run, on the monotonic clock (never below 0). */
+export const verified = (lagSeconds: number, backend: Backend): Finding => ({
   outcome: 'verified',
   reason: 'none',
-  lagSeconds: lagSeconds(run, atMs),
+  lagSeconds: Math.max(0, lagSeconds),
   backend,
 });
 
@@ -42,17 +40,24 @@ export const errored = (reason: VerifyReason, backend?: Backend, detail?: string
   ...(detail ? { detail: sanitize(detail) } : {}),
 });
 
+/** What a verifier keeps of a run it reads back: the run, and when it started on the monotonic clock. */
+export interface Awaited {
+  readonly run: SmokeRun;
+  readonly startMono: number;
+}
+
 /**
- * Reads one signal of each run back. `verify` calls `done` once if a reader decides (found, or a
- * failure waiting will not cure); the judge owns the deadline and asks `expire` for the reason a run
- * was not found in time. Callbacks rather than promises: thousands of runs can be waiting.
+ * Reads one signal of each run back. `verify` leads to one `onFinding` (given at construction) if a
+ * reader decides (found, or a failure waiting will not cure); the judge owns the deadline and asks
+ * `expire` for the reason a run was not found in time. No callback or promise per run: thousands of
+ * runs can be waiting.
  */
-export interface SignalVerifier {
-  /** `foundAt`: what each hop had confirmed of a run before a restart (the state file). */
-  verify(run: SmokeRun, done: (finding: Finding) => void, foundAt?: readonly (number | undefined)[]): void;
+export interface SignalVerifier<T extends Awaited = Awaited> {
+  /** `confirmed`: which hops had found the run before a restart (the state file). */
+  verify(awaited: T, confirmed?: readonly boolean[]): void;
   expire(run: SmokeRun): Finding;
-  /** When each hop confirmed a waiting run so far (for the state file); undefined when not waiting. */
-  progress(run: SmokeRun): readonly (number | undefined)[] | undefined;
+  /** Which hops have found a waiting run so far (for the state file); undefined when not waiting. */
+  progress(run: SmokeRun): readonly boolean[] | undefined;
   /** Reads every hop once now, and resolves when the reads are done (the drain's last look). */
   readNow(): Promise<void>;
   /** Stops reading; runs still waiting are dropped without a call (the judge settles them). */

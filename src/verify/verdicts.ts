@@ -1,26 +1,27 @@
 import type winston from 'winston';
 import type { SmokeRun } from '../smoke/types';
-import type { Metrics } from '../telemetry/metrics';
 import { sanitize } from '../text';
-import { EVENT, exemplarOf } from '../vocabulary';
+import { EVENT, exemplarOf, type Exemplar, type Signal, type SpotOutcome } from '../vocabulary';
 import type { SignalHealth } from './signalHealth';
 import type { SpotResult } from './spotChecks';
 import type { Verdict } from './types';
 
 /** What happens on each verdict: counted, fed to /healthz, and a failure written as a warning line. */
 export function createVerdictSink(o: {
-  metrics: Pick<Metrics, 'recordVerdict'>;
+  pipeline: string;
+  record: (verdict: Verdict, exemplar?: Exemplar) => void;
   health: SignalHealth;
   logger: winston.Logger;
 }) {
   return function onVerdict(verdict: Verdict, run: SmokeRun): void {
     // Only a verified verdict's lag carries the exemplar, and only when the trace was exported.
     const linked = verdict.outcome === 'verified' && run.signals.trace.status === 'emitted';
-    o.metrics.recordVerdict(verdict, linked ? exemplarOf(run) : undefined);
+    o.record(verdict, linked ? exemplarOf(run) : undefined);
     o.health.observe(verdict);
     if (verdict.outcome !== 'missing' && verdict.outcome !== 'error') return;
     o.logger.warn('signal not verified', {
       event: EVENT.verificationFailed,
+      pipeline: o.pipeline,
       run_id: run.id,
       trace_id: run.traceId,
       seq: run.seq,
@@ -34,13 +35,18 @@ export function createVerdictSink(o: {
 }
 
 /** What happens on each spot check: counted by age, and a loss written as a warning line. */
-export function createSpotSink(o: { metrics: Pick<Metrics, 'recordSpotCheck'>; logger: winston.Logger }) {
+export function createSpotSink(o: {
+  pipeline: string;
+  record: (signal: Signal, outcome: SpotOutcome, age: string) => void;
+  logger: winston.Logger;
+}) {
   return function onSpotCheck(r: SpotResult): void {
-    o.metrics.recordSpotCheck(r.signal, r.outcome, r.age);
+    o.record(r.signal, r.outcome, r.age);
     if (r.outcome === 'found') return;
     const lost = r.outcome === 'lost_after_ingest';
     o.logger.warn(lost ? 'signal lost after it was verified' : 'spot check could not read back', {
       event: lost ? EVENT.lostAfterIngest : EVENT.verificationFailed,
+      pipeline: o.pipeline,
       run_id: r.run.id,
       trace_id: r.run.traceId,
       signal: r.signal,

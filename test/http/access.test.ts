@@ -5,8 +5,11 @@ import { ConfigError, loadConfig } from '../../src/config/load';
 import {
   ClientBudgets,
   SECURITY_HEADERS,
+  adminOnly,
   allowHosts,
+  clientIp,
   clientKey,
+  hostName,
   requireToken,
   sameSiteJson,
   tokenCheck,
@@ -338,5 +341,68 @@ describe('access: the checks one by one', () => {
     expect(await outcome(allow, { Host: 'other.local' })).to.equal(
       '421 this daemon does not serve that host name (server.allowedHosts)',
     );
+  });
+});
+
+describe('access: who the client is, and what it may reach', () => {
+  const behindProxy = (forwarded: string, hops = 1) => {
+    const ctx = koaContext({ headers: { 'X-Forwarded-For': forwarded } });
+    ctx.app.proxy = true;
+    ctx.app.maxIpsCount = hops;
+    Object.defineProperty(ctx.req.socket, 'remoteAddress', { value: '10.0.0.1' });
+    return clientIp(ctx);
+  };
+
+  it("X-Forwarded-For behind trusted proxies: a port or brackets are taken off; anything else leaves the proxy's own address", () => {
+    expect(behindProxy('10.9.9.9:1234')).to.equal('10.9.9.9');
+    expect(behindProxy('[2001:db8::1]:1')).to.equal('2001:db8::1');
+    expect(behindProxy('[2001:db8::1]')).to.equal('2001:db8::1');
+    expect(behindProxy('2001:db8::1')).to.equal('2001:db8::1');
+    expect(behindProxy('nonsense, 10.9.9.9')).to.equal('10.9.9.9');
+    expect(behindProxy('10.9.9.9, nonsense')).to.equal('10.0.0.1');
+    expect(behindProxy('999.1.1.1:80')).to.equal('10.0.0.1');
+    // One budget per client whatever the port: 10.9.9.9:1 and :2 are one client.
+    expect(clientKey(behindProxy('10.9.9.9:1'))).to.equal(clientKey(behindProxy('10.9.9.9:2')));
+  });
+
+  it('allowedHosts is checked against the Host header itself, never X-Forwarded-Host', async () => {
+    const { app } = testService({
+      env: { PETSAGE_SMOKE_ALLOWED_HOSTS: 'smoke.example.com', PETSAGE_SMOKE_TRUST_PROXY_HOPS: '1' },
+    });
+    await request(app.callback()).get('/livez').set('Host', 'smoke.example.com:8080').expect(200);
+    await request(app.callback())
+      .get('/livez')
+      .set('Host', 'evil.example')
+      .set('X-Forwarded-Host', 'smoke.example.com')
+      .expect(421);
+    expect(hostName('[::1]:8080')).to.equal('::1');
+  });
+
+  it('admin routes without a token set: this machine only (403 from elsewhere, as a DNS-rebinding page would be)', async () => {
+    const admin = adminOnly(undefined);
+    const from = async (address: string) => {
+      const ctx = koaContext({ method: 'POST' });
+      Object.defineProperty(ctx.req.socket, 'remoteAddress', { value: address });
+      let reached = false;
+      try {
+        await admin(ctx, async () => void (reached = true));
+      } catch (err) {
+        return (err as { status: number }).status;
+      }
+      return reached ? 200 : 0;
+    };
+    expect([
+      await from('127.0.0.1'),
+      await from('::1'),
+      await from('::ffff:127.0.0.1'),
+      await from('10.0.0.7'),
+    ]).to.deep.equal([200, 200, 200, 403]);
+  });
+
+  it('an anonymous flood from one address does not spend the budget of a gate with the token from the same address', async () => {
+    const { app } = testService({ env: { PETSAGE_SMOKE_AUTH_TOKEN: TOKEN, PETSAGE_SMOKE_RATE_LIMIT_MAX: '2' } });
+    for (let i = 0; i < 2; i += 1) await request(app.callback()).get('/smoke-test').expect(200);
+    await request(app.callback()).get('/smoke-test').expect(429);
+    await request(app.callback()).post('/smoke-test').set('Authorization', `Bearer ${TOKEN}`).send({}).expect(202);
   });
 });

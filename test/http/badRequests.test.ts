@@ -57,10 +57,10 @@ describe('bad requests', () => {
   });
 
   it('malformed paths and hostile headers answer 4xx and never reach a log line or a label', async () => {
-    const { app, lines, metrics } = testService();
+    const { app, lines, registry } = testService();
     // Ours only: the process metrics (on by default) come and go with the runtime's own state.
     const seriesCount = async () =>
-      (await metrics.registry.getMetricsAsJSON())
+      (await registry.getMetricsAsJSON())
         .filter((m) => m.name.startsWith('petsage_smoke_'))
         .reduce((n, m) => n + (m as { values: unknown[] }).values.length, 0);
     // Sent as written: a broken escape, NUL, traversal, a long path, CR/LF and an ANSI escape.

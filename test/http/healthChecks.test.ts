@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { daemonHealth, emitCheck, RUN_HEALTH, verdictCheck, worst } from '../../src/http/healthChecks';
 import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
 import { skipped } from '../../src/smoke/types';
+import { createScheduler } from '../../src/smoke/scheduler';
 import { createSignalHealth } from '../../src/verify/signalHealth';
 import type { RunReport } from '../../src/verify/judge';
 import { SIGNALS } from '../../src/vocabulary';
@@ -100,15 +101,13 @@ describe('healthChecks: every health check, built in one place', () => {
   });
 
   it('daemonHealth: an emit and a verification check per signal; a draining daemon is at best warn', () => {
-    const health = createSignalHealth({
-      staleAfterMs: 0,
-      failAfterRuns: 3,
-      now: () => AT.getTime(),
-      startedMs: AT.getTime(),
-    });
+    const health = createSignalHealth({ staleAfterMs: 0, failAfterRuns: 3, mono: () => 0 });
+    const pipelines = [
+      { name: 'default', signalHealth: health, scheduler: createScheduler({ intervalMs: 0, tick: () => {} }) },
+    ];
     const run = createSmokeRunner(fakePorts().ports)('schedule');
     const latest = { latest: () => ({ run }) as RunReport };
-    const healthy = daemonHealth(latest, health, false);
+    const healthy = daemonHealth(latest, pipelines, false);
     expect(Object.keys(healthy.checks)).to.deep.equal([
       'log:emit',
       'log:verification',
@@ -125,10 +124,12 @@ describe('healthChecks: every health check, built in one place', () => {
         observedUnit: 's since verified',
         status: 'pass',
         observedValue: 0,
+        pipeline: 'default',
       },
     ]);
-    expect(daemonHealth(latest, health, true).status).to.equal('warn');
-    expect(daemonHealth({ latest: () => undefined }, health, false).status).to.equal('warn');
+    expect(healthy.pipelines).to.deep.equal({ default: 'pass' });
+    expect(daemonHealth(latest, pipelines, true).status).to.equal('warn');
+    expect(daemonHealth({ latest: () => undefined }, pipelines, false).status).to.equal('warn');
   });
 
   it('a run is healthy once verified, waiting while pending or never read back, failed on an error or a timeout', () => {

@@ -48,11 +48,13 @@ describe('POST /smoke-test and receipts', () => {
     const again = await request(app.callback()).get('/smoke-test/deploy-4f2a9c1').expect(200);
     expect(JSON.parse(again.text)).to.deep.include({ run_id: 'deploy-4f2a9c1', outcome: 'verified' });
     const metrics = await request(app.callback()).get('/metrics').expect(200);
-    expect(metrics.text).to.include(`${METRIC.runs}{trigger="api",outcome="success"} 1`);
     expect(metrics.text).to.match(
-      new RegExp(`${METRIC.verifications}\\{signal="metric",outcome="verified",reason="none"\\} 1`),
+      new RegExp(`${METRIC.runs}\\{trigger="api",outcome="success",pipeline="default",process_id="[0-9a-f]{16}"\\} 1`),
     );
-    expect(metrics.text).to.match(new RegExp(`${METRIC.lag}_count\\{signal="trace"\\} 1`));
+    expect(metrics.text).to.match(
+      new RegExp(`${METRIC.verifications}\\{pipeline="default",signal="metric",outcome="verified",reason="none"\\} 1`),
+    );
+    expect(metrics.text).to.match(new RegExp(`${METRIC.lag}_count\\{pipeline="default",signal="trace"\\} 1`));
   });
 
   it('without wait: 202 with the run and a Location for its receipt (pending at first)', async () => {
@@ -146,13 +148,13 @@ describe('POST /smoke-test and receipts', () => {
     for (const r of traces.requests) expect(r.url).to.equal(`/api/traces/${receipt.run_id}`); // the run id is the trace id
   });
 
-  it('the metric is looked up with verify.metrics.selector when one is set, instance="<host:port>" when not', async () => {
-    for (const [selector, expected] of [
-      ['job="petsage-smoke",pod="smoke-0"', 'sum(petsage_smoke_runs_total{job="petsage-smoke",pod="smoke-0"})'],
-      ['', 'sum(petsage_smoke_runs_total{instance="127.0.0.1:9"})'],
+  it("the metric is looked up by this process's id and its pipeline, and verify.metrics.selector when one is set", async () => {
+    for (const [selector, matchers] of [
+      ['job="petsage-smoke",pod="smoke-0"', 'pipeline="default",job="petsage-smoke",pod="smoke-0"'],
+      ['', 'pipeline="default"'],
     ] as const) {
       const prometheus = await emptyPrometheus();
-      const { app } = testService({
+      const { app, telemetry } = testService({
         env: {
           PETSAGE_SMOKE_VERIFY_TIMEOUT: '200ms',
           PETSAGE_SMOKE_VERIFY_POLL_INTERVAL: '20ms',
@@ -163,6 +165,7 @@ describe('POST /smoke-test and receipts', () => {
       await request(app.callback()).post('/smoke-test').send({ wait: true });
       const queries = prometheus.requests.map((r) => new URL(r.url ?? '', 'http://x').searchParams.get('query'));
       expect(queries.length, selector).to.be.above(0);
+      const expected = `max(sum without (trigger, outcome) (petsage_smoke_runs_total{process_id="${telemetry.processId}",${matchers}}))`;
       expect(new Set(queries), selector).to.deep.equal(new Set([expected]));
     }
   });
@@ -181,7 +184,7 @@ describe('POST /smoke-test and receipts', () => {
     const res = await answer;
     expect(res.status, res.text).to.equal(503);
     expect(JSON.parse(res.text)).to.include({ outcome: 'unverified' });
-    expect(await service.metrics.registry.metrics()).to.not.match(/outcome="(missing|error)",reason="[a-z_]+"\} [1-9]/);
+    expect(await service.registry.metrics()).to.not.match(/outcome="(missing|error)",reason="[a-z_]+"\} [1-9]/);
   });
 
   it('rejects bad run requests with 4xx JSON that says what to send', async () => {
@@ -214,7 +217,7 @@ describe('POST /smoke-test and receipts', () => {
     const messageOf = async (test: request.Test, status: number) =>
       ((await test.expect(status)).body as { error: { message: string } }).error.message;
     expect(await messageOf(request(app.callback()).post('/smoke-test').send({ id: 'release-7' }), 409)).to.equal(
-      'a run with this id exists; see its receipt or pick a new id',
+      'a run with this id was made already; pick a new id (its receipt may still be kept)',
     );
     expect(await messageOf(request(app.callback()).get('/smoke-test/release-8'), 404)).to.equal(
       'no such run (only the most recent runs are kept)',

@@ -64,6 +64,8 @@ for (const path of ['/smoke-test', '/api/v1/smoke-test']) {
         'event',
         'level',
         'message',
+        'pipeline',
+        'process_id',
         'run_id',
         'seq',
         'service',
@@ -88,7 +90,7 @@ for (const path of ['/smoke-test', '/api/v1/smoke-test']) {
     it('counts the run once, with an OpenMetrics exemplar carrying the trace id of the log line', async () => {
       const { app, lines } = testService();
       const res = await request(app.callback()).get(path).expect(200);
-      const logged = JSON.parse(lines[0]!) as { trace_id: string; span_id: string };
+      const logged = JSON.parse(lines[0]!) as { trace_id: string; span_id: string; process_id: string };
       const metrics = await request(app.callback())
         .get('/metrics')
         .set('Accept', 'application/openmetrics-text; version=1.0.0')
@@ -96,7 +98,7 @@ for (const path of ['/smoke-test', '/api/v1/smoke-test']) {
       expect(metrics.headers['content-type']).to.equal(OPENMETRICS_CONTENT_TYPE);
       const series = metrics.text.split('\n').filter((l) => l.startsWith(`${METRIC.runs}{`));
       expect(series.filter((l) => / 1( |$)/.test(l))).to.deep.equal([
-        `${METRIC.runs}{trigger="http",outcome="success"} 1 # {trace_id="${logged.trace_id}",span_id="${logged.span_id}"} 1 ${series[0]!.split(' ').pop()}`,
+        `${METRIC.runs}{trigger="http",outcome="success",pipeline="default",process_id="${logged.process_id}"} 1 # {trace_id="${logged.trace_id}",span_id="${logged.span_id}"} 1 ${series[0]!.split(' ').pop()}`,
       ]);
       expect(logged.trace_id).to.equal(res.body.trace_id);
       // The request itself is timed under its route template, its exemplar the same trace.
@@ -127,6 +129,8 @@ describe('smoke runs in sequence', () => {
     expect(res.body.status).to.equal('degraded');
     expect(res.body.signals.log).to.deep.equal({ status: 'error', reason: 'write_failed' });
     const metrics = await request(app.callback()).get('/metrics').expect(200);
-    expect(metrics.text).to.include(`${METRIC.runs}{trigger="http",outcome="failure"} 1`);
+    expect(metrics.text).to.match(
+      new RegExp(`${METRIC.runs}\\{trigger="http",outcome="failure",pipeline="default",process_id="[0-9a-f]{16}"\\} 1`),
+    );
   });
 });

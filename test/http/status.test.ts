@@ -25,12 +25,10 @@ function sources(
   o: { schedule?: Scheduler['state'] } = {},
 ): StatusSources {
   const run = createSmokeRunner(fakePorts().ports);
-  const health = createSignalHealth({
-    staleAfterMs: 60_000,
-    failAfterRuns: 2,
-    now: () => NOW,
-    startedMs: NOW - 120_000,
-  });
+  // The daemon started two minutes ago; every verdict landed a second ago (the monotonic clock, in ms).
+  let mono = 0;
+  const health = createSignalHealth({ staleAfterMs: 60_000, failAfterRuns: 2, mono: () => mono });
+  mono = 119_000;
   const reports: RunReport[] = runsVerdicts.map((given) => {
     const r = run('schedule');
     const verdicts: RunReport['verdicts'] = {};
@@ -41,6 +39,7 @@ function sources(
     }
     return { run: r, verdicts, status: 'pending', settled: Promise.race([]) };
   });
+  mono = 120_000;
   const runs = { latest: () => reports[reports.length - 1], reports: () => reports } as unknown as Runs;
   const state = o.schedule ?? 'running';
   const scheduler = {
@@ -51,8 +50,7 @@ function sources(
   return {
     service: { name: 'petsage-smoke', version: '9.9.9' },
     runs,
-    signalHealth: health,
-    scheduler,
+    pipelines: [{ name: 'default', signalHealth: health, scheduler }],
     startedAtMs: NOW - 3_723_000,
     now: () => NOW,
     draining: () => false,

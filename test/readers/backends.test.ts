@@ -23,6 +23,7 @@ const runs = (n: number, id?: string) => {
 };
 const conn = (over: Partial<BackendConnection> = {}): BackendConnection => ({
   tenant: '',
+  tenantHeader: 'X-Scope-OrgID',
   auth: { token: '', tokenFile: '', username: '', password: '', passwordFile: '' },
   caFile: '',
   timeout: 2000,
@@ -159,9 +160,8 @@ describe('readers of the stores operators query (stand-ins)', () => {
       const reader = traceByIdReader({
         backend: 'tempo',
         connection: connect(tempo.url, conn(), 'verify.traces.tempo'),
-        now: () => 9,
       });
-      expect(Object.fromEntries(await readOnce(reader, [stored, missing]))).to.deep.equal({ [stored.id]: { atMs: 9 } });
+      expect(Object.fromEntries(await readOnce(reader, [stored, missing]))).to.deep.equal({ [stored.id]: 'found' });
       mangle = true;
       const hit = (await readOnce(reader, [stored])).get(stored.id);
       expect(hit).to.include({ reason: 'incomplete' });
@@ -196,9 +196,8 @@ describe('readers of the stores operators query (stand-ins)', () => {
       const reader = traceByIdReader({
         backend: 'jaeger',
         connection: connect(jaeger.url, conn(), 'verify.traces.jaeger'),
-        now: () => 3,
       });
-      expect(Object.fromEntries(await readOnce(reader, [stored, missing]))).to.deep.equal({ [stored.id]: { atMs: 3 } });
+      expect(Object.fromEntries(await readOnce(reader, [stored, missing]))).to.deep.equal({ [stored.id]: 'found' });
     } finally {
       await jaeger.close();
     }
@@ -218,7 +217,8 @@ describe('readers of the stores operators query (stand-ins)', () => {
         prometheusReader({
           connection: connect(server.url, conn(over), 'verify.metrics'),
           pathPrefix: '/prometheus',
-          selector: 'job="smoke"',
+          matchers: 'job="smoke"',
+          processId: 'abc',
           now: Date.now,
         });
       expect(
@@ -235,8 +235,8 @@ describe('readers of the stores operators query (stand-ins)', () => {
       const first = server.requests[0]!;
       expect(new URL(first.url!, server.url).pathname).to.equal('/prometheus/api/v1/query');
       expect(new URL(first.url!, server.url).searchParams.get('query'))
-        .to.equal(runsQuery('job="smoke"'))
-        .and.to.equal(`sum(${METRIC.runs}{job="smoke"})`);
+        .to.equal(runsQuery('process_id="abc",job="smoke"'))
+        .and.to.equal(`max(sum without (trigger, outcome) (${METRIC.runs}{process_id="abc",job="smoke"}))`);
       expect([first.headers['x-scope-orgid'], first.headers.authorization]).to.deep.equal([
         'team-a',
         'Bearer s3cret-token',
@@ -268,7 +268,8 @@ describe('readers of the stores operators query (stand-ins)', () => {
       prometheusReader({
         connection: connect('http://127.0.0.1:9', conn(), 'verify.metrics'),
         pathPrefix: '',
-        selector: 'a="b"',
+        matchers: 'a="b"',
+        processId: 'abc',
         now: Date.now,
       }),
       runs(1),

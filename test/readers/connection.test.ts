@@ -21,10 +21,10 @@ async function backend() {
   const seen = () =>
     server.requests.map((r) => ({
       url: r.url,
-      tenant: r.headers['x-scope-orgid'],
+      tenant: r.headers['x-scope-orgid'] ?? r.headers['x-tenant'],
       authorization: r.headers.authorization,
     }));
-  return { url: server.url, seen };
+  return { url: server.url, seen, requests: () => server.requests };
 }
 
 describe('connection: how one backend is reached', () => {
@@ -32,7 +32,7 @@ describe('connection: how one backend is reached', () => {
     const b = await backend();
     const c = connect(`${b.url}//`, OPEN_CONNECTION, 'verify.log.loki');
     expect([c.baseUrl, c.timeoutMs]).to.deep.equal([b.url, 5000]);
-    expect(await c.getJson('/ready?x=1', options())).to.deep.equal({ status: 200, body: { ok: true } });
+    expect(await c.get('/ready?x=1', options())).to.deep.equal({ status: 200, body: '{"ok":true}' });
     expect(b.seen()).to.deep.equal([{ url: '/ready?x=1', tenant: undefined, authorization: undefined }]);
   });
 
@@ -43,6 +43,27 @@ describe('connection: how one backend is reached', () => {
       options(),
     );
     expect(b.seen()).to.deep.equal([{ url: '/', tenant: 'team-a', authorization: 'Bearer t0ken' }]);
+  });
+
+  it('sends the tenant in the header the store reads it from (tenantHeader: x-tenant for Jaeger), and no other', async () => {
+    const b = await backend();
+    await connect(
+      b.url,
+      { ...OPEN_CONNECTION, tenant: 'team-b', tenantHeader: 'x-tenant' },
+      'verify.traces.jaeger',
+    ).get('/', options());
+    const [request] = b.requests();
+    expect([request!.headers['x-tenant'], request!.headers['x-scope-orgid']]).to.deep.equal(['team-b', undefined]);
+  });
+
+  it('shows its URL without credentials, query or fragment, with the tenant: what a verdict and the start-up line print', () => {
+    const c = connect(
+      'https://user:s3cret@mimir.example:8443/prometheus?api_key=s3cret#x',
+      { ...OPEN_CONNECTION, tenant: 'team-a' },
+      'k',
+    );
+    expect(c.shown).to.equal('https://mimir.example:8443/prometheus?… (X-Scope-OrgID: team-a)');
+    expect(c.shown).not.to.include('s3cret');
   });
 
   it('basic auth from a user name and a password read from a file (trimmed, as a mounted Secret ends in a newline)', async () => {

@@ -3,7 +3,8 @@ import { counterReader, sumSamples } from '../../src/readers/counter';
 import { ownMetricsReader } from '../../src/readers/ownMetrics';
 import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
 import { createRenderer } from '../../src/telemetry/exposition';
-import { createMetrics } from '../../src/telemetry/metrics';
+import { createRegistry } from '../../src/telemetry/metrics/registry';
+import { createRunMetrics } from '../../src/telemetry/metrics/runs';
 import { METRIC } from '../../src/vocabulary';
 import { fakePorts, readOnce } from '../support/fakes';
 
@@ -30,7 +31,7 @@ describe('counter readers', () => {
     let reads = 0;
     const reader = counterReader({
       backend: 'prometheus',
-      now: () => 99,
+      asked: 'a counter',
       readCounter: () => ((reads += 1), Promise.resolve(value)),
     });
     const batch = runs(4);
@@ -40,12 +41,16 @@ describe('counter readers', () => {
     expect(reads).to.equal(2);
   });
 
-  it("own metrics: reads the counter from the daemon's own exposition, in-process", async () => {
-    const metrics = createMetrics({ processMetrics: false });
-    const reader = ownMetricsReader({ render: createRenderer(metrics.registry), now: Date.now });
+  it("own metrics: reads its pipeline's counter from the daemon's own exposition, in-process", async () => {
+    const registry = createRegistry({ processMetrics: false });
+    const metrics = createRunMetrics(registry, 'abc');
+    const [ours, theirs] = [metrics.port('default'), metrics.port('team-a')];
+    const reader = ownMetricsReader({ render: createRenderer(registry), pipeline: 'default' });
     const batch = runs(2);
     expect((await readOnce(reader, batch)).size).to.equal(0);
-    metrics.port.recordRun({ trigger: 'schedule', outcome: 'success', durationSeconds: 0.001 });
+    theirs.recordRun({ trigger: 'schedule', outcome: 'success', durationSeconds: 0.001 });
+    expect((await readOnce(reader, batch)).size, "another pipeline's runs do not count").to.equal(0);
+    ours.recordRun({ trigger: 'schedule', outcome: 'success', durationSeconds: 0.001 });
     expect([...(await readOnce(reader, batch)).keys()]).to.deep.equal([batch[0]!.id]);
     expect(reader.backend).to.equal('self');
   });

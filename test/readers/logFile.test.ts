@@ -29,10 +29,15 @@ describe('log file reader', () => {
     const file = path.join(tmpDir(), 'smoke.log');
     const [a, b, lost, c] = runs(4) as [SmokeRun, SmokeRun, SmokeRun, SmokeRun];
     writeFileSync(file, '');
-    const reader = fileLogReader({ file, writeFailed: () => false, now: () => 1234 });
-    const verifier = createSignalVerifier({ readers: [reader], pollMs: 60_000 });
+    const reader = fileLogReader({ file, writeFailed: () => false });
     const found: string[] = [];
-    for (const run of [a, b, lost, c]) verifier.verify(run, (finding) => found.push(`${run.id}:${finding.outcome}`));
+    const verifier = createSignalVerifier({
+      readers: [reader],
+      pollMs: 60_000,
+      mono: () => performance.now(),
+      onFinding: ({ run }, finding) => found.push(`${run.id}:${finding.outcome}`),
+    });
+    for (const run of [a, b, lost, c]) verifier.verify({ run, startMono: performance.now() });
     appendFileSync(file, line(a));
     await verifier.readNow(); // the tail now holds the first file open
     // Two rotations before the next read, as logrotate shifts them: the middle file is never opened.
@@ -52,12 +57,12 @@ describe('log file reader', () => {
     const file = path.join(tmpDir(), 'smoke.log');
     const [old, a, b, other] = runs(4) as [SmokeRun, SmokeRun, SmokeRun, SmokeRun];
     writeFileSync(file, line(old));
-    const reader = fileLogReader({ file, writeFailed: () => false, now: () => 1234 });
+    const reader = fileLogReader({ file, writeFailed: () => false });
     appendFileSync(file, line(a) + line(other) + line(b));
     const hits = await readOnce(reader, [old, a, b]);
     expect([...hits.entries()]).to.deep.equal([
-      [a.id, { atMs: 1234 }],
-      [b.id, { atMs: 1234 }],
+      [a.id, 'found'],
+      [b.id, 'found'],
     ]);
     expect((await readOnce(reader, [old, a, b])).size, 'lines are read once').to.equal(0);
     await reader.close?.();
@@ -65,10 +70,10 @@ describe('log file reader', () => {
 
   it('names write_failed as a standing failure while writes fail', () => {
     let failing = false;
-    const reader = fileLogReader({ file: path.join(tmpDir(), 'smoke.log'), writeFailed: () => failing, now: Date.now });
-    expect(reader.standingFailure?.()).to.equal(undefined);
+    const reader = fileLogReader({ file: path.join(tmpDir(), 'smoke.log'), writeFailed: () => failing });
+    expect(reader.standingFailure()).to.equal(undefined);
     failing = true;
-    expect(reader.standingFailure?.()).to.deep.equal({ reason: 'write_failed' });
+    expect(reader.standingFailure()).to.deep.equal({ reason: 'write_failed' });
     expect([reader.backend, reader.missingReason]).to.deep.equal(['file', 'not_found']);
   });
 });

@@ -7,11 +7,12 @@ import { EVENT } from '../../src/vocabulary';
 import { fakePorts, readOnce } from '../support/fakes';
 import { scratchServer } from '../support/scratchServer';
 
-const NOW = Date.parse('2026-12-04T12:00:00Z');
+// Later than every run here: the window ends a minute after now (or after the newest run, were the clock behind).
+const NOW = Date.now() + 3_600_000;
 const SELECTOR = '{service_name="petsage-smoke"}';
 
 /** A stand-in for query_range that answers `result` and keeps the parameters of each query. */
-async function queryRange(result: unknown[]) {
+async function queryRange(result: unknown[], now = () => NOW) {
   const asked: Record<string, string>[] = [];
   const server = await scratchServer((req, res) => {
     const url = new URL(req.url!, 'http://x');
@@ -25,7 +26,7 @@ async function queryRange(result: unknown[]) {
       connection: connect(server.url, OPEN_CONNECTION, 'verify.log.loki'),
       selector: SELECTOR,
       match,
-      now: () => NOW,
+      now,
     });
   return { asked, reader };
 }
@@ -41,7 +42,7 @@ describe('loki: verification lines read back by trace id', () => {
       { stream: { service_name: 'petsage-smoke' }, values: [[ns(NOW), '{"msg":"x"}', { trace_id: a.traceId }]] },
     ]);
     const hits = await readOnce(loki.reader('metadata'), [a, b]);
-    expect([...hits]).to.deep.equal([[a.id, { atMs: NOW }]]);
+    expect([...hits]).to.deep.equal([[a.id, 'found']]);
     expect(loki.asked).to.deep.equal([
       {
         path: '/loki/api/v1/query_range',
@@ -52,6 +53,13 @@ describe('loki: verification lines read back by trace id', () => {
         limit: '8',
       },
     ]);
+  });
+
+  it('a clock stepped back: the window still ends a minute after the newest run, never before it', async () => {
+    const [a, b] = runs as [SmokeRun, SmokeRun];
+    const loki = await queryRange([], () => a.startedAt.getTime() - 3_600_000);
+    await readOnce(loki.reader('metadata'), [a, b]);
+    expect(loki.asked[0]!.end).to.equal(ns(b.startedAt.getTime() + 60_000));
   });
 
   it('shipped lines: the trace id from a stream label or from the verification line itself; other lines are ignored', async () => {

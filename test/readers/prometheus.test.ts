@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { connect, OPEN_CONNECTION } from '../../src/readers/connection';
 import { prometheusReader } from '../../src/readers/prometheus';
-import type { Reader } from '../../src/readers/types';
 import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
 import type { SmokeRun } from '../../src/smoke/types';
 import { METRIC } from '../../src/vocabulary';
@@ -26,7 +25,8 @@ async function queryApi(answer: (query: string) => unknown) {
     prometheusReader({
       connection: connect(server.url, OPEN_CONNECTION, 'verify.metrics'),
       pathPrefix,
-      selector: 'job="smoke"',
+      matchers: 'job="smoke"',
+      processId: 'abc',
       now: () => NOW,
     });
   return { asked, reader };
@@ -44,9 +44,13 @@ describe('prometheus: the run counter read back from a Prometheus-compatible sto
     const api = await queryApi(() => value(String(runs[1]!.seq)));
     const hits = await readOnce(api.reader('/prometheus'), runs);
     expect([...hits.keys()]).to.deep.equal([runs[0]!.id, runs[1]!.id]);
-    expect(hits.get(runs[0]!.id)).to.deep.equal({ atMs: NOW });
+    expect(hits.get(runs[0]!.id)).to.deep.equal('found');
     expect(api.asked).to.deep.equal([
-      { path: '/prometheus/api/v1/query', query: `sum(${METRIC.runs}{job="smoke"})`, time: null },
+      {
+        path: '/prometheus/api/v1/query',
+        query: `max(sum without (trigger, outcome) (${METRIC.runs}{process_id="abc",job="smoke"}))`,
+        time: null,
+      },
     ]);
   });
 
@@ -61,23 +65,29 @@ describe('prometheus: the run counter read back from a Prometheus-compatible sto
     expect([err?.message, err?.reason]).to.deep.equal(['query status error', 'bad_response']);
   });
 
-  it("a run restored from an earlier process is looked up in that process's counter, as it stood at the restart", async () => {
+  it("a run restored from an earlier process is looked up in that process's counter, by its id, as it stood at the restart", async () => {
     const restoredAtMs = runs[0]!.startedAt.getTime() + 90_500;
-    const restored = { ...runs[0]!, restoredAtMs };
-    const api = await queryApi((query) => value(query.startsWith('sum(max_over_time') ? String(restored.seq) : '0'));
+    const restored = { ...runs[0]!, restoredAtMs, process: 'e4rl1er' };
+    const api = await queryApi((query) => value(query.includes('max_over_time') ? String(restored.seq) : '0'));
     const hits = await readOnce(api.reader(), [restored, runs[1]!]);
     expect([...hits.keys()]).to.deep.equal([restored.id]);
     expect(api.asked[1]).to.deep.equal({
       path: '/api/v1/query',
-      query: `sum(max_over_time(${METRIC.runs}{job="smoke"}[151s]))`,
+      query: `max(sum without (trigger, outcome) (max_over_time(${METRIC.runs}{process_id="e4rl1er",job="smoke"}[151s])))`,
       time: (restoredAtMs / 1000).toFixed(3),
     });
+  });
+
+  it("another process's samples never count: the counter of an earlier process on the same address is not asked", async () => {
+    // As Prometheus holds it after a restart: the old process's series (8 runs), the new one not scraped yet.
+    const api = await queryApi((query) => value(query.includes('process_id="abc"') ? '0' : '8'));
+    expect((await readOnce(api.reader(), runs)).size).to.equal(0);
   });
 
   it('a spot check asks for the counter at the time the run was verified: still there, or lost', async () => {
     let stored = String(runs[2]!.seq);
     const api = await queryApi(() => value(stored));
-    const reader: Reader = api.reader();
+    const reader = api.reader();
     const verifiedAtMs = NOW - 3_600_000;
     expect(await reader.recheck!(runs[2]!, verifiedAtMs, AbortSignal.timeout(5000))).to.equal(true);
     stored = String(runs[2]!.seq - 1);

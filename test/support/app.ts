@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { tracing } from '@opentelemetry/sdk-node';
 import winston from 'winston';
 import Transport from 'winston-transport';
 import { composeService, createTelemetry } from '../../src/compose';
@@ -32,33 +32,37 @@ export function memoryLogger() {
 /**
  * The real daemon, composed as production composes it and on the production defaults, with a tracer,
  * span exporter and metrics registry of its own; only the log goes to memory instead of a file (so the
- * log signal is not read back) and the spans to an in-memory exporter. It listens nowhere: its address
- * is given as 127.0.0.1:9, which only the metric selector's default (instance="<host:port>") shows.
+ * log signal is not read back) and the spans to an in-memory exporter. It listens nowhere.
  */
 export function testService(
   options: { failLogWrites?: boolean; env?: Record<string, string>; flags?: Record<string, string> } = {},
 ) {
-  const exporter = new InMemorySpanExporter();
+  const exporter = new tracing.InMemorySpanExporter();
   const transport = new ArrayTransport(options.failLogWrites ? new Error('EACCES: permission denied') : undefined);
   // The production defaults, except the state file: its default path is relative to the working
   // directory (the repository), so each service keeps its own in a directory of the test's.
   const statePath = path.join(tmpDir('petsage-state-'), 'state.json');
   const config = loadConfig({ env: options.env ?? {}, flags: { 'state.path': statePath, ...options.flags } });
   const telemetry = createTelemetry(config, { spanExporter: exporter, logTransports: [transport] });
-  const service = composeService(config, telemetry, { hostPort: '127.0.0.1:9' });
+  const service = composeService(config, telemetry);
   // Stopped once, by the test or after it: the schedule, the read-back timers, the exporters, the log.
   let stopped: Promise<void> | undefined;
   const stop: typeof service.stop = (reason, closeServer) => (stopped ??= service.stop(reason, closeServer));
   releaseAfter('in-process service', () => stop('test over'));
+  const [pipeline] = service.pipelines;
   return {
     ...service,
     stop,
-    metrics: telemetry.metrics,
+    /** The default pipeline's parts. */
+    scheduler: pipeline!.scheduler,
+    judge: pipeline!.judge,
+    signalHealth: pipeline!.signalHealth,
+    registry: telemetry.registry,
     logs: telemetry.logs,
     lines: transport.lines,
     /** Flushes the batch processor first (no sleeps). */
     async finishedSpans() {
-      await telemetry.tracing.forceFlush();
+      await Promise.all(telemetry.pipelines.map((p) => p.tracing.forceFlush()));
       return exporter.getFinishedSpans();
     },
   };

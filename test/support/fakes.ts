@@ -11,10 +11,12 @@ import {
   type TracePort,
   type VerificationRecord,
 } from '../../src/smoke/types';
-import type { Hit, Reader, Waiting } from '../../src/readers/types';
+import type { Failure, PolledReader, StreamReader, Waiting } from '../../src/readers/types';
 
 /** In-memory stand-ins for the three signals, so the core is tested without winston, OTel or prom-client. */
-export function fakePorts(options: { sampled?: boolean; log?: () => EmitStatus; metric?: () => EmitStatus } = {}) {
+export function fakePorts(
+  options: { sampled?: boolean; log?: () => EmitStatus; metric?: () => EmitStatus; pipeline?: string } = {},
+) {
   const lines: VerificationRecord[] = [];
   const runs: RunRecord[] = [];
   const spans: {
@@ -65,6 +67,7 @@ export function fakePorts(options: { sampled?: boolean; log?: () => EmitStatus; 
     },
   };
   const ports: SmokePorts = {
+    pipeline: options.pipeline ?? 'default',
     tracer,
     log,
     metrics,
@@ -82,13 +85,16 @@ export function waitingOf(runs: readonly SmokeRun[]): Waiting {
   return { size: byTrace.size, get: (traceId) => byTrace.get(traceId), runs: () => byTrace.values() };
 }
 
+/** What a reader reported of one run: found, or a failure. */
+export type Hit = 'found' | Failure;
+
 /** One read by `reader` over `runs`: what it reported, by run id. */
 export async function readOnce(
-  reader: Reader,
+  reader: PolledReader | StreamReader,
   runs: readonly SmokeRun[],
   signal = AbortSignal.timeout(5000),
 ): Promise<Map<string, Hit>> {
   const hits = new Map<string, Hit>();
-  await reader.read?.(waitingOf(runs), (run, hit) => hits.set(run.id, hit), signal);
+  await reader.read(waitingOf(runs), (run, failure) => hits.set(run.id, failure ?? 'found'), signal);
   return hits;
 }

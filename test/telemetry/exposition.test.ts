@@ -1,8 +1,20 @@
 import { expect } from 'chai';
 import { Counter } from 'prom-client';
-import { createMetrics } from '../../src/telemetry/metrics';
+import { createExportMetrics } from '../../src/telemetry/metrics/exports';
+import { createRegistry } from '../../src/telemetry/metrics/registry';
+import { createRunMetrics } from '../../src/telemetry/metrics/runs';
 import { METRIC, TRIGGERS } from '../../src/vocabulary';
 import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, createRenderer } from '../../src/telemetry/exposition';
+
+/** The run counter and the export counters of one pipeline, in a registry of their own. */
+function createMetrics(o: { processMetrics: boolean }) {
+  const registry = createRegistry(o);
+  const runs = createRunMetrics(registry, 'abc');
+  const exports = createExportMetrics(registry);
+  exports.spans('default');
+  return { registry, port: runs.port('default'), total: runs.total };
+}
+const SERIES = 'pipeline="default",process_id="abc"';
 
 const OPENMETRICS_ACCEPT = 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5';
 
@@ -12,10 +24,10 @@ describe('metrics exposition', () => {
     const { body } = await createRenderer(metrics.registry)(undefined);
     for (const trigger of TRIGGERS) {
       for (const outcome of ['success', 'failure'])
-        expect(body).to.include(`${METRIC.runs}{trigger="${trigger}",outcome="${outcome}"} 0`);
+        expect(body).to.include(`${METRIC.runs}{trigger="${trigger}",outcome="${outcome}",${SERIES}} 0`);
     }
     for (const outcome of ['success', 'failure', 'dropped'])
-      expect(body).to.include(`${METRIC.spansExported}{outcome="${outcome}"} 0`);
+      expect(body).to.include(`${METRIC.spansExported}{pipeline="default",outcome="${outcome}"} 0`);
   });
 
   it('serves Prometheus text by default and OpenMetrics with exemplars when asked', async () => {
@@ -27,14 +39,14 @@ describe('metrics exposition', () => {
     const text = await render('text/plain');
     expect(text.contentType).to.equal(PROMETHEUS_CONTENT_TYPE);
     expect(text.body).to.include(`# TYPE ${METRIC.runs} counter`);
-    expect(text.body).to.include(`${METRIC.runs}{trigger="http",outcome="success"} 1\n`);
+    expect(text.body).to.include(`${METRIC.runs}{trigger="http",outcome="success",${SERIES}} 1\n`);
     expect(text.body).to.not.include('# {');
 
     const om = await render(OPENMETRICS_ACCEPT);
     expect(om.contentType).to.equal(OPENMETRICS_CONTENT_TYPE);
     expect(om.body).to.match(
       new RegExp(
-        `${METRIC.runs}\\{trigger="http",outcome="success"\\} 1 # \\{trace_id="${exemplar.trace_id}",span_id="${exemplar.span_id}"\\} 1 `,
+        `${METRIC.runs}\\{trigger="http",outcome="success",${SERIES}\\} 1 # \\{trace_id="${exemplar.trace_id}",span_id="${exemplar.span_id}"\\} 1 `,
       ),
     );
     expect(om.body.endsWith('# EOF\n')).to.equal(true);
@@ -85,11 +97,17 @@ describe('metrics exposition', () => {
       expect(families, accept).to.have.length(1);
       for (const line of only.body.split('\n').filter((l) => l.startsWith(METRIC.runs)))
         expect(full.split('\n')).to.include(line);
-      expect(only.body).to.include(`${METRIC.runs}{trigger="http",outcome="success"} 1`);
+      expect(only.body).to.include(`${METRIC.runs}{trigger="http",outcome="success",${SERIES}} 1`);
       expect(only.body.endsWith(accept ? '\n# EOF\n' : '\n')).to.equal(true);
     }
     expect((await render(OPENMETRICS_ACCEPT, ['no_such_metric'])).body).to.equal('# EOF\n');
     expect((await render(undefined)).body, 'counter names restored').to.include(`# TYPE ${METRIC.runs} counter`);
+  });
+
+  it('a name asked for that is a key of any object ("__proto__", "constructor") is just an unknown name', async () => {
+    const render = createRenderer(createMetrics({ processMetrics: false }).registry);
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty'])
+      expect((await render(undefined, [name])).body, name).to.equal('');
   });
 
   it('records only the run counter for runs, never input-derived labels', async () => {
@@ -103,6 +121,6 @@ describe('metrics exposition', () => {
       (m) => (m as { values: unknown[] }).values,
     ).length;
     expect(after).to.equal(before);
-    expect((await metrics.totals()).runs).to.equal(50);
+    expect(await metrics.total()).to.equal(50);
   });
 });

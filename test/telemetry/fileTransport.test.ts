@@ -13,6 +13,7 @@ function logInto(transport: FileLineTransport) {
   const logs = createLogger(
     {
       service: 't',
+      processId: 'abc',
       level: 'info',
       file: { enabled: false, path: '-', required: true, maxSize: 0, maxFiles: 1 },
       stdout: { enabled: false },

@@ -7,13 +7,13 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import { CountingSpanProcessor } from '../../src/telemetry/spanPipeline';
-import type { SpanOutcome } from '../../src/vocabulary';
+import type { ExportOutcome } from '../../src/vocabulary';
 import { releaseAfter } from '../support/cleanup';
 
 const BATCH = { maxQueueSize: 4, maxExportBatchSize: 2, scheduledDelay: 60_000, exportTimeout: 1000 };
 
 function setup(exporter: SpanExporter) {
-  const counts: Record<SpanOutcome, number> = { success: 0, failure: 0, dropped: 0 };
+  const counts: Record<ExportOutcome, number> = { success: 0, failure: 0, dropped: 0 };
   const processor = new CountingSpanProcessor(exporter, BATCH, (outcome, n) => {
     counts[outcome] += n;
   });
@@ -73,7 +73,7 @@ describe('counting span processor', () => {
   it('counts an export with no answer by shutdown as failed, once, and ignores the late answer', async () => {
     const answers: ((r: ExportResult) => void)[] = [];
     const silent: SpanExporter = { export: (_spans, done) => void answers.push(done), shutdown: async () => {} };
-    const counts: Record<SpanOutcome, number> = { success: 0, failure: 0, dropped: 0 };
+    const counts: Record<ExportOutcome, number> = { success: 0, failure: 0, dropped: 0 };
     const observed: ExportResult[] = [];
     // The SDK gives up on an export after its timeout; the exporter may still be retrying then.
     const processor = new CountingSpanProcessor(

@@ -8,13 +8,13 @@ describe('deadline map', () => {
     let allGone: () => void = () => {};
     const gone = new Promise<void>((resolve) => (allGone = resolve));
     const map = createDeadlineMap<string, number>({
-      now: Date.now,
+      now: () => performance.now(),
       onExpire: (key) => {
         expired.push(key);
         if (map.size === 0) allGone();
       },
     });
-    const start = Date.now();
+    const start = performance.now();
     map.set('a', 1, start + 5);
     map.set('b', 2, start + 10);
     map.set('c', 3, start + 15);
@@ -22,7 +22,7 @@ describe('deadline map', () => {
     expect(map.take('b')).to.equal(undefined);
     await gone;
     expect(expired).to.deep.equal(['a', 'c']);
-    expect(Date.now()).to.be.at.least(start + 15);
+    expect(performance.now()).to.be.at.least(start + 15);
   });
 
   it('holds one timer for any number of entries, and none once empty; the timer does not keep the process up', () => {
@@ -41,5 +41,27 @@ describe('deadline map', () => {
     map.drain((key) => drained.push(key));
     expect(drained).to.deep.equal([1]);
     expect([map.size, timers()]).to.deep.equal([0, 0]);
+  });
+});
+
+describe('deadline map: order', () => {
+  it('every due entry expires, whatever the order its deadline was set in (a later one first)', async () => {
+    const expired: string[] = [];
+    let done: () => void = () => {};
+    const gone = new Promise<void>((resolve) => (done = resolve));
+    const map = createDeadlineMap<string, number>({
+      now: () => performance.now(),
+      onExpire: (key) => {
+        expired.push(key);
+        if (expired.length === 2) done();
+      },
+    });
+    const start = performance.now();
+    map.set('far', 1, start + 3_600_000); // a run restored with a deadline an hour away
+    map.set('late', 2, start + 20);
+    map.set('soon', 3, start + 10);
+    await gone;
+    expect(expired).to.deep.equal(['soon', 'late']);
+    expect([map.size, map.take('far'), map.size]).to.deep.equal([1, 1, 0]);
   });
 });

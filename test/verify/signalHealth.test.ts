@@ -14,16 +14,17 @@ const verdict = (
 describe('signal health (/healthz verification checks)', () => {
   it('not verified yet warns once stale; a verification passes, with its time and the seconds since', () => {
     let now = STARTED;
-    const health = createSignalHealth({ staleAfterMs: 45_000, failAfterRuns: 3, now: () => now, startedMs: STARTED });
+    const health = createSignalHealth({ staleAfterMs: 45_000, failAfterRuns: 3, mono: () => now });
     expect(health.check('log')).to.deep.equal({ status: 'pass', observedValue: 0 });
     now = STARTED + 45_001;
     expect(health.check('log')).to.deep.equal({ status: 'warn', observedValue: 45.001, output: 'not verified yet' });
-    health.observe(verdict('log', 'verified', STARTED + 50_000));
+    now = STARTED + 50_000;
+    health.observe(verdict('log', 'verified', Date.UTC(2026, 0, 1)));
     now = STARTED + 52_500;
     expect(health.check('log')).to.deep.equal({
       status: 'pass',
       observedValue: 2.5,
-      time: new Date(STARTED + 50_000).toISOString(),
+      time: '2026-01-01T00:00:00.000Z', // the wall time it was verified at, shown; staleness is on the monotonic clock
     });
     now = STARTED + 95_001;
     expect(health.check('log')).to.include({ status: 'warn', output: 'last verification is stale' });
@@ -31,7 +32,7 @@ describe('signal health (/healthz verification checks)', () => {
 
   it('fails after failAfterRuns failed runs in a row, naming the last failure; skipped runs neither count nor reset; a verification resets', () => {
     const now = STARTED;
-    const health = createSignalHealth({ staleAfterMs: 0, failAfterRuns: 3, now: () => now, startedMs: STARTED });
+    const health = createSignalHealth({ staleAfterMs: 0, failAfterRuns: 3, mono: () => now });
     health.observe(verdict('trace', 'missing', now));
     health.observe(verdict('trace', 'skipped', now, 'over_capacity'));
     health.observe(verdict('trace', 'error', now, 'unreachable'));
@@ -48,7 +49,7 @@ describe('signal health (/healthz verification checks)', () => {
 
   it('staleAfterMs 0: never stale', () => {
     let now = STARTED;
-    const health = createSignalHealth({ staleAfterMs: 0, failAfterRuns: 3, now: () => now, startedMs: STARTED });
+    const health = createSignalHealth({ staleAfterMs: 0, failAfterRuns: 3, mono: () => now });
     now = STARTED + 86_400_000;
     expect(health.check('metric').status).to.equal('pass');
   });

@@ -1,73 +1,89 @@
 import { expect } from 'chai';
-import { ReadError, type Hit, type Reader } from '../../src/readers/types';
+import { ReadError, type Failure, type PolledReader, type Reader, type StreamReader } from '../../src/readers/types';
 import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
 import type { SmokeRun } from '../../src/smoke/types';
 import { createSignalVerifier } from '../../src/verify/signalVerifier';
-import type { Finding } from '../../src/verify/types';
+import type { Awaited, Finding } from '../../src/verify/types';
 import type { Backend } from '../../src/vocabulary';
-import { fakePorts } from '../support/fakes';
+import { fakePorts, type Hit } from '../support/fakes';
 import { armedIntervals } from '../support/timers';
 
-/** A reader whose answers the test sets: per trace id a hit, or the whole read failing. */
-function scripted(backend: Backend) {
+/** A reader whose answers the test sets: per trace id found or a failure, or the whole read failing. */
+function scripted(backend: Backend, kind: 'polled' | 'stream' = 'polled') {
   const answers = new Map<string, Hit>();
   const state = {
     reads: 0,
     sizes: [] as number[],
     fail: undefined as Error | undefined,
     closed: false,
-    standing: undefined as { reason: 'write_failed' } | undefined,
+    standing: undefined as Failure | undefined,
   };
   let nextRead: (() => void) | undefined;
-  const reader: Reader = {
+  const read: PolledReader['read'] = (waiting, report) => {
+    state.reads += 1;
+    state.sizes.push(waiting.size);
+    nextRead?.();
+    if (state.fail) return Promise.reject(state.fail);
+    for (const run of waiting.runs()) {
+      const hit = answers.get(run.traceId);
+      if (hit) report(run, hit === 'found' ? undefined : hit);
+    }
+    return Promise.resolve();
+  };
+  const base = {
     backend,
-    missingReason: 'not_found',
-    read(waiting, report) {
-      state.reads += 1;
-      state.sizes.push(waiting.size);
-      nextRead?.();
-      if (state.fail) return Promise.reject(state.fail);
-      for (const run of waiting.runs()) {
-        const hit = answers.get(run.traceId);
-        if (hit) report(run, hit);
-      }
-      return Promise.resolve();
-    },
-    standingFailure: () => state.standing,
+    asked: `the ${backend}`,
+    missingReason: 'not_found' as const,
+    read,
     close: async () => void (state.closed = true),
   };
+  const reader: PolledReader | StreamReader =
+    kind === 'polled' ? { kind, ...base } : { kind, ...base, standingFailure: () => state.standing };
   /** Resolves at the start of the next read (an event, not a sleep). */
-  const read = () => new Promise<void>((resolve) => (nextRead = resolve));
-  return { reader, answers, state, read };
+  const nextReadStarts = () => new Promise<void>((resolve) => (nextRead = resolve));
+  return { reader, answers, state, nextReadStarts };
 }
 
 const runs = (n: number): SmokeRun[] => {
   const run = createSmokeRunner(fakePorts().ports);
   return Array.from({ length: n }, () => run('schedule'));
 };
-/** Findings by run id; `all` resolves once `expected` have arrived. */
-const collect = (expected = 0) => {
+
+/** A verifier on a monotonic clock the test moves; findings by run id, `all` once `expected` arrived. */
+function verifierOf(readers: readonly Reader[], pollMs: number, expected = 0) {
+  let mono = 10_000;
   const findings = new Map<string, Finding>();
   let arrived: () => void = () => {};
   const all = new Promise<void>((resolve) => (arrived = resolve));
-  const done = (run: SmokeRun) => (f: Finding) => {
-    findings.set(run.id, f);
-    if (findings.size === expected) arrived();
+  const verifier = createSignalVerifier<Awaited>({
+    readers,
+    pollMs,
+    mono: () => mono,
+    onFinding: (awaited, finding) => {
+      findings.set(awaited.run.id, finding);
+      if (findings.size === expected) arrived();
+    },
+  });
+  return {
+    verifier,
+    findings,
+    all,
+    /** Starts waiting for a run that started now, on the test's clock. */
+    verify: (run: SmokeRun, confirmed?: readonly boolean[]) => verifier.verify({ run, startMono: mono }, confirmed),
+    advance: (ms: number) => (mono += ms),
   };
-  return { findings, done, all };
-};
+}
 
 describe('signal verifier', () => {
-  it('one read per poll serves every waiting run; a found run is verified with its lag and backend', async () => {
+  it('one read per poll serves every waiting run; a found run is verified with its lag on the monotonic clock, and its backend', async () => {
     const file = scripted('file');
-    const verifier = createSignalVerifier({ readers: [file.reader], pollMs: 5 });
-    const { findings, done, all } = collect(50);
+    const { verifier, verify, findings, all, advance } = verifierOf([file.reader], 5, 50);
     const batch = runs(50);
-    for (const run of batch) verifier.verify(run, done(run));
-    for (const run of batch) file.answers.set(run.traceId, { atMs: run.startedAt.getTime() + 250 });
+    for (const run of batch) verify(run);
+    advance(250);
+    for (const run of batch) file.answers.set(run.traceId, 'found');
     await all;
     expect(file.state.sizes).to.deep.equal([50]);
-    expect(findings.size).to.equal(50);
     expect(findings.get(batch[7]!.id)).to.deep.equal({
       outcome: 'verified',
       reason: 'none',
@@ -82,14 +98,14 @@ describe('signal verifier', () => {
   it('a chain: found at the first hop moves the run on; the last hop verifies; a hop that fails it names itself', async () => {
     const acks = scripted('exporter');
     const store = scripted('trace_api');
-    const verifier = createSignalVerifier({ readers: [acks.reader, store.reader], pollMs: 5 });
-    const { findings, done, all } = collect(2);
+    const { verifier, verify, findings, all, advance } = verifierOf([acks.reader, store.reader], 5, 2);
     const [good, refused] = runs(2) as [SmokeRun, SmokeRun];
-    verifier.verify(good, done(good));
-    verifier.verify(refused, done(refused));
-    acks.answers.set(good.traceId, { atMs: Date.now() });
+    verify(good);
+    verify(refused);
+    acks.answers.set(good.traceId, 'found');
     acks.answers.set(refused.traceId, { reason: 'export_failed', detail: 'HTTP 503' });
-    store.answers.set(good.traceId, { atMs: good.startedAt.getTime() + 1000 });
+    advance(1000);
+    store.answers.set(good.traceId, 'found');
     await all;
     expect(findings.get(refused.id)).to.deep.equal({
       outcome: 'error',
@@ -108,34 +124,33 @@ describe('signal verifier', () => {
 
   it('hops confirm in any order: a stream at a later hop matches a run still waiting at an earlier one', async () => {
     const acks = scripted('log_exporter');
-    const tail = scripted('file');
-    const tailReader: Reader = {
-      ...tail.reader,
-      stream: true,
+    const tail = scripted('file', 'stream');
+    const tailReader: StreamReader = {
+      ...(tail.reader as StreamReader),
       read: (waiting, report) => {
         // What a file tail does: match each line it reads against every run not yet found here.
         for (const [traceId, hit] of tail.answers) {
           const run = waiting.get(traceId);
-          if (run) report(run, hit);
+          if (run) report(run, hit === 'found' ? undefined : hit);
         }
         tail.answers.clear();
         return Promise.resolve();
       },
     };
-    const verifier = createSignalVerifier({ readers: [acks.reader, tailReader], pollMs: 5 });
-    const { findings, done, all } = collect(2);
+    const { verifier, verify, findings, all, advance } = verifierOf([acks.reader, tailReader], 5, 2);
     const [early, run] = runs(2) as [SmokeRun, SmokeRun];
-    verifier.verify(early, done(early));
-    verifier.verify(run, done(run));
+    verify(early);
+    verify(run);
     // The first run is acknowledged, so the tail is read; it reads both lines, the second run's
     // while that run still waits for its acknowledgement.
-    acks.answers.set(early.traceId, { atMs: early.startedAt.getTime() + 50 });
-    tail.answers.set(early.traceId, { atMs: early.startedAt.getTime() + 100 });
-    tail.answers.set(run.traceId, { atMs: run.startedAt.getTime() + 100 });
-    await acks.read();
-    await acks.read();
+    acks.answers.set(early.traceId, 'found');
+    tail.answers.set(early.traceId, 'found');
+    tail.answers.set(run.traceId, 'found');
+    await acks.nextReadStarts();
+    await acks.nextReadStarts();
     expect([...findings.keys()]).to.deep.equal([early.id]);
-    acks.answers.set(run.traceId, { atMs: run.startedAt.getTime() + 300 });
+    advance(300);
+    acks.answers.set(run.traceId, 'found');
     await all;
     expect(findings.get(run.id)).to.deep.equal({
       outcome: 'verified',
@@ -146,19 +161,24 @@ describe('signal verifier', () => {
     await verifier.stop();
   });
 
-  it('at the deadline: missing at the hop that never found it, or the reason its last read failed', async () => {
+  it('at the deadline: missing at the hop that never found it, naming what it asked; or the reason its last read failed', async () => {
     const acks = scripted('exporter');
     const store = scripted('prometheus');
-    const verifier = createSignalVerifier({ readers: [acks.reader, store.reader], pollMs: 5 });
+    const { verifier, verify } = verifierOf([acks.reader, store.reader], 5);
     const [stuck, lost] = runs(2) as [SmokeRun, SmokeRun];
-    verifier.verify(stuck, () => expect.fail('no answer expected'));
-    verifier.verify(lost, () => expect.fail('no answer expected'));
-    acks.answers.set(lost.traceId, { atMs: Date.now() });
-    await store.read();
-    expect(verifier.expire(stuck)).to.deep.equal({ outcome: 'missing', reason: 'not_found', backend: 'exporter' });
+    verify(stuck);
+    verify(lost);
+    acks.answers.set(lost.traceId, 'found');
+    await store.nextReadStarts();
+    expect(verifier.expire(stuck)).to.deep.equal({
+      outcome: 'missing',
+      reason: 'not_found',
+      backend: 'exporter',
+      detail: 'asked the exporter',
+    });
     store.state.fail = new ReadError('query_failed', 'HTTP 503\u001b[31m: down');
-    await store.read();
-    await store.read(); // reads never overlap: the failing one has settled
+    await store.nextReadStarts();
+    await store.nextReadStarts(); // reads never overlap: the failing one has settled
     expect(verifier.expire(lost)).to.deep.equal({
       outcome: 'error',
       reason: 'query_failed',
@@ -170,13 +190,12 @@ describe('signal verifier', () => {
   });
 
   it('a standing failure fails a run at once and at its deadline (the log file cannot be written)', async () => {
-    const file = scripted('file');
-    const verifier = createSignalVerifier({ readers: [file.reader], pollMs: 5 });
-    const { findings, done } = collect();
+    const file = scripted('file', 'stream');
+    const { verifier, verify, findings } = verifierOf([file.reader], 5);
     const [before, during] = runs(2) as [SmokeRun, SmokeRun];
-    verifier.verify(before, done(before));
+    verify(before);
     file.state.standing = { reason: 'write_failed' };
-    verifier.verify(during, done(during));
+    verify(during);
     expect(findings.get(during.id)).to.deep.equal({ outcome: 'error', reason: 'write_failed', backend: 'file' });
     expect(verifier.expire(before)).to.deep.equal({ outcome: 'error', reason: 'write_failed', backend: 'file' });
     await verifier.stop();
@@ -185,13 +204,13 @@ describe('signal verifier', () => {
   it('does not read while nothing waits, and stop ends polling', async () => {
     const file = scripted('file');
     const intervals = armedIntervals();
-    const verifier = createSignalVerifier({ readers: [file.reader], pollMs: 1 });
+    const { verifier, verify } = verifierOf([file.reader], 1);
     expect(intervals.armed.size).to.equal(1);
     await intervals.ticks(20);
     expect(file.state.reads, 'twenty idle polls').to.equal(0);
     await verifier.stop();
     expect(intervals.armed.size, 'the poll timer is cleared').to.equal(0);
-    verifier.verify(runs(1)[0]!, () => {});
+    verify(runs(1)[0]!);
     await Promise.resolve();
     expect(file.state.reads).to.equal(0);
   });
@@ -200,38 +219,31 @@ describe('signal verifier', () => {
     const POLL_NEVER = 3_600_000;
 
     it('needs a reader; expiring a run it does not hold is a plain timeout', async () => {
-      expect(() => createSignalVerifier({ readers: [], pollMs: POLL_NEVER })).to.throw(
-        RangeError,
-        'a signal verifier needs at least one reader',
-      );
-      const verifier = createSignalVerifier({ readers: [scripted('file').reader], pollMs: POLL_NEVER });
+      expect(() => verifierOf([], POLL_NEVER)).to.throw(RangeError, 'a signal verifier needs at least one reader');
+      const { verifier } = verifierOf([scripted('file').reader], POLL_NEVER);
       expect(verifier.expire(runs(1)[0]!)).to.deep.equal({ outcome: 'missing', reason: 'timeout' });
       await verifier.stop();
     });
 
-    it('a later query hop reads only once a run reached it; a later stream hop reads for every run still waiting', async () => {
-      for (const stream of [false, true]) {
+    it('a later polled hop reads only once a run reached it; a later stream hop reads for every run still waiting', async () => {
+      for (const kind of ['polled', 'stream'] as const) {
         const acks = scripted('exporter');
-        const later = scripted('file');
-        const verifier = createSignalVerifier({
-          readers: [acks.reader, { ...later.reader, stream }],
-          pollMs: POLL_NEVER,
-        });
-        verifier.verify(runs(1)[0]!, () => undefined);
+        const later = scripted('file', kind);
+        const { verifier, verify } = verifierOf([acks.reader, later.reader], POLL_NEVER);
+        verify(runs(1)[0]!);
         await verifier.readNow();
-        expect([acks.state.reads, later.state.reads], `stream: ${stream}`).to.deep.equal([1, stream ? 1 : 0]);
+        expect([acks.state.reads, later.state.reads], kind).to.deep.equal([1, kind === 'stream' ? 1 : 0]);
         await verifier.stop();
       }
     });
 
     it('a run failed at a hop leaves it: the next read sees only the runs still waiting, and progress is gone', async () => {
       const acks = scripted('exporter');
-      const verifier = createSignalVerifier({ readers: [acks.reader, scripted('tempo').reader], pollMs: POLL_NEVER });
+      const { verifier, verify, findings } = verifierOf([acks.reader, scripted('tempo').reader], POLL_NEVER);
       const [failing, waiting] = runs(2) as [SmokeRun, SmokeRun];
-      const { findings, done } = collect();
-      verifier.verify(failing, done(failing));
-      verifier.verify(waiting, done(waiting));
-      expect(verifier.progress(waiting)).to.deep.equal([undefined, undefined]);
+      verify(failing);
+      verify(waiting);
+      expect(verifier.progress(waiting)).to.deep.equal([false, false]);
       acks.answers.set(failing.traceId, { reason: 'export_failed' });
       await verifier.readNow();
       await verifier.readNow();
@@ -241,18 +253,31 @@ describe('signal verifier', () => {
         undefined,
         1,
       ]);
-      acks.answers.set(waiting.traceId, { atMs: 42 });
+      acks.answers.set(waiting.traceId, 'found');
       await verifier.readNow();
-      expect(verifier.progress(waiting)).to.deep.equal([42, undefined]);
+      expect(verifier.progress(waiting)).to.deep.equal([true, false]);
+      await verifier.stop();
+    });
+
+    it('a run restored with its first hop confirmed starts at the next one', async () => {
+      const acks = scripted('exporter');
+      const store = scripted('tempo');
+      const { verifier, verify, findings } = verifierOf([acks.reader, store.reader], POLL_NEVER);
+      const [run] = runs(1) as [SmokeRun];
+      verify(run, [true, false]);
+      store.answers.set(run.traceId, 'found');
+      await verifier.readNow();
+      expect(acks.state.sizes, 'the first hop has no run left to ask about').to.deep.equal([]);
+      expect(findings.get(run.id)).to.include({ outcome: 'verified', backend: 'tempo' });
       await verifier.stop();
     });
 
     it('a failed read is the reason at the deadline until a read works again; any error is query_failed unless it says otherwise', async () => {
       const store = scripted('prometheus');
-      const verifier = createSignalVerifier({ readers: [store.reader], pollMs: POLL_NEVER });
+      const { verifier, verify } = verifierOf([store.reader], POLL_NEVER);
       const [first, second] = runs(2) as [SmokeRun, SmokeRun];
-      verifier.verify(first, () => undefined);
-      verifier.verify(second, () => undefined);
+      verify(first);
+      verify(second);
       store.state.fail = new Error('socket hang up');
       await verifier.readNow();
       expect(verifier.expire(first)).to.deep.equal({
@@ -263,7 +288,12 @@ describe('signal verifier', () => {
       });
       store.state.fail = undefined;
       await verifier.readNow();
-      expect(verifier.expire(second)).to.deep.equal({ outcome: 'missing', reason: 'not_found', backend: 'prometheus' });
+      expect(verifier.expire(second)).to.deep.equal({
+        outcome: 'missing',
+        reason: 'not_found',
+        backend: 'prometheus',
+        detail: 'asked the prometheus',
+      });
       await verifier.stop();
     });
 
@@ -271,27 +301,28 @@ describe('signal verifier', () => {
       const acks = scripted('log_exporter');
       const seen: (SmokeRun | undefined)[] = [];
       const [run] = runs(1) as [SmokeRun];
-      let hits: Hit[] = [];
-      const tail: Reader = {
+      let lines = 0;
+      const tail: StreamReader = {
+        kind: 'stream',
         backend: 'file',
+        asked: 'the file',
         missingReason: 'not_found',
-        stream: true,
+        standingFailure: () => undefined,
         read: (waiting, report) => {
           seen.push(waiting.get(run.traceId));
-          for (const hit of hits) report(run, hit);
-          hits = [];
+          for (; lines > 0; lines -= 1) report(run);
           return Promise.resolve();
         },
       };
-      const verifier = createSignalVerifier({ readers: [acks.reader, tail], pollMs: POLL_NEVER });
-      const { findings, done } = collect();
-      verifier.verify(run, done(run));
-      const start = run.startedAt.getTime();
-      hits = [{ atMs: start + 100 }, { atMs: start + 900 }]; // the line, and the same line again
+      const { verifier, verify, findings, advance } = verifierOf([acks.reader, tail], POLL_NEVER);
+      verify(run);
+      advance(100);
+      lines = 2; // the line, and the same line again
       await verifier.readNow();
       await verifier.readNow();
       expect(seen).to.deep.equal([run, undefined]);
-      acks.answers.set(run.traceId, { atMs: start + 200 });
+      advance(100);
+      acks.answers.set(run.traceId, 'found');
       await verifier.readNow();
       expect(findings.get(run.id)).to.deep.equal({
         outcome: 'verified',
@@ -304,8 +335,8 @@ describe('signal verifier', () => {
 
     it('after stop nothing waits and nothing is read, not even by readNow', async () => {
       const file = scripted('file');
-      const verifier = createSignalVerifier({ readers: [file.reader], pollMs: POLL_NEVER });
-      verifier.verify(runs(1)[0]!, () => undefined);
+      const { verifier, verify } = verifierOf([file.reader], POLL_NEVER);
+      verify(runs(1)[0]!);
       await verifier.stop();
       expect(verifier.waiting).to.equal(0);
       await verifier.readNow();

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Reader } from '../../src/readers/types';
+import type { PolledReader, Reader } from '../../src/readers/types';
 import { ReadError } from '../../src/readers/types';
 import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
 import type { SmokeRun } from '../../src/smoke/types';
@@ -15,9 +15,12 @@ const HOUR = 60 * MIN;
 function store(backend: Backend) {
   const held = new Set<string>();
   let failing = false;
-  const reader: Reader = {
+  const reader: PolledReader & Required<Pick<PolledReader, 'recheck'>> = {
+    kind: 'polled',
     backend,
+    asked: `the ${backend}`,
     missingReason: 'not_found',
+    read: () => Promise.resolve(),
     recheck: (run) =>
       failing
         ? Promise.reject(new ReadError('unreachable', 'connection refused'))
@@ -38,6 +41,23 @@ const verifiedReport = (run: SmokeRun, atMs: number): RunReport => ({
   ),
 });
 
+/** A file tail and an exporter's acknowledgements: they cannot be asked again. */
+const stream: Reader = {
+  kind: 'stream',
+  backend: 'file',
+  asked: 'the file',
+  missingReason: 'not_found',
+  read: () => Promise.resolve(),
+  standingFailure: () => undefined,
+};
+const acks: Reader = {
+  kind: 'pushed',
+  backend: 'exporter',
+  asked: 'the exporter',
+  missingReason: 'timeout',
+  attach: () => {},
+};
+
 /** Hours in milliseconds: the clock is the test's, and so is the one timer. */
 function harness(
   options: { spotIntervalMs?: number; recheckIntervalMs?: number; random?: () => number; stores?: boolean } = {},
@@ -52,8 +72,8 @@ function harness(
   const stores = options.stores ?? true;
   const spots = createSpotChecks({
     readers: {
-      log: [{ backend: 'file', missingReason: 'not_found' }, ...(stores ? [loki.reader] : [])],
-      trace: [{ backend: 'exporter', missingReason: 'timeout' }, ...(stores ? [tempo.reader] : [])],
+      log: [stream, ...(stores ? [loki.reader] : [])],
+      trace: [acks, ...(stores ? [tempo.reader] : [])],
       metric: [],
     },
     spotIntervalMs: options.spotIntervalMs ?? 15 * MIN,

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
-import { createMetrics } from '../../src/telemetry/metrics';
+import { createRegistry } from '../../src/telemetry/metrics/registry';
+import { createVerdictMetrics } from '../../src/telemetry/metrics/verdicts';
 import { createSignalHealth } from '../../src/verify/signalHealth';
 import type { Verdict } from '../../src/verify/types';
 import type { Exemplar } from '../../src/vocabulary';
@@ -13,19 +14,19 @@ import { fakePorts } from '../support/fakes';
 const STARTED_MS = 1_700_000_000_000;
 
 function sink() {
-  const metrics = createMetrics({ processMetrics: false, now: () => STARTED_MS });
-  const health = createSignalHealth({
-    staleAfterMs: 60_000,
-    failAfterRuns: 3,
-    now: () => STARTED_MS,
-    startedMs: STARTED_MS,
-  });
+  const registry = createRegistry({ processMetrics: false });
+  const health = createSignalHealth({ staleAfterMs: 60_000, failAfterRuns: 3, mono: () => 0 });
+  const record = createVerdictMetrics(registry, 15, () => STARTED_MS).forPipeline(
+    'default',
+    { intervalSeconds: 15, verifyTimeoutSeconds: 30, scrapeIntervalSeconds: 15 },
+    (signal) => health.streak(signal),
+  );
   const { logger, lines } = memoryLogger();
   const lastVerified = async () => {
-    const values = (await metrics.registry.getSingleMetric(METRIC.lastVerified)!.get()).values;
+    const values = (await registry.getSingleMetric(METRIC.lastVerified)!.get()).values;
     return Object.fromEntries(values.map((v) => [v.labels.signal, v.value]));
   };
-  return { onVerdict: createVerdictSink({ metrics, health, logger }), lines, lastVerified };
+  return { onVerdict: createVerdictSink({ pipeline: 'default', record, health, logger }), lines, lastVerified };
 }
 
 describe('verdicts: what each verdict does', () => {
@@ -93,6 +94,7 @@ describe('verdicts: what each verdict does', () => {
         level: 'warn',
         message: 'signal not verified',
         event: EVENT.verificationFailed,
+        pipeline: 'default',
         run_id: run.id,
         trace_id: run.traceId,
         seq: run.seq,
@@ -105,6 +107,7 @@ describe('verdicts: what each verdict does', () => {
         level: 'warn',
         message: 'signal not verified',
         event: EVENT.verificationFailed,
+        pipeline: 'default',
         run_id: run.id,
         trace_id: run.traceId,
         seq: run.seq,
@@ -119,15 +122,11 @@ describe('verdicts: what each verdict does', () => {
 
   it('only a verified verdict of a run whose span was exported links its lag to the trace (exemplar); every verdict reaches /healthz', () => {
     const recorded: [string, Exemplar | undefined][] = [];
-    const health = createSignalHealth({
-      staleAfterMs: 0,
-      failAfterRuns: 1,
-      now: () => STARTED_MS,
-      startedMs: STARTED_MS,
-    });
+    const health = createSignalHealth({ staleAfterMs: 0, failAfterRuns: 1, mono: () => 0 });
     const { logger } = memoryLogger();
     const onVerdict = createVerdictSink({
-      metrics: { recordVerdict: (v, exemplar) => recorded.push([`${v.signal} ${v.outcome}`, exemplar]) },
+      pipeline: 'default',
+      record: (v, exemplar) => recorded.push([`${v.signal} ${v.outcome}`, exemplar]),
       health,
       logger,
     });
@@ -180,7 +179,8 @@ describe('verdicts: what each spot check does', () => {
     const counted: string[] = [];
     const { logger, lines } = memoryLogger();
     const onSpotCheck = createSpotSink({
-      metrics: { recordSpotCheck: (signal, outcome, age) => counted.push(`${signal} ${outcome} ${age}`) },
+      pipeline: 'default',
+      record: (signal, outcome, age) => counted.push(`${signal} ${outcome} ${age}`),
       logger,
     });
     return { onSpotCheck, counted, lines };
@@ -202,6 +202,7 @@ describe('verdicts: what each spot check does', () => {
         level: 'warn',
         message: 'signal lost after it was verified',
         event: EVENT.lostAfterIngest,
+        pipeline: 'default',
         run_id: run.id,
         trace_id: run.traceId,
         signal: 'trace',
@@ -229,6 +230,7 @@ describe('verdicts: what each spot check does', () => {
         level: 'warn',
         message: 'spot check could not read back',
         event: EVENT.verificationFailed,
+        pipeline: 'default',
         run_id: run.id,
         trace_id: run.traceId,
         signal: 'metric',

@@ -1,15 +1,32 @@
 import type Router from '@koa/router';
-import type { Scheduler } from '../../smoke/scheduler';
-import type { Guards } from '../types';
+import { GUARDED, UNAUTHORIZED, error, json, ref } from '../openapi';
+import type { AppContext, Routes } from '../types';
 
-/** Run-time control of the schedule (Prometheus-style /-/ admin paths). */
-export function adminRoutes(router: Router, scheduler: Scheduler, guard: Guards): void {
-  router.post('/-/suspend', ...guard.post, ...guard.auth, (ctx) => {
-    scheduler.suspend();
-    ctx.body = { schedule: scheduler.state };
-  });
-  router.post('/-/resume', ...guard.post, ...guard.auth, (ctx) => {
-    scheduler.resume();
-    ctx.body = { schedule: scheduler.state };
-  });
-}
+const ADMIN = {
+  ...GUARDED,
+  responses: {
+    200: json(ref('Schedule'), 'schedule state'),
+    ...UNAUTHORIZED,
+    403: error('auth.token is unset and the client is not on this machine'),
+  },
+};
+
+/** Run-time control of every pipeline's schedule (Prometheus-style /-/ admin paths). */
+export const adminRoutes: Routes = {
+  paths: () => ({
+    '/-/suspend': { post: { summary: 'Pause the schedules', ...ADMIN } },
+    '/-/resume': { post: { summary: 'Resume the schedules', ...ADMIN } },
+  }),
+  register(router: Router, deps: AppContext) {
+    const schedules = () => deps.pipelines.map((p) => p.scheduler);
+    const answer = () => ({ schedule: schedules()[0]?.state ?? 'disabled' });
+    router.post('/-/suspend', ...deps.guard.post, ...deps.guard.admin, (ctx) => {
+      for (const s of schedules()) s.suspend();
+      ctx.body = answer();
+    });
+    router.post('/-/resume', ...deps.guard.post, ...deps.guard.admin, (ctx) => {
+      for (const s of schedules()) s.resume();
+      ctx.body = answer();
+    });
+  },
+};

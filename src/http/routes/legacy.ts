@@ -1,8 +1,8 @@
 import type Router from '@koa/router';
 import type { Config } from '../../config/schema';
-import type { Runs } from '../../runs';
 import { runResponse } from '../answers';
-import type { Guards, ServiceInfo } from '../types';
+import { LIMITED, SHED, json, ref } from '../openapi';
+import type { AppContext, Routes } from '../types';
 import { startRun } from './smokeTest';
 
 type LegacyConfig = Config['legacyRoutes'];
@@ -22,26 +22,40 @@ export function enabledLegacyRoutes(config: LegacyConfig) {
     .map((key) => ({ key, ...LEGACY_ROUTES[key] }));
 }
 
-export function legacyRoutes(
-  router: Router,
-  deps: { config: LegacyConfig; runs: Runs; service: ServiceInfo; guard: Guards },
-): void {
-  for (const { key, path, kind } of enabledLegacyRoutes(deps.config)) {
-    const settings = deps.config[key];
-    const message = 'message' in settings ? settings.message : '';
-    // A handler function per path (see smokeTest.ts): the router span names the path called.
-    if (kind === 'smoke') {
-      router.get(path, ...deps.guard.runs, (ctx) => {
-        ctx.body = runResponse(startRun(ctx, deps.runs, 'http').run, deps.service, message);
-      });
-    } else if (kind === 'health') {
-      router.get(path, (ctx) => {
-        ctx.body = { status: 'ok', message };
-      });
-    } else {
-      router.get(path, (ctx) => {
-        ctx.body = { status: 'ok', service_name: deps.service.name, version: deps.service.version };
-      });
+const SCHEMA = { smoke: 'RunResponse', health: 'LegacyHealth', service: 'LegacyService' } as const;
+
+export const legacyRoutes: Routes = {
+  paths: (deps) =>
+    Object.fromEntries(
+      enabledLegacyRoutes(deps.legacy).map(({ path, kind }) => [
+        path,
+        {
+          get: {
+            summary: `Earlier PetSage path (alias, ${kind})`,
+            tags: ['legacy'],
+            responses: { 200: json(ref(SCHEMA[kind]), 'ok'), ...(kind === 'smoke' ? { ...LIMITED, ...SHED } : {}) },
+          },
+        },
+      ]),
+    ),
+  register(router: Router, deps: AppContext) {
+    for (const { key, path, kind } of enabledLegacyRoutes(deps.legacy)) {
+      const settings = deps.legacy[key];
+      const message = 'message' in settings ? String(settings.message) : '';
+      // A handler function per path (see smokeTest.ts): the router span names the path called.
+      if (kind === 'smoke') {
+        router.get(path, ...deps.guard.runs, (ctx) => {
+          ctx.body = runResponse(startRun(ctx, deps.runs, 'http').run, deps.service, message);
+        });
+      } else if (kind === 'health') {
+        router.get(path, (ctx) => {
+          ctx.body = { status: 'ok', message };
+        });
+      } else {
+        router.get(path, (ctx) => {
+          ctx.body = { status: 'ok', service_name: deps.service.name, version: deps.service.version };
+        });
+      }
     }
-  }
-}
+  },
+};

@@ -1,20 +1,46 @@
 import type Router from '@koa/router';
-import type { Render } from '../../telemetry/exposition';
 import { METRICS_PATH, METRIC_NAME_PATTERN } from '../../vocabulary';
-import type { Guards } from '../types';
+import { GUARDED, UNAUTHORIZED, error, text } from '../openapi';
+import type { AppContext, Routes } from '../types';
 
 /**
  * `?name=<metric>` (repeatable) serves only those families, as a scraper of one series would ask:
  * the metric read-back polls its own counter this way rather than rendering everything.
  */
-export function metricsRoutes(router: Router, render: Render, guard: Guards): void {
-  router.get('metrics', METRICS_PATH, ...guard.auth, async (ctx) => {
-    const asked = ctx.query.name;
-    const names = asked === undefined ? undefined : [asked].flat();
-    if (names?.some((n) => !METRIC_NAME_PATTERN.test(n)))
-      return ctx.throw(400, '"name" must be a metric name: letters, digits, _ and : (not starting with a digit)');
-    const { contentType, body } = await render(ctx.get('Accept') || undefined, names);
-    ctx.type = contentType;
-    ctx.body = body;
-  });
-}
+export const metricsRoutes: Routes = {
+  paths: () => ({
+    [METRICS_PATH]: {
+      get: {
+        summary: 'Prometheus metrics; OpenMetrics with exemplars when asked',
+        ...GUARDED,
+        parameters: [
+          {
+            name: 'name',
+            in: 'query',
+            required: false,
+            description: 'only these metric families (repeatable)',
+            schema: { type: 'array', items: { type: 'string', pattern: METRIC_NAME_PATTERN.source } },
+            style: 'form',
+            explode: true,
+          },
+        ],
+        responses: {
+          200: text(['text/plain', 'application/openmetrics-text'], 'exposition'),
+          400: error('a name that is not a metric name'),
+          ...UNAUTHORIZED,
+        },
+      },
+    },
+  }),
+  register(router: Router, deps: AppContext) {
+    router.get('metrics', METRICS_PATH, ...deps.guard.auth, async (ctx) => {
+      const asked = ctx.query.name;
+      const names = asked === undefined ? undefined : [asked].flat();
+      if (names?.some((n) => !METRIC_NAME_PATTERN.test(n)))
+        return ctx.throw(400, '"name" must be a metric name: letters, digits, _ and : (not starting with a digit)');
+      const { contentType, body } = await deps.renderMetrics(ctx.get('Accept') || undefined, names);
+      ctx.type = contentType;
+      ctx.body = body;
+    });
+  },
+};

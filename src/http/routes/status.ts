@@ -1,9 +1,13 @@
 import type Router from '@koa/router';
 import type Koa from 'koa';
-import { STATUS_ASSETS } from '../openapi';
+import { error, text } from '../openapi';
 import { STATUS_CSS, STATUS_ICON, STATUS_JS } from '../status/assets';
 import { renderStatusPage } from '../status/page';
-import { statusView, type StatusSources } from '../status/view';
+import { statusView } from '../status/view';
+import type { AppContext, Routes } from '../types';
+
+/** Names of the status page's assets. */
+export const STATUS_ASSETS = ['status.css', 'status.js', 'favicon.svg'] as const;
 
 /** The status page allows its own stylesheet and script and nothing inline (SVG is markup, not style). */
 export const STATUS_CSP =
@@ -22,24 +26,44 @@ const ASSETS = new Map(STATUS_ASSETS.map((name) => [name as string, ASSET_BODIES
  * The page a person reads: GET /status, and GET / when the client prefers HTML. With auth.token
  * set and absent from the request it shows only what the open /healthz shows.
  */
-export function statusRoutes(
-  router: Router,
-  sources: StatusSources,
-  seesRuns: (ctx: Koa.Context) => boolean,
-): (ctx: Koa.Context) => void {
-  const page = (ctx: Koa.Context) => {
+export function statusPage(deps: AppContext): (ctx: Koa.Context) => void {
+  const sources = { ...deps, draining: () => deps.lifecycle.draining };
+  return (ctx) => {
     ctx.set('Content-Security-Policy', STATUS_CSP);
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = renderStatusPage(statusView(sources, seesRuns(ctx)), sources.service.version);
+    ctx.body = renderStatusPage(statusView(sources, deps.seesAll(ctx)), deps.service.version);
   };
-  router.get(STATUS_PATH, page);
-  router.get(`${STATUS_PATH}/:asset`, (ctx) => {
-    const asset = ASSETS.get(ctx.params.asset ?? '');
-    if (!asset) return ctx.throw(404, 'no such status page asset');
-    ctx.type = asset.type;
-    // Versioned by the page's ?v=: a new release fetches anew.
-    ctx.set('Cache-Control', 'public, max-age=86400');
-    ctx.body = asset.body;
-  });
-  return page;
 }
+
+export const statusRoutes: Routes = {
+  paths: () => ({
+    [STATUS_PATH]: {
+      get: {
+        summary:
+          'Status page: per-signal state, recent runs, lag; with auth.token set and not given, only what /healthz shows',
+        responses: { 200: text(['text/html'], 'HTML') },
+      },
+    },
+    [`${STATUS_PATH}/{asset}`]: {
+      get: {
+        summary: "The status page's stylesheet, script and icon",
+        parameters: [{ name: 'asset', in: 'path', required: true, schema: { type: 'string', enum: STATUS_ASSETS } }],
+        responses: {
+          200: text(['text/css', 'text/javascript', 'image/svg+xml'], 'asset'),
+          404: error('unknown asset'),
+        },
+      },
+    },
+  }),
+  register(router: Router, deps: AppContext) {
+    router.get(STATUS_PATH, statusPage(deps));
+    router.get(`${STATUS_PATH}/:asset`, (ctx) => {
+      const asset = ASSETS.get(ctx.params.asset ?? '');
+      if (!asset) return ctx.throw(404, 'no such status page asset');
+      ctx.type = asset.type;
+      // Versioned by the page's ?v=: a new release fetches anew.
+      ctx.set('Cache-Control', 'public, max-age=86400');
+      ctx.body = asset.body;
+    });
+  },
+};

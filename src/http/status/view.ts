@@ -1,7 +1,6 @@
 import type { Runs } from '../../runs';
-import type { Scheduler } from '../../smoke/scheduler';
 import type { RunReport } from '../../verify/judge';
-import type { SignalHealth } from '../../verify/signalHealth';
+import type { PipelineView } from '../types';
 import type { Verdict } from '../../verify/types';
 import { SIGNALS, type HealthStatus, type ScheduleState, type Signal, type Trigger } from '../../vocabulary';
 import { daemonHealth } from '../healthChecks';
@@ -56,8 +55,7 @@ export interface StatusView {
 export interface StatusSources {
   readonly service: { readonly name: string; readonly version: string };
   readonly runs: Runs;
-  readonly signalHealth: SignalHealth;
-  readonly scheduler: Scheduler;
+  readonly pipelines: readonly PipelineView[];
   readonly startedAtMs: number;
   readonly now: () => number;
   readonly draining: () => boolean;
@@ -131,9 +129,10 @@ function card(
 /** The page's data; `full` false gives only what /healthz shows (auth.token set, token absent). */
 export function statusView(src: StatusSources, full: boolean): StatusView {
   const now = src.now();
-  const health = daemonHealth(src.runs, src.signalHealth, src.draining());
+  const health = daemonHealth(src.runs, src.pipelines, src.draining());
   const reports = full ? src.runs.reports() : undefined;
-  const next = src.scheduler.nextRunAtMs;
+  const scheduler = src.pipelines[0]!.scheduler;
+  const next = scheduler.nextRunAtMs;
   return {
     service: src.service.name,
     version: src.service.version,
@@ -142,11 +141,11 @@ export function statusView(src: StatusSources, full: boolean): StatusView {
     status: health.status,
     draining: src.draining(),
     schedule: {
-      state: src.scheduler.state,
-      intervalMs: src.scheduler.intervalMs,
+      state: scheduler.state,
+      intervalMs: scheduler.intervalMs,
       ...(next !== undefined ? { nextInSeconds: Math.max(0, (next - now) / 1000) } : {}),
     },
-    cards: SIGNALS.map((s) => card(s, reports, health.checks[`${s}:verification`]![0])),
+    cards: SIGNALS.map((s) => card(s, reports, health.checks[`${s}:verification`]![0]!)),
     ...(reports
       ? {
           receiptsKept: reports.length,

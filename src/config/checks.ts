@@ -1,0 +1,57 @@
+import type { Config } from './schema';
+
+/** A rule across keys that the schema of each key cannot say: where it is broken, and what is expected. */
+export interface CrossIssue {
+  readonly path: readonly string[];
+  readonly message: string;
+}
+
+/** Every rule that holds between keys; the first broken one is the config error. */
+export function crossChecks(c: Config): CrossIssue[] {
+  const issues: CrossIssue[] = [];
+  const expect = (holds: boolean, path: string, message: string) => {
+    if (!holds) issues.push({ path: path.split('.'), message });
+  };
+  expect(
+    !(c.retention.spotInterval > 0 && c.retention.recheckInterval === 0),
+    'retention.recheckInterval',
+    'more than 0 while retention.spotInterval keeps runs to re-read',
+  );
+  expect(
+    c.server.headersTimeout <= c.server.requestTimeout,
+    'server.headersTimeout',
+    `at most server.requestTimeout (${c.server.requestTimeout} ms): the headers are part of the request`,
+  );
+  const { queryUrl, tempo, jaeger } = c.verify.traces;
+  expect(
+    [queryUrl, tempo.url, jaeger.url].filter(Boolean).length <= 1,
+    'verify.traces.tempo.url',
+    'one trace store: set only one of verify.traces.queryUrl, .tempo.url, .jaeger.url',
+  );
+  expect(
+    !(c.auth.requireForRuns && !c.auth.token),
+    'auth.requireForRuns',
+    'false while auth.token is empty (there is no token to require)',
+  );
+  expect(
+    !(c.auth.required && !c.auth.token),
+    'auth.token',
+    'a token (PETSAGE_SMOKE_AUTH_TOKEN) while auth.required is true; or auth.required=false (PETSAGE_SMOKE_AUTH_REQUIRED) to serve /metrics and the run routes without one',
+  );
+  expect(
+    c.log.file.enabled || c.log.stdout.enabled,
+    'log.file.enabled',
+    'true while log.stdout.enabled is false (a run needs somewhere to write its line)',
+  );
+  expect(
+    !(
+      c.server.probes.enabled &&
+      c.server.probes.port !== 0 &&
+      c.server.probes.port === c.server.port &&
+      (c.server.probes.host || c.server.host) === c.server.host
+    ),
+    'server.probes.port',
+    `another port than server.port (${c.server.port})`,
+  );
+  return issues;
+}

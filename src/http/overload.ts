@@ -1,0 +1,55 @@
+import type { Context, Middleware } from 'koa';
+import { Counter } from 'prom-client';
+import type { MetricsRegistry } from '../telemetry/metrics/registry';
+import { METRIC } from '../vocabulary';
+
+/** How far behind the log and span pipelines are. */
+export interface Overload {
+  /** Lines logged and not yet handed to the file, and the most allowed (log.maxBacklog). */
+  readonly logBacklog: () => number;
+  readonly maxLogBacklog: number;
+  /** The fullest span queue of any pipeline, from 0 to 1. */
+  readonly spanBacklog: () => number;
+}
+
+/** Past half its queue, a span pipeline is behind: the rest is room for what is already running. */
+export const SPAN_BACKLOG_SHARE = 0.5;
+/** Seconds a shed client is asked to wait. */
+const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * Overload sheds rather than queues: while the log or a span pipeline is behind its bound, a run
+ * request without the token is answered 503 with Retry-After (and counted) before it makes anything;
+ * deploy gates (POST) and requests with the token are not shed, so they keep being served and verified.
+ */
+export function shedWhenBehind(
+  o: Overload,
+  hasToken: (ctx: Context) => boolean,
+  registry: MetricsRegistry,
+): Middleware {
+  const shed = new Counter({
+    name: METRIC.runsShed,
+    help: 'Run requests refused (503) because the log or a span pipeline had fallen behind, by which.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  shed.inc({ reason: 'log_backlog' }, 0);
+  shed.inc({ reason: 'span_backlog' }, 0);
+  return async (ctx, next) => {
+    const reason =
+      o.logBacklog() > o.maxLogBacklog
+        ? 'log_backlog'
+        : o.spanBacklog() > SPAN_BACKLOG_SHARE
+          ? 'span_backlog'
+          : undefined;
+    if (reason && !hasToken(ctx)) {
+      shed.inc({ reason });
+      ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+      return ctx.throw(503, 'the daemon is behind on writing its log or exporting its spans; try again later', {
+        expose: true,
+        headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+      });
+    }
+    await next();
+  };
+}

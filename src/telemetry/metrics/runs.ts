@@ -1,0 +1,51 @@
+import { Counter, Histogram, type LabelValues } from 'prom-client';
+import { EMITTED, type MetricPort } from '../../smoke/types';
+import { METRIC, PROCESS_LABEL, RUN_OUTCOMES, TRIGGERS, type Exemplar } from '../../vocabulary';
+import type { MetricsRegistry } from './registry';
+
+const RUN_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+
+/** Exemplar labels as prom-client types them (the series' label names; any names are valid). */
+export const asLabels = (e: Exemplar) => e as unknown as LabelValues<string>;
+
+/**
+ * The metric signal itself: the run counter, labelled with its pipeline and this process's id (the
+ * read-back finds this process's samples by it), and the time a run takes to emit.
+ */
+export function createRunMetrics(registry: MetricsRegistry, processId: string) {
+  const runs = new Counter({
+    name: METRIC.runs,
+    help: 'Smoke runs, by pipeline, what triggered them and whether every signal was emitted; process_id: the process that counted.',
+    labelNames: ['trigger', 'outcome', 'pipeline', PROCESS_LABEL] as const,
+    registers: [registry],
+    enableExemplars: true,
+  });
+  const duration = new Histogram({
+    name: METRIC.runDuration,
+    help: 'Time to emit one smoke run (span, log line and counter), in seconds.',
+    labelNames: ['pipeline'] as const,
+    buckets: RUN_BUCKETS,
+    registers: [registry],
+  });
+
+  return {
+    /** The metric port of one pipeline's runs; its series start at 0, so the first failure is a visible increase. */
+    port(pipeline: string): MetricPort {
+      for (const trigger of TRIGGERS)
+        for (const outcome of RUN_OUTCOMES)
+          runs.inc({ labels: { trigger, outcome, pipeline, [PROCESS_LABEL]: processId }, value: 0 });
+      duration.zero({ pipeline });
+      return {
+        recordRun({ trigger, outcome, durationSeconds, exemplar }) {
+          // With exemplars on, the object form is the only one that reaches the labelled series.
+          const labels = { trigger, outcome, pipeline, [PROCESS_LABEL]: processId };
+          runs.inc({ labels, value: 1, ...(exemplar ? { exemplarLabels: asLabels(exemplar) } : {}) });
+          duration.observe({ pipeline }, durationSeconds);
+          return EMITTED;
+        },
+      };
+    },
+    /** Runs of every pipeline: what the loss check at shutdown compares. */
+    total: async () => (await runs.get()).values.reduce((sum, v) => sum + v.value, 0),
+  };
+}

@@ -1,0 +1,134 @@
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { Verdict } from '../../verify/types';
+import { METRIC, SIGNALS, VERDICT_KINDS, type Exemplar, type Signal, type VerifyReason } from '../../vocabulary';
+import { asLabels } from './runs';
+import type { MetricsRegistry } from './registry';
+
+/** Failed read-backs in a row and the reason that began the streak (kept by the signal health). */
+export type StreakOf = (signal: Signal) => { readonly count: number; readonly reason: VerifyReason };
+
+/** How one pipeline reads back: the alert rules and the lag buckets scale with these. */
+export interface ReadBackSettings {
+  readonly intervalSeconds: number;
+  readonly verifyTimeoutSeconds: number;
+  readonly scrapeIntervalSeconds: number;
+}
+
+const BASE_LAG_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/**
+ * Lag buckets: fine below a second (a file, an exporter), and steps of the scrape interval above it,
+ * where the metric signal's lag lies (a scrape interval and a poll at most, on a healthy pipeline).
+ */
+export function lagBuckets(scrapeIntervalSeconds: number): number[] {
+  const scrape = [0.5, 1, 1.5, 2, 3, 4].map((k) => Number((k * scrapeIntervalSeconds).toFixed(3)));
+  return [...new Set([...BASE_LAG_BUCKETS, ...scrape])].filter((b) => b > 0).sort((a, b) => a - b);
+}
+
+/**
+ * The read-back's verdicts as metrics: counted by outcome and reason, the lag of each verified one
+ * (with its trace as exemplar), when each signal was last verified, and failure streaks. Verdicts
+ * come three per run: counted in plain numbers and handed to prom-client when scraped.
+ */
+export function createVerdictMetrics(registry: MetricsRegistry, scrapeIntervalSeconds: number, nowMs: () => number) {
+  const registers = [registry];
+  // A reason belongs to one outcome (VERDICT_KINDS), so pipeline, signal and reason find the series.
+  type Tally = {
+    readonly labels: Record<'pipeline' | 'signal' | 'outcome' | 'reason', string>;
+    total: number;
+    reported: number;
+  };
+  const tallies: Tally[] = [];
+  new Counter({
+    name: METRIC.verifications,
+    help: 'Signal read-backs by outcome (verified, missing, error, skipped) and reason.',
+    labelNames: ['pipeline', 'signal', 'outcome', 'reason'] as const,
+    registers,
+    collect() {
+      for (const t of tallies) {
+        this.inc(t.labels, t.total - t.reported);
+        t.reported = t.total;
+      }
+    },
+  });
+  const lag = new Histogram({
+    name: METRIC.lag,
+    help: 'Seconds from a run to the confirmation that its signal arrived.',
+    labelNames: ['pipeline', 'signal'] as const,
+    buckets: lagBuckets(scrapeIntervalSeconds),
+    registers,
+    enableExemplars: true,
+  });
+  // Set at collection: a verified verdict only notes the time.
+  const startedSeconds = Math.floor(nowMs() / 1000);
+  const lastVerified = new Map<string, { pipeline: string; signal: Signal; seconds: number }>();
+  new Gauge({
+    name: METRIC.lastVerified,
+    help: 'Unix time of the last verified read-back per signal; the process start time until the first one.',
+    labelNames: ['pipeline', 'signal'] as const,
+    registers,
+    collect() {
+      for (const l of lastVerified.values()) this.set({ pipeline: l.pipeline, signal: l.signal }, l.seconds);
+    },
+  });
+  // One series per signal (reason "none" while it is not failing), stable while a failure lasts, so
+  // an alert on it neither flaps between reasons nor waits out a window after the repair.
+  const streaks: { pipeline: string; of: StreakOf }[] = [];
+  new Gauge({
+    name: METRIC.consecutiveFailures,
+    help: 'Read-backs of the signal that failed (missing or error) in a row; reason: the one that began the streak.',
+    labelNames: ['pipeline', 'signal', 'reason'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const { pipeline, of } of streaks) {
+        for (const signal of SIGNALS) {
+          const s = of(signal);
+          this.set({ pipeline, signal, reason: s.reason }, s.count);
+        }
+      }
+    },
+  });
+  const setting = (name: string, help: string) =>
+    new Gauge({ name, help, labelNames: ['pipeline'] as const, registers });
+  const interval = setting(METRIC.scheduleInterval, 'Seconds between scheduled runs (0: no schedule).');
+  const timeout = setting(
+    METRIC.verifyTimeout,
+    'Seconds a run waits for each signal to be read back before it is missing.',
+  );
+  const scrape = setting(
+    METRIC.scrapeInterval,
+    'Seconds between the scrapes the metric signal waits for (verify.metrics.scrapeInterval).',
+  );
+
+  return {
+    /** One pipeline's verdict recorder; its series start at 0. */
+    forPipeline(pipeline: string, settings: ReadBackSettings, streakOf: StreakOf) {
+      interval.set({ pipeline }, settings.intervalSeconds);
+      timeout.set({ pipeline }, settings.verifyTimeoutSeconds);
+      scrape.set({ pipeline }, settings.scrapeIntervalSeconds);
+      streaks.push({ pipeline, of: streakOf });
+      const bySignal = new Map<Signal, Map<VerifyReason, Tally>>();
+      for (const signal of SIGNALS) {
+        const reasons = new Map<VerifyReason, Tally>();
+        for (const [outcome, reason] of VERDICT_KINDS) {
+          const tally = { labels: { pipeline, signal, outcome, reason }, total: 0, reported: 0 };
+          tallies.push(tally);
+          reasons.set(reason, tally);
+        }
+        bySignal.set(signal, reasons);
+        lag.zero({ pipeline, signal });
+        lastVerified.set(`${pipeline}\u0000${signal}`, { pipeline, signal, seconds: startedSeconds });
+      }
+      return (verdict: Verdict, exemplar?: Exemplar): void => {
+        const tally = bySignal.get(verdict.signal)?.get(verdict.reason);
+        if (tally) tally.total += 1;
+        if (verdict.outcome !== 'verified' || verdict.lagSeconds === undefined) return;
+        const labels = { pipeline, signal: verdict.signal };
+        lag.observe({ labels, value: verdict.lagSeconds, ...(exemplar ? { exemplarLabels: asLabels(exemplar) } : {}) });
+        const last = lastVerified.get(`${pipeline}\u0000${verdict.signal}`);
+        if (last) last.seconds = verdict.at.getTime() / 1000;
+      };
+    },
+  };
+}
