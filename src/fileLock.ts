@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hostname } from 'node:os';
 
@@ -51,15 +51,17 @@ function alive(holder: Holder): boolean {
 export function lockFile(file: string, what: string): () => void {
   const lock = `${file}.lock`;
   const text = JSON.stringify(me());
-  mkdirSync(path.dirname(path.resolve(lock)), { recursive: true });
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
+      mkdirSync(path.dirname(path.resolve(lock)), { recursive: true });
       writeFileSync(lock, text, { flag: 'wx', mode: 0o600 });
       return () => {
         if (read(lock) === text) rmSync(lock, { force: true });
       };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // A directory that cannot be written: the file itself cannot be either, and its own check says
+      // what to do (or the log falls back to stdout); there is nothing to guard.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !existsSync(lock)) return () => {};
     }
     let holder: Holder | undefined;
     try {

@@ -2,11 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import { composeService, createTelemetry, type ComposeOptions, type Service } from './compose';
-import { pipelinesOf } from './config/pipelines';
+import { pipelinesOf, spanFileOf } from './config/pipelines';
 import type { Config } from './config/schema';
 import { lockFile } from './fileLock';
 import type * as HttpModule from './http/module';
-import { spanFileOf } from './telemetry/spanExporters';
 import { VERSION } from './version';
 import { EVENT } from './vocabulary';
 

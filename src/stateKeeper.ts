@@ -73,7 +73,7 @@ export async function restoreState(
   expected: Expected,
   o: { now: Clock; logger: winston.Logger; warn: (line: string) => void },
 ): Promise<Map<string, RestoredPipeline> | undefined> {
-  const setAside = (as: 'unreadable' | 'set-aside', why: string) => {
+  const setAside = (as: 'unreadable' | 'set-aside', why: string, line = why) => {
     const to = `${path}.${as}-${new Date(o.now()).toISOString().replace(/[:.]/g, '-')}`;
     let moved = to;
     try {
@@ -81,7 +81,7 @@ export async function restoreState(
     } catch {
       moved = '(left in place)';
     }
-    o.warn(`petsage-smoke: warning: state file ${path} ${why}; set aside as ${moved}`);
+    o.warn(`petsage-smoke: warning: state file ${path} ${line}; set aside as ${moved}`);
     o.logger.warn(as === 'unreadable' ? 'state file unreadable; starting clean' : 'state file set aside', {
       event: as === 'unreadable' ? EVENT.stateUnreadable : EVENT.stateSetAside,
       why,
@@ -98,7 +98,8 @@ export async function restoreState(
     });
   } catch (err) {
     if ((err as { code?: string }).code === 'ENOENT' || (err as Error).message === 'ENOENT') return undefined;
-    setAside('unreadable', `could not be read back (${err instanceof StateFileError ? err.message : 'unreadable'})`);
+    const why = err instanceof StateFileError ? err.message : 'unreadable';
+    setAside('unreadable', why, `could not be read back (${why})`);
     return undefined;
   }
   if (read.service !== expected.service) {

@@ -19,10 +19,12 @@ export interface AuditReport {
   malformed: number;
 }
 
+/** Missing ranges listed at most per process. */
+const MAX_GAPS = 10;
+
 class SegmentBuilder {
   private readonly seen = new Set<number>();
   private max = 0;
-  private min = Infinity;
   lines = 0;
   duplicates = 0;
   outOfOrder = 0;
@@ -36,27 +38,26 @@ class SegmentBuilder {
     if (seq < this.max) this.outOfOrder += 1;
     this.seen.add(seq);
     this.max = Math.max(this.max, seq);
-    this.min = Math.min(this.min, seq);
   }
 
   get empty(): boolean {
     return this.lines === 0;
   }
 
+  /** Gaps between the distinct seqs seen, in order: one pass over them, whatever the span of numbers. */
   build(): Segment {
     // Lines before the first one here may sit in a rotated file: the count starts at the first seq seen.
+    const seqs = [...this.seen].sort((a, b) => a - b);
     const gaps: string[] = [];
     let missing = 0;
-    for (let seq = this.min; seq <= this.max; seq += 1) {
-      if (this.seen.has(seq)) continue;
-      let end = seq;
-      while (end + 1 <= this.max && !this.seen.has(end + 1)) end += 1;
-      missing += end - seq + 1;
-      if (gaps.length < 10) gaps.push(end === seq ? `${seq}` : `${seq}-${end}`);
-      seq = end;
+    for (let i = 1; i < seqs.length; i += 1) {
+      const [from, to] = [(seqs[i - 1] as number) + 1, (seqs[i] as number) - 1];
+      if (to < from) continue;
+      missing += to - from + 1;
+      if (gaps.length < MAX_GAPS) gaps.push(to === from ? `${from}` : `${from}-${to}`);
     }
     return {
-      firstSeq: this.min,
+      firstSeq: seqs[0] ?? 0,
       lastSeq: this.max,
       lines: this.lines,
       missing,
@@ -67,35 +68,45 @@ class SegmentBuilder {
   }
 }
 
-/** Reads a petsage-smoke log and accounts for every verification line. */
+/**
+ * Reads a petsage-smoke log and accounts for every verification line. A process is told apart by
+ * the process_id each line carries (a pipeline's seq counts from 1 in each process); lines of an
+ * older daemon, without one, by its "listening" line or a seq back at 1.
+ */
 export async function auditLog(file: string): Promise<AuditReport> {
-  const segments: Segment[] = [];
-  let current = new SegmentBuilder();
+  const byProcess = new Map<string, SegmentBuilder>();
+  let unnamed = 0;
   let malformed = 0;
-  const close = () => {
-    if (!current.empty) segments.push(current.build());
-    current = new SegmentBuilder();
+  const builder = (key: string) => {
+    let b = byProcess.get(key);
+    if (!b) byProcess.set(key, (b = new SegmentBuilder()));
+    return b;
   };
   const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
   for await (const line of lines) {
     if (!line.trim()) continue;
-    let entry: { event?: unknown; seq?: unknown };
+    let entry: { event?: unknown; seq?: unknown; process_id?: unknown; pipeline?: unknown };
     try {
       entry = JSON.parse(line) as typeof entry;
     } catch {
       malformed += 1;
       continue;
     }
-    if (entry.event === EVENT.listening) close(); // a new process starts counting at 1
+    // An older daemon's lines: a new process starts counting at 1.
+    if (entry.event === EVENT.listening && typeof entry.process_id !== 'string') unnamed += 1;
     if (entry.event !== EVENT.verification) continue;
     if (typeof entry.seq !== 'number' || !Number.isInteger(entry.seq) || entry.seq < 1) {
       malformed += 1;
       continue;
     }
-    if (entry.seq === 1 && !current.empty) close(); // restarted without a listening line in this file
-    current.add(entry.seq);
+    if (typeof entry.process_id === 'string') {
+      builder(`${entry.process_id} ${typeof entry.pipeline === 'string' ? entry.pipeline : ''}`).add(entry.seq);
+      continue;
+    }
+    if (entry.seq === 1 && !builder(`#${unnamed}`).empty) unnamed += 1; // restarted without a listening line in this file
+    builder(`#${unnamed}`).add(entry.seq);
   }
-  close();
+  const segments = [...byProcess.values()].filter((b) => !b.empty).map((b) => b.build());
   return { segments, malformed };
 }
 
@@ -103,7 +114,7 @@ export function formatAudit(file: string, report: AuditReport): string[] {
   const out = [`audit of ${file}`];
   report.segments.forEach((s, i) => {
     out.push(
-      `process ${i + 1}: runs ${s.firstSeq}..${s.lastSeq}, ${s.lines} lines, ${s.missing} missing${s.gaps.length ? ` (${s.gaps.join(', ')}${s.missing > 0 && s.gaps.length === 10 ? ', …' : ''})` : ''}, ${s.duplicates} duplicates, ${s.outOfOrder} out of order`,
+      `process ${i + 1}: runs ${s.firstSeq}..${s.lastSeq}, ${s.lines} lines, ${s.missing} missing${s.gaps.length ? ` (${s.gaps.join(', ')}${s.missing > 0 && s.gaps.length === MAX_GAPS ? ', …' : ''})` : ''}, ${s.duplicates} duplicates, ${s.outOfOrder} out of order`,
     );
   });
   const sum = (k: 'lines' | 'missing' | 'duplicates' | 'outOfOrder') => report.segments.reduce((n, s) => n + s[k], 0);

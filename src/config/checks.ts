@@ -1,3 +1,6 @@
+import path from 'node:path';
+import { DEFAULT_PIPELINE } from '../vocabulary';
+import { pipelinesOf, spanFileOf } from './pipelines';
 import type { Config } from './schema';
 
 /** A rule across keys that the schema of each key cannot say: where it is broken, and what is expected. */
@@ -22,12 +25,20 @@ export function crossChecks(c: Config): CrossIssue[] {
     'server.headersTimeout',
     `at most server.requestTimeout (${c.server.requestTimeout} ms): the headers are part of the request`,
   );
-  const { queryUrl, tempo, jaeger } = c.verify.traces;
-  expect(
-    [queryUrl, tempo.url, jaeger.url].filter(Boolean).length <= 1,
-    'verify.traces.tempo.url',
-    'one trace store: set only one of verify.traces.queryUrl, .tempo.url, .jaeger.url',
-  );
+  const spanFiles = new Map<string, string>();
+  for (const p of pipelinesOf(c)) {
+    const at = p.name === DEFAULT_PIPELINE ? '' : `pipelines.${p.name}.`;
+    const { queryUrl, tempo, jaeger } = p.verify.traces;
+    expect(
+      [queryUrl, tempo.url, jaeger.url].filter(Boolean).length <= 1,
+      `${at}verify.traces.tempo.url`,
+      `one trace store: set only one of ${at}verify.traces.queryUrl, .tempo.url, .jaeger.url`,
+    );
+    const file = spanFileOf(p.traces);
+    const other = file && spanFiles.get(path.resolve(file));
+    expect(!other, `${at}traces.file.path`, `a span file of its own (pipeline ${other} writes ${file})`);
+    if (file) spanFiles.set(path.resolve(file), p.name);
+  }
   expect(
     !(c.auth.requireForRuns && !c.auth.token),
     'auth.requireForRuns',

@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { shownUrl } from '../text';
 import { crossChecks } from './checks';
-import { configSchema, type Config } from './schema';
+import { configSchema, pipelineSchema, type Config, type PipelineSettings } from './schema';
 import { defaultsOf, envBindings, secretKeys } from './tree';
 
 export type { Config } from './schema';
@@ -60,18 +60,49 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   // Parsed once per process: compiling zod's eval-based fast path would cost more than it saves.
   const result = configSchema.safeParse(merged, { jitless: true });
   if (!result.success) throw new ConfigError(describe(result.error.issues[0], merged, origin, defaults));
-  const [broken] = crossChecks(result.data);
-  if (broken)
-    throw new ConfigError(
-      describe(
-        { code: 'custom', path: [...broken.path], message: broken.message, input: undefined } as z.core.$ZodIssue,
-        merged,
-        origin,
-        defaults,
-      ),
-    );
-  return deepFreeze(result.data) as Config;
+  const config = { ...result.data, pipelines: namedPipelines(merged, origin, defaults) } as unknown as Config;
+  const [broken] = crossChecks(config);
+  if (broken) {
+    const issue = { code: 'custom', path: [...broken.path], message: broken.message, input: undefined } as z.core.$ZodIssue;
+    throw new ConfigError(describe(issue, withPipelines(merged, config), origin, defaults));
+  }
+  return deepFreeze(config);
 }
+
+/** The top-level keys a named pipeline may set differently; it takes the rest from there. */
+const PIPELINE_KEYS = Object.keys(pipelineSchema.shape) as (keyof typeof pipelineSchema.shape)[];
+function pipelineDefaults(tree: Tree): Tree {
+  const { requestSpans: _shared, ...traces } = (tree.traces ?? {}) as Tree;
+  const own: Tree = { traces, log: { otlp: lookup(tree, ['log', 'otlp']) } };
+  return Object.fromEntries(PIPELINE_KEYS.map((key) => [key, own[key] ?? tree[key]]));
+}
+
+/**
+ * Each named pipeline: its keys over the top-level ones, validated as they are, errors named under
+ * `pipelines.<name>`. A pipeline that names no span file of its own gets one beside the default's.
+ */
+function namedPipelines(merged: Tree, origin: Map<string, string>, defaults: Tree): Record<string, PipelineSettings> {
+  const out: Record<string, PipelineSettings> = {};
+  for (const [name, own] of Object.entries((merged.pipelines ?? {}) as Record<string, Tree>)) {
+    const tree: Tree = structuredClone(pipelineDefaults(merged));
+    mergeInto(tree, own, '', new Map(), []);
+    if (lookup(own, ['traces', 'file', 'path']) === undefined) {
+      const file = String(lookup(tree, ['traces', 'file', 'path']));
+      (lookup(tree, ['traces', 'file']) as Tree).path = file.replace(/(\.[^./]*)?$/, (ext) => `-${name}${ext}`);
+    }
+    const result = pipelineSchema.safeParse(tree, { jitless: true });
+    if (!result.success) {
+      const issue = result.error.issues[0]!;
+      const at = { ...issue, path: ['pipelines', name, ...issue.path] } as z.core.$ZodIssue;
+      throw new ConfigError(describe(at, { ...merged, pipelines: { [name]: tree } }, origin, { ...defaults, pipelines: { [name]: pipelineDefaults(defaults) } }));
+    }
+    out[name] = result.data;
+  }
+  return out;
+}
+
+/** The merged tree with each named pipeline as validated, for an error's "value (from where)". */
+const withPipelines = (merged: Tree, config: Config): Tree => ({ ...merged, pipelines: config.pipelines as unknown as Tree });
 
 const FLAG_KEYS: Record<string, string> = { 'server.host': 'host', 'server.port': 'port', 'log.file.path': 'log-file' };
 const flagName = (key: string) => FLAG_KEYS[key] ?? key;
@@ -142,9 +173,8 @@ function mergeInto(target: Tree, source: Tree, from: string, origin: Map<string,
   }
 }
 
-/** Never echoed in an error (the message may land in a CI log), nor anything on the way to them
- * (an `auth` block), nor the name of a key no one knows inside such a block: a secret typed where a
- * key belongs. */
+/** Never echoed in an error (the message may land in a CI log), nor anything on the way to them;
+ * nor the name of a key no one knows inside an `auth` block: a secret typed where a key belongs. */
 const SECRET_KEYS = secretKeys(configSchema);
 const leadsToSecret = (key: string) =>
   SECRET_KEYS.some((secret) => secret === key || secret.startsWith(`${key}.`) || key.startsWith(`${secret}.`));
@@ -172,7 +202,7 @@ function describe(
     const where = at.join('.');
     const known = Object.keys(lookup(defaults, at) ?? {}).join(', ');
     // A name under auth may be a secret typed where a key belongs: not repeated.
-    const key = leadsToSecret(where) ? `under ${where} (its name hidden)` : [...at, name].join('.');
+    const key = /(^|\.)auth$/.test(where) ? `under ${where} (its name hidden)` : [...at, name].join('.');
     return `config error: unknown key ${key}${sourceOf([...at, name].join('.'), origin)}: expected one of ${known}`;
   }
   const key = at.join('.');

@@ -1,26 +1,27 @@
 import { DEFAULT_PIPELINE } from '../vocabulary';
-import type { Config } from './schema';
+import type { Config, PipelineSettings } from './schema';
 
 /** What makes one path: where its spans and log records go, where each signal is read back, its schedule. */
-export interface PipelineConfig {
+export interface PipelineConfig extends PipelineSettings {
   readonly name: string;
-  readonly traces: Pick<Config['traces'], 'exporter' | 'file' | 'otlp' | 'batch'>;
-  readonly log: { readonly otlp: Config['log']['otlp'] };
-  readonly verify: Config['verify'];
-  readonly schedule: Config['schedule'];
-  readonly retention: Config['retention'];
 }
 
-/** Every pipeline the config declares; the top-level settings are the one named `default`. */
+/** Every pipeline the config declares, the top-level settings first: they are the one named `default`. */
 export function pipelinesOf(config: Config): readonly PipelineConfig[] {
+  const { traces, log, verify, schedule, retention } = config;
   return [
-    {
-      name: DEFAULT_PIPELINE,
-      traces: config.traces,
-      log: config.log,
-      verify: config.verify,
-      schedule: config.schedule,
-      retention: config.retention,
-    },
+    { name: DEFAULT_PIPELINE, traces, log, verify, schedule, retention } as PipelineConfig,
+    ...Object.entries(config.pipelines).map(([name, p]) => ({ name, ...p }) as PipelineConfig),
   ];
 }
+
+export const tracesUrl = (traces: PipelineConfig['traces']) =>
+  traces.otlp.tracesEndpoint || (traces.otlp.endpoint && `${traces.otlp.endpoint.replace(/\/+$/, '')}/v1/traces`);
+/** The span exporter a pipeline uses: `auto` means OTLP when an endpoint is configured (OTEL_EXPORTER_OTLP_*), else the local file. */
+export const kindOf = (traces: PipelineConfig['traces']) =>
+  traces.exporter === 'auto' ? (tracesUrl(traces) ? 'otlp' : 'file') : traces.exporter;
+
+/** The span file a pipeline writes, if it writes one. */
+export const spanFileOf = (traces: PipelineConfig['traces']) =>
+  kindOf(traces) === 'file' ? traces.file.path : undefined;
+

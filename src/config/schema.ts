@@ -4,6 +4,7 @@ import { env, key, section } from './kinds';
 import { server } from './sections/server';
 import { log, traces } from './sections/telemetry';
 import { verify } from './sections/verify';
+import { DEFAULT_PIPELINE, PIPELINE_NAME_PATTERN } from '../vocabulary';
 
 /** Every key: what it accepts, its default, its environment variables and its help (see kinds.ts). */
 
@@ -14,6 +15,43 @@ const legacy = (path: string, variable: string, answer: string, message?: string
     enabled: key(k.bool(), { default: true, env: env(`ROUTE_${variable}`), help: `GET ${path} -> ${answer}` }),
     ...(message ? { message: key(k.text(), { default: message, help: 'the answer\'s "message"' }) } : {}),
   });
+const schedule = z.strictObject({
+  interval: key(k.durationMs('24h'), {
+    default: '15s',
+    env: env('INTERVAL'),
+    help: 'a run every interval (trigger "schedule"); 0 disables',
+  }),
+});
+const retention = section(
+  z.strictObject({
+    spotInterval: key(k.durationMs('24h'), {
+      default: '15m',
+      env: env('SPOT_INTERVAL'),
+      help: 'keep one verified run per interval; 0 disables spot checks',
+    }),
+    horizon: key(k.durationMs('30d'), { default: '4h', env: env('RETENTION_HORIZON'), help: 'for this long' }),
+    recheckInterval: key(k.durationMs('24h'), {
+      default: '1m',
+      env: env('RECHECK_INTERVAL'),
+      help: 're-read them every interval (jittered)',
+    }),
+  }),
+  'Spot checks: verified runs re-read hours later from every store that can be asked again; data lost after it was ingested shows as lost_after_ingest',
+);
+
+/** What a named pipeline may set: the keys that make a path; each defaults to the top-level one. */
+export const pipelineSchema = z.strictObject({
+  traces: traces.omit({ requestSpans: true }),
+  log: z.strictObject({ otlp: log.shape.otlp }),
+  verify,
+  schedule,
+  retention,
+});
+export type PipelineSettings = z.output<typeof pipelineSchema>;
+
+/** At most this many pipelines: each is a value of the `pipeline` label on every series. */
+export const MAX_PIPELINES = 16;
+
 const VERIFIED = 'PetSage smoke test endpoint executed successfully. Logging verified.';
 
 export const configSchema = z.strictObject({
@@ -110,29 +148,8 @@ export const configSchema = z.strictObject({
     }),
     'Earlier PetSage paths, served as aliases; field names are the contract, messages are yours',
   ),
-  schedule: z.strictObject({
-    interval: key(k.durationMs('24h'), {
-      default: '15s',
-      env: env('INTERVAL'),
-      help: 'a run every interval (trigger "schedule"); 0 disables',
-    }),
-  }),
-  retention: section(
-    z.strictObject({
-      spotInterval: key(k.durationMs('24h'), {
-        default: '15m',
-        env: env('SPOT_INTERVAL'),
-        help: 'keep one verified run per interval; 0 disables spot checks',
-      }),
-      horizon: key(k.durationMs('30d'), { default: '4h', env: env('RETENTION_HORIZON'), help: 'for this long' }),
-      recheckInterval: key(k.durationMs('24h'), {
-        default: '1m',
-        env: env('RECHECK_INTERVAL'),
-        help: 're-read them every interval (jittered)',
-      }),
-    }),
-    'Spot checks: verified runs re-read hours later from every store that can be asked again; data lost after it was ingested shows as lost_after_ingest',
-  ),
+  schedule,
+  retention,
   state: section(
     z.strictObject({
       path: key(z.string({ error: 'a file path, or "" (no state kept)' }), {
@@ -154,10 +171,46 @@ export const configSchema = z.strictObject({
     'Runs awaiting verification and the spot-check runs survive a restart in this file, written by this daemon alone (a lock next to it)',
   ),
   verify,
+  pipelines: key(
+    z
+      .record(
+        z.string(),
+        z.record(z.string(), z.unknown(), {
+          error: "a pipeline's settings: a mapping such as {verify: {log: {loki: {tenant: team-a}}}}",
+        }),
+        { error: 'a mapping of pipeline names to their settings' },
+      )
+      .superRefine((pipelines, ctx) => {
+        const names = Object.keys(pipelines);
+        for (const name of names) {
+          if (name === DEFAULT_PIPELINE)
+            ctx.addIssue({
+              code: 'custom',
+              path: [name],
+              message: `another name: "${DEFAULT_PIPELINE}" is the top-level settings' own`,
+            });
+          else if (!PIPELINE_NAME_PATTERN.test(name))
+            ctx.addIssue({
+              code: 'custom',
+              path: [name],
+              message: 'a pipeline name of 1-32 lower-case letters, digits, _ and -, starting with a letter',
+            });
+        }
+        if (names.length >= MAX_PIPELINES)
+          ctx.addIssue({ code: 'custom', path: [], message: `at most ${MAX_PIPELINES - 1} named pipelines` });
+      }),
+    {
+      default: {},
+      help: 'named pipelines besides the top-level one ("default"): each a mapping of the traces, log.otlp, verify, schedule and retention keys it sets differently (see docs/pipelines.md)',
+    },
+  ),
 });
 
 type DeepReadonly<T> = { readonly [K in keyof T]: T[K] extends object ? DeepReadonly<T[K]> : T[K] };
-export type Config = DeepReadonly<z.output<typeof configSchema>>;
+/** The whole configuration, each named pipeline validated (load.ts) as the top-level keys are. */
+export type Config = DeepReadonly<
+  Omit<z.output<typeof configSchema>, 'pipelines'> & { pipelines: Record<string, PipelineSettings> }
+>;
 
 /** How one backend is reached, as every reader block spells it. */
 export type BackendConnection = Pick<

@@ -1,7 +1,7 @@
 import type * as OtlpHttpJson from '@opentelemetry/exporter-trace-otlp-http';
 import type * as OtlpHttpProto from '@opentelemetry/exporter-trace-otlp-proto';
 import { tracing } from '@opentelemetry/sdk-node';
-import type { PipelineConfig } from '../config/pipelines';
+import { kindOf, tracesUrl, type PipelineConfig } from '../config/pipelines';
 import { shownUrl } from '../text';
 import { OtlpJsonFileExporter } from './otlpJsonFile';
 
@@ -11,16 +11,6 @@ export const otlpOptions = (url: string, headers: Readonly<Record<string, string
   ...(Object.keys(headers).length > 0 ? { headers: { ...headers } } : {}),
   timeoutMillis,
 });
-
-const tracesUrl = (traces: PipelineConfig['traces']) =>
-  traces.otlp.tracesEndpoint || (traces.otlp.endpoint && `${traces.otlp.endpoint.replace(/\/+$/, '')}/v1/traces`);
-/** `auto` means OTLP when an endpoint is configured (OTEL_EXPORTER_OTLP_*), else the local file. */
-const kindOf = (traces: PipelineConfig['traces']) =>
-  traces.exporter === 'auto' ? (tracesUrl(traces) ? 'otlp' : 'file') : traces.exporter;
-
-/** The span file a pipeline writes, if it writes one. */
-export const spanFileOf = (traces: PipelineConfig['traces']) =>
-  kindOf(traces) === 'file' ? traces.file.path : undefined;
 
 export function chooseExporter(traces: PipelineConfig['traces']): {
   exporter?: tracing.SpanExporter;

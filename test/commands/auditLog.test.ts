@@ -50,3 +50,25 @@ describe('audit-log', () => {
     ]);
   });
 });
+
+describe('audit-log: processes and pipelines by process_id', () => {
+  const line = (processId: string, seq: number, pipeline = 'default') =>
+    JSON.stringify({ event: VERIFICATION_EVENT, seq, process_id: processId, pipeline });
+
+  it('tells processes apart by process_id, and each pipeline of one counts on its own, however their lines interleave', async () => {
+    const report = await auditLog(
+      logFile([line('a', 1), line('b', 1), line('a', 2), line('a', 1, 'team-a'), line('b', 3), line('a', 3)]),
+    );
+    expect(report.segments.map((s) => [s.firstSeq, s.lastSeq, s.missing, s.gaps])).to.deep.equal([
+      [1, 3, 0, []],
+      [1, 3, 1, ['2']],
+      [1, 1, 0, []],
+    ]);
+  });
+
+  it('gaps come from the distinct seqs seen, in one pass: seq 1 and 2^53-1 do not loop over the numbers between', async () => {
+    const report = await auditLog(logFile([line('a', 1), line('a', Number.MAX_SAFE_INTEGER)]));
+    expect(report.segments[0]).to.include({ missing: Number.MAX_SAFE_INTEGER - 2 });
+    expect(report.segments[0]!.gaps).to.deep.equal([`2-${Number.MAX_SAFE_INTEGER - 1}`]);
+  });
+});

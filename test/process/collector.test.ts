@@ -88,9 +88,9 @@ describe('daemon process: a trace collector that is down or slow', function () {
       expect(load['2xx'], 'answered 200 while the collector is down').to.equal(LOAD);
 
       const during = await metricsText();
-      const failed = sample(during, METRIC.spansExported, 'outcome="failure"');
-      const dropped = sample(during, METRIC.spansExported, 'outcome="dropped"');
-      expect(sample(during, METRIC.spansExported, 'outcome="success"')).to.equal(0);
+      const failed = sample(during, METRIC.spansExported, 'pipeline="default",outcome="failure"');
+      const dropped = sample(during, METRIC.spansExported, 'pipeline="default",outcome="dropped"');
+      expect(sample(during, METRIC.spansExported, 'pipeline="default",outcome="success"')).to.equal(0);
       // Counted while it happens (the exact tally, every span, is checked at shutdown below).
       expect(failed + dropped).to.be.greaterThan(0);
       // A hung export holds one batch and the queue fills: every span beyond is dropped (counted)

@@ -38,8 +38,12 @@ describe('daemon process: state across a restart, and spot checks', function () 
   afterEach(async () => {
     for (const clean of cleanups.splice(0).reverse()) await clean().catch(() => undefined);
   });
+  // Every daemon of a test is a restart of the first: the same directory, so the same log and span files.
+  let dir: string | undefined;
+  beforeEach(() => (dir = undefined));
   const daemon = async (env: Record<string, string>) => {
-    const d = await spawnDaemon({ env: { ...QUICK, ...env } });
+    const d = await spawnDaemon({ env: { ...QUICK, ...env }, ...(dir ? { dir } : {}) });
+    dir = d.dir;
     cleanups.push(async () => {
       if (d.child.exitCode === null) d.child.kill('SIGKILL');
       await d.exited;

@@ -125,7 +125,7 @@ describe('daemon process: reading every signal back', function () {
           expect(receipt.checks['trace:verification']![0]).to.include({ outcome: 'error', reason: 'export_failed' });
           expect(receipt.checks['log:verification']![0]!.outcome).to.equal('verified');
           const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
-          expect(metrics).to.match(/petsage_smoke_spans_exported_total\{outcome="failure"\} [1-9]/);
+          expect(metrics).to.match(/petsage_smoke_spans_exported_total\{pipeline="default",outcome="failure"\} [1-9]/);
         } finally {
           daemon.child.kill('SIGKILL');
           await daemon.exited;

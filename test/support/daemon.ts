@@ -33,9 +33,11 @@ export async function spawnDaemon(
     args?: string[];
     env?: Record<string, string>;
     install?: { main: string; cwd: string; uid?: number; gid?: number };
+    /** A directory of an earlier daemon: this one writes the same log and span files (a restart). */
+    dir?: string;
   } = {},
 ): Promise<SpawnedDaemon> {
-  const dir = options.install?.cwd ?? tmpDir('petsage-daemon-');
+  const dir = options.install?.cwd ?? options.dir ?? tmpDir('petsage-daemon-');
   const logFile = path.join(dir, options.install ? 'var' : '', 'log', 'petsage-smoke.log');
   const spanFile = path.join(
     dir,

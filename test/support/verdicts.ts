@@ -12,7 +12,7 @@ export async function verdictCounts(
   const text = await (await fetch(`${baseUrl}/metrics?name=${METRIC.runs}&name=${METRIC.verifications}`)).text();
   const byKind: Record<string, number> = {};
   const verdicts = new RegExp(
-    `^${METRIC.verifications}\\{signal="${signal}",outcome="(\\w+)",reason="(\\w+)"\\} (\\d+)$`,
+    `^${METRIC.verifications}\\{pipeline="\\w+",signal="${signal}",outcome="(\\w+)",reason="(\\w+)"\\} (\\d+)$`,
     'gm',
   );
   for (const [, outcome, reason, n] of text.matchAll(verdicts)) {

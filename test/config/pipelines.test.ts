@@ -1,0 +1,75 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../src/config/load';
+import { pipelinesOf } from '../../src/config/pipelines';
+import { tmpDir } from '../support/tmp';
+
+const file = (text: string) => {
+  const f = path.join(tmpDir('petsage-pipelines-'), 'config.yaml');
+  writeFileSync(f, text);
+  return f;
+};
+const errorOf = (load: () => unknown) => {
+  try {
+    load();
+  } catch (err) {
+    expect(err).to.be.instanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('config: named pipelines', () => {
+  it('the top-level settings are the pipeline "default"; with none named, it is the only one', () => {
+    expect(pipelinesOf(loadConfig({ env: {} })).map((p) => p.name)).to.deep.equal(['default']);
+  });
+
+  it('a named pipeline takes each key it does not set from the top level, validated and converted as they are', () => {
+    const config = loadConfig({
+      env: { PETSAGE_SMOKE_LOKI_URL: 'http://loki:3100', PETSAGE_SMOKE_VERIFY_TIMEOUT: '45s' },
+      file: file(
+        [
+          'pipelines:',
+          '  team-a:',
+          '    log: { otlp: { endpoint: "http://collector:4318", headers: { X-Scope-OrgID: team-a } } }',
+          '    verify: { log: { loki: { tenant: team-a } }, metrics: { prometheusUrl: "http://mimir:8080", pathPrefix: /prometheus, tenant: team-a } }',
+          '    schedule: { interval: 1m }',
+        ].join('\n'),
+      ),
+    });
+    const [main, teamA] = pipelinesOf(config);
+    expect(teamA!.name).to.equal('team-a');
+    expect(teamA!.verify.log.loki).to.include({ url: 'http://loki:3100', tenant: 'team-a', tenantHeader: 'X-Scope-OrgID' });
+    expect(teamA!.verify.timeout).to.equal(45_000);
+    expect(teamA!.schedule.interval).to.equal(60_000);
+    expect(teamA!.log.otlp.headers).to.deep.equal({ 'X-Scope-OrgID': 'team-a' });
+    expect(teamA!.traces.file.path, 'a span file of its own').to.equal('./var/spans/petsage-smoke-spans-team-a.jsonl');
+    expect(main!.verify.log.loki.tenant).to.equal('');
+  });
+
+  it('a mistake in a pipeline names the pipeline and the key; "default" is taken; keys that are not a path\'s are refused', () => {
+    expect(errorOf(() => loadConfig({ file: file('pipelines:\n  team-a:\n    verify: { timeout: soon }\n') }))).to.match(
+      /^config error: pipelines\.team-a\.verify\.timeout = "soon" \(from .*\): expected a duration/,
+    );
+    expect(errorOf(() => loadConfig({ file: file('pipelines:\n  default: {}\n') }))).to.match(/^config error: pipelines\.default = \{\} .*: expected another name: "default" is the top-level settings' own$/);
+    expect(errorOf(() => loadConfig({ file: file('pipelines:\n  Team A: {}\n') }))).to.match(/expected a pipeline name of 1-32 lower-case letters/);
+    expect(errorOf(() => loadConfig({ file: file('pipelines:\n  team-a:\n    server: { port: 1 }\n') }))).to.match(
+      /^config error: unknown key pipelines\.team-a\.server .*: expected one of traces, log, verify, schedule, retention$/,
+    );
+  });
+
+  it('two pipelines cannot share a span file, nor read traces from two stores', () => {
+    expect(
+      errorOf(() => loadConfig({ file: file('pipelines:\n  team-a:\n    traces: { file: { path: ./var/spans/petsage-smoke-spans.jsonl } }\n') })),
+    ).to.match(/^config error: pipelines\.team-a\.traces\.file\.path = .*: expected a span file of its own \(pipeline default writes/);
+    expect(
+      errorOf(() =>
+        loadConfig({
+          env: { PETSAGE_SMOKE_TEMPO_URL: 'http://tempo:3200' },
+          file: file('pipelines:\n  team-a:\n    verify: { traces: { jaeger: { url: "http://jaeger:16686" } } }\n'),
+        }),
+      ),
+    ).to.match(/pipelines\.team-a\.verify\.traces\.tempo\.url .*one trace store/);
+  });
+});
