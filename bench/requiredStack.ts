@@ -9,9 +9,7 @@ import Router from '@koa/router';
 import { trace } from '@opentelemetry/api';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeSDK, logs, tracing } from '@opentelemetry/sdk-node';
 import Koa from 'koa';
 import { Counter, Registry } from 'prom-client';
 import { OpenTelemetryTransportV3 } from '@opentelemetry/winston-transport';
@@ -23,8 +21,8 @@ import { emittedRun } from './emittedRun';
 const [port, logFile, otlpUrl] = process.argv.slice(2);
 const SERVICE = { name: 'required-stack', version: '0.0.0' };
 const sdk = new NodeSDK({
-  spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${otlpUrl}/v1/traces` }))],
-  logRecordProcessors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${otlpUrl}/v1/logs` }) })],
+  spanProcessors: [new tracing.BatchSpanProcessor(new OTLPTraceExporter({ url: `${otlpUrl}/v1/traces` }))],
+  logRecordProcessors: [new logs.BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${otlpUrl}/v1/logs` }) })],
   metricReaders: [],
 });
 sdk.start();

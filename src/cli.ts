@@ -1,12 +1,18 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from './config/units';
-import { RUN_ID_PATTERN } from './vocabulary';
+import { PIPELINE_NAME_PATTERN, RUN_ID_PATTERN } from './vocabulary';
 
 export type Command =
   | { readonly kind: 'help' }
   | { readonly kind: 'version' }
   | { readonly kind: 'serve'; readonly configFile?: string; readonly flags: Record<string, string> }
-  | { readonly kind: 'check'; readonly url: string; readonly timeoutMs: number; readonly id?: string }
+  | {
+      readonly kind: 'check';
+      readonly url: string;
+      readonly timeoutMs: number;
+      readonly id?: string;
+      readonly pipeline?: string;
+    }
   | { readonly kind: 'audit-log'; readonly file: string }
   | { readonly kind: 'usage'; readonly message: string };
 
@@ -17,7 +23,7 @@ stamped with the same run id (the trace id), then reads each signal back.
 
 Usage:
   petsage-smoke [serve] [options]     run the daemon (the default command)
-  petsage-smoke check --url URL [--timeout 60s] [--id ID]
+  petsage-smoke check --url URL [--timeout 60s] [--id ID] [--pipeline NAME]
                                       trigger a run on a running daemon, wait for its verdict;
                                       exit 0 only when every signal is verified
                                       (sends PETSAGE_SMOKE_AUTH_TOKEN as a bearer token if set)
@@ -53,13 +59,14 @@ const OPTIONS = {
   url: { type: 'string' },
   timeout: { type: 'string' },
   id: { type: 'string' },
+  pipeline: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
 
 const ALLOWED: Record<string, readonly string[]> = {
   serve: ['config', 'host', 'port', 'log-file'],
-  check: ['url', 'timeout', 'id'],
+  check: ['url', 'timeout', 'id', 'pipeline'],
   'audit-log': [],
 };
 
@@ -93,7 +100,15 @@ export function parseCli(argv: readonly string[]): Command {
       return { kind: 'usage', message: `--timeout takes a duration such as 30s or 2m, got '${values.timeout}'` };
     if (values.id !== undefined && !RUN_ID_PATTERN.test(values.id))
       return { kind: 'usage', message: '--id takes 1-128 letters, digits and . _ : -' };
-    return { kind: 'check', url: values.url, timeoutMs, ...(values.id !== undefined ? { id: values.id } : {}) };
+    if (values.pipeline !== undefined && !PIPELINE_NAME_PATTERN.test(values.pipeline))
+      return { kind: 'usage', message: '--pipeline takes a pipeline name: 1-32 lower-case letters, digits, _ and -' };
+    return {
+      kind: 'check',
+      url: values.url,
+      timeoutMs,
+      ...(values.id !== undefined ? { id: values.id } : {}),
+      ...(values.pipeline !== undefined ? { pipeline: values.pipeline } : {}),
+    };
   }
 
   const flags: Record<string, string> = {};

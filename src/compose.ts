@@ -71,7 +71,12 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
     spotChecks: createSpotCheckMetrics(telemetry.registry),
   };
   const pipelines = telemetry.pipelines.map(
-    ({ config: p, tracing, otlpLogs }): ServicePipeline & { run: ReturnType<typeof createSmokeRunner> } => {
+    ({
+      config: p,
+      tracing,
+      otlpLogs,
+      otlpMetrics,
+    }): ServicePipeline & { run: ReturnType<typeof createSmokeRunner> } => {
       const readBack = wireReadBack({
         pipeline: p,
         processId,
@@ -89,7 +94,7 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
         pipeline: p.name,
         tracer: tracing.port,
         log: logs.port,
-        metrics: telemetry.runMetrics.port(p.name),
+        metrics: telemetry.runMetrics.port(p.name, (r) => otlpMetrics.recordRun(r)),
         now,
       });
       return {
@@ -140,9 +145,11 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
     overload: {
       logBacklog: logs.backlog,
       maxLogBacklog: config.log.maxBacklog,
-      spanBacklog: () => Math.max(0, ...telemetry.pipelines.map((p) => p.tracing.processor?.queueShare() ?? 0)),
+      spanBacklog: (pipeline) =>
+        telemetry.pipelines.find((p) => p.config.name === pipeline)?.tracing.processor?.queueShare() ?? 0,
     },
     legacy: config.legacyRoutes,
+    probe: config.probe,
     access: config,
   });
 
@@ -193,9 +200,7 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
       // reads once more. Bounded: a dead collector or a hung store must not eat the grace period.
       const lastLook = (async () => {
         // A failed export is counted already; the drain goes on.
-        await Promise.all(telemetry.pipelines.flatMap((p) => [p.tracing.forceFlush(), p.otlpLogs.forceFlush()])).catch(
-          () => undefined,
-        );
+        await telemetry.forceFlush().catch(() => undefined);
         await Promise.all(pipelines.map((p) => p.judge.readNow()));
       })();
       await Promise.race([lastLook, new Promise((resolve) => setTimeout(resolve, LAST_LOOK_MS).unref())]);
@@ -204,8 +209,7 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
       for (const p of pipelines) p.spotChecks.stop();
       await Promise.all(pipelines.map((p) => p.judge.stop()));
       await closeServer?.();
-      await Promise.all(telemetry.pipelines.flatMap((p) => [p.tracing.shutdown(), p.otlpLogs.shutdown()]));
-      await telemetry.requestSpans?.shutdown();
+      await telemetry.shutdownExporters();
       const exports = await telemetry.exportMetrics.totals();
       logs.logger.info('stopped', {
         event: EVENT.stopped,

@@ -10,6 +10,8 @@ export interface RunPipeline {
 }
 
 export interface Runs {
+  /** The pipelines runs can be made on, the first ("default") first. */
+  readonly pipelines: readonly string[];
   /** Runs once on a pipeline (the first one by default) and starts reading its signals back; the
    * report fills in as verdicts land. */
   start(trigger: Trigger, options?: { id?: string; pipeline?: string }): RunReport;
@@ -44,6 +46,7 @@ export function createRuns(o: {
   const keep = (report: RunReport) => ledgers[roomOf(report.run)].add(report.run.id, report);
 
   return {
+    pipelines: [...o.pipelines.keys()],
     start(trigger, options = {}) {
       const pipeline = o.pipelines.get(options.pipeline ?? first);
       if (!pipeline) throw new RangeError(`no pipeline ${options.pipeline}`);

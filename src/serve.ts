@@ -87,13 +87,14 @@ export async function startDaemon(
           {
             traces: p.tracing.destination,
             log_records: p.otlpLogs.destination,
+            metrics: p.otlpMetrics.destination,
             schedule: p.config.schedule.interval > 0 ? `every ${p.config.schedule.interval} ms` : 'off',
             read_back: pipeline.asked,
           },
         ];
       }),
     ),
-    files: writtenFiles(config),
+    files: writtenFiles(config, logs.file),
     startup_seconds: Number(process.uptime().toFixed(3)),
   });
   return {
@@ -105,10 +106,10 @@ export async function startDaemon(
 }
 
 /** Every file the daemon writes, for the start-up line: an operator sees where the disk goes. */
-function writtenFiles(config: Config): Record<string, string> {
+function writtenFiles(config: Config, logFile: string | undefined): Record<string, string> {
   return Object.fromEntries(
     [
-      ['log', config.log.file.enabled ? config.log.file.path : ''],
+      ['log', logFile ?? ''],
       ['state', config.state.path],
       ...pipelinesOf(config).map((p) => [`spans_${p.name}`, spanFileOf(p.traces) ?? '']),
     ].filter(([, file]) => file),

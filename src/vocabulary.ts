@@ -32,6 +32,7 @@ export const VERIFICATION_EVENT = EVENT.verification;
 /** Paths of the HTTP contract that other parts name: the run, the scrape, the probes. */
 export const SMOKE_TEST_PATH = '/smoke-test';
 export const METRICS_PATH = '/metrics';
+export const PROBE_PATH = '/probe';
 export const PROBE_PATHS = ['/livez', '/readyz', '/healthz'] as const;
 
 export const RUN_SPAN_NAME = 'smoke_test.run';
@@ -50,8 +51,9 @@ export const PIPELINE_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
  * no other process's samples (an earlier one on the same address, a neighbour) can verify a run. */
 export const PROCESS_LABEL = 'process_id';
 
-/** http: GET /smoke-test and its aliases; schedule: the daemon's own; api: POST /smoke-test (`check`, deploy gates). */
-export const TRIGGERS = ['http', 'schedule', 'api'] as const;
+/** http: GET /smoke-test and its aliases; schedule: the daemon's own; api: POST /smoke-test (`check`, deploy
+ * gates); probe: GET /probe (Prometheus driving runs, as it drives blackbox_exporter). */
+export const TRIGGERS = ['http', 'schedule', 'api', 'probe'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
 
 export const SIGNALS = ['log', 'trace', 'metric'] as const;
@@ -142,6 +144,7 @@ export const METRIC = {
   runDuration: 'petsage_smoke_run_duration_seconds',
   spansExported: 'petsage_smoke_spans_exported_total',
   logRecordsExported: 'petsage_smoke_log_records_exported_total',
+  metricExports: 'petsage_smoke_metric_exports_total',
   verifications: 'petsage_smoke_signal_verifications_total',
   lag: 'petsage_smoke_signal_lag_seconds',
   lastVerified: 'petsage_smoke_signal_last_verified_timestamp_seconds',
@@ -154,6 +157,15 @@ export const METRIC = {
   scrapeInterval: 'petsage_smoke_scrape_interval_seconds',
   runsShed: 'petsage_smoke_runs_shed_total',
   connectionsRefused: 'petsage_smoke_connections_refused_total',
+} as const;
+
+/** What GET /probe answers, in the names blackbox_exporter made familiar. */
+export const PROBE_METRIC = {
+  success: 'probe_success',
+  duration: 'probe_duration_seconds',
+  signalSuccess: 'probe_signal_success',
+  signalLag: 'probe_signal_lag_seconds',
+  signalVerdict: 'probe_signal_verdict',
 } as const;
 
 /** A Prometheus metric name, as a `name` filter must be spelled. */

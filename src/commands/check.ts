@@ -25,6 +25,8 @@ export async function check(o: {
   url: string;
   timeoutMs: number;
   id?: string;
+  /** The pipeline to prove (the daemon's first when not given). */
+  pipeline?: string;
   token?: string;
   out: (line: string) => void;
 }): Promise<number> {
@@ -35,7 +37,11 @@ export async function check(o: {
     res = await fetch(target, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(o.token ? { Authorization: `Bearer ${o.token}` } : {}) },
-      body: JSON.stringify({ ...(o.id ? { id: o.id } : {}), wait: true }),
+      body: JSON.stringify({
+        ...(o.id ? { id: o.id } : {}),
+        ...(o.pipeline ? { pipeline: o.pipeline } : {}),
+        wait: true,
+      }),
       signal: AbortSignal.timeout(o.timeoutMs),
     });
     body = (await res.json()) as Receipt;

@@ -63,7 +63,12 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const config = { ...result.data, pipelines: namedPipelines(merged, origin, defaults) } as unknown as Config;
   const [broken] = crossChecks(config);
   if (broken) {
-    const issue = { code: 'custom', path: [...broken.path], message: broken.message, input: undefined } as z.core.$ZodIssue;
+    const issue = {
+      code: 'custom',
+      path: [...broken.path],
+      message: broken.message,
+      input: undefined,
+    } as z.core.$ZodIssue;
     throw new ConfigError(describe(issue, withPipelines(merged, config), origin, defaults));
   }
   return deepFreeze(config);
@@ -73,7 +78,11 @@ export function loadConfig(sources: ConfigSources = {}): Config {
 const PIPELINE_KEYS = Object.keys(pipelineSchema.shape) as (keyof typeof pipelineSchema.shape)[];
 function pipelineDefaults(tree: Tree): Tree {
   const { requestSpans: _shared, ...traces } = (tree.traces ?? {}) as Tree;
-  const own: Tree = { traces, log: { otlp: lookup(tree, ['log', 'otlp']) } };
+  const own: Tree = {
+    traces,
+    log: { otlp: lookup(tree, ['log', 'otlp']) },
+    metrics: { otlp: lookup(tree, ['metrics', 'otlp']) },
+  };
   return Object.fromEntries(PIPELINE_KEYS.map((key) => [key, own[key] ?? tree[key]]));
 }
 
@@ -94,7 +103,12 @@ function namedPipelines(merged: Tree, origin: Map<string, string>, defaults: Tre
     if (!result.success) {
       const issue = result.error.issues[0]!;
       const at = { ...issue, path: ['pipelines', name, ...issue.path] } as z.core.$ZodIssue;
-      throw new ConfigError(describe(at, { ...merged, pipelines: { [name]: tree } }, origin, { ...defaults, pipelines: { [name]: pipelineDefaults(defaults) } }));
+      throw new ConfigError(
+        describe(at, { ...merged, pipelines: { [name]: tree } }, origin, {
+          ...defaults,
+          pipelines: { [name]: pipelineDefaults(defaults) },
+        }),
+      );
     }
     out[name] = result.data;
   }
@@ -102,7 +116,10 @@ function namedPipelines(merged: Tree, origin: Map<string, string>, defaults: Tre
 }
 
 /** The merged tree with each named pipeline as validated, for an error's "value (from where)". */
-const withPipelines = (merged: Tree, config: Config): Tree => ({ ...merged, pipelines: config.pipelines as unknown as Tree });
+const withPipelines = (merged: Tree, config: Config): Tree => ({
+  ...merged,
+  pipelines: config.pipelines as unknown as Tree,
+});
 
 const FLAG_KEYS: Record<string, string> = { 'server.host': 'host', 'server.port': 'port', 'log.file.path': 'log-file' };
 const flagName = (key: string) => FLAG_KEYS[key] ?? key;

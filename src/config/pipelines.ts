@@ -8,9 +8,9 @@ export interface PipelineConfig extends PipelineSettings {
 
 /** Every pipeline the config declares, the top-level settings first: they are the one named `default`. */
 export function pipelinesOf(config: Config): readonly PipelineConfig[] {
-  const { traces, log, verify, schedule, retention } = config;
+  const { traces, log, metrics, verify, schedule, retention } = config;
   return [
-    { name: DEFAULT_PIPELINE, traces, log, verify, schedule, retention } as PipelineConfig,
+    { name: DEFAULT_PIPELINE, traces, log, metrics, verify, schedule, retention } as PipelineConfig,
     ...Object.entries(config.pipelines).map(([name, p]) => ({ name, ...p }) as PipelineConfig),
   ];
 }
@@ -24,4 +24,3 @@ export const kindOf = (traces: PipelineConfig['traces']) =>
 /** The span file a pipeline writes, if it writes one. */
 export const spanFileOf = (traces: PipelineConfig['traces']) =>
   kindOf(traces) === 'file' ? traces.file.path : undefined;
-

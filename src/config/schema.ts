@@ -2,7 +2,7 @@ import { z } from 'zod';
 import * as k from './kinds';
 import { env, key, section } from './kinds';
 import { server } from './sections/server';
-import { log, traces } from './sections/telemetry';
+import { log, metrics, traces } from './sections/telemetry';
 import { verify } from './sections/verify';
 import { DEFAULT_PIPELINE, PIPELINE_NAME_PATTERN } from '../vocabulary';
 
@@ -43,6 +43,7 @@ const retention = section(
 export const pipelineSchema = z.strictObject({
   traces: traces.omit({ requestSpans: true }),
   log: z.strictObject({ otlp: log.shape.otlp }),
+  metrics: z.strictObject({ otlp: metrics.shape.otlp }),
   verify,
   schedule,
   retention,
@@ -72,13 +73,7 @@ export const configSchema = z.strictObject({
   server,
   log,
   traces,
-  metrics: z.strictObject({
-    processMetrics: key(k.bool(), {
-      default: true,
-      env: env('PROCESS_METRICS'),
-      help: "prom-client's process_* and nodejs_* metrics",
-    }),
-  }),
+  metrics,
   auth: section(
     z.strictObject({
       token: key(k.tokenOrEmpty(), { default: '', env: env('AUTH_TOKEN'), help: 'the token; "" = open', secret: true }),
@@ -171,6 +166,21 @@ export const configSchema = z.strictObject({
     'Runs awaiting verification and the spot-check runs survive a restart in this file, written by this daemon alone (a lock next to it)',
   ),
   verify,
+  probe: section(
+    z.strictObject({
+      timeout: key(k.durationMs('10m'), {
+        default: '10s',
+        env: env('PROBE_TIMEOUT'),
+        help: 'how long GET /probe waits for the verdict when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds',
+      }),
+      timeoutOffset: key(k.durationMs('1m'), {
+        default: '500ms',
+        env: env('PROBE_TIMEOUT_OFFSET'),
+        help: "taken off the scrape's timeout, so the answer is sent before Prometheus gives up on it",
+      }),
+    }),
+    'GET /probe?pipeline=<name>: one run that Prometheus drives and waits for, as it drives blackbox_exporter',
+  ),
   pipelines: key(
     z
       .record(

@@ -17,6 +17,7 @@ import { docsRoutes } from './routes/docs';
 import { healthRoutes } from './routes/health';
 import { legacyRoutes } from './routes/legacy';
 import { metricsRoutes } from './routes/metrics';
+import { probeRoutes } from './routes/probe';
 import { rootRoute } from './routes/root';
 import { smokeTestRoutes } from './routes/smokeTest';
 import { statusRoutes } from './routes/status';
@@ -35,6 +36,7 @@ export interface AppDeps {
   readonly currentExemplar: () => Exemplar | undefined;
   readonly overload: Overload;
   readonly legacy: Config['legacyRoutes'];
+  readonly probe: Config['probe'];
   /** auth.token ("" = open), rateLimit (max 0 = no limit), the proxy hops and Host names trusted. */
   readonly access: Pick<Config, 'auth' | 'rateLimit'> & {
     readonly server: Pick<Config['server'], 'trustProxyHops' | 'allowedHosts'>;
@@ -46,6 +48,7 @@ const ROUTES: readonly Routes[] = [
   statusRoutes,
   rootRoute,
   smokeTestRoutes,
+  probeRoutes,
   healthRoutes,
   metricsRoutes,
   adminRoutes,

@@ -1,4 +1,5 @@
 import { componentSchemas } from './schemas';
+import { PIPELINE_NAME_PATTERN } from '../vocabulary';
 import type { OpenApiPaths, ServiceInfo } from './types';
 
 type Schema = Record<string, unknown>;
@@ -19,6 +20,15 @@ export const UNAUTHORIZED = { 401: error('auth.token is set and the bearer token
 export const LIMITED = { 429: error('rateLimit exceeded for this client; see Retry-After') };
 export const SHED = {
   503: error('the log or span pipeline has fallen behind: anonymous runs are refused for now; see Retry-After'),
+};
+
+/** `?pipeline=<name>`: which pipeline a run proves. */
+export const PIPELINE_PARAMETER = {
+  name: 'pipeline',
+  in: 'query',
+  required: false,
+  description: 'the pipeline to prove (see /healthz); the first one ("default") when not given',
+  schema: { type: 'string', pattern: PIPELINE_NAME_PATTERN.source },
 };
 
 /** The API description: every route module's paths, in the order the app registers them. */

@@ -1,15 +1,15 @@
 import type { Context, Middleware } from 'koa';
 import { Counter } from 'prom-client';
 import type { MetricsRegistry } from '../telemetry/metrics/registry';
-import { METRIC } from '../vocabulary';
+import { DEFAULT_PIPELINE, METRIC } from '../vocabulary';
 
 /** How far behind the log and span pipelines are. */
 export interface Overload {
   /** Lines logged and not yet handed to the file, and the most allowed (log.maxBacklog). */
   readonly logBacklog: () => number;
   readonly maxLogBacklog: number;
-  /** The fullest span queue of any pipeline, from 0 to 1. */
-  readonly spanBacklog: () => number;
+  /** How full a pipeline's span queue is, from 0 to 1. */
+  readonly spanBacklog: (pipeline: string) => number;
 }
 
 /** Past half its queue, a span pipeline is behind: the rest is room for what is already running. */
@@ -36,10 +36,13 @@ export function shedWhenBehind(
   shed.inc({ reason: 'log_backlog' }, 0);
   shed.inc({ reason: 'span_backlog' }, 0);
   return async (ctx, next) => {
+    // A pipeline whose collector is behind sheds its own runs only: another pipeline's go on.
+    const asked = ctx.query.pipeline;
+    const pipeline = typeof asked === 'string' ? asked : DEFAULT_PIPELINE;
     const reason =
       o.logBacklog() > o.maxLogBacklog
         ? 'log_backlog'
-        : o.spanBacklog() > SPAN_BACKLOG_SHARE
+        : o.spanBacklog(pipeline) > SPAN_BACKLOG_SHARE
           ? 'span_backlog'
           : undefined;
     if (reason && !hasToken(ctx)) {

@@ -31,6 +31,8 @@ const bySignal = <T extends z.ZodType>(suffixes: readonly string[], value: T) =>
 const RUN_ID_ERROR = `a run id is ${RUN_ID_RULE}`;
 export const runId = z.string({ error: RUN_ID_ERROR }).regex(RUN_ID_PATTERN, { error: RUN_ID_ERROR });
 export const metricName = z.string().regex(METRIC_NAME_PATTERN);
+const PIPELINE_ERROR = 'a pipeline name is 1-32 lower-case letters, digits, _ and - (starting with a letter)';
+export const pipelineName = z.string({ error: PIPELINE_ERROR }).regex(PIPELINE_NAME_PATTERN, { error: PIPELINE_ERROR });
 
 export const RunRequest = named(
   'RunRequest',
@@ -38,11 +40,12 @@ export const RunRequest = named(
     {
       id: runId.describe('a caller-chosen run id, e.g. a deploy sha').optional(),
       wait: z.boolean({ error: '"wait" must be true or false' }).optional(),
+      pipeline: pipelineName.describe('the pipeline to prove; the first one when not given').optional(),
     },
     {
       error: (issue) =>
         issue.code === 'unrecognized_keys'
-          ? 'unknown field; the body takes "id" and "wait"'
+          ? 'unknown field; the body takes "id", "wait" and "pipeline"'
           : 'the body must be a JSON object such as {"id": "deploy-1234", "wait": true}',
     },
   ),

@@ -47,6 +47,8 @@ export interface AppContext {
   readonly now: () => number;
   readonly logger: winston.Logger;
   readonly legacy: Config['legacyRoutes'];
+  /** How long GET /probe waits for a verdict. */
+  readonly probe: Config['probe'];
   readonly guard: Guards;
   /** Whether the request may see what the token guards (true when no token is set). */
   readonly seesAll: (ctx: Koa.Context) => boolean;

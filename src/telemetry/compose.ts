@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { resources, type logs, type tracing } from '@opentelemetry/sdk-node';
+import { resources, type logs, type metrics, type tracing } from '@opentelemetry/sdk-node';
 import type Transport from 'winston-transport';
 import { pipelinesOf, type PipelineConfig } from '../config/pipelines';
 import type { Config } from '../config/schema';
@@ -10,6 +10,7 @@ import { createExportMetrics } from './metrics/exports';
 import { createRegistry, type MetricsRegistry } from './metrics/registry';
 import { createRunMetrics } from './metrics/runs';
 import { createOtlpLogs, type OtlpLogs } from './otlpLogs';
+import { createOtlpMetrics, type OtlpMetrics } from './otlpMetrics';
 import { startRequestSpans, type RequestSpans } from './requestSpans';
 import { createTracing, type Tracing } from './tracing';
 
@@ -19,6 +20,8 @@ export interface TelemetryOptions {
   readonly spanExporter?: tracing.SpanExporter;
   /** Replaces every pipeline's OTLP log exporter (tests). */
   readonly logRecordExporter?: logs.LogRecordExporter;
+  /** Replaces every pipeline's OTLP metric exporter (tests). */
+  readonly metricExporter?: metrics.PushMetricExporter;
   /** Replace the log file and stdout (tests). */
   readonly logTransports?: Transport[];
   readonly processId?: string;
@@ -29,6 +32,7 @@ export interface PipelineTelemetry {
   readonly config: PipelineConfig;
   readonly tracing: Tracing;
   readonly otlpLogs: OtlpLogs;
+  readonly otlpMetrics: OtlpMetrics;
 }
 
 export interface Telemetry {
@@ -40,7 +44,11 @@ export interface Telemetry {
   readonly logs: AppLogger;
   readonly requestSpans: RequestSpans | undefined;
   readonly pipelines: readonly PipelineTelemetry[];
-  /** Flushes and closes every exporter, then the log. */
+  /** Exports what every pipeline has queued. */
+  forceFlush(): Promise<void>;
+  /** Exports what is queued and closes every exporter; never rejects (a failed export is counted). */
+  shutdownExporters(): Promise<void>;
+  /** The exporters, then the log. */
   close(): Promise<void>;
 }
 
@@ -76,8 +84,16 @@ export function createTelemetry(config: Config, options: TelemetryOptions = {}):
         ...(options.logRecordExporter ? { exporter: options.logRecordExporter } : {}),
       },
     ),
+    otlpMetrics: createOtlpMetrics(
+      { pipeline: p.name, processId, otlp: p.metrics.otlp, resource, disabled },
+      {
+        countExports: exportMetrics.metricExports(p.name),
+        ...(options.metricExporter ? { exporter: options.metricExporter } : {}),
+      },
+    ),
   }));
-  const flushAll = () => Promise.all(pipelines.flatMap((p) => [p.tracing.shutdown(), p.otlpLogs.shutdown()]));
+  const exporters = pipelines.flatMap((p) => [p.tracing, p.otlpLogs, p.otlpMetrics]);
+  const flushAll = () => Promise.all(exporters.map((e) => e.shutdown()));
   const processor = pipelines[0]?.tracing.processor;
   const requestSpans =
     config.traces.requestSpans && processor
@@ -103,8 +119,10 @@ export function createTelemetry(config: Config, options: TelemetryOptions = {}):
     logs,
     requestSpans,
     pipelines,
+    forceFlush: async () => void (await Promise.all(exporters.map((e) => e.forceFlush()))),
+    shutdownExporters: async () => void (await Promise.all([flushAll(), requestSpans?.shutdown()])),
     async close() {
-      await Promise.all([flushAll(), requestSpans?.shutdown()]);
+      await this.shutdownExporters();
       await logs.close();
     },
   };

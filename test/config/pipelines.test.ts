@@ -40,7 +40,11 @@ describe('config: named pipelines', () => {
     });
     const [main, teamA] = pipelinesOf(config);
     expect(teamA!.name).to.equal('team-a');
-    expect(teamA!.verify.log.loki).to.include({ url: 'http://loki:3100', tenant: 'team-a', tenantHeader: 'X-Scope-OrgID' });
+    expect(teamA!.verify.log.loki).to.include({
+      url: 'http://loki:3100',
+      tenant: 'team-a',
+      tenantHeader: 'X-Scope-OrgID',
+    });
     expect(teamA!.verify.timeout).to.equal(45_000);
     expect(teamA!.schedule.interval).to.equal(60_000);
     expect(teamA!.log.otlp.headers).to.deep.equal({ 'X-Scope-OrgID': 'team-a' });
@@ -49,11 +53,15 @@ describe('config: named pipelines', () => {
   });
 
   it('a mistake in a pipeline names the pipeline and the key; "default" is taken; keys that are not a path\'s are refused', () => {
-    expect(errorOf(() => loadConfig({ file: file('pipelines:\n  team-a:\n    verify: { timeout: soon }\n') }))).to.match(
-      /^config error: pipelines\.team-a\.verify\.timeout = "soon" \(from .*\): expected a duration/,
+    expect(
+      errorOf(() => loadConfig({ file: file('pipelines:\n  team-a:\n    verify: { timeout: soon }\n') })),
+    ).to.match(/^config error: pipelines\.team-a\.verify\.timeout = "soon" \(from .*\): expected a duration/);
+    expect(errorOf(() => loadConfig({ file: file('pipelines:\n  default: {}\n') }))).to.match(
+      /^config error: pipelines\.default = \{\} .*: expected another name: "default" is the top-level settings' own$/,
     );
-    expect(errorOf(() => loadConfig({ file: file('pipelines:\n  default: {}\n') }))).to.match(/^config error: pipelines\.default = \{\} .*: expected another name: "default" is the top-level settings' own$/);
-    expect(errorOf(() => loadConfig({ file: file('pipelines:\n  Team A: {}\n') }))).to.match(/expected a pipeline name of 1-32 lower-case letters/);
+    expect(errorOf(() => loadConfig({ file: file('pipelines:\n  Team A: {}\n') }))).to.match(
+      /expected a pipeline name of 1-32 lower-case letters/,
+    );
     expect(errorOf(() => loadConfig({ file: file('pipelines:\n  team-a:\n    server: { port: 1 }\n') }))).to.match(
       /^config error: unknown key pipelines\.team-a\.server .*: expected one of traces, log, verify, schedule, retention$/,
     );
@@ -61,8 +69,14 @@ describe('config: named pipelines', () => {
 
   it('two pipelines cannot share a span file, nor read traces from two stores', () => {
     expect(
-      errorOf(() => loadConfig({ file: file('pipelines:\n  team-a:\n    traces: { file: { path: ./var/spans/petsage-smoke-spans.jsonl } }\n') })),
-    ).to.match(/^config error: pipelines\.team-a\.traces\.file\.path = .*: expected a span file of its own \(pipeline default writes/);
+      errorOf(() =>
+        loadConfig({
+          file: file('pipelines:\n  team-a:\n    traces: { file: { path: ./var/spans/petsage-smoke-spans.jsonl } }\n'),
+        }),
+      ),
+    ).to.match(
+      /^config error: pipelines\.team-a\.traces\.file\.path = .*: expected a span file of its own \(pipeline default writes/,
+    );
     expect(
       errorOf(() =>
         loadConfig({

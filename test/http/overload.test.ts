@@ -18,7 +18,11 @@ function appBehind(state: { log: number; span: number }) {
       answerError(ctx, err, logger);
     }
   });
-  const overload = { logBacklog: () => state.log, maxLogBacklog: 100, spanBacklog: () => state.span };
+  const overload = {
+    logBacklog: () => state.log,
+    maxLogBacklog: 100,
+    spanBacklog: (p: string) => (p === 'default' ? state.span : 0),
+  };
   app.use(shedWhenBehind(overload, (ctx) => ctx.get('Authorization') === 'Bearer t', registry));
   app.use((ctx) => void (ctx.body = { ran: true }));
   const shed = async () =>
@@ -44,6 +48,7 @@ describe('overload: shed, never queue', () => {
     state.log = 100;
     state.span = SPAN_BACKLOG_SHARE + 0.01;
     await request(app).get('/').expect(503);
+    await request(app).get('/?pipeline=team-a').expect(200); // another pipeline's runs go on
     state.span = SPAN_BACKLOG_SHARE;
     await request(app).get('/').expect(200);
     expect(await shed()).to.deep.equal({ log_backlog: 1, span_backlog: 1 });

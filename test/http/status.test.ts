@@ -10,7 +10,13 @@ import { createSignalHealth } from '../../src/verify/signalHealth';
 import type { Verdict } from '../../src/verify/types';
 import { duration, escapeHtml, lagChart, renderStatusPage } from '../../src/http/status/page';
 import { STATUS_CSP } from '../../src/http/routes/status';
-import { percentile, statusView, type StatusSources, type StatusView } from '../../src/http/status/view';
+import {
+  percentile,
+  statusView,
+  type PipelineSection,
+  type StatusSources,
+  type StatusView,
+} from '../../src/http/status/view';
 import type { Signal } from '../../src/vocabulary';
 import { testService } from '../support/app';
 import { fakePorts } from '../support/fakes';
@@ -65,13 +71,13 @@ describe('status page: rendering', () => {
   it('a healthy daemon: every card passes, with its last lag, backend, share and percentiles', () => {
     const view = statusView(sources([allOk(0.1), allOk(0.2), allOk(0.3)]), true);
     expect(view.status).to.equal('pass');
-    const log = view.cards[0]!;
+    const log = view.pipelines[0]!.cards[0]!;
     expect(log).to.include({ signal: 'log', status: 'pass', p50: 0.2, p99: 0.3 });
     expect(log.last).to.include({ outcome: 'verified', backend: 'file', lagSeconds: 0.3 });
     expect(log.share).to.deep.equal({ verified: 3, judged: 3 });
-    expect(view.cards[1]!.last?.backend).to.equal('tempo');
+    expect(view.pipelines[0]!.cards[1]!.last?.backend).to.equal('tempo');
     expect(view.uptimeSeconds).to.equal(3723);
-    expect(view.schedule).to.deep.equal({ state: 'running', intervalMs: 15_000, nextInSeconds: 4 });
+    expect(view.pipelines[0]!.schedule).to.deep.equal({ state: 'running', intervalMs: 15_000, nextInSeconds: 4 });
     const html = renderStatusPage(view, '9.9.9');
     expect(html).to.include('<title>✓ pass · petsage-smoke</title>');
     expect(html).to.include('every signal gets through');
@@ -95,20 +101,22 @@ describe('status page: rendering', () => {
       },
     ]);
     const view = statusView(src, true);
-    expect(view.recent!.map((r) => [r.marks.log.mark, r.marks.trace.mark, r.marks.metric.mark])).to.deep.equal([
+    expect(
+      view.pipelines[0]!.recent!.map((r) => [r.marks.log.mark, r.marks.trace.mark, r.marks.metric.mark]),
+    ).to.deep.equal([
       ['verified', 'failed', 'missing'],
       ['skipped', 'failed', 'pending'],
     ]);
     expect(view.status).to.equal('fail'); // two trace failures in a row: failAfterRuns 2
-    expect(view.cards[1]).to.include({ status: 'fail' });
-    expect(view.cards[0]!.share).to.deep.equal({ verified: 1, judged: 1 });
-    expect(view.cards.map((c) => c.lags)).to.deep.equal([
+    expect(view.pipelines[0]!.cards[1]).to.include({ status: 'fail' });
+    expect(view.pipelines[0]!.cards[0]!.share).to.deep.equal({ verified: 1, judged: 1 });
+    expect(view.pipelines[0]!.cards.map((c) => c.lags)).to.deep.equal([
       [0.1, undefined],
       ['failed', 'failed'],
       ['failed', undefined],
     ]);
     const html = renderStatusPage(view, '1');
-    const id = view.recent![0]!.id;
+    const id = view.pipelines[0]!.recent![0]!.id;
     expect(html).to.include(
       `<a class="m verified" href="/smoke-test/${id}" aria-label="run 1 (schedule) log: verified in 0.1 s (file)"`,
     );
@@ -147,12 +155,12 @@ describe('status page: rendering', () => {
 
   it('the reduced view (auth.token set, not given) shows only what /healthz shows', () => {
     const view = statusView(sources([allOk(0.1)]), false);
-    expect(view.recent).to.equal(undefined);
-    expect(view.cards[0]).to.not.have.any.keys('last', 'lags', 'share', 'p50');
+    expect(view.pipelines[0]!.recent).to.equal(undefined);
+    expect(view.pipelines[0]!.cards[0]).to.not.have.any.keys('last', 'lags', 'share', 'p50');
     const html = renderStatusPage(view, '1');
     expect(html).to.include('shown with the bearer token');
     expect(html).to.not.include('class="m verified"');
-    expect(html).to.not.include(view.cards[0]!.signal === 'log' ? 'Read from' : '');
+    expect(html).to.not.include(view.pipelines[0]!.cards[0]!.signal === 'log' ? 'Read from' : '');
   });
 
   it('percentiles by nearest rank, durations for people, a chart with a tick per run not verified', () => {
@@ -186,68 +194,74 @@ const EVERY_STATE: StatusView = {
   uptimeSeconds: 3725,
   status: 'fail',
   draining: false,
-  schedule: { state: 'running', intervalMs: 15_000, nextInSeconds: 4.2 },
-  cards: [
+  pipelines: [
     {
-      signal: 'log',
-      status: 'pass',
-      sinceVerifiedSeconds: 12,
-      last: {
-        signal: 'log',
-        outcome: 'verified',
-        reason: 'none',
-        lagSeconds: 0.25,
-        backend: 'loki',
-        at: new Date(NOW),
-      },
-      lags: [0.2, 0.3, undefined, 0.25],
-      p50: 0.25,
-      p99: 0.3,
-      share: { verified: 2, judged: 3 },
-    },
-    { signal: 'trace', status: 'warn', output: 'not verified yet' },
-    {
-      signal: 'metric',
+      name: 'default',
       status: 'fail',
-      output: '3 runs in a row failed (error: unreachable)',
-      sinceVerifiedSeconds: 90_061,
-      last: {
-        signal: 'metric',
-        outcome: 'error',
-        reason: 'unreachable',
-        backend: 'prometheus',
-        detail: HOSTILE,
-        at: new Date(NOW),
-      },
-      lags: ['failed', undefined],
-      share: { verified: 0, judged: 0 },
+      schedule: { state: 'running', intervalMs: 15_000, nextInSeconds: 4.2 },
+      cards: [
+        {
+          signal: 'log',
+          status: 'pass',
+          sinceVerifiedSeconds: 12,
+          last: {
+            signal: 'log',
+            outcome: 'verified',
+            reason: 'none',
+            lagSeconds: 0.25,
+            backend: 'loki',
+            at: new Date(NOW),
+          },
+          lags: [0.2, 0.3, undefined, 0.25],
+          p50: 0.25,
+          p99: 0.3,
+          share: { verified: 2, judged: 3 },
+        },
+        { signal: 'trace', status: 'warn', output: 'not verified yet' },
+        {
+          signal: 'metric',
+          status: 'fail',
+          output: '3 runs in a row failed (error: unreachable)',
+          sinceVerifiedSeconds: 90_061,
+          last: {
+            signal: 'metric',
+            outcome: 'error',
+            reason: 'unreachable',
+            backend: 'prometheus',
+            detail: HOSTILE,
+            at: new Date(NOW),
+          },
+          lags: ['failed', undefined],
+          share: { verified: 0, judged: 0 },
+        },
+      ],
+      recent: [
+        {
+          id: 'gate/1',
+          seq: 1,
+          trigger: 'api',
+          startedAt: '2026-12-04T11:59:00.000Z',
+          marks: {
+            log: { mark: 'verified', text: 'verified' },
+            trace: { mark: 'missing', text: 'missing: timeout' },
+            metric: { mark: 'failed', text: 'error: <x>' },
+          },
+        },
+        {
+          id: 'b'.repeat(32),
+          seq: 2,
+          trigger: 'schedule',
+          startedAt: '2026-12-04T11:59:15.000Z',
+          marks: {
+            log: { mark: 'skipped', text: 'skipped: sampled_out' },
+            trace: { mark: 'pending', text: 'pending' },
+            metric: { mark: 'pending', text: 'pending' },
+          },
+        },
+      ],
+      receiptsKept: 2,
     },
   ],
-  recent: [
-    {
-      id: 'gate/1',
-      seq: 1,
-      trigger: 'api',
-      startedAt: '2026-12-04T11:59:00.000Z',
-      marks: {
-        log: { mark: 'verified', text: 'verified' },
-        trace: { mark: 'missing', text: 'missing: timeout' },
-        metric: { mark: 'failed', text: 'error: <x>' },
-      },
-    },
-    {
-      id: 'b'.repeat(32),
-      seq: 2,
-      trigger: 'schedule',
-      startedAt: '2026-12-04T11:59:15.000Z',
-      marks: {
-        log: { mark: 'skipped', text: 'skipped: sampled_out' },
-        trace: { mark: 'pending', text: 'pending' },
-        metric: { mark: 'pending', text: 'pending' },
-      },
-    },
-  ],
-  receiptsKept: 2,
 };
 
 describe('status page: the page as a person reads it', () => {
@@ -263,23 +277,25 @@ describe('status page: the page as a person reads it', () => {
   });
 
   it('without the token, when empty, shutting down, on request only', () => {
-    const quiet = {
+    const only = EVERY_STATE.pipelines[0]!;
+    const withPipeline = (p: Partial<PipelineSection>, view: Partial<StatusView> = {}): StatusView => ({
       ...EVERY_STATE,
-      status: 'warn',
-      draining: true,
-      schedule: { state: 'disabled', intervalMs: 0 },
-    } as const;
-    const hidden = renderStatusPage({ ...quiet, recent: undefined }, 'v1');
+      ...view,
+      pipelines: [{ ...only, ...p }],
+    });
+    const quietView = { status: 'warn', draining: true } as const;
+    const quiet = { schedule: { state: 'disabled', intervalMs: 0 } } as const;
+    const hidden = renderStatusPage(withPipeline({ ...quiet, recent: undefined }, quietView), 'v1');
     expect(hidden).to.include(
       '<p class="note">Recent runs, lag and shares are shown with the bearer token (auth.token is set), as on /metrics.</p>',
     );
     expect(hidden).to.include('<span class="badge warn">! warn: shutting down</span>');
     expect(hidden).to.include('schedule off (runs on request only)');
-    expect(renderStatusPage({ ...quiet, recent: [] }, 'v1')).to.include(
+    expect(renderStatusPage(withPipeline({ ...quiet, recent: [] }, quietView), 'v1')).to.include(
       '<section aria-labelledby="h-runs"><h2 id="h-runs">Recent runs</h2><p class="note">No runs yet.</p></section>',
     );
     const suspended = renderStatusPage(
-      { ...EVERY_STATE, status: 'pass', schedule: { state: 'suspended', intervalMs: 60_000 } },
+      withPipeline({ schedule: { state: 'suspended', intervalMs: 60_000 } }, { status: 'pass' }),
       'v1',
     );
     expect(suspended).to.include('schedule suspended, every 1 min 0 s · updated');

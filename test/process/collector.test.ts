@@ -70,7 +70,7 @@ describe('daemon process: a trace collector that is down or slow', function () {
   this.timeout(120_000);
 
   for (const mode of ['refuses', 'hangs', 'answers 503'] as const) {
-    it(`collector ${mode}: every run answers 200, spans are counted failed or dropped (queue bounded), export recovers without a restart`, async () => {
+    it(`collector ${mode}: every run answers, 200 or shed (503) once the span queue is half full; spans counted failed or dropped (queue bounded); export recovers without a restart`, async () => {
       const collector = await switchableCollector();
       collector.set(mode);
       const daemon = await spawnDaemon({
@@ -85,20 +85,44 @@ describe('daemon process: a trace collector that is down or slow', function () {
       const rss = (text: string) => Number(/^process_resident_memory_bytes (\S+)$/m.exec(text)?.[1]);
       const rssBefore = rss(await metricsText());
       const load = await autocannon({ url: `${daemon.url}/smoke-test`, connections: 10, amount: LOAD });
-      expect(load['2xx'], 'answered 200 while the collector is down').to.equal(LOAD);
+      const shed = sample(await metricsText(), METRIC.runsShed, 'reason="span_backlog"');
+      expect(
+        [load['2xx'], load.non2xx],
+        'every run answered: 200, or 503 while the span queue is behind',
+      ).to.deep.equal([LOAD - shed, shed]);
+      if (mode === 'hangs')
+        expect(shed, 'a hung collector fills the queue: anonymous runs are shed').to.be.greaterThan(0);
 
       const during = await metricsText();
       const failed = sample(during, METRIC.spansExported, 'pipeline="default",outcome="failure"');
       const dropped = sample(during, METRIC.spansExported, 'pipeline="default",outcome="dropped"');
       expect(sample(during, METRIC.spansExported, 'pipeline="default",outcome="success"')).to.equal(0);
-      // Counted while it happens (the exact tally, every span, is checked at shutdown below).
-      expect(failed + dropped).to.be.greaterThan(0);
+      // Counted while it happens (the exact tally, every span, is checked at shutdown below); a hung
+      // export fails nothing until it times out: its spans wait in the queue.
+      if (mode !== 'hangs') expect(failed + dropped).to.be.greaterThan(0);
       // A hung export holds one batch and the queue fills: every span beyond is dropped (counted)
       // instead of growing memory.
       if (mode === 'hangs') {
-        expect(dropped).to.be.at.least(LOAD - QUEUE - BATCH);
+        // Deploy gates are never shed: they fill the queue the rest of the way, and past it their spans are dropped, counted.
+        const gates = await autocannon({
+          url: `${daemon.url}/smoke-test`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+          connections: 10,
+          amount: QUEUE,
+        });
+        expect(gates['2xx']).to.equal(QUEUE);
+        const after = await metricsText();
+        expect(sample(after, METRIC.spansExported, 'pipeline="default",outcome="dropped"')).to.be.greaterThan(0);
         // A run whose span finds the queue full says so at once, and its receipt carries it as the trace verdict.
-        const run = (await (await fetch(`${daemon.url}/smoke-test`)).json()) as {
+        const run = (await (
+          await fetch(`${daemon.url}/smoke-test`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{}',
+          })
+        ).json()) as {
           run_id: string;
           signals: { trace: { status: string; reason?: string } };
         };

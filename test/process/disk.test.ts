@@ -34,7 +34,7 @@ describe('daemon process: the log file on disk', function () {
     });
     try {
       expect(daemon.stderr()).to.include('warning: logging to stdout only: cannot write the log file');
-      expect((await daemon.waitForEvent('daemon.listening')).log_file).to.equal(null);
+      expect((await daemon.waitForEvent('daemon.listening')).files).to.not.have.property('log');
       await daemon.waitForEvent(EVENT.logFileUnavailable);
       const run = (await (await fetch(`${daemon.url}/smoke-test`)).json()) as {
         trace_id: string;

@@ -12,7 +12,7 @@ describe('daemon process: /metrics', () => {
       for (const name of Object.values(METRIC)) expect(body).to.include(`# TYPE ${name} `);
       // The defaults, for the alert rules to scale with.
       expect(body).to.include('\npetsage_smoke_schedule_interval_seconds{pipeline="default"} 15\n');
-      expect(body).to.include('\npetsage_smoke_verify_timeout_seconds 30\n');
+      expect(body).to.include('\npetsage_smoke_verify_timeout_seconds{pipeline="default"} 30\n');
 
       const check = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' });
       expect(check.error, 'promtool must be installed (Debian package prometheus)').to.equal(undefined);

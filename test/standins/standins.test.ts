@@ -6,9 +6,7 @@ import {
   ProtobufLogsSerializer,
   ProtobufTraceSerializer,
 } from '@opentelemetry/otlp-transformer';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { logs, resources, tracing } from '@opentelemetry/sdk-node';
 import { ATTR_RUN_ID, ATTR_RUN_SEQ, RUN_SPAN_NAME, VERIFICATION_MESSAGE } from '../../src/vocabulary';
 import { fixtureBody, fixtureVars, manifest, type FixtureRun, type Store } from '../support/standins/fixtures';
 import { startJaeger } from '../support/standins/jaeger';
@@ -33,10 +31,10 @@ const hr = (ns: bigint): [number, number] => [Number(ns / 1_000_000_000n), Numbe
 
 /** The run span as the daemon's SDK makes it, serialized as its OTLP exporter sends it. */
 function spanExport(run: FixtureRun, encoding: Encoding): Uint8Array {
-  const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'petsage-smoke', 'telemetry.sdk.language': 'nodejs' }),
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  const exporter = new tracing.InMemorySpanExporter();
+  const provider = new tracing.BasicTracerProvider({
+    resource: resources.resourceFromAttributes({ 'service.name': 'petsage-smoke', 'telemetry.sdk.language': 'nodejs' }),
+    spanProcessors: [new tracing.SimpleSpanProcessor(exporter)],
   });
   const parent = trace.setSpanContext(ROOT_CONTEXT, {
     traceId: run.traceId,
@@ -65,10 +63,10 @@ function spanExport(run: FixtureRun, encoding: Encoding): Uint8Array {
 
 /** The run's verification record as the daemon's SDK makes it, serialized as its OTLP exporter sends it. */
 function logExport(run: FixtureRun, encoding: Encoding): Uint8Array {
-  const exporter = new InMemoryLogRecordExporter();
-  const provider = new LoggerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'petsage-smoke' }),
-    processors: [new SimpleLogRecordProcessor({ exporter })],
+  const exporter = new logs.InMemoryLogRecordExporter();
+  const provider = new logs.LoggerProvider({
+    resource: resources.resourceFromAttributes({ 'service.name': 'petsage-smoke' }),
+    processors: [new logs.SimpleLogRecordProcessor({ exporter })],
   });
   provider.getLogger('petsage-smoke').emit({
     timestamp: hr(run.startNs),

@@ -35,14 +35,23 @@ export function memoryLogger() {
  * log signal is not read back) and the spans to an in-memory exporter. It listens nowhere.
  */
 export function testService(
-  options: { failLogWrites?: boolean; env?: Record<string, string>; flags?: Record<string, string> } = {},
+  options: {
+    failLogWrites?: boolean;
+    env?: Record<string, string>;
+    flags?: Record<string, string>;
+    file?: string;
+  } = {},
 ) {
   const exporter = new tracing.InMemorySpanExporter();
   const transport = new ArrayTransport(options.failLogWrites ? new Error('EACCES: permission denied') : undefined);
   // The production defaults, except the state file: its default path is relative to the working
   // directory (the repository), so each service keeps its own in a directory of the test's.
   const statePath = path.join(tmpDir('petsage-state-'), 'state.json');
-  const config = loadConfig({ env: options.env ?? {}, flags: { 'state.path': statePath, ...options.flags } });
+  const config = loadConfig({
+    env: options.env ?? {},
+    flags: { 'state.path': statePath, ...options.flags },
+    ...(options.file ? { file: options.file } : {}),
+  });
   const telemetry = createTelemetry(config, { spanExporter: exporter, logTransports: [transport] });
   const service = composeService(config, telemetry);
   // Stopped once, by the test or after it: the schedule, the read-back timers, the exporters, the log.

@@ -133,3 +133,61 @@ export const traces = z.strictObject({
   }),
   batch: batchSettings('OTEL_BSP', 'spans'),
 });
+
+export const METRIC_EXPORTERS = ['none', 'otlp'] as const;
+export const TEMPORALITIES = ['cumulative', 'delta'] as const;
+
+/** The daemon's own metrics, and the run counter pushed over OTLP for stacks where nothing scrapes. */
+export const metrics = z.strictObject({
+  processMetrics: key(k.bool(), {
+    default: true,
+    env: env('PROCESS_METRICS'),
+    help: "prom-client's process_* and nodejs_* metrics",
+  }),
+  otlp: section(
+    z.strictObject({
+      exporter: key(k.oneOf(METRIC_EXPORTERS), {
+        default: 'none',
+        env: env('OTEL_METRICS_EXPORTER'),
+        help: 'none | otlp: also push the run counter as an OTLP metric (read it back from the store it reaches)',
+      }),
+      endpoint: key(k.urlOrEmpty(), {
+        default: '',
+        env: env('OTEL_EXPORTER_OTLP_ENDPOINT'),
+        help: 'base URL, e.g. http://127.0.0.1:4318 (/v1/metrics is appended)',
+      }),
+      metricsEndpoint: key(k.urlOrEmpty(), {
+        default: '',
+        env: env('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'),
+        help: 'full URL; wins over endpoint',
+      }),
+      protocol: key(k.oneOf(OTLP_PROTOCOLS), {
+        default: 'http/protobuf',
+        env: env('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL'),
+        help: 'http/protobuf | http/json',
+      }),
+      headers: key(k.headerMap(), {
+        default: {},
+        env: env('OTEL_EXPORTER_OTLP_METRICS_HEADERS', 'OTEL_EXPORTER_OTLP_HEADERS'),
+        help: 'sent with every export, e.g. X-Scope-OrgID: team-a',
+        secret: true,
+      }),
+      temporality: key(k.oneOf(TEMPORALITIES), {
+        default: 'cumulative',
+        env: env('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE'),
+        help: 'cumulative | delta (the store must turn deltas into a counter for the read-back)',
+      }),
+      interval: key(k.durationMs('1h'), {
+        default: '15s',
+        env: env('OTEL_METRIC_EXPORT_INTERVAL'),
+        help: 'time between exports: the metric signal waits up to this for its push',
+      }),
+      timeout: key(k.durationMs('10m'), {
+        default: '5s',
+        env: env('OTEL_METRIC_EXPORT_TIMEOUT'),
+        help: 'one export may take this long',
+      }),
+    }),
+    "The run counter pushed over OTLP metrics (collector -> Mimir, Prometheus's OTLP receiver), per pipeline",
+  ),
+});

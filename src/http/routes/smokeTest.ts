@@ -5,8 +5,8 @@ import type { RunReport } from '../../verify/judge';
 import { RUN_ID_PATTERN, SMOKE_TEST_PATH, exemplarOf, type RunStatus, type Trigger } from '../../vocabulary';
 import { receipt, receiptPath, runResponse } from '../answers';
 import { readJsonBody } from '../body';
-import { GUARDED, LIMITED, SHED, UNAUTHORIZED, error, json, ref } from '../openapi';
-import { RunRequest, runId } from '../schemas';
+import { GUARDED, LIMITED, PIPELINE_PARAMETER, SHED, UNAUTHORIZED, error, json, ref } from '../openapi';
+import { RunRequest, pipelineName, runId } from '../schemas';
 import { HEALTH_CONTENT_TYPE, type AppContext, type RequestState, type Routes } from '../types';
 
 const BODY_LIMIT_BYTES = 4096;
@@ -23,6 +23,15 @@ export function startRun(
   return report;
 }
 
+/** The pipeline a request names (the first one when it names none): 400 when not a name, 404 when not one of ours. */
+export function pipelineOf(ctx: Context, runs: Runs, asked: unknown): string {
+  if (asked === undefined) return runs.pipelines[0] as string;
+  const name = pipelineName.safeParse(asked);
+  if (!name.success) return ctx.throw(400, name.error.issues[0]?.message ?? 'malformed pipeline name');
+  if (!runs.pipelines.includes(name.data)) return ctx.throw(404, 'no such pipeline; GET /healthz lists them');
+  return name.data;
+}
+
 /** What a deploy gate reads from the status code. */
 const WAIT_STATUS: Record<RunStatus, number> = {
   verified: 200,
@@ -37,7 +46,14 @@ export const smokeTestRoutes: Routes = {
     [SMOKE_TEST_PATH]: {
       get: {
         summary: 'Run one smoke test: one log line, one span, one counter increment (links.receipt: its verdict)',
-        responses: { 200: json(ref('RunResponse'), 'the run'), ...LIMITED, ...SHED },
+        parameters: [PIPELINE_PARAMETER],
+        responses: {
+          200: json(ref('RunResponse'), 'the run'),
+          400: error('malformed pipeline name'),
+          404: error('no such pipeline'),
+          ...LIMITED,
+          ...SHED,
+        },
       },
       post: {
         summary: 'A caller-named run (trigger "api"); with wait, the status code is the verdict',
@@ -47,6 +63,7 @@ export const smokeTestRoutes: Routes = {
           200: json(ref('Receipt'), 'verified', HEALTH_CONTENT_TYPE),
           202: json(ref('AcceptedRun'), 'started (no wait); Location: its receipt'),
           400: error('bad body'),
+          404: error('no such pipeline'),
           409: error('the id was used already'),
           413: error('body too large'),
           415: error('not JSON'),
@@ -81,7 +98,8 @@ export const smokeTestRoutes: Routes = {
     // Other paths get their own handler functions (routes/legacy.ts): the Koa instrumentation
     // marks a function as patched, so a shared handler would get a router span on one path only.
     router.get(SMOKE_TEST_PATH, ...deps.guard.runs, (ctx) => {
-      ctx.body = runResponse(startRun(ctx, deps.runs, 'http').run, deps.service);
+      const pipeline = pipelineOf(ctx, deps.runs, ctx.query.pipeline);
+      ctx.body = runResponse(startRun(ctx, deps.runs, 'http', { pipeline }).run, deps.service);
     });
 
     // A caller-named run (trigger "api": `petsage-smoke check`, deploy pipelines); with wait, the
@@ -91,9 +109,10 @@ export const smokeTestRoutes: Routes = {
       const parsed = RunRequest.safeParse(body ?? {});
       if (!parsed.success) return ctx.throw(400, parsed.error.issues[0]?.message ?? 'bad request body');
       const { id, wait } = parsed.data;
+      const pipeline = pipelineOf(ctx, deps.runs, parsed.data.pipeline);
       if (id !== undefined && deps.runs.used(id))
         return ctx.throw(409, 'a run with this id was made already; pick a new id (its receipt may still be kept)');
-      const report = startRun(ctx, deps.runs, 'api', id === undefined ? {} : { id });
+      const report = startRun(ctx, deps.runs, 'api', { pipeline, ...(id === undefined ? {} : { id }) });
       if (!wait) {
         ctx.status = 202;
         ctx.set('Location', receiptPath(report.run.id));

@@ -1,6 +1,6 @@
-import { SIGNALS, type HealthStatus } from '../../vocabulary';
+import { DEFAULT_PIPELINE, SIGNALS, type HealthStatus } from '../../vocabulary';
 import { receiptPath } from '../answers';
-import type { Lag, Mark, SignalCard, StatusView } from './view';
+import type { Lag, Mark, PipelineSection, SignalCard, StatusView } from './view';
 
 /** Every text that reaches the page goes through here: run ids, backend details, reasons. */
 export const escapeHtml = (text: string): string =>
@@ -39,7 +39,7 @@ export function lagChart(lags: readonly Lag[], label: string): string {
   return `<svg class="chart" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" aria-label="${escapeHtml(label)}"><title>${escapeHtml(label)}</title><line class="axis" x1="0" x2="${W}" y1="${H - 2}" y2="${H - 2}"/>${misses}<polyline class="lag" points="${points}"/></svg>`;
 }
 
-function signalCard(c: SignalCard): string {
+function signalCard(c: SignalCard, idPrefix: string): string {
   const rows = [
     c.last
       ? row(
@@ -69,10 +69,10 @@ function signalCard(c: SignalCard): string {
         : '';
   const chart =
     c.lags && c.lags.length > 0 ? lagChart(c.lags, `${c.signal} lag over the last ${c.lags.length} runs`) : '';
-  return `<article class="card ${c.status}" id="signal-${c.signal}"><h3>${c.signal} ${badge(c.status)}</h3><dl>${rows}</dl>${chart}${lagLine}</article>`;
+  return `<article class="card ${c.status}" id="signal-${idPrefix}${c.signal}"><h3>${c.signal} ${badge(c.status)}</h3><dl>${rows}</dl>${chart}${lagLine}</article>`;
 }
 
-function grid(view: StatusView): string {
+function grid(view: PipelineSection): string {
   if (!view.recent)
     return '<p class="note">Recent runs, lag and shares are shown with the bearer token (auth.token is set), as on /metrics.</p>';
   if (view.recent.length === 0) return '<p class="note">No runs yet.</p>';
@@ -91,7 +91,7 @@ function grid(view: StatusView): string {
   return `<ul class="legend">${legend}</ul><p class="note">Oldest left, newest right; each mark links to its run's receipt. ${view.receiptsKept} receipts kept.</p><div class="grid">${rows}</div>`;
 }
 
-function schedule(view: StatusView): string {
+function schedule(view: PipelineSection): string {
   const { state, intervalMs, nextInSeconds } = view.schedule;
   if (state === 'disabled') return 'schedule off (runs on request only)';
   return `schedule ${state}, every ${duration(intervalMs / 1000)}${nextInSeconds !== undefined ? `, next run in ${duration(nextInSeconds)}` : ''}`;
@@ -103,6 +103,18 @@ const OVERALL: Record<HealthStatus, string> = {
   fail: 'a signal is failing',
 };
 
+/** One pipeline: its signals and recent runs. With one pipeline only, it is the page itself (no heading of its own). */
+function pipelineSection(p: PipelineSection, several: boolean): string {
+  // The default pipeline's ids are the page's own (#signal-log, #h-runs); another's carry its name.
+  const name = escapeHtml(p.name);
+  const [id, h] = p.name === DEFAULT_PIPELINE ? ['', several ? 'h3' : 'h2'] : [`${name}-`, 'h3'];
+  const parts = `<section aria-labelledby="h-signals${id ? `-${name}` : ''}"><${h} id="h-signals${id ? `-${name}` : ''}">Signals</${h}><div class="cards">${p.cards.map((c) => signalCard(c, id)).join('')}</div></section>
+<section aria-labelledby="h-runs${id ? `-${name}` : ''}"><${h} id="h-runs${id ? `-${name}` : ''}">Recent runs</${h}>${grid(p)}</section>`;
+  if (!several) return parts;
+  return `<section class="pipeline" aria-labelledby="p-${name}"><h2 id="p-${name}">Pipeline ${name} ${badge(p.status)}</h2><p class="meta">${schedule(p)}</p>
+${parts}</section>`;
+}
+
 /** The status page: server-rendered, no inline script or style (the CSP forbids both). */
 export function renderStatusPage(view: StatusView, assetVersion: string): string {
   const v = encodeURIComponent(assetVersion);
@@ -112,9 +124,8 @@ export function renderStatusPage(view: StatusView, assetVersion: string): string
 <link rel="icon" href="/status/favicon.svg?v=${v}" type="image/svg+xml"><link rel="stylesheet" href="/status/status.css?v=${v}"><script src="/status/status.js?v=${v}" defer></script></head>
 <body><main id="status" data-status="${view.status}">
 <header><h1>${escapeHtml(view.service)} ${badge(view.status, `${view.status}: ${view.draining ? 'shutting down' : OVERALL[view.status]}`)}</h1>
-<p class="meta">version ${escapeHtml(view.version)} · up ${duration(view.uptimeSeconds)} · ${schedule(view)} · updated <time datetime="${view.generatedAt}">${view.generatedAt.replace('T', ' ').slice(0, 19)} UTC</time></p></header>
-<section aria-labelledby="h-signals"><h2 id="h-signals">Signals</h2><div class="cards">${view.cards.map(signalCard).join('')}</div></section>
-<section aria-labelledby="h-runs"><h2 id="h-runs">Recent runs</h2>${grid(view)}</section>
+<p class="meta">version ${escapeHtml(view.version)} · up ${duration(view.uptimeSeconds)}${view.pipelines.length === 1 ? ` · ${schedule(view.pipelines[0]!)}` : ''} · updated <time datetime="${view.generatedAt}">${view.generatedAt.replace('T', ' ').slice(0, 19)} UTC</time></p></header>
+${view.pipelines.map((p) => pipelineSection(p, view.pipelines.length > 1)).join('\n')}
 <footer><nav aria-label="links"><a href="/metrics">/metrics</a> <a href="/docs">/docs</a> <a href="/healthz">/healthz</a> <a href="/openapi.json">/openapi.json</a></nav></footer>
 </main></body></html>
 `;

@@ -37,7 +37,18 @@ export interface RecentRun {
   readonly marks: Readonly<Record<Signal, { readonly mark: Mark; readonly text: string }>>;
 }
 
-/** Everything the status page shows, read from the daemon's own state. */
+/** One pipeline's part of the page: its health, schedule, signal cards and recent runs. */
+export interface PipelineSection {
+  readonly name: string;
+  readonly status: HealthStatus;
+  readonly schedule: { readonly state: ScheduleState; readonly intervalMs: number; readonly nextInSeconds?: number };
+  readonly cards: readonly SignalCard[];
+  /** Absent when auth.token is set and the request lacks it: then only what /healthz shows. */
+  readonly recent?: readonly RecentRun[];
+  readonly receiptsKept?: number;
+}
+
+/** Everything the status page shows, read from the daemon's own state: a section per pipeline. */
 export interface StatusView {
   readonly service: string;
   readonly version: string;
@@ -45,11 +56,7 @@ export interface StatusView {
   readonly uptimeSeconds: number;
   readonly status: HealthStatus;
   readonly draining: boolean;
-  readonly schedule: { readonly state: ScheduleState; readonly intervalMs: number; readonly nextInSeconds?: number };
-  readonly cards: readonly SignalCard[];
-  /** Absent when auth.token is set and the request lacks it: then only what /healthz shows. */
-  readonly recent?: readonly RecentRun[];
-  readonly receiptsKept?: number;
+  readonly pipelines: readonly PipelineSection[];
 }
 
 export interface StatusSources {
@@ -131,8 +138,6 @@ export function statusView(src: StatusSources, full: boolean): StatusView {
   const now = src.now();
   const health = daemonHealth(src.runs, src.pipelines, src.draining());
   const reports = full ? src.runs.reports() : undefined;
-  const scheduler = src.pipelines[0]!.scheduler;
-  const next = scheduler.nextRunAtMs;
   return {
     service: src.service.name,
     version: src.service.version,
@@ -140,25 +145,34 @@ export function statusView(src: StatusSources, full: boolean): StatusView {
     uptimeSeconds: Math.max(0, (now - src.startedAtMs) / 1000),
     status: health.status,
     draining: src.draining(),
-    schedule: {
-      state: scheduler.state,
-      intervalMs: scheduler.intervalMs,
-      ...(next !== undefined ? { nextInSeconds: Math.max(0, (next - now) / 1000) } : {}),
-    },
-    cards: SIGNALS.map((s) => card(s, reports, health.checks[`${s}:verification`]![0]!)),
-    ...(reports
-      ? {
-          receiptsKept: reports.length,
-          recent: reports.slice(-RECENT_RUNS).map((r) => ({
-            id: r.run.id,
-            seq: r.run.seq,
-            trigger: r.run.trigger,
-            startedAt: r.run.timestamp,
-            marks: Object.fromEntries(
-              SIGNALS.map((s) => [s, { mark: markOf(r.verdicts[s]), text: markText(r.verdicts[s]) }]),
-            ) as RecentRun['marks'],
-          })),
-        }
-      : {}),
+    pipelines: src.pipelines.map((p) => {
+      const own = reports?.filter((r) => r.run.pipeline === p.name);
+      const check = (s: Signal) => health.checks[`${s}:verification`]!.find((c) => c.pipeline === p.name)!;
+      const next = p.scheduler.nextRunAtMs;
+      return {
+        name: p.name,
+        status: health.pipelines[p.name] ?? 'pass',
+        schedule: {
+          state: p.scheduler.state,
+          intervalMs: p.scheduler.intervalMs,
+          ...(next !== undefined ? { nextInSeconds: Math.max(0, (next - now) / 1000) } : {}),
+        },
+        cards: SIGNALS.map((s) => card(s, own, check(s))),
+        ...(own
+          ? {
+              receiptsKept: own.length,
+              recent: own.slice(-RECENT_RUNS).map((r) => ({
+                id: r.run.id,
+                seq: r.run.seq,
+                trigger: r.run.trigger,
+                startedAt: r.run.timestamp,
+                marks: Object.fromEntries(
+                  SIGNALS.map((s) => [s, { mark: markOf(r.verdicts[s]), text: markText(r.verdicts[s]) }]),
+                ) as RecentRun['marks'],
+              })),
+            }
+          : {}),
+      };
+    }),
   };
 }

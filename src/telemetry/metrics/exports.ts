@@ -25,8 +25,13 @@ export function createExportMetrics(registry: MetricsRegistry) {
     for (const v of (await c.get()).values) totals[v.labels.outcome as ExportOutcome] += v.value;
     return totals;
   };
+  const metricExports = counter(
+    METRIC.metricExports,
+    'Exports of the run counter over OTLP metrics (when pushed): success or failure.',
+  );
   return {
     spans: (pipeline: string) => bind(spans, pipeline),
+    metricExports: (pipeline: string) => bind(metricExports, pipeline),
     logRecords: (pipeline: string) => bind(logRecords, pipeline),
     /** Every pipeline's, by outcome: the numbers the loss check at shutdown compares. */
     totals: async () => ({ spans: await byOutcome(spans), logRecords: await byOutcome(logRecords) }),

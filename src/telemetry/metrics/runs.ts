@@ -1,5 +1,5 @@
 import { Counter, Histogram, type LabelValues } from 'prom-client';
-import { EMITTED, type MetricPort } from '../../smoke/types';
+import { EMITTED, type MetricPort, type RunRecord } from '../../smoke/types';
 import { METRIC, PROCESS_LABEL, RUN_OUTCOMES, TRIGGERS, type Exemplar } from '../../vocabulary';
 import type { MetricsRegistry } from './registry';
 
@@ -30,17 +30,19 @@ export function createRunMetrics(registry: MetricsRegistry, processId: string) {
 
   return {
     /** The metric port of one pipeline's runs; its series start at 0, so the first failure is a visible increase. */
-    port(pipeline: string): MetricPort {
+    port(pipeline: string, push?: (run: RunRecord) => void): MetricPort {
       for (const trigger of TRIGGERS)
         for (const outcome of RUN_OUTCOMES)
           runs.inc({ labels: { trigger, outcome, pipeline, [PROCESS_LABEL]: processId }, value: 0 });
       duration.zero({ pipeline });
       return {
-        recordRun({ trigger, outcome, durationSeconds, exemplar }) {
+        recordRun(run) {
+          const { trigger, outcome, durationSeconds, exemplar } = run;
           // With exemplars on, the object form is the only one that reaches the labelled series.
           const labels = { trigger, outcome, pipeline, [PROCESS_LABEL]: processId };
           runs.inc({ labels, value: 1, ...(exemplar ? { exemplarLabels: asLabels(exemplar) } : {}) });
           duration.observe({ pipeline }, durationSeconds);
+          push?.(run);
           return EMITTED;
         },
       };

@@ -1,0 +1,75 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import request from 'supertest';
+import { testService } from '../support/app';
+import { scratchServer } from '../support/scratchServer';
+import { tmpDir } from '../support/tmp';
+
+const QUICK = {
+  OTEL_BSP_SCHEDULE_DELAY: '20',
+  PETSAGE_SMOKE_VERIFY_POLL_INTERVAL: '20ms',
+  PETSAGE_SMOKE_INTERVAL: '0',
+};
+const configFile = (yaml: string) => {
+  const file = path.join(tmpDir('petsage-pipelines-'), 'config.yaml');
+  writeFileSync(file, yaml);
+  return file;
+};
+
+describe('pipelines: several paths proven from one daemon', () => {
+  it('every answer says which pipeline: the run, its receipt, /healthz (each and overall) and the counter series', async () => {
+    const svc = testService({ env: QUICK, file: configFile('pipelines:\n  team-a: {}\n') });
+    const app = svc.app.callback();
+    const run = (await request(app).get('/smoke-test?pipeline=team-a').expect(200)).body;
+    expect([run.pipeline, run.seq]).to.deep.equal(['team-a', 1]);
+    const gate = await request(app).post('/smoke-test').send({ pipeline: 'team-a', wait: true }).expect(200);
+    expect(JSON.parse(gate.text)).to.include({ pipeline: 'team-a', outcome: 'verified' });
+    expect((await request(app).get('/smoke-test').expect(200)).body).to.include({ pipeline: 'default', seq: 1 });
+    const health = JSON.parse((await request(app).get('/healthz').expect(200)).text);
+    expect(health.pipelines).to.have.keys('default', 'team-a');
+    expect(health.checks['trace:verification'].map((c: { pipeline: string }) => c.pipeline)).to.deep.equal([
+      'default',
+      'team-a',
+    ]);
+    const metrics = (await request(app).get('/metrics')).text;
+    expect(metrics).to.match(
+      /petsage_smoke_runs_total\{trigger="api",outcome="success",pipeline="team-a",process_id="[0-9a-f]{16}"\} 1/,
+    );
+    expect(metrics).to.match(
+      /petsage_smoke_runs_total\{trigger="api",outcome="success",pipeline="default",process_id="[0-9a-f]{16}"\} 0/,
+    );
+    const page = (await request(app).get('/status').expect(200)).text;
+    expect(page).to.include('<h2 id="p-team-a">Pipeline team-a');
+    expect(page).to.include('id="signal-team-a-trace"');
+  });
+
+  it("isolation: a pipeline whose store hangs takes its own room and polls, never another's verdicts", async () => {
+    // A Prometheus-compatible store that never answers: the broken pipeline's metric read-back waits on it.
+    const hung = await scratchServer(() => undefined);
+    const svc = testService({
+      env: QUICK,
+      file: configFile(
+        [
+          'pipelines:',
+          '  broken:',
+          `    verify: { maxPending: 20, timeout: 60s, metrics: { prometheusUrl: "${hung.url}", timeout: 60s } }`,
+          '  healthy: {}',
+        ].join('\n'),
+      ),
+    });
+    const app = svc.app.callback();
+    const broken = await Promise.all(
+      Array.from({ length: 40 }, () => request(app).get('/smoke-test?pipeline=broken').expect(200)),
+    );
+    const over = broken.filter((r) => svc.runs.get(r.body.run_id)?.verdicts.metric?.reason === 'over_capacity');
+    expect(over, 'the broken pipeline is full past its own room').to.have.length(20);
+    const gates = await Promise.all(
+      Array.from({ length: 5 }, () => request(app).post('/smoke-test').send({ pipeline: 'healthy', wait: true })),
+    );
+    expect(gates.map((g) => [g.status, JSON.parse(g.text).outcome])).to.deep.equal(Array(5).fill([200, 'verified']));
+    const healthy = await request(app).get('/smoke-test?pipeline=healthy').expect(200);
+    expect((await svc.runs.get(healthy.body.run_id)!.settled).status).to.equal('verified');
+    await hung.close();
+  });
+});
