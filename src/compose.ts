@@ -4,6 +4,7 @@ import type { Config } from './config/schema';
 import type { Lifecycle } from './http/lifecycle';
 import type * as HttpModule from './http/module';
 import { wireReadBack, type ReadBack } from './readBack';
+import { createScrapeWatch } from './readers/scrapes';
 import { createRuns, type Runs } from './runs';
 import { createSmokeRunner } from './smoke/runSmokeTest';
 import { createScheduler, type Scheduler } from './smoke/scheduler';
@@ -66,6 +67,7 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const http = require('./http/module') as typeof HttpModule;
   const render = createRenderer(telemetry.registry);
+  const scrapes = createScrapeWatch(now);
   const metrics = {
     verdicts: createVerdictMetrics(telemetry.registry, config.verify.metrics.scrapeInterval / 1000, now),
     spotChecks: createSpotCheckMetrics(telemetry.registry),
@@ -85,6 +87,7 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
         logFile: logs.file,
         logWriteFailed: logs.writeFailed,
         render,
+        scrapes,
         now,
         mono,
         logger: logs.logger,
@@ -137,6 +140,7 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
     pipelines,
     registry: telemetry.registry,
     renderMetrics: render,
+    scrapes,
     lifecycle,
     startedAtMs: now(),
     now,
@@ -180,7 +184,9 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
         let resumed = 0;
         for (const pending of saved.pending) {
           const report = p.judge.resume(pending);
-          if (report) (runs.restore(report), (resumed += 1));
+          if (!report) continue;
+          runs.restore(report);
+          resumed += 1;
         }
         p.spotChecks.restore(saved.spotChecks);
         logs.logger.info('state restored', {

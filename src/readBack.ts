@@ -6,7 +6,7 @@ import { lokiStore } from './readers/loki';
 import { ownMetricsReader } from './readers/ownMetrics';
 import { prometheusStore } from './readers/prometheus';
 import { jaegerStore, tempoStore, traceApiStore } from './readers/traceById';
-import type { Reader, Store } from './readers/types';
+import type { Reader, ScrapeWatch, Store } from './readers/types';
 import type { Clock, MonoClock } from './smoke/types';
 import type { LogTail } from './stateFile';
 import type { ExportListener } from './telemetry/exportAccounting';
@@ -41,8 +41,9 @@ export interface ReadBackSources {
   /** The log file the lines go to; undefined when logging to stdout only (nothing to read back). */
   readonly logFile: string | undefined;
   readonly logWriteFailed: () => boolean;
-  /** The daemon's own exposition. */
+  /** The daemon's own exposition, and how its scrapes went. */
   readonly render: Render;
+  readonly scrapes: ScrapeWatch;
   readonly now: Clock;
   readonly mono: MonoClock;
   readonly logger: winston.Logger;
@@ -66,7 +67,7 @@ export interface ReadBack {
 /** One pipeline's read-back, wired in this one place: its readers per signal, the judge, the spot checks. */
 export function wireReadBack(s: ReadBackSources): ReadBack {
   const { verify, name: pipeline } = s.pipeline;
-  const ctx = { pipeline, processId: s.processId, now: s.now };
+  const ctx = { pipeline, processId: s.processId, now: s.now, scrapes: s.scrapes };
   const stores = (signal: Signal) =>
     STORES.filter((store) => store.signal === signal).flatMap((store) => store.readers(verify, ctx));
   const acks = (backend: 'exporter' | 'log_exporter', exported: Exported | undefined) => {

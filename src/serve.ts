@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import { composeService, createTelemetry, type ComposeOptions, type Service } from './compose';
+import { configWarnings } from './config/checks';
 import { pipelinesOf, spanFileOf } from './config/pipelines';
 import type { Config } from './config/schema';
 import { lockFile } from './fileLock';
@@ -43,6 +44,10 @@ export async function startDaemon(
       event: EVENT.logFileUnavailable,
       log_file: config.log.file.path,
     });
+  }
+  for (const warning of configWarnings(config)) {
+    options.warn(`petsage-smoke: warning: ${warning}`);
+    logs.logger.warn('configuration', { event: EVENT.configWarning, warning });
   }
   const service = composeService(config, telemetry, options);
   const stopAndRelease = async (reason: string, closeServer?: () => Promise<void>) => {

@@ -1,5 +1,5 @@
 /** At most this much of someone else's text (a backend's answer, an exporter's error) is repeated. */
-const DETAIL_CHARS = 200;
+const DETAIL_CHARS = 400;
 
 /**
  * Printable, one line, bounded: text from a backend or a daemon may end up in a receipt, a log

@@ -26,6 +26,7 @@ export const EVENT = {
   stateUnreadable: 'state.unreadable',
   stateSetAside: 'state.set_aside',
   runsShed: 'smoke_test.shed',
+  configWarning: 'config.warning',
 } as const;
 export const VERIFICATION_EVENT = EVENT.verification;
 

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { pipelinesOf } from '../src/config/pipelines';
 import { loadConfig } from '../src/config/load';
 import { wireReadBack } from '../src/readBack';
+import { createScrapeWatch } from '../src/readers/scrapes';
 import { createSmokeRunner } from '../src/smoke/runSmokeTest';
 import type { ExportListener } from '../src/telemetry/exportAccounting';
 import { createRenderer } from '../src/telemetry/exposition';
@@ -34,6 +35,7 @@ function readBackOf(flags: Record<string, string> = {}) {
     logFile: undefined,
     logWriteFailed: () => false,
     render: createRenderer(registry),
+    scrapes: createScrapeWatch(Date.now),
     now: Date.now,
     mono: () => mono,
     logger,

@@ -66,3 +66,16 @@ export function crossChecks(c: Config): CrossIssue[] {
   );
   return issues;
 }
+
+/** What is allowed but rarely meant: said once at start, on stderr and in the log. */
+export function configWarnings(c: Config): string[] {
+  return pipelinesOf(c).flatMap((p) => {
+    const key = p.name === DEFAULT_PIPELINE ? 'schedule.interval' : `pipelines.${p.name}.schedule.interval`;
+    const ms = p.schedule.interval;
+    return ms > 0 && ms < 1000
+      ? [
+          `${key} is ${ms} ms: a run (a log line, a span, a counter increment) every ${ms} ms; durations take units, e.g. "15s"`,
+        ]
+      : [];
+  });
+}

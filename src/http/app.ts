@@ -29,6 +29,8 @@ export interface AppDeps {
   readonly pipelines: readonly PipelineView[];
   readonly registry: MetricsRegistry;
   readonly renderMetrics: Render;
+  /** Where /metrics notes a scrape it refused for the token. */
+  readonly scrapes: { refusedOne(): void };
   readonly lifecycle: Lifecycle;
   readonly startedAtMs: number;
   readonly now: () => number;

@@ -41,6 +41,7 @@ export interface AppContext {
   readonly runs: Runs;
   readonly pipelines: readonly PipelineView[];
   readonly renderMetrics: Render;
+  readonly scrapes: { refusedOne(): void };
   readonly lifecycle: Lifecycle;
   /** When the daemon started (epoch ms) and its clock: the status page's uptime and ages. */
   readonly startedAtMs: number;

@@ -3,7 +3,7 @@ import { METRIC, PROCESS_LABEL } from '../vocabulary';
 import { connect, type Connection } from './connection';
 import { counterReader } from './counter';
 import { HttpError, parseJson } from './httpClient';
-import type { PolledReader, Store } from './types';
+import type { PolledReader, ScrapeWatch, Store } from './types';
 
 /** Label matchers for one process's run counter: its own id, so no other process's samples count. */
 export const processMatchers = (matchers: string, processId: string) =>
@@ -34,6 +34,7 @@ export function prometheusReader(o: {
   matchers: string;
   processId: string;
   now: () => number;
+  scrapes?: ScrapeWatch;
 }): PolledReader {
   /** One instant query's single value (0: no series, nothing scraped). */
   async function instant(promql: string, atMs: number | undefined, signal: AbortSignal): Promise<number> {
@@ -53,7 +54,7 @@ export function prometheusReader(o: {
   }
   const matchersOf = (run: SmokeRun) => processMatchers(o.matchers, run.process ?? o.processId);
   const query = runsQuery(processMatchers(o.matchers, o.processId));
-  return counterReader({
+  const reader = counterReader({
     backend: 'prometheus',
     // The process id left out: what is asked is the same query in every process of this daemon.
     asked: `${o.connection.shown}${o.pathPrefix}/api/v1/query for ${runsQuery(processMatchers(o.matchers, '<this process>'))}`,
@@ -67,12 +68,21 @@ export function prometheusReader(o: {
     // The counter as the store holds it for the time the run was verified: gone if the data is.
     readAt: (run, atMs, signal) => instant(runsQuery(matchersOf(run)), atMs, signal),
   });
+  return { ...reader, explain: () => refusedScrapes(o.scrapes, o.now()) };
+}
+
+/** Words for a miss while this daemon refuses its scraper: the store cannot hold what it was never given. */
+export function refusedScrapes(scrapes: ScrapeWatch | undefined, nowMs: number): string | undefined {
+  const refused = scrapes?.refused();
+  if (!refused) return undefined;
+  const ago = Math.max(0, Math.round((nowMs - refused.lastAtMs) / 1000));
+  return `${refused.count} scrape(s) of /metrics refused (401), the last ${ago} s ago: give Prometheus the bearer token (its authorization)`;
 }
 
 /** The metric signal, from a Prometheus-compatible query API: verify.metrics.prometheusUrl. */
 export const prometheusStore: Store = {
   signal: 'metric',
-  readers: ({ metrics: m }, { pipeline, processId, now }) =>
+  readers: ({ metrics: m }, { pipeline, processId, now, scrapes }) =>
     m.prometheusUrl
       ? [
           prometheusReader({
@@ -81,6 +91,7 @@ export const prometheusStore: Store = {
             matchers: [`pipeline="${pipeline}"`, ...(m.selector ? [m.selector.replace(/,\s*$/, '')] : [])].join(','),
             processId,
             now,
+            scrapes,
           }),
         ]
       : [],

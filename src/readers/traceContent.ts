@@ -61,17 +61,21 @@ const jaegerSpan = (s: Json): SpanView => ({
 export function* spansOf(answer: unknown): Generator<SpanView> {
   const body = (answer ?? {}) as Json;
   let count = 0;
-  const counted = () => {
+  for (const span of rawSpans(body)) {
     if ((count += 1) > MAX_SPANS) throw new HttpError('malformed', `the answer holds more than ${MAX_SPANS} spans`);
-  };
+    yield span;
+  }
+}
+
+function* rawSpans(body: Json): Generator<SpanView> {
   if (Array.isArray(body.data)) {
-    for (const trace of asArray(body.data)) for (const s of asArray(trace.spans)) (counted(), yield jaegerSpan(s));
+    for (const trace of asArray(body.data)) for (const s of asArray(trace.spans)) yield jaegerSpan(s);
     return;
   }
   const root = ((body.trace ?? body.result) as Json | undefined) ?? body;
   for (const resource of [...asArray(root.batches), ...asArray(root.resourceSpans)]) {
     for (const scope of [...asArray(resource.scopeSpans), ...asArray(resource.instrumentationLibrarySpans)]) {
-      for (const s of asArray(scope.spans)) (counted(), yield otlpSpan(s));
+      for (const s of asArray(scope.spans)) yield otlpSpan(s);
     }
   }
 }

@@ -42,6 +42,8 @@ interface ReaderBase {
   readonly asked: string;
   /** Why a run is missing when this reader never found it by its deadline. */
   readonly missingReason: VerifyReason;
+  /** What else a missing verdict should say, right now (a scrape refused, say). */
+  explain?(): string | undefined;
   close?(): Promise<void>;
 }
 
@@ -78,6 +80,13 @@ export interface StoreContext {
   readonly pipeline: string;
   readonly processId: string;
   readonly now: Clock;
+  /** How the scrapes of /metrics went: a store never holds samples its scraper was refused. */
+  readonly scrapes: ScrapeWatch;
+}
+
+/** Scrapes of /metrics this daemon refused (401: no or a wrong token), as the metric read-back explains a miss. */
+export interface ScrapeWatch {
+  refused(): { readonly count: number; readonly lastAtMs: number } | undefined;
 }
 
 /**

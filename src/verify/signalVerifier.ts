@@ -137,9 +137,9 @@ export function createSignalVerifier<T extends Awaited>(o: SignalVerifierOptions
       hop.here.delete(run.traceId);
       const { backend, missingReason, asked } = hop.reader;
       const failure = standing(hop) ?? hop.lastError;
-      return failure
-        ? errored(failure.reason, backend, failure.detail)
-        : missing(missingReason, backend, `asked ${asked}`);
+      if (failure) return errored(failure.reason, backend, failure.detail);
+      const more = hop.reader.explain?.();
+      return missing(missingReason, backend, `${more ? `${more}; ` : ''}asked ${asked}`);
     },
     get waiting() {
       return entries.size;

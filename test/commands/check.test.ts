@@ -102,7 +102,7 @@ describe('check', () => {
     for (const line of lines) {
       // eslint-disable-next-line no-control-regex
       expect(line).to.not.match(/[\u0000-\u001f\u007f]/);
-      expect(line.length).to.be.below(300);
+      expect(line.length).to.be.below(500);
     }
     expect(lines.filter((l) => l.startsWith('run ')).length).to.equal(1);
     expect(lines[3]).to.match(/ not verified: log error \(write_failed\)$/);

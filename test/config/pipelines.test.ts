@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
+import { configWarnings } from '../../src/config/checks';
 import { ConfigError, loadConfig } from '../../src/config/load';
 import { pipelinesOf } from '../../src/config/pipelines';
 import { tmpDir } from '../support/tmp';
@@ -63,7 +64,7 @@ describe('config: named pipelines', () => {
       /expected a pipeline name of 1-32 lower-case letters/,
     );
     expect(errorOf(() => loadConfig({ file: file('pipelines:\n  team-a:\n    server: { port: 1 }\n') }))).to.match(
-      /^config error: unknown key pipelines\.team-a\.server .*: expected one of traces, log, verify, schedule, retention$/,
+      /^config error: unknown key pipelines\.team-a\.server .*: expected one of traces, log, metrics, verify, schedule, retention$/,
     );
   });
 
@@ -85,5 +86,14 @@ describe('config: named pipelines', () => {
         }),
       ),
     ).to.match(/pipelines\.team-a\.verify\.traces\.tempo\.url .*one trace store/);
+  });
+});
+
+describe('config: warnings', () => {
+  it('an interval under a second is allowed, and said: a bare number is milliseconds', () => {
+    expect(configWarnings(loadConfig({ env: { PETSAGE_SMOKE_INTERVAL: '15' } }))).to.deep.equal([
+      'schedule.interval is 15 ms: a run (a log line, a span, a counter increment) every 15 ms; durations take units, e.g. "15s"',
+    ]);
+    expect(configWarnings(loadConfig({ env: {} }))).to.deep.equal([]);
   });
 });

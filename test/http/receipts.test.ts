@@ -170,6 +170,29 @@ describe('POST /smoke-test and receipts', () => {
     }
   });
 
+  it('a metric not found names the query asked, and the scrapes of /metrics this daemon refused for the token', async () => {
+    const token = 'a-test-token-of-32-characters-xx';
+    const prometheus = await emptyPrometheus();
+    const { app } = testService({
+      env: {
+        PETSAGE_SMOKE_AUTH_TOKEN: token,
+        PETSAGE_SMOKE_VERIFY_TIMEOUT: '300ms',
+        PETSAGE_SMOKE_VERIFY_POLL_INTERVAL: '20ms',
+        PETSAGE_SMOKE_PROMETHEUS_URL: prometheus.url,
+      },
+    });
+    await request(app.callback()).get('/metrics').expect(401); // Prometheus, its token not set yet
+    const res = await request(app.callback())
+      .post('/smoke-test')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ wait: true });
+    const metric = JSON.parse(res.text).checks['metric:verification'][0];
+    expect(metric).to.include({ outcome: 'missing', reason: 'not_found', backend: 'prometheus' });
+    expect(metric.output).to.match(
+      /^not_found: 1 scrape\(s\) of \/metrics refused \(401\), the last \d+ s ago: give Prometheus the bearer token \(its authorization\); asked http:\/\/127\.0\.0\.1:\d+\/api\/v1\/query for max\(sum without \(trigger, outcome\) \(petsage_smoke_runs_total\{process_id="<this process>",pipeline="default"\}\)\)$/,
+    );
+  });
+
   it('a deploy gate still waiting when shutdown begins gets 503, unverified, and nothing is counted as failed', async () => {
     const prometheus = await emptyPrometheus();
     const service = testService({
@@ -195,7 +218,7 @@ describe('POST /smoke-test and receipts', () => {
       ['{"id": "x\\r\\ninjected"}', 'application/json', 400, badId],
       ['{"id": 5}', 'application/json', 400, badId],
       ['{"wait": "yes"}', 'application/json', 400, '"wait" must be true or false'],
-      ['{"unknown": 1}', 'application/json', 400, 'unknown field; the body takes "id" and "wait"'],
+      ['{"unknown": 1}', 'application/json', 400, 'unknown field; the body takes "id", "wait" and "pipeline"'],
       ['[1, 2]', 'application/json', 400, 'the body must be a JSON object such as {"id": "deploy-1234", "wait": true}'],
       ['{not json', 'application/json', 400, 'the body is not valid JSON'],
       ['id=1', 'application/x-www-form-urlencoded', 415, 'send the body as application/json (or no body)'],

@@ -1,4 +1,5 @@
 import type Router from '@koa/router';
+import type { Context, Next } from 'koa';
 import { METRICS_PATH, METRIC_NAME_PATTERN } from '../../vocabulary';
 import { GUARDED, UNAUTHORIZED, error, text } from '../openapi';
 import type { AppContext, Routes } from '../types';
@@ -33,7 +34,16 @@ export const metricsRoutes: Routes = {
     },
   }),
   register(router: Router, deps: AppContext) {
-    router.get('metrics', METRICS_PATH, ...deps.guard.auth, async (ctx) => {
+    // A scrape refused for the token is noted: the metric read-back says so when it misses.
+    const noteRefusal = async (_ctx: Context, next: Next) => {
+      try {
+        await next();
+      } catch (err) {
+        if ((err as { status?: number }).status === 401) deps.scrapes.refusedOne();
+        throw err;
+      }
+    };
+    router.get('metrics', METRICS_PATH, noteRefusal, ...deps.guard.auth, async (ctx) => {
       const asked = ctx.query.name;
       const names = asked === undefined ? undefined : [asked].flat();
       if (names?.some((n) => !METRIC_NAME_PATTERN.test(n)))
