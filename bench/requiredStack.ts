@@ -22,7 +22,9 @@ const [port, logFile, otlpUrl] = process.argv.slice(2);
 const SERVICE = { name: 'required-stack', version: '0.0.0' };
 const sdk = new NodeSDK({
   spanProcessors: [new tracing.BatchSpanProcessor(new OTLPTraceExporter({ url: `${otlpUrl}/v1/traces` }))],
-  logRecordProcessors: [new logs.BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${otlpUrl}/v1/logs` }) })],
+  logRecordProcessors: [
+    new logs.BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${otlpUrl}/v1/logs` }) }),
+  ],
   metricReaders: [],
 });
 sdk.start();
