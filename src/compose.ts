@@ -1,8 +1,8 @@
 import { hrtime } from 'node:process';
 import type Koa from 'koa';
 import type { Config } from './config/schema';
-import type { Lifecycle } from './http/lifecycle';
 import type * as HttpModule from './http/module';
+import type { Lifecycle } from './http/module';
 import { wireReadBack, type ReadBack } from './readBack';
 import { createScrapeWatch } from './readers/scrapes';
 import { createRuns, type Runs } from './runs';

@@ -29,26 +29,31 @@ export interface Runs {
 /** Caller-named ids remembered at most: a deploy gate a minute for two years. */
 const MAX_NAMED_IDS = 1_000_000;
 
+export interface RunsOptions {
+  pipelines: ReadonlyMap<string, RunPipeline>;
+  capacity: Readonly<Record<'api' | 'other', number>>;
+}
+
 /**
  * Run, record, verify. Receipts are kept in two bounded ledgers shared by every pipeline: POST runs
  * (deploy gates) in one, GET and scheduled runs in the other, so a flood of anonymous runs never
  * evicts a gate's receipt. Caller-named ids are remembered past their receipts.
  */
-export function createRuns(o: {
-  pipelines: ReadonlyMap<string, RunPipeline>;
-  capacity: Readonly<Record<'api' | 'other', number>>;
-}): Runs {
-  const ledgers = { api: createLedger<RunReport>(o.capacity.api), other: createLedger<RunReport>(o.capacity.other) };
+export function createRuns(parts: RunsOptions): Runs {
+  const ledgers = {
+    api: createLedger<RunReport>(parts.capacity.api),
+    other: createLedger<RunReport>(parts.capacity.other),
+  };
   const named = new Set<string>();
   const last = new Map<string, RunReport>();
   let newest: RunReport | undefined;
-  const first = o.pipelines.keys().next().value as string;
+  const first = parts.pipelines.keys().next().value as string;
   const keep = (report: RunReport) => ledgers[roomOf(report.run)].add(report.run.id, report);
 
   return {
-    pipelines: [...o.pipelines.keys()],
+    pipelines: [...parts.pipelines.keys()],
     start(trigger, options = {}) {
-      const pipeline = o.pipelines.get(options.pipeline ?? first);
+      const pipeline = parts.pipelines.get(options.pipeline ?? first);
       if (!pipeline) throw new RangeError(`no pipeline ${options.pipeline}`);
       const run = pipeline.run(trigger, options.id === undefined ? {} : { id: options.id });
       if (options.id !== undefined) {

@@ -15,30 +15,30 @@ export const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
  * First signal: drain, then exit 0. A second signal, a failed drain or the grace period
  * running out: exit 1 at once.
  */
-export function installShutdown(o: ShutdownOptions): void {
+export function installShutdown(options: ShutdownOptions): void {
   let stopping = false;
   const onSignal = (signal: string) => {
     if (stopping) {
-      o.warn(`petsage-smoke: second ${signal} during shutdown; exiting without draining`);
-      return o.exit(1);
+      options.warn(`petsage-smoke: second ${signal} during shutdown; exiting without draining`);
+      return options.exit(1);
     }
     stopping = true;
     const timer = setTimeout(() => {
-      o.warn(`petsage-smoke: shutdown did not finish within ${o.gracePeriodMs} ms; exiting`);
-      o.exit(1);
-    }, o.gracePeriodMs);
+      options.warn(`petsage-smoke: shutdown did not finish within ${options.gracePeriodMs} ms; exiting`);
+      options.exit(1);
+    }, options.gracePeriodMs);
     timer.unref();
-    o.stop(signal).then(
+    options.stop(signal).then(
       () => {
         clearTimeout(timer);
-        o.exit(0);
+        options.exit(0);
       },
       (err: unknown) => {
         clearTimeout(timer);
-        o.warn(`petsage-smoke: shutdown failed: ${(err as Error).message}`);
-        o.exit(1);
+        options.warn(`petsage-smoke: shutdown failed: ${(err as Error).message}`);
+        options.exit(1);
       },
     );
   };
-  for (const signal of SHUTDOWN_SIGNALS) o.signals.on(signal, onSignal);
+  for (const signal of SHUTDOWN_SIGNALS) options.signals.on(signal, onSignal);
 }

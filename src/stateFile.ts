@@ -95,7 +95,7 @@ export class StateFileError extends Error {
  */
 export async function readState(
   file: string,
-  o: { now: number; skewMs: number; room: (pipeline: string, room: Room) => number; maxSpotRuns: number },
+  limits: { now: number; skewMs: number; room: (pipeline: string, room: Room) => number; maxSpotRuns: number },
 ): Promise<{ service: string; pipelines: Map<string, RestoredPipeline> }> {
   const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
   const pipelines = new Map<string, RestoredPipeline>();
@@ -104,14 +104,14 @@ export async function readState(
   let current: RestoredPipeline | undefined;
   let kept: Record<Room, number> = { api: 0, other: 0 };
   const validRun = (run: SavedRun, p: RestoredPipeline) =>
-    run.pipeline === p.pipeline && Date.parse(run.startedAt) <= o.now + o.skewMs;
+    run.pipeline === p.pipeline && Date.parse(run.startedAt) <= limits.now + limits.skewMs;
   try {
     for await (const text of lines) {
       if (ended || text.length > 64 * 1024) throw new StateFileError('not a state file of this version');
       // A pending run past its room is counted from its text alone: a file of any length restores in bounded time.
       if (current && text.startsWith('{"kind":"pending"')) {
         const room: Room = text.includes('"trigger":"api"') ? 'api' : 'other';
-        if (kept[room] >= o.room(current.pipeline, room)) {
+        if (kept[room] >= limits.room(current.pipeline, room)) {
           current.dropped += 1;
           continue;
         }
@@ -140,16 +140,16 @@ export async function readState(
       } else if (!current) throw new StateFileError('not a state file of this version');
       else if (kind === 'spot') {
         const s = spotLine.parse(value);
-        if (current.spotChecks.length < o.maxSpotRuns && validRun(s.run, current))
-          current.spotChecks.push({ run: fromSaved(s.run, o.now), verifiedAtMs: s.verifiedAtMs });
+        if (current.spotChecks.length < limits.maxSpotRuns && validRun(s.run, current))
+          current.spotChecks.push({ run: fromSaved(s.run, limits.now), verifiedAtMs: s.verifiedAtMs });
       } else {
         const p = pendingLine.safeParse(value);
         const room: Room = p.success && p.data.run.trigger === 'api' ? 'api' : 'other';
-        if (!p.success || !validRun(p.data.run, current) || kept[room] >= o.room(current.pipeline, room))
+        if (!p.success || !validRun(p.data.run, current) || kept[room] >= limits.room(current.pipeline, room))
           current.dropped += 1;
         else {
           kept[room] += 1;
-          current.pending.push(toPending(p.data, o.now));
+          current.pending.push(toPending(p.data, limits.now));
         }
       }
     }

@@ -11,12 +11,7 @@ export interface StateKeeper {
   stop(): void;
 }
 
-/**
- * Keeps the state file: what was pending and kept for spot checks, written every `writeIntervalMs`
- * and once more at shutdown, so a kill -9 loses at most what came after the last write. Writes never
- * overlap, and each yields to the event loop between slices.
- */
-export function keepState(o: {
+export interface StateOptions {
   path: string;
   writeIntervalMs: number;
   service: string;
@@ -24,15 +19,26 @@ export function keepState(o: {
   pipelines: () => readonly PipelineState[];
   logger: winston.Logger;
   now: Clock;
-}): StateKeeper {
+}
+
+/**
+ * Keeps the state file: what was pending and kept for spot checks, written every `writeIntervalMs`
+ * and once more at shutdown, so a kill -9 loses at most what came after the last write. Writes never
+ * overlap, and each yields to the event loop between slices.
+ */
+export function keepState(options: StateOptions): StateKeeper {
   let writing: Promise<void> = Promise.resolve();
   const write = () => {
     writing = writing.then(async () => {
       try {
-        await writeState(o.path, { service: o.service, processId: o.processId, pipelines: o.pipelines() }, o.now());
+        await writeState(
+          options.path,
+          { service: options.service, processId: options.processId, pipelines: options.pipelines() },
+          options.now(),
+        );
       } catch (err) {
         // Not fatal: the runs are still verified in this process; only a restart would forget them.
-        o.logger.warn('state file not written', {
+        options.logger.warn('state file not written', {
           event: EVENT.stateWritten,
           ok: false,
           error: (err as NodeJS.ErrnoException).code ?? 'Error',
@@ -41,7 +47,7 @@ export function keepState(o: {
     });
     return writing;
   };
-  const timer = o.writeIntervalMs > 0 ? setInterval(() => void write(), o.writeIntervalMs) : undefined;
+  const timer = options.writeIntervalMs > 0 ? setInterval(() => void write(), options.writeIntervalMs) : undefined;
   timer?.unref();
   return { write, stop: () => clearInterval(timer) };
 }
@@ -71,18 +77,18 @@ const MAX_SPOT_RUNS = 1440;
 export async function restoreState(
   path: string,
   expected: Expected,
-  o: { now: Clock; logger: winston.Logger; warn: (line: string) => void },
+  effects: { now: Clock; logger: winston.Logger; warn: (line: string) => void },
 ): Promise<Map<string, RestoredPipeline> | undefined> {
   const setAside = (as: 'unreadable' | 'set-aside', why: string, line = why) => {
-    const to = `${path}.${as}-${new Date(o.now()).toISOString().replace(/[:.]/g, '-')}`;
+    const to = `${path}.${as}-${new Date(effects.now()).toISOString().replace(/[:.]/g, '-')}`;
     let moved = to;
     try {
       renameSync(path, to);
     } catch {
       moved = '(left in place)';
     }
-    o.warn(`petsage-smoke: warning: state file ${path} ${line}; set aside as ${moved}`);
-    o.logger.warn(as === 'unreadable' ? 'state file unreadable; starting clean' : 'state file set aside', {
+    effects.warn(`petsage-smoke: warning: state file ${path} ${line}; set aside as ${moved}`);
+    effects.logger.warn(as === 'unreadable' ? 'state file unreadable; starting clean' : 'state file set aside', {
       event: as === 'unreadable' ? EVENT.stateUnreadable : EVENT.stateSetAside,
       why,
       set_aside_as: moved,
@@ -91,7 +97,7 @@ export async function restoreState(
   let read;
   try {
     read = await readState(path, {
-      now: o.now(),
+      now: effects.now(),
       skewMs: SKEW_MS,
       maxSpotRuns: MAX_SPOT_RUNS,
       room: (pipeline, room) => expected.pipelines.get(pipeline)?.rooms[room] ?? 0,
@@ -120,7 +126,11 @@ export async function restoreState(
     );
   for (const p of restored.values()) {
     if (p.dropped > 0)
-      o.logger.warn('restored runs dropped', { event: EVENT.stateRestored, pipeline: p.pipeline, dropped: p.dropped });
+      effects.logger.warn('restored runs dropped', {
+        event: EVENT.stateRestored,
+        pipeline: p.pipeline,
+        dropped: p.dropped,
+      });
   }
   return restored;
 }

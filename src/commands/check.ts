@@ -17,11 +17,7 @@ interface Receipt {
   error?: { message?: string };
 }
 
-/**
- * Triggers a caller-named run on a running daemon, waits for its verdict and prints one line per
- * signal. Returns the exit code: 0 only when every signal is verified.
- */
-export async function check(o: {
+export interface CheckOptions {
   url: string;
   timeoutMs: number;
   id?: string;
@@ -29,33 +25,42 @@ export async function check(o: {
   pipeline?: string;
   token?: string;
   out: (line: string) => void;
-}): Promise<number> {
-  const target = `${o.url.replace(/\/+$/, '')}/smoke-test`;
+}
+
+/**
+ * Triggers a caller-named run on a running daemon, waits for its verdict and prints one line per
+ * signal. Returns the exit code: 0 only when every signal is verified.
+ */
+export async function check(options: CheckOptions): Promise<number> {
+  const target = `${options.url.replace(/\/+$/, '')}/smoke-test`;
   let res: Response;
   let body: Receipt;
   try {
     res = await fetch(target, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(o.token ? { Authorization: `Bearer ${o.token}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}),
+      },
       body: JSON.stringify({
-        ...(o.id ? { id: o.id } : {}),
-        ...(o.pipeline ? { pipeline: o.pipeline } : {}),
+        ...(options.id ? { id: options.id } : {}),
+        ...(options.pipeline ? { pipeline: options.pipeline } : {}),
         wait: true,
       }),
-      signal: AbortSignal.timeout(o.timeoutMs),
+      signal: AbortSignal.timeout(options.timeoutMs),
     });
     body = (await res.json()) as Receipt;
   } catch (err) {
     const e = err as Error;
-    o.out(
+    options.out(
       e.name === 'TimeoutError'
-        ? `no verdict within ${o.timeoutMs / 1000}s from ${target}`
+        ? `no verdict within ${options.timeoutMs / 1000}s from ${target}`
         : `cannot reach ${target}: ${e.message}`,
     );
     return 1;
   }
   if (!body.checks) {
-    o.out(`${target} answered ${res.status}: ${sanitize(String(body.error?.message ?? 'not a receipt'))}`);
+    options.out(`${target} answered ${res.status}: ${sanitize(String(body.error?.message ?? 'not a receipt'))}`);
     return 1;
   }
   const failing: string[] = [];
@@ -66,12 +71,12 @@ export async function check(o: {
     const detail =
       outcome === 'verified' ? `lag ${Number(c?.observedValue ?? 0).toFixed(3)}s` : sanitize(String(c?.output ?? ''));
     const from = c?.backend ? `  (${sanitize(String(c.backend), 20)})` : '';
-    o.out(`${signal.padEnd(7)} ${outcome.padEnd(9)} ${detail}${from}`.trimEnd());
+    options.out(`${signal.padEnd(7)} ${outcome.padEnd(9)} ${detail}${from}`.trimEnd());
     if (outcome !== 'verified' && outcome !== 'skipped')
       failing.push(`${signal} ${outcome} (${sanitize(String(c?.reason ?? 'unknown'), 40)})`);
   }
   const verdict =
     res.status === 200 ? 'verified' : `not verified: ${failing.join(', ') || sanitize(String(body.outcome), 20)}`;
-  o.out(`run ${sanitize(String(body.run_id ?? '?'), 128)} ${verdict}`);
+  options.out(`run ${sanitize(String(body.run_id ?? '?'), 128)} ${verdict}`);
   return res.status === 200 ? 0 : 1;
 }

@@ -15,24 +15,24 @@ const waitingForFirst = new WeakSet<Socket>();
  */
 export function guardConnections(
   server: Server,
-  o: { perClient: number; firstByteMs: number; registry: MetricsRegistry; listener: string },
+  limits: { perClient: number; firstByteMs: number; registry: MetricsRegistry; listener: string },
 ): void {
   const refused =
-    (o.registry.getSingleMetric(METRIC.connectionsRefused) as Counter<'listener' | 'reason'> | undefined) ??
+    (limits.registry.getSingleMetric(METRIC.connectionsRefused) as Counter<'listener' | 'reason'> | undefined) ??
     new Counter({
       name: METRIC.connectionsRefused,
       help: 'Connections closed at once (per_client: the client held too many) or for sending nothing in time (idle).',
       labelNames: ['listener', 'reason'] as const,
-      registers: [o.registry],
+      registers: [limits.registry],
     });
-  refused.inc({ listener: o.listener, reason: 'per_client' }, 0);
-  refused.inc({ listener: o.listener, reason: 'idle' }, 0);
+  refused.inc({ listener: limits.listener, reason: 'per_client' }, 0);
+  refused.inc({ listener: limits.listener, reason: 'idle' }, 0);
   const open = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
     const key = clientKey(socket.remoteAddress ?? '');
     const held = open.get(key) ?? 0;
-    if (held >= o.perClient) {
-      refused.inc({ listener: o.listener, reason: 'per_client' });
+    if (held >= limits.perClient) {
+      refused.inc({ listener: limits.listener, reason: 'per_client' });
       return socket.destroy();
     }
     open.set(key, held + 1);
@@ -41,11 +41,11 @@ export function guardConnections(
       if (now > 0) open.set(key, now);
       else open.delete(key);
     });
-    if (o.firstByteMs > 0) {
+    if (limits.firstByteMs > 0) {
       waitingForFirst.add(socket);
-      socket.setTimeout(o.firstByteMs);
+      socket.setTimeout(limits.firstByteMs);
       socket.once('timeout', () => {
-        if (waitingForFirst.has(socket)) refused.inc({ listener: o.listener, reason: 'idle' });
+        if (waitingForFirst.has(socket)) refused.inc({ listener: limits.listener, reason: 'idle' });
       });
     }
   });

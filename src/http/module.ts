@@ -5,4 +5,4 @@
 export { createApps } from './app';
 export { guardConnections } from './connections';
 export { answerClientError } from './errors';
-export { createLifecycle } from './lifecycle';
+export { createLifecycle, type Lifecycle } from './lifecycle';

@@ -23,7 +23,7 @@ const RETRY_AFTER_SECONDS = 1;
  * deploy gates (POST) and requests with the token are not shed, so they keep being served and verified.
  */
 export function shedWhenBehind(
-  o: Overload,
+  overload: Overload,
   hasToken: (ctx: Context) => boolean,
   registry: MetricsRegistry,
 ): Middleware {
@@ -40,9 +40,9 @@ export function shedWhenBehind(
     const asked = ctx.query.pipeline;
     const pipeline = typeof asked === 'string' ? asked : DEFAULT_PIPELINE;
     const reason =
-      o.logBacklog() > o.maxLogBacklog
+      overload.logBacklog() > overload.maxLogBacklog
         ? 'log_backlog'
-        : o.spanBacklog(pipeline) > SPAN_BACKLOG_SHARE
+        : overload.spanBacklog(pipeline) > SPAN_BACKLOG_SHARE
           ? 'span_backlog'
           : undefined;
     if (reason && !hasToken(ctx)) {

@@ -27,7 +27,7 @@ export type ObserveRequest = (ctx: Context, seconds: number) => void;
  */
 export function createRequestMetrics(
   registry: MetricsRegistry,
-  o: { currentExemplar: () => Exemplar | undefined; initial: readonly RequestLabels[] },
+  options: { currentExemplar: () => Exemplar | undefined; initial: readonly RequestLabels[] },
 ): ObserveRequest {
   const duration = new Histogram({
     name: METRIC.httpDuration,
@@ -37,7 +37,7 @@ export function createRequestMetrics(
     registers: [registry],
     enableExemplars: true,
   });
-  for (const labels of o.initial) duration.zero({ ...labels });
+  for (const labels of options.initial) duration.zero({ ...labels });
   return (ctx, seconds) => {
     const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
     const labels = {
@@ -45,7 +45,7 @@ export function createRequestMetrics(
       method: METHODS.has(ctx.method) ? ctx.method : 'OTHER',
       status: String(ctx.status),
     };
-    const exemplar = (ctx.state as RequestState).exemplar ?? o.currentExemplar();
+    const exemplar = (ctx.state as RequestState).exemplar ?? options.currentExemplar();
     duration.observe({ labels, value: seconds, ...(exemplar ? { exemplarLabels: asLabels(exemplar) } : {}) });
   };
 }

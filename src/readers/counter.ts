@@ -2,12 +2,7 @@ import type { SmokeRun } from '../smoke/types';
 import type { Backend } from '../vocabulary';
 import type { PolledReader } from './types';
 
-/**
- * Metric signal: a run is counted once this instance's run counter has reached the run's seq.
- * One read of the counter serves every waiting run (a watermark). A run restored from an earlier
- * process is looked up in that process's counter, when the backend keeps it (`readEarlier`).
- */
-export function counterReader(o: {
+export interface CounterReaderOptions {
   backend: Backend;
   asked: string;
   readCounter: (signal: AbortSignal) => Promise<number>;
@@ -15,14 +10,21 @@ export function counterReader(o: {
   readEarlier?: (run: SmokeRun, signal: AbortSignal) => Promise<number>;
   /** The counter as it stood at a past time (spot checks). */
   readAt?: (run: SmokeRun, atMs: number, signal: AbortSignal) => Promise<number>;
-}): PolledReader {
+}
+
+/**
+ * Metric signal: a run is counted once this instance's run counter has reached the run's seq.
+ * One read of the counter serves every waiting run (a watermark). A run restored from an earlier
+ * process is looked up in that process's counter, when the backend keeps it (`readEarlier`).
+ */
+export function counterReader(options: CounterReaderOptions): PolledReader {
   return {
     kind: 'polled',
-    backend: o.backend,
-    asked: o.asked,
+    backend: options.backend,
+    asked: options.asked,
     missingReason: 'not_found',
     async read(waiting, report, signal) {
-      const value = await o.readCounter(signal);
+      const value = await options.readCounter(signal);
       const restored: SmokeRun[] = [];
       // Oldest first is lowest seq first: stop at the first run the counter has not reached.
       for (const run of waiting.runs()) {
@@ -30,13 +32,13 @@ export function counterReader(o: {
         else if (run.seq > value) break;
         else report(run);
       }
-      if (!o.readEarlier) return; // the earlier process's counter is gone with it: they time out
-      for (const run of restored) if ((await o.readEarlier(run, signal)) >= run.seq) report(run);
+      if (!options.readEarlier) return; // the earlier process's counter is gone with it: they time out
+      for (const run of restored) if ((await options.readEarlier(run, signal)) >= run.seq) report(run);
     },
-    ...(o.readAt
+    ...(options.readAt
       ? {
           recheck: async (run: SmokeRun, verifiedAtMs: number, signal: AbortSignal) =>
-            (await o.readAt!(run, verifiedAtMs, signal)) >= run.seq,
+            (await options.readAt!(run, verifiedAtMs, signal)) >= run.seq,
         }
       : {}),
   };

@@ -1,6 +1,6 @@
 import type { ExportAck } from '../telemetry/exportAccounting';
 import type { Backend } from '../vocabulary';
-import type { PushedReader, Report, Waiting } from './types';
+import type { PushedReader, Answer, Waiting } from './types';
 
 /**
  * The exporter acknowledged the batch holding the run's span (trace signal, `exporter`) or its
@@ -11,7 +11,7 @@ export function exporterAckReader(
   backend: Extract<Backend, 'exporter' | 'log_exporter'>,
   destination: string,
 ): PushedReader & { acknowledge(traceIds: readonly string[], ack: ExportAck): void } {
-  let target: { waiting: Waiting; report: Report } | undefined;
+  let target: { waiting: Waiting; report: Answer } | undefined;
   return {
     kind: 'pushed',
     backend,

@@ -14,23 +14,28 @@ export function verificationTraceId(line: string): string | undefined {
   return end < 0 ? undefined : line.slice(start + TRACE_ID_MARK.length, end);
 }
 
+export interface FileLogReaderOptions {
+  file: string;
+  writeFailed: () => boolean;
+  startAt?: { ino: number; offset: number };
+}
+
 /**
  * Log signal, embedded default: the run's line read back from the file it was written to, the way a
  * shipper tails it. One read per poll serves every waiting run.
  */
-export function fileLogReader(o: {
-  file: string;
-  writeFailed: () => boolean;
-  startAt?: { ino: number; offset: number };
-}): StreamReader & Pick<FileTail, 'position' | 'resumeAt'> {
+export function fileLogReader(options: FileLogReaderOptions): StreamReader & Pick<FileTail, 'position' | 'resumeAt'> {
   // Measured at the end now (or where an earlier process stopped reading): every line written from here on is read.
-  const tail = createFileTail(o.file, { fromEnd: true, ...(o.startAt ? { startAt: o.startAt } : {}) });
+  const tail = createFileTail(options.file, {
+    fromEnd: true,
+    ...(options.startAt ? { startAt: options.startAt } : {}),
+  });
   return {
     kind: 'stream',
     position: () => tail.position(),
     resumeAt: (at) => tail.resumeAt(at),
     backend: 'file',
-    asked: `the lines appended to ${o.file}`,
+    asked: `the lines appended to ${options.file}`,
     missingReason: 'not_found',
     async read(waiting, report) {
       for (const line of await tail.read()) {
@@ -39,7 +44,7 @@ export function fileLogReader(o: {
         if (run) report(run);
       }
     },
-    standingFailure: () => (o.writeFailed() ? { reason: 'write_failed' } : undefined),
+    standingFailure: () => (options.writeFailed() ? { reason: 'write_failed' } : undefined),
     close: () => tail.close(),
   };
 }

@@ -35,20 +35,22 @@ function traceIdOf(stream: Labels | undefined, line: unknown, metadata: EntryMet
   return typeof line === 'string' ? verificationTraceId(line) : undefined;
 }
 
-/** Loki's query_range API (GET /loki/api/v1/query_range), forward, over the time since the oldest waiting run. */
-export function lokiReader(o: {
+export interface LokiReaderOptions {
   connection: Connection;
   selector: string;
   match: 'metadata' | 'line';
   now: () => number;
-}): PolledReader {
+}
+
+/** Loki's query_range API (GET /loki/api/v1/query_range), forward, over the time since the oldest waiting run. */
+export function lokiReader(options: LokiReaderOptions): PolledReader {
   /** The trace ids of the verification lines Loki holds for these runs between `fromMs` and `toMs`. */
   async function stored(runs: readonly SmokeRun[], fromMs: number, toMs: number, signal: AbortSignal) {
     const limit = runs.length * LINES_PER_RUN;
     const query = new URLSearchParams({
       query: runLogQuery(
-        o.selector,
-        o.match,
+        options.selector,
+        options.match,
         runs.map((r) => r.traceId),
       ),
       start: String(BigInt(fromMs) * 1_000_000n),
@@ -56,8 +58,8 @@ export function lokiReader(o: {
       direction: 'forward',
       limit: String(limit),
     });
-    const perRequest = AbortSignal.any([signal, AbortSignal.timeout(o.connection.timeoutMs)]);
-    const { body } = await o.connection.get(`/loki/api/v1/query_range?${query}`, {
+    const perRequest = AbortSignal.any([signal, AbortSignal.timeout(options.connection.timeoutMs)]);
+    const { body } = await options.connection.get(`/loki/api/v1/query_range?${query}`, {
       signal: perRequest,
       maxBytes: MAX_ANSWER_BYTES,
     });
@@ -77,9 +79,9 @@ export function lokiReader(o: {
   }
   return {
     backend: 'loki',
-    asked: `${o.connection.shown}/loki/api/v1/query_range for ${runLogQuery(o.selector, o.match, ['<trace id>'])}`,
+    asked: `${options.connection.shown}/loki/api/v1/query_range for ${runLogQuery(options.selector, options.match, ['<trace id>'])}`,
     missingReason: 'not_found',
-    ...searchedStore(stored, PER_QUERY, o.now),
+    ...searchedStore(stored, PER_QUERY, options.now),
   };
 }
 

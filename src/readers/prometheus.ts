@@ -22,12 +22,7 @@ interface InstantAnswer {
   data?: { result?: { value?: [number, string] }[] };
 }
 
-/**
- * A Prometheus-compatible instant-query API (Prometheus, VictoriaMetrics, Mimir or Thanos behind
- * `pathPrefix`). The counter is read by this process's id label, which it picked at start: a
- * restarted daemon's old samples, or another daemon's, can never verify its runs.
- */
-export function prometheusReader(o: {
+export interface PrometheusReaderOptions {
   connection: Connection;
   pathPrefix: string;
   /** Label matchers besides the process id (the pipeline, an operator's selector); "" for none. */
@@ -35,15 +30,22 @@ export function prometheusReader(o: {
   processId: string;
   now: () => number;
   scrapes?: ScrapeWatch;
-}): PolledReader {
+}
+
+/**
+ * A Prometheus-compatible instant-query API (Prometheus, VictoriaMetrics, Mimir or Thanos behind
+ * `pathPrefix`). The counter is read by this process's id label, which it picked at start: a
+ * restarted daemon's old samples, or another daemon's, can never verify its runs.
+ */
+export function prometheusReader(options: PrometheusReaderOptions): PolledReader {
   /** One instant query's single value (0: no series, nothing scraped). */
   async function instant(promql: string, atMs: number | undefined, signal: AbortSignal): Promise<number> {
     const params = new URLSearchParams({
       query: promql,
       ...(atMs === undefined ? {} : { time: (atMs / 1000).toFixed(3) }),
     });
-    const perRequest = AbortSignal.any([signal, AbortSignal.timeout(o.connection.timeoutMs)]);
-    const { body } = await o.connection.get(`${o.pathPrefix}/api/v1/query?${params}`, {
+    const perRequest = AbortSignal.any([signal, AbortSignal.timeout(options.connection.timeoutMs)]);
+    const { body } = await options.connection.get(`${options.pathPrefix}/api/v1/query?${params}`, {
       signal: perRequest,
       maxBytes: MAX_ANSWER_BYTES,
     });
@@ -52,23 +54,23 @@ export function prometheusReader(o: {
     const sample = answer.data?.result?.[0]?.value?.[1];
     return sample === undefined ? 0 : Number(sample);
   }
-  const matchersOf = (run: SmokeRun) => processMatchers(o.matchers, run.process ?? o.processId);
-  const query = runsQuery(processMatchers(o.matchers, o.processId));
+  const matchersOf = (run: SmokeRun) => processMatchers(options.matchers, run.process ?? options.processId);
+  const query = runsQuery(processMatchers(options.matchers, options.processId));
   const reader = counterReader({
     backend: 'prometheus',
     // The process id left out: what is asked is the same query in every process of this daemon.
-    asked: `${o.connection.shown}${o.pathPrefix}/api/v1/query for ${runsQuery(processMatchers(o.matchers, '<this process>'))}`,
+    asked: `${options.connection.shown}${options.pathPrefix}/api/v1/query for ${runsQuery(processMatchers(options.matchers, '<this process>'))}`,
     readCounter: (signal) => instant(query, undefined, signal),
     // A restored run counts in its own process's counter: the highest it reached between the run and the restart.
     readEarlier: (run, signal) => {
-      const windowS = Math.ceil(((run.restoredAtMs ?? o.now()) - run.startedAt.getTime()) / 1000) + 60;
+      const windowS = Math.ceil(((run.restoredAtMs ?? options.now()) - run.startedAt.getTime()) / 1000) + 60;
       const earlier = `max(sum without (trigger, outcome) (max_over_time(${METRIC.runs}{${matchersOf(run)}}[${windowS}s])))`;
       return instant(earlier, run.restoredAtMs, signal);
     },
     // The counter as the store holds it for the time the run was verified: gone if the data is.
     readAt: (run, atMs, signal) => instant(runsQuery(matchersOf(run)), atMs, signal),
   });
-  return { ...reader, explain: () => refusedScrapes(o.scrapes, o.now()) };
+  return { ...reader, explain: () => refusedScrapes(options.scrapes, options.now()) };
 }
 
 /** Words for a miss while this daemon refuses its scraper: the store cannot hold what it was never given. */

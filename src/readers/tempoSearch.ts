@@ -15,11 +15,16 @@ const anyOf = (ids: readonly string[]) => ids.map((id) => id.replace(/[.]/g, '\\
 /** The TraceQL that finds runs by the run id attribute of their span. */
 export const runSearchQuery = (runIds: readonly string[]) => `{ span.${ATTR_RUN_ID} =~ "${anyOf(runIds)}" }`;
 
+export interface TempoSearchReaderOptions {
+  connection: Connection;
+  now: () => number;
+}
+
 /**
  * Tempo's search (GET /api/search, TraceQL): proves the run span is indexed by its attributes, not
  * only stored by id. Run ids go in batches, over the time since the oldest waiting run.
  */
-export function tempoSearchReader(o: { connection: Connection; now: () => number }): PolledReader {
+export function tempoSearchReader(options: TempoSearchReaderOptions): PolledReader {
   /** The trace ids Tempo's search finds for these runs' ids between `fromMs` and `toMs`. */
   async function search(
     runs: readonly SmokeRun[],
@@ -33,8 +38,11 @@ export function tempoSearchReader(o: { connection: Connection; now: () => number
       end: String(Math.ceil(toMs / 1000)),
       limit: String(runs.length * 2),
     });
-    const perRequest = AbortSignal.any([signal, AbortSignal.timeout(o.connection.timeoutMs)]);
-    const { body } = await o.connection.get(`/api/search?${query}`, { signal: perRequest, maxBytes: MAX_ANSWER_BYTES });
+    const perRequest = AbortSignal.any([signal, AbortSignal.timeout(options.connection.timeoutMs)]);
+    const { body } = await options.connection.get(`/api/search?${query}`, {
+      signal: perRequest,
+      maxBytes: MAX_ANSWER_BYTES,
+    });
     const traces = parseJson<{ traces?: unknown }>(body).traces;
     // Tempo writes trace ids without their leading zeros; it returns at most `limit` traces.
     const found = (Array.isArray(traces) ? traces : []).slice(0, runs.length * 2) as { traceID?: unknown }[];
@@ -42,8 +50,8 @@ export function tempoSearchReader(o: { connection: Connection; now: () => number
   }
   return {
     backend: 'tempo',
-    asked: `${o.connection.shown}/api/search for ${runSearchQuery(['<run id>'])}`,
+    asked: `${options.connection.shown}/api/search for ${runSearchQuery(['<run id>'])}`,
     missingReason: 'notfound_search',
-    ...searchedStore(search, PER_QUERY, o.now),
+    ...searchedStore(search, PER_QUERY, options.now),
   };
 }

@@ -13,20 +13,22 @@ const CONCURRENCY = 4;
 /** Where each store's by-id API is: Tempo, Jaeger's UI API and a generic `queryUrl` at /api/traces; Jaeger v2's at /api/v3. */
 export const TRACE_PATHS = { v1: '/api/traces/', v3: '/api/v3/traces/' } as const;
 
+export interface TraceByIdReaderOptions {
+  backend: Extract<Backend, 'tempo' | 'jaeger' | 'trace_api'>;
+  connection: Connection;
+  api?: keyof typeof TRACE_PATHS;
+}
+
 /**
  * A trace store's by-id API: GET <path><trace id>, 404 until stored. Found only when the answer holds
  * the run span with its run id and seq; a trace without it is `incomplete`.
  */
-export function traceByIdReader(o: {
-  backend: Extract<Backend, 'tempo' | 'jaeger' | 'trace_api'>;
-  connection: Connection;
-  api?: keyof typeof TRACE_PATHS;
-}): PolledReader {
-  const path = TRACE_PATHS[o.api ?? 'v1'];
+export function traceByIdReader(options: TraceByIdReaderOptions): PolledReader {
+  const path = TRACE_PATHS[options.api ?? 'v1'];
   async function lookUp(run: SmokeRun, signal: AbortSignal) {
-    const perRequest = AbortSignal.any([signal, AbortSignal.timeout(o.connection.timeoutMs)]);
+    const perRequest = AbortSignal.any([signal, AbortSignal.timeout(options.connection.timeoutMs)]);
     // 404: not stored (yet); its body (empty in Tempo, text or JSON in Jaeger) says nothing more.
-    const { status, body } = await o.connection.get(`${path}${run.traceId}`, {
+    const { status, body } = await options.connection.get(`${path}${run.traceId}`, {
       signal: perRequest,
       maxBytes: MAX_ANSWER_BYTES,
       accept: [404],
@@ -35,9 +37,9 @@ export function traceByIdReader(o: {
   }
   return {
     kind: 'polled',
-    backend: o.backend,
-    asked: `${o.connection.shown}${path}<trace id>`,
-    missingReason: o.backend === 'trace_api' ? 'not_found' : 'notfound_byid',
+    backend: options.backend,
+    asked: `${options.connection.shown}${path}<trace id>`,
+    missingReason: options.backend === 'trace_api' ? 'not_found' : 'notfound_byid',
     async read(waiting, report, signal) {
       const runs = [...waiting.runs()];
       let taken = 0;

@@ -18,8 +18,8 @@ export interface Failure {
   readonly detail?: string;
 }
 
-/** A reader's answer for one run: found (no failure; timed on arrival), or a failure that waiting will not cure. */
-export type Report = (run: SmokeRun, failure?: Failure) => void;
+/** How a reader answers for one run: found (no failure; timed on arrival), or a failure that waiting will not cure. */
+export type Answer = (run: SmokeRun, failure?: Failure) => void;
 
 /** A read that failed as a whole (the backend is down, refused, answered garbage): runs keep waiting. */
 export class ReadError extends Error implements Failure {
@@ -51,7 +51,7 @@ interface ReaderBase {
 export interface PolledReader extends ReaderBase {
   readonly kind: 'polled';
   /** Calls `report` for each run it can decide; throws a ReadError when the read itself fails. */
-  read(waiting: Waiting, report: Report, signal: AbortSignal): Promise<void>;
+  read(waiting: Waiting, answer: Answer, signal: AbortSignal): Promise<void>;
   /** Asks again, hours later, whether the store still holds a run it found at `verifiedAtMs` (wall
    * time; spot checks: data lost after ingestion). */
   recheck?(run: SmokeRun, verifiedAtMs: number, signal: AbortSignal): Promise<boolean>;
@@ -61,7 +61,7 @@ export interface PolledReader extends ReaderBase {
  * not yet past it, even one still waiting at an earlier reader. */
 export interface StreamReader extends ReaderBase {
   readonly kind: 'stream';
-  read(waiting: Waiting, report: Report, signal: AbortSignal): Promise<void>;
+  read(waiting: Waiting, answer: Answer, signal: AbortSignal): Promise<void>;
   /** A failure that holds for every run right now (the log file cannot be written). */
   standingFailure(): Failure | undefined;
 }
@@ -69,7 +69,7 @@ export interface StreamReader extends ReaderBase {
 /** Told as its data arrives (an exporter's acknowledgements): given the runs waiting at it once. */
 export interface PushedReader extends ReaderBase {
   readonly kind: 'pushed';
-  attach(waiting: Waiting, report: Report): void;
+  attach(waiting: Waiting, answer: Answer): void;
 }
 
 /** Reads one signal back from one place. */

@@ -12,17 +12,23 @@ export interface Scheduler {
   stop(): void;
 }
 
-export function createScheduler(o: { intervalMs: number; tick: () => void; now?: Clock }): Scheduler {
-  const now = o.now ?? Date.now;
-  let state: Scheduler['state'] = o.intervalMs > 0 ? 'running' : 'disabled';
+export interface SchedulerOptions {
+  intervalMs: number;
+  tick: () => void;
+  now?: Clock;
+}
+
+export function createScheduler(options: SchedulerOptions): Scheduler {
+  const now = options.now ?? Date.now;
+  let state: Scheduler['state'] = options.intervalMs > 0 ? 'running' : 'disabled';
   let timer: NodeJS.Timeout | undefined;
   let lastAtMs = 0;
   const arm = () => {
     lastAtMs = now();
     timer = setInterval(() => {
       lastAtMs = now();
-      o.tick();
-    }, o.intervalMs);
+      options.tick();
+    }, options.intervalMs);
     timer.unref(); // the schedule alone does not keep the process up: the server does
   };
   if (state === 'running') arm();
@@ -31,9 +37,9 @@ export function createScheduler(o: { intervalMs: number; tick: () => void; now?:
     get state() {
       return state;
     },
-    intervalMs: o.intervalMs,
+    intervalMs: options.intervalMs,
     get nextRunAtMs() {
-      return state === 'running' ? lastAtMs + o.intervalMs : undefined;
+      return state === 'running' ? lastAtMs + options.intervalMs : undefined;
     },
     suspend() {
       if (state !== 'running') return;

@@ -10,6 +10,12 @@ export interface RequestSpans {
   shutdown(): Promise<void>;
 }
 
+export interface RequestSpansOptions {
+  resource: resources.Resource;
+  processor: tracing.SpanProcessor;
+  untracedPaths: readonly string[];
+}
+
 /**
  * HTTP server and Koa router spans for every request, through the SDK's NodeSDK: its
  * instrumentations and async context, into the default pipeline's span processor. Off by default:
@@ -17,19 +23,15 @@ export interface RequestSpans {
  * (bench/README.md), and the run span, the signal under test, does not need them. Start it before
  * koa is loaded: instrumentation patches modules as they are required.
  */
-export function startRequestSpans(o: {
-  resource: resources.Resource;
-  processor: tracing.SpanProcessor;
-  untracedPaths: readonly string[];
-}): RequestSpans {
+export function startRequestSpans(options: RequestSpansOptions): RequestSpans {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof HttpInstrumentationModule;
   const { KoaInstrumentation, KoaLayerType } =
     require('@opentelemetry/instrumentation-koa') as typeof KoaInstrumentationModule;
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const untraced = new Set(o.untracedPaths);
+  const untraced = new Set(options.untracedPaths);
   const sdk = new NodeSDK({
-    resource: o.resource,
+    resource: options.resource,
     autoDetectResources: false,
     instrumentations: [
       new HttpInstrumentation({
@@ -38,7 +40,7 @@ export function startRequestSpans(o: {
       // Router layers only: a span per middleware would cost more than the run itself.
       new KoaInstrumentation({ ignoreLayersType: [KoaLayerType.MIDDLEWARE] }),
     ],
-    spanProcessors: [o.processor],
+    spanProcessors: [options.processor],
     // Their defaults dial localhost:4318 and stall shutdown.
     metricReaders: [],
     logRecordProcessors: [],

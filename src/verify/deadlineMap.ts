@@ -27,10 +27,12 @@ interface Slot<K, V> {
   at: number;
 }
 
-export function createDeadlineMap<K, V>(o: {
+export interface DeadlineMapOptions<K, V> {
   now: MonoClock;
   onExpire: (key: K, value: V) => void;
-}): DeadlineMap<K, V> {
+}
+
+export function createDeadlineMap<K, V>(options: DeadlineMapOptions<K, V>): DeadlineMap<K, V> {
   const slots = new Map<K, Slot<K, V>>();
   const heap: Slot<K, V>[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -81,7 +83,7 @@ export function createDeadlineMap<K, V>(o: {
     if (earliest >= armedFor) return;
     clearTimeout(timer);
     armedFor = earliest;
-    timer = setTimeout(sweep, Math.max(0, earliest - o.now()));
+    timer = setTimeout(sweep, Math.max(0, earliest - options.now()));
     timer.unref(); // deadlines alone do not keep the process up: the server does
   }
   function disarm(): void {
@@ -92,10 +94,10 @@ export function createDeadlineMap<K, V>(o: {
 
   function sweep(): void {
     disarm();
-    const now = o.now();
+    const now = options.now();
     for (let first = heap[0]; first && first.deadlineMs <= now; first = heap[0]) {
       remove(first);
-      o.onExpire(first.key, first.value);
+      options.onExpire(first.key, first.value);
     }
     arm();
   }

@@ -83,8 +83,8 @@ export function statusOf(verdicts: readonly Verdict[]): RunStatus {
 
 const DISABLED: Finding = { outcome: 'skipped', reason: 'disabled' };
 
-/** A report fills in as verdicts land; its promise is made only for whoever asks (a waiting POST). */
-class Report implements RunReport, Awaited {
+/** A run being judged: its report fills in as verdicts land; its promise is made only for whoever asks (a waiting POST). */
+class Judgement implements RunReport, Awaited {
   status: RunStatus = 'pending';
   readonly verdicts: Partial<Record<Signal, Verdict>> = {};
   awaiting: number = SIGNALS.length;
@@ -113,9 +113,9 @@ class Report implements RunReport, Awaited {
  * deadline: one timer for all runs, on the monotonic clock; at the deadline each verifier says why
  * its signal was not found.
  */
-export function createJudge(o: JudgeOptions): Judge {
-  const inFlight = createDeadlineMap<Report, true>({
-    now: o.mono,
+export function createJudge(options: JudgeOptions): Judge {
+  const inFlight = createDeadlineMap<Judgement, true>({
+    now: options.mono,
     onExpire: (report) => {
       for (const signal of SIGNALS) {
         const verifier = verifiers[signal];
@@ -125,48 +125,53 @@ export function createJudge(o: JudgeOptions): Judge {
   });
   const verifiers = Object.fromEntries(
     SIGNALS.map((signal) => {
-      const readers = o.chains[signal];
+      const readers = options.chains[signal];
       if (readers === 'disabled') return [signal, undefined];
       // A read may look up many runs one request at a time: bounded per read, and by the verify timeout as a whole.
-      const verifier = createSignalVerifier<Report>({
+      const verifier = createSignalVerifier<Judgement>({
         readers,
-        pollMs: o.pollMs,
-        readTimeoutMs: Math.max(1000, o.timeoutMs),
-        mono: o.mono,
+        pollMs: options.pollMs,
+        readTimeoutMs: Math.max(1000, options.timeoutMs),
+        mono: options.mono,
         onFinding: (report, finding) => land(report, signal, finding),
       });
       return [signal, verifier];
     }),
-  ) as Record<Signal, SignalVerifier<Report> | undefined>;
+  ) as Record<Signal, SignalVerifier<Judgement> | undefined>;
   let stopped = false;
   const inRoom: Record<RoomName, number> = { api: 0, other: 0 };
 
-  function land(report: Report, signal: Signal, finding: Finding): void {
+  function land(report: Judgement, signal: Signal, finding: Finding): void {
     if (report.verdicts[signal]) return;
-    const verdict: Verdict = { signal, ...finding, at: new Date(o.now()) };
+    const verdict: Verdict = { signal, ...finding, at: new Date(options.now()) };
     report.verdicts[signal] = verdict;
-    o.onVerdict(verdict, report.run);
+    options.onVerdict(verdict, report.run);
     report.awaiting -= 1;
     if (report.awaiting > 0) return;
     inFlight.take(report);
     inRoom[roomOf(report.run)] -= 1;
     report.settle();
-    o.onSettled?.(report);
+    options.onSettled?.(report);
   }
 
   return {
     judge(run) {
-      if (stopped) return notVerified(run, new Date(o.now()), 'disabled', 'the daemon is shutting down');
+      if (stopped) return notVerified(run, new Date(options.now()), 'disabled', 'the daemon is shutting down');
       const room = roomOf(run);
-      if (inRoom[room] >= o.capacity[room]) {
-        const report = notVerified(run, new Date(o.now()), 'over_capacity', 'too many runs awaiting verification');
-        for (const signal of SIGNALS) o.onVerdict(report.verdicts[signal] as Verdict, run);
+      if (inRoom[room] >= options.capacity[room]) {
+        const report = notVerified(
+          run,
+          new Date(options.now()),
+          'over_capacity',
+          'too many runs awaiting verification',
+        );
+        for (const signal of SIGNALS) options.onVerdict(report.verdicts[signal] as Verdict, run);
         return report;
       }
-      const startMono = o.mono();
-      const report = new Report(run, startMono);
+      const startMono = options.mono();
+      const report = new Judgement(run, startMono);
       inRoom[room] += 1;
-      inFlight.set(report, true, startMono + o.timeoutMs);
+      inFlight.set(report, true, startMono + options.timeoutMs);
       for (const signal of SIGNALS) {
         const verifier = verifiers[signal];
         const early = fromEmit(run.signals[signal]) ?? (verifier ? undefined : DISABLED);
@@ -178,13 +183,13 @@ export function createJudge(o: JudgeOptions): Judge {
     get pending() {
       return inFlight.size;
     },
-    capacity: o.capacity,
+    capacity: options.capacity,
     pendingIn: (room) => inRoom[room],
     snapshot(max) {
       // The reports now; each is read as the caller gets to it (the state is written in slices).
-      const reports: Report[] = [];
+      const reports: Judgement[] = [];
       inFlight.forEach((report) => reports.push(report));
-      const toPending = (report: Report): PendingRun => {
+      const toPending = (report: Judgement): PendingRun => {
         const progress: PendingRun['progress'] = {};
         for (const signal of SIGNALS) {
           const found = report.verdicts[signal] ? undefined : verifiers[signal]?.progress(report.run);
@@ -198,12 +203,12 @@ export function createJudge(o: JudgeOptions): Judge {
     },
     resume(pending) {
       const room = roomOf(pending.run);
-      if (stopped || inRoom[room] >= o.capacity[room]) return undefined;
+      if (stopped || inRoom[room] >= options.capacity[room]) return undefined;
       // Its lag counts from its start (never from the future), its deadline from now.
-      const monoNow = o.mono();
-      const report = new Report(pending.run, monoNow - Math.max(0, o.now() - pending.run.startedAt.getTime()));
+      const monoNow = options.mono();
+      const report = new Judgement(pending.run, monoNow - Math.max(0, options.now() - pending.run.startedAt.getTime()));
       inRoom[room] += 1;
-      inFlight.set(report, true, monoNow + o.timeoutMs);
+      inFlight.set(report, true, monoNow + options.timeoutMs);
       for (const signal of SIGNALS) {
         const verifier = verifiers[signal];
         const earlier = pending.verdicts[signal];
@@ -233,7 +238,7 @@ export function createJudge(o: JudgeOptions): Judge {
 
 /** A run that will not be read back (overload, shutdown): every signal skipped, with why. */
 function notVerified(run: SmokeRun, at: Date, reason: 'disabled' | 'over_capacity', why: string): RunReport {
-  const report = new Report(run, 0);
+  const report = new Judgement(run, 0);
   for (const signal of SIGNALS) report.verdicts[signal] = { signal, ...DISABLED, reason, at, detail: why };
   report.settle('unverified');
   return report;

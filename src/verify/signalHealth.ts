@@ -16,12 +16,18 @@ export interface Streak {
   readonly reason: VerifyReason;
 }
 
+export interface SignalHealthOptions {
+  staleAfterMs: number;
+  failAfterRuns: number;
+  mono: MonoClock;
+}
+
 /**
  * Per-signal verification health for /healthz and the failure-streak metric: warn when the last verification is older than
  * `staleAfterMs` (0: never stale), fail when `failAfterRuns` runs in a row failed the signal.
  */
-export function createSignalHealth(o: { staleAfterMs: number; failAfterRuns: number; mono: MonoClock }) {
-  const startedMono = o.mono();
+export function createSignalHealth(options: SignalHealthOptions) {
+  const startedMono = options.mono();
   // Staleness on the monotonic clock; the wall time of the last verification is only shown.
   const state = new Map<
     Signal,
@@ -38,7 +44,7 @@ export function createSignalHealth(o: { staleAfterMs: number; failAfterRuns: num
     observe(verdict: Verdict): void {
       const s = state.get(verdict.signal)!;
       if (verdict.outcome === 'verified') {
-        s.lastVerifiedMono = o.mono();
+        s.lastVerifiedMono = options.mono();
         s.lastVerifiedAt = verdict.at;
         s.failuresInARow = 0;
         s.firstReason = 'none';
@@ -54,14 +60,14 @@ export function createSignalHealth(o: { staleAfterMs: number; failAfterRuns: num
     },
     check(signal: Signal): SignalCheck {
       const s = state.get(signal)!;
-      const since = (o.mono() - (s.lastVerifiedMono ?? startedMono)) / 1000;
+      const since = (options.mono() - (s.lastVerifiedMono ?? startedMono)) / 1000;
       const base = {
         observedValue: Number(since.toFixed(3)),
         ...(s.lastVerifiedAt ? { time: s.lastVerifiedAt.toISOString() } : {}),
       };
-      if (s.failuresInARow >= o.failAfterRuns)
+      if (s.failuresInARow >= options.failAfterRuns)
         return { ...base, status: 'fail', output: `${s.failuresInARow} runs in a row failed (${s.lastFailure})` };
-      if (o.staleAfterMs > 0 && since * 1000 > o.staleAfterMs) {
+      if (options.staleAfterMs > 0 && since * 1000 > options.staleAfterMs) {
         return {
           ...base,
           status: 'warn',

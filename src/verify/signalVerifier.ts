@@ -55,11 +55,11 @@ export interface SignalVerifierOptions<T extends Awaited> {
  * the first hop that fails it names the reason. One timer polls every hop for all waiting runs, and
  * a waiting run costs an entry, not a closure or a promise.
  */
-export function createSignalVerifier<T extends Awaited>(o: SignalVerifierOptions<T>): SignalVerifier<T> {
-  if (o.readers.length === 0) throw new RangeError('a signal verifier needs at least one reader');
+export function createSignalVerifier<T extends Awaited>(options: SignalVerifierOptions<T>): SignalVerifier<T> {
+  if (options.readers.length === 0) throw new RangeError('a signal verifier needs at least one reader');
   const entries = new Map<string, Entry<T>>();
-  const hops = o.readers.map((r, i) => new Hop<T>(r, i, entries));
-  const readTimeoutMs = o.readTimeoutMs ?? Math.max(1000, o.pollMs * 4);
+  const hops = options.readers.map((r, i) => new Hop<T>(r, i, entries));
+  const readTimeoutMs = options.readTimeoutMs ?? Math.max(1000, options.pollMs * 4);
   const first = hops[0] as Hop<T>;
   const last = hops[hops.length - 1] as Hop<T>;
   let stopped = false;
@@ -67,7 +67,7 @@ export function createSignalVerifier<T extends Awaited>(o: SignalVerifierOptions
   function finish(entry: Entry<T>, finding: Finding): void {
     entries.delete(entry.awaited.run.traceId);
     hops[entry.hop]?.here.delete(entry.awaited.run.traceId);
-    o.onFinding(entry.awaited, finding);
+    options.onFinding(entry.awaited, finding);
   }
 
   /** Moves the run past every hop that has confirmed it; verified past the last. */
@@ -79,14 +79,14 @@ export function createSignalVerifier<T extends Awaited>(o: SignalVerifierOptions
     if (next) return void next.here.set(traceId, entry);
     entries.delete(traceId);
     const foundMono = Math.max(...(entry.foundAt as number[]));
-    o.onFinding(entry.awaited, verified((foundMono - entry.awaited.startMono) / 1000, last.reader.backend));
+    options.onFinding(entry.awaited, verified((foundMono - entry.awaited.startMono) / 1000, last.reader.backend));
   }
 
   function onReport(hop: Hop<T>, traceId: string, failure: Failure | undefined): void {
     const entry = entries.get(traceId);
     if (!entry || entry.foundAt[hop.index] !== undefined) return; // decided already, or an echo
     if (failure) return finish(entry, errored(failure.reason, hop.reader.backend, failure.detail));
-    entry.foundAt[hop.index] = o.mono();
+    entry.foundAt[hop.index] = options.mono();
     if (hop.index === entry.hop) advance(entry);
   }
 
@@ -109,15 +109,15 @@ export function createSignalVerifier<T extends Awaited>(o: SignalVerifierOptions
   for (const hop of hops) {
     if (hop.reader.kind === 'pushed') hop.reader.attach(hop, (run, failure) => onReport(hop, run.traceId, failure));
   }
-  const timer = setInterval(() => hops.forEach((hop) => void poll(hop)), o.pollMs);
+  const timer = setInterval(() => hops.forEach((hop) => void poll(hop)), options.pollMs);
   timer.unref();
   const standing = (hop: Hop<T>) => (hop.reader.kind === 'stream' ? hop.reader.standingFailure() : undefined);
 
   return {
     verify(awaited, confirmed) {
       const failure = confirmed?.[0] ? undefined : standing(first);
-      if (failure) return o.onFinding(awaited, errored(failure.reason, first.reader.backend, failure.detail));
-      const atRestore = o.mono();
+      if (failure) return options.onFinding(awaited, errored(failure.reason, first.reader.backend, failure.detail));
+      const atRestore = options.mono();
       const entry: Entry<T> = {
         awaited,
         hop: 0,
@@ -149,7 +149,7 @@ export function createSignalVerifier<T extends Awaited>(o: SignalVerifierOptions
       clearInterval(timer);
       entries.clear();
       for (const hop of hops) hop.here.clear();
-      await Promise.all(o.readers.map((r) => r.close?.()));
+      await Promise.all(options.readers.map((r) => r.close?.()));
     },
   };
 }

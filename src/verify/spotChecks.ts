@@ -56,14 +56,7 @@ export function ageBuckets(
   return bounds.map((upToMs) => ({ upToMs, label: durationLabel(upToMs) }));
 }
 
-/**
- * Proves the data is still there hours later (as loki-canary's spot checks and tempo-vulture's
- * re-reads do): keeps one verified run per `spotIntervalMs` for `horizonMs`, and every
- * `recheckIntervalMs` (jittered by ±10 %, so a fleet does not query in step) asks every store that
- * can be asked again whether it still holds it. A run verified once and not found again is
- * `lost_after_ingest`.
- */
-export function createSpotChecks(o: {
+export interface SpotChecksOptions {
   readers: Readonly<Record<Signal, readonly Reader[]>>;
   spotIntervalMs: number;
   horizonMs: number;
@@ -74,14 +67,23 @@ export function createSpotChecks(o: {
   setTimer?: (fn: () => void, ms: number) => { unref?(): void };
   clearTimer?: (timer: unknown) => void;
   random?: () => number;
-}): SpotChecks {
-  const setTimer = o.setTimer ?? setTimeout;
-  const clearTimer = o.clearTimer ?? ((t) => clearTimeout(t as NodeJS.Timeout));
-  const random = o.random ?? Math.random;
-  const buckets = ageBuckets(o.spotIntervalMs, o.horizonMs);
+}
+
+/**
+ * Proves the data is still there hours later (as loki-canary's spot checks and tempo-vulture's
+ * re-reads do): keeps one verified run per `spotIntervalMs` for `horizonMs`, and every
+ * `recheckIntervalMs` (jittered by ±10 %, so a fleet does not query in step) asks every store that
+ * can be asked again whether it still holds it. A run verified once and not found again is
+ * `lost_after_ingest`.
+ */
+export function createSpotChecks(options: SpotChecksOptions): SpotChecks {
+  const setTimer = options.setTimer ?? setTimeout;
+  const clearTimer = options.clearTimer ?? ((t) => clearTimeout(t as NodeJS.Timeout));
+  const random = options.random ?? Math.random;
+  const buckets = ageBuckets(options.spotIntervalMs, options.horizonMs);
   const ageOf = (ms: number) => (buckets.find((b) => ms <= b.upToMs) ?? buckets[buckets.length - 1]!).label;
   // Only a store can be asked again: a stream or an exporter's answer is gone once read.
-  const rechecked = (Object.entries(o.readers) as [Signal, readonly Reader[]][]).flatMap(([signal, readers]) =>
+  const rechecked = (Object.entries(options.readers) as [Signal, readonly Reader[]][]).flatMap(([signal, readers]) =>
     readers.flatMap((reader) => (reader.kind === 'polled' && reader.recheck ? [{ signal, reader }] : [])),
   );
   let kept: SpotRun[] = [];
@@ -91,8 +93,8 @@ export function createSpotChecks(o: {
   let stopped = false;
 
   async function recheckAll(): Promise<void> {
-    const now = o.now();
-    kept = kept.filter((k) => now - k.run.startedAt.getTime() <= o.horizonMs);
+    const now = options.now();
+    kept = kept.filter((k) => now - k.run.startedAt.getTime() <= options.horizonMs);
     for (const { run, verifiedAtMs } of kept) {
       const age = ageOf(now - run.startedAt.getTime());
       for (const { signal, reader } of rechecked) {
@@ -100,9 +102,15 @@ export function createSpotChecks(o: {
         if (at === undefined || stopped) continue;
         try {
           const found = await reader.recheck!(run, at, AbortSignal.timeout(30_000));
-          o.onResult({ run, signal, backend: reader.backend, outcome: found ? 'found' : 'lost_after_ingest', age });
+          options.onResult({
+            run,
+            signal,
+            backend: reader.backend,
+            outcome: found ? 'found' : 'lost_after_ingest',
+            age,
+          });
         } catch (err) {
-          o.onResult({
+          options.onResult({
             run,
             signal,
             backend: reader.backend,
@@ -117,7 +125,7 @@ export function createSpotChecks(o: {
   }
 
   function arm(): void {
-    if (stopped || o.recheckIntervalMs <= 0 || rechecked.length === 0) return;
+    if (stopped || options.recheckIntervalMs <= 0 || rechecked.length === 0) return;
     const t = setTimer(
       () => {
         if (checking) return arm();
@@ -127,7 +135,7 @@ export function createSpotChecks(o: {
           arm();
         });
       },
-      o.recheckIntervalMs * (0.9 + 0.2 * random()),
+      options.recheckIntervalMs * (0.9 + 0.2 * random()),
     );
     t.unref?.();
     timer = t;
@@ -136,9 +144,9 @@ export function createSpotChecks(o: {
 
   return {
     offer(report) {
-      if (o.spotIntervalMs <= 0 || report.status !== 'verified') return;
+      if (options.spotIntervalMs <= 0 || report.status !== 'verified') return;
       const startedMs = report.run.startedAt.getTime();
-      if (startedMs - lastKeptMs < o.spotIntervalMs) return;
+      if (startedMs - lastKeptMs < options.spotIntervalMs) return;
       lastKeptMs = startedMs;
       const verifiedAtMs: Partial<Record<Signal, number>> = {};
       for (const [signal, verdict] of Object.entries(report.verdicts) as [Signal, RunReport['verdicts'][Signal]][]) {

@@ -6,22 +6,24 @@ import type { SignalHealth } from './signalHealth';
 import type { SpotResult } from './spotChecks';
 import type { Verdict } from './types';
 
-/** What happens on each verdict: counted, fed to /healthz, and a failure written as a warning line. */
-export function createVerdictSink(o: {
+export interface VerdictSinkOptions {
   pipeline: string;
   record: (verdict: Verdict, exemplar?: Exemplar) => void;
   health: SignalHealth;
   logger: winston.Logger;
-}) {
+}
+
+/** What happens on each verdict: counted, fed to /healthz, and a failure written as a warning line. */
+export function createVerdictSink(options: VerdictSinkOptions) {
   return function onVerdict(verdict: Verdict, run: SmokeRun): void {
     // Only a verified verdict's lag carries the exemplar, and only when the trace was exported.
     const linked = verdict.outcome === 'verified' && run.signals.trace.status === 'emitted';
-    o.record(verdict, linked ? exemplarOf(run) : undefined);
-    o.health.observe(verdict);
+    options.record(verdict, linked ? exemplarOf(run) : undefined);
+    options.health.observe(verdict);
     if (verdict.outcome !== 'missing' && verdict.outcome !== 'error') return;
-    o.logger.warn('signal not verified', {
+    options.logger.warn('signal not verified', {
       event: EVENT.verificationFailed,
-      pipeline: o.pipeline,
+      pipeline: options.pipeline,
       run_id: run.id,
       trace_id: run.traceId,
       seq: run.seq,
@@ -34,19 +36,21 @@ export function createVerdictSink(o: {
   };
 }
 
-/** What happens on each spot check: counted by age, and a loss written as a warning line. */
-export function createSpotSink(o: {
+export interface SpotSinkOptions {
   pipeline: string;
   record: (signal: Signal, outcome: SpotOutcome, age: string) => void;
   logger: winston.Logger;
-}) {
+}
+
+/** What happens on each spot check: counted by age, and a loss written as a warning line. */
+export function createSpotSink(options: SpotSinkOptions) {
   return function onSpotCheck(r: SpotResult): void {
-    o.record(r.signal, r.outcome, r.age);
+    options.record(r.signal, r.outcome, r.age);
     if (r.outcome === 'found') return;
     const lost = r.outcome === 'lost_after_ingest';
-    o.logger.warn(lost ? 'signal lost after it was verified' : 'spot check could not read back', {
+    options.logger.warn(lost ? 'signal lost after it was verified' : 'spot check could not read back', {
       event: lost ? EVENT.lostAfterIngest : EVENT.verificationFailed,
-      pipeline: o.pipeline,
+      pipeline: options.pipeline,
       run_id: r.run.id,
       trace_id: r.run.traceId,
       signal: r.signal,

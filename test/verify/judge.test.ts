@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Failure, PolledReader, PushedReader, Report, Waiting } from '../../src/readers/types';
+import type { Failure, PolledReader, PushedReader, Answer, Waiting } from '../../src/readers/types';
 import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
 import { failed, skipped, type SmokeRun } from '../../src/smoke/types';
 import { createJudge, type Chains } from '../../src/verify/judge';
@@ -10,7 +10,7 @@ import { armedTimeouts } from '../support/timers';
 
 /** A reader the test answers for: it hears of every run, and the test says found or why not. */
 function pushed(backend: Backend = 'file') {
-  let target: { waiting: Waiting; report: Report } | undefined;
+  let target: { waiting: Waiting; report: Answer } | undefined;
   const reader: PushedReader = {
     kind: 'pushed',
     backend,

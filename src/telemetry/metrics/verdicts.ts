@@ -1,8 +1,24 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
-import type { Verdict } from '../../verify/types';
-import { METRIC, SIGNALS, VERDICT_KINDS, type Exemplar, type Signal, type VerifyReason } from '../../vocabulary';
+import {
+  METRIC,
+  SIGNALS,
+  VERDICT_KINDS,
+  type Exemplar,
+  type Signal,
+  type VerifyOutcome,
+  type VerifyReason,
+} from '../../vocabulary';
 import { asLabels } from './runs';
 import type { MetricsRegistry } from './registry';
+
+/** One read-back verdict, as the metrics see it. */
+export interface VerdictSample {
+  readonly signal: Signal;
+  readonly outcome: VerifyOutcome;
+  readonly reason: VerifyReason;
+  readonly lagSeconds?: number;
+  readonly at: Date;
+}
 
 /** Failed read-backs in a row and the reason that began the streak (kept by the signal health). */
 export type StreakOf = (signal: Signal) => { readonly count: number; readonly reason: VerifyReason };
@@ -120,7 +136,7 @@ export function createVerdictMetrics(registry: MetricsRegistry, scrapeIntervalSe
         lag.zero({ pipeline, signal });
         lastVerified.set(`${pipeline}\u0000${signal}`, { pipeline, signal, seconds: startedSeconds });
       }
-      return (verdict: Verdict, exemplar?: Exemplar): void => {
+      return (verdict: VerdictSample, exemplar?: Exemplar): void => {
         const tally = bySignal.get(verdict.signal)?.get(verdict.reason);
         if (tally) tally.total += 1;
         if (verdict.outcome !== 'verified' || verdict.lagSeconds === undefined) return;
