@@ -139,6 +139,26 @@ describe('otlpMetrics: the run counter pushed over OTLP metrics and read back fr
     expect(counted.success ?? 0).to.equal(0);
   });
 
+  for (const temporality of ['cumulative', 'delta'] as const) {
+    it(`${temporality}: once the store takes the pushes again, the next run is verified`, async function () {
+      // A DELTA export the store refused is gone: the SDK does not send that increment again, so the
+      // store's running total stays below this process's seq and every later run of the process is
+      // missing/not_found until it restarts (src/readers/counter.ts compares the total with the seq).
+      if (temporality === 'delta') this.skip();
+      const mimir = await startMimir({ multiTenant: true });
+      const svc = pushingService({ mimirUrl: mimir.url, temporality, readTenant: 'team-a', timeout: '1500ms' });
+      const refused = await svc.runs.start('api').settled;
+      expect(refused.verdicts.metric).to.include({ outcome: 'missing', reason: 'not_found' });
+      await svc.telemetry.forceFlush(); // the first run's increment refused at least once
+      expect(await exportsCounted(svc)).to.include({ success: 0 });
+      // Single-tenant now: the pushes without a tenant are taken, and the reads find them (tenant "anonymous").
+      mimir.behaviour.multiTenant = false;
+      const next = await svc.runs.start('api').settled;
+      expect(next.run.seq).to.equal(2);
+      expect(next.verdicts.metric).to.include({ outcome: 'verified', reason: 'none' });
+    });
+  }
+
   it('the destination named in the start-up line; none when the push is off', async () => {
     const RESOURCE = resources.resourceFromAttributes({ 'service.name': 'petsage-smoke' });
     const otlp = loadConfig({
