@@ -87,7 +87,10 @@ export function parseRunsQuery(query: string): RunsQuery | undefined {
   for (let at = 0; at < body.length;) {
     MATCHER.lastIndex = at;
     const m = MATCHER.exec(body);
-    if (!m) return body.slice(at).trim() === '' ? { without, name: selector[1]!, matchers, rangeMs } : undefined;
+    if (!m) {
+      if (body.slice(at).trim()) return undefined;
+      break; // a trailing comma
+    }
     try {
       matchers.push(matcher(m[1]!, m[2]!, m[3]!));
     } catch {
