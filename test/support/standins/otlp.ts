@@ -265,3 +265,103 @@ export const keyValues = (list: unknown): KeyValue[] =>
 /** OTLP/JSON key-values as plain strings. */
 export const attributeText = (list: unknown): Record<string, string> =>
   Object.fromEntries(keyValues(list).map((kv) => [kv.key, anyText(kv.value)]));
+
+/*
+ * Metrics, added for the Mimir stand-in: the subset of opentelemetry/proto/metrics/v1/metrics.proto
+ * and collector/metrics/v1/metrics_service.proto (same commit, ac2c4b5d) a store of number metrics
+ * decodes: Gauge and Sum with their NumberDataPoints. Histograms, summaries, exemplars and the
+ * oneof's grouping are left out (the decoder skips what it does not know; `asDouble` and `asInt`
+ * are read as two optional fields). AggregationTemporality is an int32: 1 DELTA, 2 CUMULATIVE.
+ */
+root
+  .add(
+    message('NumberDataPoint', [
+      ['attributes', 7, 'KeyValue', 'repeated'],
+      ['startTimeUnixNano', 2, 'fixed64'],
+      ['timeUnixNano', 3, 'fixed64'],
+      ['asDouble', 4, 'double'],
+      ['asInt', 6, 'sfixed64'],
+      ['flags', 8, 'uint32'],
+    ]),
+  )
+  .add(message('Gauge', [['dataPoints', 1, 'NumberDataPoint', 'repeated']]))
+  .add(
+    message('Sum', [
+      ['dataPoints', 1, 'NumberDataPoint', 'repeated'],
+      ['aggregationTemporality', 2, 'int32'],
+      ['isMonotonic', 3, 'bool'],
+    ]),
+  )
+  .add(
+    message('Metric', [
+      ['name', 1, 'string'],
+      ['description', 2, 'string'],
+      ['unit', 3, 'string'],
+      ['gauge', 5, 'Gauge'],
+      ['sum', 7, 'Sum'],
+      ['metadata', 12, 'KeyValue', 'repeated'],
+    ]),
+  )
+  .add(
+    message('ScopeMetrics', [
+      ['scope', 1, 'InstrumentationScope'],
+      ['metrics', 2, 'Metric', 'repeated'],
+      ['schemaUrl', 3, 'string'],
+    ]),
+  )
+  .add(
+    message('ResourceMetrics', [
+      ['resource', 1, 'Resource'],
+      ['scopeMetrics', 2, 'ScopeMetrics', 'repeated'],
+      ['schemaUrl', 3, 'string'],
+    ]),
+  )
+  .add(message('ExportMetricsServiceRequest', [['resourceMetrics', 1, 'ResourceMetrics', 'repeated']]))
+  .add(
+    message('ExportMetricsPartialSuccess', [
+      ['rejectedDataPoints', 1, 'int64'],
+      ['errorMessage', 2, 'string'],
+    ]),
+  )
+  .add(message('ExportMetricsServiceResponse', [['partialSuccess', 1, 'ExportMetricsPartialSuccess']]));
+root.resolveAll();
+
+export const OTLP_METRICS_TYPES = {
+  request: root.lookupType('ExportMetricsServiceRequest'),
+  response: root.lookupType('ExportMetricsServiceResponse'),
+};
+
+/** An AggregationTemporality as OTLP/JSON may write it, by number or by name: 1 DELTA, 2 CUMULATIVE. */
+export function temporalityOf(value: unknown): number {
+  if (typeof value === 'number') return value;
+  const name = String(value ?? '').replace(/^AGGREGATION_TEMPORALITY_/, '');
+  return name === 'DELTA' ? 1 : name === 'CUMULATIVE' ? 2 : Number(name) || 0;
+}
+
+/**
+ * An ExportMetricsServiceRequest, from protobuf or OTLP/JSON, gzip-compressed or not, in the same
+ * normal form as `decodeOtlp` (times and `asInt` as decimal strings, enums as numbers).
+ */
+export function decodeOtlpMetrics(body: Buffer, headers: { contentType?: string; contentEncoding?: string }): Json {
+  let raw = body;
+  if (String(headers.contentEncoding ?? '').toLowerCase() === 'gzip') {
+    try {
+      raw = gunzipSync(body);
+    } catch (err) {
+      throw new OtlpBodyError(`gzip: ${(err as Error).message}`);
+    }
+  }
+  const type = OTLP_METRICS_TYPES.request;
+  if (mediaType(headers.contentType) === PROTOBUF) {
+    try {
+      return normalize(type.toObject(type.decode(raw), { longs: String, enums: Number, defaults: false })) as Json;
+    } catch (err) {
+      throw new OtlpBodyError(`proto: cannot parse invalid wire-format data: ${(err as Error).message}`);
+    }
+  }
+  try {
+    return normalize(JSON.parse(raw.toString('utf8'))) as Json;
+  } catch (err) {
+    throw new OtlpBodyError(`cannot unmarshal OTLP/JSON: ${(err as Error).message}`);
+  }
+}

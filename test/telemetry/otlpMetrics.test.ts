@@ -1,0 +1,191 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { resources } from '@opentelemetry/sdk-node';
+import { loadConfig } from '../../src/config/load';
+import { createOtlpMetrics, OTLP_RUNS_NAME } from '../../src/telemetry/otlpMetrics';
+import { METRIC } from '../../src/vocabulary';
+import { testService } from '../support/app';
+import { startMimir } from '../support/standins/mimir';
+import { tmpDir } from '../support/tmp';
+
+/** No schedule, quick polls: each run is one the test starts. */
+const QUICK = { PETSAGE_SMOKE_INTERVAL: '0', PETSAGE_SMOKE_VERIFY_POLL_INTERVAL: '20ms' };
+
+/**
+ * The daemon on the production defaults but for this config file: the run counter pushed to the
+ * Mimir stand-in's OTLP endpoint every `interval` and read back from its query API, under
+ * /prometheus; the log and trace read-back off, so the metric signal alone decides.
+ */
+function pushingService(o: {
+  mimirUrl: string;
+  temporality?: 'cumulative' | 'delta';
+  pushTenant?: string;
+  readTenant?: string;
+  exporter?: 'otlp' | 'none';
+  timeout?: string;
+}) {
+  const file = path.join(tmpDir('petsage-otlp-metrics-'), 'config.yaml');
+  writeFileSync(
+    file,
+    [
+      'metrics:',
+      '  otlp:',
+      `    exporter: ${o.exporter ?? 'otlp'}`,
+      `    endpoint: "${o.mimirUrl}/otlp"`,
+      `    headers: ${o.pushTenant ? `{ X-Scope-OrgID: "${o.pushTenant}" }` : '{}'}`,
+      `    temporality: ${o.temporality ?? 'cumulative'}`,
+      '    interval: 250ms',
+      'verify:',
+      `  timeout: ${o.timeout ?? '20s'}`,
+      '  log: { enabled: false }',
+      '  traces: { enabled: false }',
+      '  metrics:',
+      `    prometheusUrl: "${o.mimirUrl}"`,
+      '    pathPrefix: /prometheus',
+      `    tenant: "${o.readTenant ?? ''}"`,
+      '',
+    ].join('\n'),
+  );
+  return testService({ env: QUICK, file });
+}
+
+/** `petsage_smoke_metric_exports_total` of the default pipeline, by outcome, from the exposition. */
+async function exportsCounted(svc: ReturnType<typeof testService>): Promise<Record<string, number>> {
+  const text = await svc.registry.metrics();
+  const counts: Record<string, number> = {};
+  for (const m of text.matchAll(new RegExp(`^${METRIC.metricExports}\\{([^}]*)\\} (\\S+)$`, 'gm'))) {
+    const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+    if (labels.pipeline === 'default') counts[labels.outcome!] = Number(m[2]);
+  }
+  return counts;
+}
+
+describe('otlpMetrics: the run counter pushed over OTLP metrics and read back from the store it reaches', () => {
+  for (const temporality of ['cumulative', 'delta'] as const) {
+    it(`${temporality}: each run's metric signal is verified from the pushed counter, found in Mimir by this process's id`, async () => {
+      const mimir = await startMimir({ multiTenant: true });
+      const svc = pushingService({ mimirUrl: mimir.url, temporality, pushTenant: 'team-a', readTenant: 'team-a' });
+      const processId = svc.telemetry.processId;
+      for (let n = 1; n <= 3; n += 1) {
+        const report = await svc.runs.start('api').settled;
+        expect(report.run.seq).to.equal(n);
+        expect(report.verdicts.metric, `run ${n}`).to.include({
+          outcome: 'verified',
+          reason: 'none',
+          backend: 'prometheus',
+        });
+      }
+      const ours = mimir.stored.filter((s) => s.item.labels.process_id === processId).map((s) => s.item);
+      expect(ours.at(-1)!.labels).to.deep.include({
+        __name__: `${OTLP_RUNS_NAME}_total`,
+        job: 'petsage-smoke',
+        pipeline: 'default',
+        trigger: 'api',
+        outcome: 'success',
+      });
+      expect(ours.at(-1)!.value, 'the store holds every run').to.equal(3);
+      expect(new Set(ours.map((s) => s.sent.temporality)), 'as the exporter was told to push').to.deep.equal(
+        new Set([temporality === 'delta' ? 1 : 2]),
+      );
+      expect(
+        mimir.requests.every((r) => r.tenant === 'team-a'),
+        'pushes and queries carry the tenant',
+      ).to.equal(true);
+      const queries = mimir.requests.filter((r) => r.method === 'GET').map((r) => new URL(r.url, mimir.url));
+      expect(queries.map((u) => u.pathname)).to.include('/prometheus/api/v1/query');
+      expect(queries[0]!.searchParams.get('query')).to.equal(
+        `max(sum without (trigger, outcome) (${METRIC.runs}{process_id="${processId}",pipeline="default"}))`,
+      );
+      expect((await exportsCounted(svc)).success, 'pushes counted').to.be.greaterThan(0);
+    });
+  }
+
+  it("another daemon process's samples in the same store and tenant never verify this process's runs", async () => {
+    const mimir = await startMimir({ multiTenant: true });
+    const other = pushingService({ mimirUrl: mimir.url, pushTenant: 'team-a', readTenant: 'team-a' });
+    for (let n = 1; n <= 3; n += 1) await other.runs.start('api').settled;
+    await mimir.waitForStored((s) => s.labels.process_id === other.telemetry.processId && s.value >= 3);
+
+    // This one reads the same store and tenant, but its own pushes never reach it.
+    const svc = pushingService({ mimirUrl: mimir.url, exporter: 'none', readTenant: 'team-a', timeout: '1500ms' });
+    expect(svc.telemetry.processId).to.not.equal(other.telemetry.processId);
+    const report = await svc.runs.start('api').settled;
+    expect(report.run.seq, 'below the other process counter').to.equal(1);
+    expect(report.verdicts.metric).to.include({ outcome: 'missing', reason: 'not_found', backend: 'prometheus' });
+    const ownQueries = mimir.requests
+      .filter((r) => r.method === 'GET')
+      .map((r) => new URL(r.url, mimir.url).searchParams.get('query')!)
+      .filter((q) => q.includes(`process_id="${svc.telemetry.processId}"`));
+    expect(ownQueries.length, 'it asked, by its own id').to.be.greaterThan(0);
+    expect((await other.runs.start('api').settled).verdicts.metric, 'the other one still verifies its own').to.include({
+      outcome: 'verified',
+    });
+  });
+
+  it('a store refusing the pushes (401 no org id): the metric verdict is not verified and each failed export is counted', async () => {
+    const mimir = await startMimir({ multiTenant: true });
+    // Reads carry the tenant, the pushes do not: Mimir answers them 401.
+    const svc = pushingService({ mimirUrl: mimir.url, readTenant: 'team-a', timeout: '1500ms' });
+    const report = await svc.runs.start('api').settled;
+    expect(report.verdicts.metric).to.include({ outcome: 'missing', reason: 'not_found', backend: 'prometheus' });
+    await svc.telemetry.forceFlush(); // one more export, awaited: its failure is counted before this returns
+    const pushes = mimir.requests.filter((r) => r.method === 'POST');
+    expect(pushes.length, 'the pushes reached the store').to.be.greaterThan(0);
+    expect(pushes.every((r) => r.url === '/otlp/v1/metrics' && r.tenant === '')).to.equal(true);
+    expect(mimir.stored).to.have.length(0);
+    const counted = await exportsCounted(svc);
+    expect(counted.failure, 'failed exports counted').to.be.at.least(1);
+    expect(counted.success ?? 0).to.equal(0);
+  });
+
+  for (const temporality of ['cumulative', 'delta'] as const) {
+    it(`${temporality}: once the store takes the pushes again, the next run is verified`, async function () {
+      // A DELTA export the store refused is gone: the SDK does not send that increment again, so the
+      // store's running total stays below this process's seq and every later run of the process is
+      // missing/not_found until it restarts (src/readers/counter.ts compares the total with the seq).
+      if (temporality === 'delta') this.skip();
+      const mimir = await startMimir({ multiTenant: true });
+      const svc = pushingService({ mimirUrl: mimir.url, temporality, readTenant: 'team-a', timeout: '1500ms' });
+      const refused = await svc.runs.start('api').settled;
+      expect(refused.verdicts.metric).to.include({ outcome: 'missing', reason: 'not_found' });
+      await svc.telemetry.forceFlush(); // the first run's increment refused at least once
+      expect(await exportsCounted(svc)).to.include({ success: 0 });
+      // Single-tenant now: the pushes without a tenant are taken, and the reads find them (tenant "anonymous").
+      mimir.behaviour.multiTenant = false;
+      const next = await svc.runs.start('api').settled;
+      expect(next.run.seq).to.equal(2);
+      expect(next.verdicts.metric).to.include({ outcome: 'verified', reason: 'none' });
+    });
+  }
+
+  it('the destination named in the start-up line; none when the push is off', async () => {
+    const RESOURCE = resources.resourceFromAttributes({ 'service.name': 'petsage-smoke' });
+    const otlp = loadConfig({
+      env: {
+        OTEL_METRICS_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://127.0.0.1:9/otlp/v1/metrics',
+        OTEL_METRIC_EXPORT_INTERVAL: '30s',
+      },
+    }).metrics.otlp;
+    const on = createOtlpMetrics(
+      { pipeline: 'default', processId: 'abc', otlp, resource: RESOURCE, disabled: false },
+      { countExports: () => {} },
+    );
+    expect(on.destination).to.equal(
+      'otlp http/protobuf http://127.0.0.1:9/otlp/v1/metrics (cumulative, every 30000 ms)',
+    );
+    await on.shutdown();
+    const off = createOtlpMetrics(
+      {
+        pipeline: 'default',
+        processId: 'abc',
+        otlp: loadConfig({ env: {} }).metrics.otlp,
+        resource: RESOURCE,
+        disabled: false,
+      },
+      { countExports: () => {} },
+    );
+    expect(off.destination).to.equal('none');
+  });
+});
