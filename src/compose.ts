@@ -88,6 +88,7 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
         logWriteFailed: logs.writeFailed,
         render,
         scrapes,
+        pushes: otlpMetrics.pushes,
         now,
         mono,
         logger: logs.logger,

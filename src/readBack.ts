@@ -6,7 +6,7 @@ import { lokiStore } from './readers/loki';
 import { ownMetricsReader } from './readers/ownMetrics';
 import { prometheusStore } from './readers/prometheus';
 import { jaegerStore, tempoStore, traceApiStore } from './readers/traceById';
-import type { Reader, ScrapeWatch, Store } from './readers/types';
+import type { Reader, Refusals, Store } from './readers/types';
 import type { Clock, MonoClock } from './smoke/types';
 import type { LogTail } from './stateFile';
 import type { ExportListener } from './telemetry/exportAccounting';
@@ -43,7 +43,9 @@ export interface ReadBackSources {
   readonly logWriteFailed: () => boolean;
   /** The daemon's own exposition, and how its scrapes went. */
   readonly render: Render;
-  readonly scrapes: ScrapeWatch;
+  readonly scrapes: Refusals;
+  /** How the pipeline's pushes of the run counter went. */
+  readonly pushes: Refusals;
   readonly now: Clock;
   readonly mono: MonoClock;
   readonly logger: winston.Logger;
@@ -67,7 +69,7 @@ export interface ReadBack {
 /** One pipeline's read-back, wired in this one place: its readers per signal, the judge, the spot checks. */
 export function wireReadBack(s: ReadBackSources): ReadBack {
   const { verify, name: pipeline } = s.pipeline;
-  const ctx = { pipeline, processId: s.processId, now: s.now, scrapes: s.scrapes };
+  const ctx = { pipeline, processId: s.processId, now: s.now, scrapes: s.scrapes, pushes: s.pushes };
   const stores = (signal: Signal) =>
     STORES.filter((store) => store.signal === signal).flatMap((store) => store.readers(verify, ctx));
   const acks = (backend: 'exporter' | 'log_exporter', exported: Exported | undefined) => {

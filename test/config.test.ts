@@ -131,6 +131,24 @@ describe('config', () => {
     );
   });
 
+  it('a duration of 0 only where the key says what 0 means: elsewhere an SDK or a timer would throw or spin', () => {
+    for (const variable of [
+      'OTEL_METRIC_EXPORT_INTERVAL',
+      'OTEL_METRIC_EXPORT_TIMEOUT',
+      'PETSAGE_SMOKE_VERIFY_POLL_INTERVAL',
+    ]) {
+      expect(errorOf(() => loadConfig({ env: { OTEL_METRICS_EXPORTER: 'otlp', [variable]: '0' } }))).to.match(
+        new RegExp(`^config error: \\S+ = "0" \\(from ${variable}\\): expected a duration .* from 1ms to `),
+      );
+    }
+    const zeroes = loadConfig({
+      env: { PETSAGE_SMOKE_INTERVAL: '0', PETSAGE_SMOKE_SPOT_INTERVAL: '0', PETSAGE_SMOKE_PROBE_TIMEOUT_OFFSET: '0' },
+    });
+    expect([zeroes.schedule.interval, zeroes.retention.spotInterval, zeroes.probe.timeoutOffset]).to.deep.equal([
+      0, 0, 0,
+    ]);
+  });
+
   it('never echoes a secret: not a token, nor a key name typed under auth, nor the credentials in a URL', () => {
     const secret = 'sup3r-s3cret-value';
     const cases = [

@@ -36,6 +36,7 @@ function readBackOf(flags: Record<string, string> = {}) {
     logWriteFailed: () => false,
     render: createRenderer(registry),
     scrapes: createScrapeWatch(Date.now),
+    pushes: { refused: () => undefined },
     now: Date.now,
     mono: () => mono,
     logger,

@@ -37,10 +37,12 @@ export function int(min: number, max: number) {
   return z.preprocess(toNumber, z.number({ error }).int({ error }).min(min, { error }).max(max, { error }));
 }
 export const bool = () => z.preprocess(toBoolean, z.boolean({ error: 'true or false' }));
-export function durationMs(max: string) {
-  const error = `a duration such as "500ms", "10s" or "2m", at most ${max}`;
+/** A duration up to `max`; 0 only where the key says what 0 means (an SDK or timer given 0 throws or spins). */
+export function durationMs(max: string, zero: 'zero allowed' | 'at least 1ms' = 'at least 1ms') {
+  const min = zero === 'zero allowed' ? 0 : 1;
+  const error = `a duration such as "500ms", "10s" or "2m", from ${min ? '1ms' : '0'} to ${max}`;
   const limit = Number(parseDuration(max));
-  return z.preprocess(parseDuration, z.number({ error }).int({ error }).min(0, { error }).max(limit, { error }));
+  return z.preprocess(parseDuration, z.number({ error }).int({ error }).min(min, { error }).max(limit, { error }));
 }
 export function byteSize() {
   const error = 'a size such as "512KiB", "100MiB" or "1GiB" (0: never)';

@@ -16,7 +16,7 @@ const legacy = (path: string, variable: string, answer: string, message?: string
     ...(message ? { message: key(k.text(), { default: message, help: 'the answer\'s "message"' }) } : {}),
   });
 const schedule = z.strictObject({
-  interval: key(k.durationMs('24h'), {
+  interval: key(k.durationMs('24h', 'zero allowed'), {
     default: '15s',
     env: env('INTERVAL'),
     help: 'a run every interval (trigger "schedule"); 0 disables',
@@ -24,7 +24,7 @@ const schedule = z.strictObject({
 });
 const retention = section(
   z.strictObject({
-    spotInterval: key(k.durationMs('24h'), {
+    spotInterval: key(k.durationMs('24h', 'zero allowed'), {
       default: '15m',
       env: env('SPOT_INTERVAL'),
       help: 'keep one verified run per interval; 0 disables spot checks',
@@ -173,7 +173,7 @@ export const configSchema = z.strictObject({
         env: env('PROBE_TIMEOUT'),
         help: 'how long GET /probe waits for the verdict when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds',
       }),
-      timeoutOffset: key(k.durationMs('1m'), {
+      timeoutOffset: key(k.durationMs('1m', 'zero allowed'), {
         default: '500ms',
         env: env('PROBE_TIMEOUT_OFFSET'),
         help: "taken off the scrape's timeout, so the answer is sent before Prometheus gives up on it",

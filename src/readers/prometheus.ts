@@ -3,7 +3,7 @@ import { METRIC, PROCESS_LABEL } from '../vocabulary';
 import { connect, type Connection } from './connection';
 import { counterReader } from './counter';
 import { HttpError, parseJson } from './httpClient';
-import type { PolledReader, ScrapeWatch, Store } from './types';
+import type { PolledReader, Refusals, Store } from './types';
 
 /** Label matchers for one process's run counter: its own id, so no other process's samples count. */
 export const processMatchers = (matchers: string, processId: string) =>
@@ -29,7 +29,8 @@ export interface PrometheusReaderOptions {
   matchers: string;
   processId: string;
   now: () => number;
-  scrapes?: ScrapeWatch;
+  scrapes?: Refusals;
+  pushes?: Refusals;
 }
 
 /**
@@ -70,21 +71,34 @@ export function prometheusReader(options: PrometheusReaderOptions): PolledReader
     // The counter as the store holds it for the time the run was verified: gone if the data is.
     readAt: (run, atMs, signal) => instant(runsQuery(matchersOf(run)), atMs, signal),
   });
-  return { ...reader, explain: () => refusedScrapes(options.scrapes, options.now()) };
+  const explain = () =>
+    [refusedScrapes(options.scrapes, options.now()), failedPushes(options.pushes, options.now())]
+      .filter(Boolean)
+      .join('; ') || undefined;
+  return { ...reader, explain };
 }
 
+const secondsAgo = (nowMs: number, atMs: number) => Math.max(0, Math.round((nowMs - atMs) / 1000));
+
 /** Words for a miss while this daemon refuses its scraper: the store cannot hold what it was never given. */
-export function refusedScrapes(scrapes: ScrapeWatch | undefined, nowMs: number): string | undefined {
+export function refusedScrapes(scrapes: Refusals | undefined, nowMs: number): string | undefined {
   const refused = scrapes?.refused();
   if (!refused) return undefined;
-  const ago = Math.max(0, Math.round((nowMs - refused.lastAtMs) / 1000));
-  return `${refused.count} scrape(s) of /metrics refused (401), the last ${ago} s ago: give Prometheus the bearer token (its authorization)`;
+  return `${refused.count} scrape(s) of /metrics refused (401), the last ${secondsAgo(nowMs, refused.lastAtMs)} s ago: give Prometheus the bearer token (its authorization)`;
+}
+
+/** Words for a miss while the store refuses the pushed counter: cumulative, so the next push that lands carries it. */
+export function failedPushes(pushes: Refusals | undefined, nowMs: number): string | undefined {
+  const failed = pushes?.refused();
+  if (!failed) return undefined;
+  const status = failed.status ? ` (HTTP ${failed.status})` : '';
+  return `${failed.count} OTLP push(es) of the run counter failed${status}, the last ${secondsAgo(nowMs, failed.lastAtMs)} s ago`;
 }
 
 /** The metric signal, from a Prometheus-compatible query API: verify.metrics.prometheusUrl. */
 export const prometheusStore: Store = {
   signal: 'metric',
-  readers: ({ metrics: m }, { pipeline, processId, now, scrapes }) =>
+  readers: ({ metrics: m }, { pipeline, processId, now, scrapes, pushes }) =>
     m.prometheusUrl
       ? [
           prometheusReader({
@@ -94,6 +108,7 @@ export const prometheusStore: Store = {
             processId,
             now,
             scrapes,
+            pushes,
           }),
         ]
       : [],

@@ -1,8 +1,8 @@
 import type { Clock } from '../smoke/types';
-import type { ScrapeWatch } from './types';
+import type { Refusals } from './types';
 
 /** Counts the scrapes of /metrics refused for the token (401): the metric read-back names them in a miss. */
-export function createScrapeWatch(now: Clock): ScrapeWatch & { refusedOne(): void } {
+export function createScrapeWatch(now: Clock): Refusals & { refusedOne(): void } {
   let count = 0;
   let lastAtMs = 0;
   return {

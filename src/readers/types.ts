@@ -81,12 +81,14 @@ export interface StoreContext {
   readonly processId: string;
   readonly now: Clock;
   /** How the scrapes of /metrics went: a store never holds samples its scraper was refused. */
-  readonly scrapes: ScrapeWatch;
+  readonly scrapes: Refusals;
+  /** How the pushes of the run counter over OTLP went (never refused when the push is off). */
+  readonly pushes: Refusals;
 }
 
-/** Scrapes of /metrics this daemon refused (401: no or a wrong token), as the metric read-back explains a miss. */
-export interface ScrapeWatch {
-  refused(): { readonly count: number; readonly lastAtMs: number } | undefined;
+/** Deliveries of the counter that failed (a scrape refused, a push the store refused), as a metric miss explains itself. */
+export interface Refusals {
+  refused(): { readonly count: number; readonly lastAtMs: number; readonly status?: number } | undefined;
 }
 
 /**

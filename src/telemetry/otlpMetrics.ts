@@ -13,6 +13,8 @@ export interface OtlpMetrics {
   recordRun(run: Pick<RunRecord, 'trigger' | 'outcome'>): void;
   /** "otlp http/protobuf http://…/v1/metrics (cumulative, every 15s)", or "none". */
   readonly destination: string;
+  /** The exports the store refused or that failed, as the metric read-back names them in a miss. */
+  readonly pushes: { refused(): { count: number; lastAtMs: number; status?: number } | undefined };
   forceFlush(): Promise<void>;
   /** Exports the last values; never rejects (a failed export is counted). */
   shutdown(): Promise<void>;
@@ -42,13 +44,21 @@ export function createOtlpMetrics(
     return {
       recordRun: () => {},
       destination: 'none',
+      pushes: { refused: () => undefined },
       forceFlush: () => Promise.resolve(),
       shutdown: () => Promise.resolve(),
     };
+  const failed = { count: 0, lastAtMs: 0, status: undefined as number | undefined };
   const counted: metrics.PushMetricExporter = {
     export: (batch, done) =>
       exporter.export(batch, (result) => {
         options.countExports(result.code === 0 ? 'success' : 'failure', 1);
+        if (result.code !== 0) {
+          failed.count += 1;
+          failed.lastAtMs = Date.now();
+          const code = (result.error as { code?: unknown } | undefined)?.code;
+          failed.status = typeof code === 'number' ? code : undefined;
+        }
         done(result);
       }),
     forceFlush: () => exporter.forceFlush(),
@@ -76,7 +86,8 @@ export function createOtlpMetrics(
       runs.add(1, { trigger, outcome, pipeline: settings.pipeline, [PROCESS_LABEL]: settings.processId }),
     destination: options.exporter
       ? 'custom'
-      : `otlp ${otlp.protocol} ${shownUrl(url || 'http://localhost:4318/v1/metrics')} (${otlp.temporality}, every ${otlp.interval} ms)`,
+      : `otlp ${otlp.protocol} ${shownUrl(url || 'http://localhost:4318/v1/metrics')} (cumulative, every ${otlp.interval} ms)`,
+    pushes: { refused: () => (failed.count > 0 ? { ...failed } : undefined) },
     forceFlush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown().catch(() => undefined),
   };
@@ -92,9 +103,8 @@ function otlpExporter(otlp: PipelineConfig['metrics']['otlp']): metrics.PushMetr
       ? http.OTLPMetricExporter
       : (require('@opentelemetry/exporter-metrics-otlp-proto') as typeof MetricsOtlpProto).OTLPMetricExporter;
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const temporalityPreference =
-    otlp.temporality === 'delta'
-      ? http.AggregationTemporalityPreference.DELTA
-      : http.AggregationTemporalityPreference.CUMULATIVE;
+  // Cumulative whatever OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE says: the read-back compares the
+  // store's total with the run's sequence number, and a lost delta push would leave it short for good.
+  const temporalityPreference = http.AggregationTemporalityPreference.CUMULATIVE;
   return new Exporter({ ...otlpOptions(url, otlp.headers, otlp.timeout), temporalityPreference });
 }

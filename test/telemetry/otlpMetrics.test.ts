@@ -19,7 +19,6 @@ const QUICK = { PETSAGE_SMOKE_INTERVAL: '0', PETSAGE_SMOKE_VERIFY_POLL_INTERVAL:
  */
 function pushingService(o: {
   mimirUrl: string;
-  temporality?: 'cumulative' | 'delta';
   pushTenant?: string;
   readTenant?: string;
   exporter?: 'otlp' | 'none';
@@ -34,7 +33,6 @@ function pushingService(o: {
       `    exporter: ${o.exporter ?? 'otlp'}`,
       `    endpoint: "${o.mimirUrl}/otlp"`,
       `    headers: ${o.pushTenant ? `{ X-Scope-OrgID: "${o.pushTenant}" }` : '{}'}`,
-      `    temporality: ${o.temporality ?? 'cumulative'}`,
       '    interval: 250ms',
       'verify:',
       `  timeout: ${o.timeout ?? '20s'}`,
@@ -62,44 +60,55 @@ async function exportsCounted(svc: ReturnType<typeof testService>): Promise<Reco
 }
 
 describe('otlpMetrics: the run counter pushed over OTLP metrics and read back from the store it reaches', () => {
-  for (const temporality of ['cumulative', 'delta'] as const) {
-    it(`${temporality}: each run's metric signal is verified from the pushed counter, found in Mimir by this process's id`, async () => {
-      const mimir = await startMimir({ multiTenant: true });
-      const svc = pushingService({ mimirUrl: mimir.url, temporality, pushTenant: 'team-a', readTenant: 'team-a' });
-      const processId = svc.telemetry.processId;
-      for (let n = 1; n <= 3; n += 1) {
-        const report = await svc.runs.start('api').settled;
-        expect(report.run.seq).to.equal(n);
-        expect(report.verdicts.metric, `run ${n}`).to.include({
-          outcome: 'verified',
-          reason: 'none',
-          backend: 'prometheus',
-        });
-      }
-      const ours = mimir.stored.filter((s) => s.item.labels.process_id === processId).map((s) => s.item);
-      expect(ours.at(-1)!.labels).to.deep.include({
-        __name__: `${OTLP_RUNS_NAME}_total`,
-        job: 'petsage-smoke',
-        pipeline: 'default',
-        trigger: 'api',
-        outcome: 'success',
+  it("each run's metric signal is verified from the pushed counter, found in Mimir by this process's id", async () => {
+    // Mimir as it ships: a DELTA push is refused, so only a cumulative one is stored.
+    const mimir = await startMimir({ multiTenant: true, deltas: 'reject' });
+    const svc = pushingService({ mimirUrl: mimir.url, pushTenant: 'team-a', readTenant: 'team-a' });
+    const processId = svc.telemetry.processId;
+    for (let n = 1; n <= 3; n += 1) {
+      const report = await svc.runs.start('api').settled;
+      expect(report.run.seq).to.equal(n);
+      expect(report.verdicts.metric, `run ${n}`).to.include({
+        outcome: 'verified',
+        reason: 'none',
+        backend: 'prometheus',
       });
-      expect(ours.at(-1)!.value, 'the store holds every run').to.equal(3);
-      expect(new Set(ours.map((s) => s.sent.temporality)), 'as the exporter was told to push').to.deep.equal(
-        new Set([temporality === 'delta' ? 1 : 2]),
-      );
-      expect(
-        mimir.requests.every((r) => r.tenant === 'team-a'),
-        'pushes and queries carry the tenant',
-      ).to.equal(true);
-      const queries = mimir.requests.filter((r) => r.method === 'GET').map((r) => new URL(r.url, mimir.url));
-      expect(queries.map((u) => u.pathname)).to.include('/prometheus/api/v1/query');
-      expect(queries[0]!.searchParams.get('query')).to.equal(
-        `max(sum without (trigger, outcome) (${METRIC.runs}{process_id="${processId}",pipeline="default"}))`,
-      );
-      expect((await exportsCounted(svc)).success, 'pushes counted').to.be.greaterThan(0);
+    }
+    const ours = mimir.stored.filter((s) => s.item.labels.process_id === processId).map((s) => s.item);
+    expect(ours.at(-1)!.labels).to.deep.include({
+      __name__: `${OTLP_RUNS_NAME}_total`,
+      job: 'petsage-smoke',
+      pipeline: 'default',
+      trigger: 'api',
+      outcome: 'success',
     });
-  }
+    expect(ours.at(-1)!.value, 'the store holds every run').to.equal(3);
+    expect(new Set(ours.map((s) => s.sent.temporality)), 'cumulative, always').to.deep.equal(new Set([2]));
+    expect(
+      mimir.requests.every((r) => r.tenant === 'team-a'),
+      'pushes and queries carry the tenant',
+    ).to.equal(true);
+    const queries = mimir.requests.filter((r) => r.method === 'GET').map((r) => new URL(r.url, mimir.url));
+    expect(queries.map((u) => u.pathname)).to.include('/prometheus/api/v1/query');
+    expect(queries[0]!.searchParams.get('query')).to.equal(
+      `max(sum without (trigger, outcome) (${METRIC.runs}{process_id="${processId}",pipeline="default"}))`,
+    );
+    expect((await exportsCounted(svc)).success, 'pushes counted').to.be.greaterThan(0);
+  });
+
+  it('cumulative whatever OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE says: a lost delta push would leave the total short for good', async () => {
+    const mimir = await startMimir({ multiTenant: true, deltas: 'reject' });
+    const before = process.env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE;
+    process.env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE = 'delta';
+    try {
+      const svc = pushingService({ mimirUrl: mimir.url, pushTenant: 'team-a', readTenant: 'team-a' });
+      expect((await svc.runs.start('api').settled).verdicts.metric).to.include({ outcome: 'verified' });
+      expect(new Set(mimir.stored.map((s) => s.item.sent.temporality))).to.deep.equal(new Set([2]));
+    } finally {
+      if (before === undefined) delete process.env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE;
+      else process.env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE = before;
+    }
+  });
 
   it("another daemon process's samples in the same store and tenant never verify this process's runs", async () => {
     const mimir = await startMimir({ multiTenant: true });
@@ -129,6 +138,9 @@ describe('otlpMetrics: the run counter pushed over OTLP metrics and read back fr
     const svc = pushingService({ mimirUrl: mimir.url, readTenant: 'team-a', timeout: '1500ms' });
     const report = await svc.runs.start('api').settled;
     expect(report.verdicts.metric).to.include({ outcome: 'missing', reason: 'not_found', backend: 'prometheus' });
+    expect(report.verdicts.metric?.detail, 'the miss names the refused pushes').to.match(
+      /^\d+ OTLP push\(es\) of the run counter failed \(HTTP 401\), the last \d+ s ago; asked /,
+    );
     await svc.telemetry.forceFlush(); // one more export, awaited: its failure is counted before this returns
     const pushes = mimir.requests.filter((r) => r.method === 'POST');
     expect(pushes.length, 'the pushes reached the store').to.be.greaterThan(0);
@@ -139,25 +151,19 @@ describe('otlpMetrics: the run counter pushed over OTLP metrics and read back fr
     expect(counted.success ?? 0).to.equal(0);
   });
 
-  for (const temporality of ['cumulative', 'delta'] as const) {
-    it(`${temporality}: once the store takes the pushes again, the next run is verified`, async function () {
-      // A DELTA export the store refused is gone: the SDK does not send that increment again, so the
-      // store's running total stays below this process's seq and every later run of the process is
-      // missing/not_found until it restarts (src/readers/counter.ts compares the total with the seq).
-      if (temporality === 'delta') this.skip();
-      const mimir = await startMimir({ multiTenant: true });
-      const svc = pushingService({ mimirUrl: mimir.url, temporality, readTenant: 'team-a', timeout: '1500ms' });
-      const refused = await svc.runs.start('api').settled;
-      expect(refused.verdicts.metric).to.include({ outcome: 'missing', reason: 'not_found' });
-      await svc.telemetry.forceFlush(); // the first run's increment refused at least once
-      expect(await exportsCounted(svc)).to.include({ success: 0 });
-      // Single-tenant now: the pushes without a tenant are taken, and the reads find them (tenant "anonymous").
-      mimir.behaviour.multiTenant = false;
-      const next = await svc.runs.start('api').settled;
-      expect(next.run.seq).to.equal(2);
-      expect(next.verdicts.metric).to.include({ outcome: 'verified', reason: 'none' });
-    });
-  }
+  it('once the store takes the pushes again, the next run is verified: the cumulative total makes up the refused push', async () => {
+    const mimir = await startMimir({ multiTenant: true });
+    const svc = pushingService({ mimirUrl: mimir.url, readTenant: 'team-a', timeout: '1500ms' });
+    const refused = await svc.runs.start('api').settled;
+    expect(refused.verdicts.metric).to.include({ outcome: 'missing', reason: 'not_found' });
+    await svc.telemetry.forceFlush(); // the first run's increment refused at least once
+    expect(await exportsCounted(svc)).to.include({ success: 0 });
+    // Single-tenant now: the pushes without a tenant are taken, and the reads find them (tenant "anonymous").
+    mimir.behaviour.multiTenant = false;
+    const next = await svc.runs.start('api').settled;
+    expect(next.run.seq).to.equal(2);
+    expect(next.verdicts.metric).to.include({ outcome: 'verified', reason: 'none' });
+  });
 
   it('the destination named in the start-up line; none when the push is off', async () => {
     const RESOURCE = resources.resourceFromAttributes({ 'service.name': 'petsage-smoke' });
