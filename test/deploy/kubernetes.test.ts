@@ -124,6 +124,7 @@ describe('Kubernetes manifests (deploy/kubernetes), validated offline', () => {
   let byKind: Record<string, Model>;
   let base: Manifest[];
   let daemonset: Manifest[];
+  let tenants: Manifest[];
   let gate: Manifest[];
   let examples: Manifest[];
 
@@ -131,6 +132,7 @@ describe('Kubernetes manifests (deploy/kubernetes), validated offline', () => {
     byKind = await models();
     base = kustomize('base');
     daemonset = kustomize('overlays/daemonset');
+    tenants = kustomize('overlays/tenants');
     gate = kustomize('gate');
     examples = [...fileDocs('examples/cronjob.yaml'), ...fileDocs('examples/secret.yaml')];
   });
@@ -139,10 +141,11 @@ describe('Kubernetes manifests (deploy/kubernetes), validated offline', () => {
   const daemons = () => [
     { name: 'base', docs: base, pod: find(base, 'Deployment').spec.template.spec as Json },
     { name: 'overlays/daemonset', docs: daemonset, pod: find(daemonset, 'DaemonSet').spec.template.spec as Json },
+    { name: 'overlays/tenants', docs: tenants, pod: find(tenants, 'Deployment').spec.template.spec as Json },
   ];
 
   it('every rendered manifest (base, overlays, gate, examples) is valid against its schema, rendered with no warning', () => {
-    const all = [...base, ...daemonset, ...gate, ...examples];
+    const all = [...base, ...daemonset, ...tenants, ...gate, ...examples];
     expect(base.map((d) => d.kind).sort()).to.deep.equal([
       'ConfigMap',
       'Deployment',
@@ -160,6 +163,7 @@ describe('Kubernetes manifests (deploy/kubernetes), validated offline', () => {
       'PrometheusRule',
       'Service',
     ]);
+    expect(tenants.map((d) => d.kind).sort()).to.deep.equal(base.map((d) => d.kind).sort());
     for (const doc of all) {
       const Model = byKind[`${doc.apiVersion}/${doc.kind}`];
       expect(Model, `a schema for ${doc.apiVersion} ${doc.kind}`).to.not.equal(undefined);
@@ -173,7 +177,7 @@ describe('Kubernetes manifests (deploy/kubernetes), validated offline', () => {
     delete noSelector.spec.selector;
     expect(() => new byKind['monitoring.coreos.com/v1/ServiceMonitor']!(noSelector).validate()).to.throw(/selector/);
     // No deprecated kustomize field is left (each makes `kubectl kustomize` warn).
-    for (const dir of ['base', 'overlays/daemonset', 'gate']) {
+    for (const dir of ['base', 'overlays/daemonset', 'overlays/tenants', 'gate']) {
       const kustomization = parse(readFileSync(path.join(K8S, dir, 'kustomization.yaml'), 'utf8')) as Json;
       expect(Object.keys(kustomization), dir).to.not.include.members([
         'commonLabels',
@@ -184,7 +188,7 @@ describe('Kubernetes manifests (deploy/kubernetes), validated offline', () => {
   });
 
   it("the labels reach every resource and pod template, and no selector but the workloads' own", () => {
-    for (const doc of base)
+    for (const doc of [...base, ...tenants])
       expect(doc.metadata.labels, `${doc.kind}`).to.include({ 'app.kubernetes.io/part-of': 'petsage-smoke' });
     const labels = find(base, 'Deployment').spec.template.metadata.labels;
     expect(labels).to.include({
@@ -385,6 +389,39 @@ describe('Kubernetes manifests (deploy/kubernetes), validated offline', () => {
     for (const { name, docs } of daemons())
       for (const p of pipelinesOf(configOf(docs).config))
         expect(p.verify.metrics.selector, `${name} ${p.name}`).to.not.match(/instance/);
+  });
+
+  it('the tenants overlay: one daemon, three tenants of one Grafana stack, each exported with its org id and read back as it', () => {
+    const overlayFile = readFileSync(path.join(K8S, 'overlays', 'tenants', 'petsage-smoke.yaml'), 'utf8');
+    const exampleFile = path.join(REPO_ROOT, 'config', 'examples', 'tenants.yaml');
+    expect(overlayFile, "config/examples/tenants.yaml and the overlay's config are one file").to.equal(
+      readFileSync(exampleFile, 'utf8'),
+    );
+    const { text, config } = configOf(tenants);
+    expect(text).to.equal(overlayFile);
+    expect(loadConfig({ file: exampleFile, env: { NODE_ENV: 'production', ...TOKEN } })).to.deep.equal(config);
+    const pipelines = pipelinesOf(config);
+    expect(pipelines.map((p) => p.name)).to.deep.equal(['default', 'team-a', 'team-b', 'team-c']);
+    const [own, ...teams] = pipelines;
+    expect(kindOf(own!.traces), 'the default pipeline proves the daemon itself').to.equal('file');
+    for (const p of teams) {
+      const orgId = { 'X-Scope-OrgID': p.name };
+      expect(kindOf(p.traces), p.name).to.equal('otlp');
+      expect(p.traces.otlp.endpoint).to.match(/^http:\/\/otel-collector\./);
+      expect(p.traces.otlp.headers).to.deep.equal(orgId);
+      expect(p.log.otlp.endpoint).to.equal(p.traces.otlp.endpoint);
+      expect(p.log.otlp.headers).to.deep.equal(orgId);
+      expect(p.verify.log.loki).to.include({ tenant: p.name, tenantHeader: 'X-Scope-OrgID', match: 'metadata' });
+      expect(p.verify.log.loki.url).to.match(/^http:\/\/loki-/);
+      expect(p.verify.traces.tempo).to.include({ tenant: p.name, tenantHeader: 'X-Scope-OrgID', search: true });
+      expect(p.verify.traces.tempo.url).to.match(/^http:\/\/tempo-/);
+      expect(p.verify.metrics).to.include({ tenant: p.name, pathPrefix: '/prometheus', selector: '' });
+      expect(p.verify.metrics.prometheusUrl).to.match(/^http:\/\/mimir-/);
+      expect(p.schedule.interval).to.equal(15_000);
+    }
+    // The same stack for each: only the tenant differs.
+    const strip = (p: Json) => JSON.stringify(p).replaceAll(p.name, '<tenant>');
+    expect(new Set(teams.map(strip)).size).to.equal(1);
   });
 
   it('the PrometheusRule is generated from prometheus/rules and in sync with it', () => {
