@@ -18,7 +18,7 @@ const MiB = 1024 ** 2;
 export const PER_ITEM = {
   /** RSS of an idle daemon with one pipeline (bench/README.md: ~90 MiB). */
   idleRss: 90 * MiB,
-  /** Each named pipeline besides: its exporters, readers and series (measured: three add ~3 MiB to an idle daemon). */
+  /** Each named pipeline besides: its exporters, readers and series (measured: three, pushing their counters too, add ~12 MiB to an idle daemon). */
   pipelineRss: 4 * MiB,
   /** Heap of one run awaiting verification (bench/README.md, heap snapshot at 100,000 pending: ~1.8 KB). */
   pendingRun: 1_900,

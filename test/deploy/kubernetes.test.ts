@@ -108,6 +108,7 @@ function backendUrls(config: Config): string[] {
       p.traces.otlp.tracesEndpoint,
       p.log.otlp.endpoint,
       p.log.otlp.logsEndpoint,
+      p.metrics.otlp.exporter === 'otlp' ? p.metrics.otlp.endpoint || p.metrics.otlp.metricsEndpoint : '',
       p.verify.log.loki.url,
       p.verify.traces.queryUrl,
       p.verify.traces.tempo.url,
@@ -188,7 +189,7 @@ describe('Kubernetes manifests (deploy/kubernetes), validated offline', () => {
   });
 
   it("the labels reach every resource and pod template, and no selector but the workloads' own", () => {
-    for (const doc of [...base, ...tenants])
+    for (const doc of [...base, ...daemonset, ...tenants])
       expect(doc.metadata.labels, `${doc.kind}`).to.include({ 'app.kubernetes.io/part-of': 'petsage-smoke' });
     const labels = find(base, 'Deployment').spec.template.metadata.labels;
     expect(labels).to.include({
@@ -391,7 +392,7 @@ describe('Kubernetes manifests (deploy/kubernetes), validated offline', () => {
         expect(p.verify.metrics.selector, `${name} ${p.name}`).to.not.match(/instance/);
   });
 
-  it('the tenants overlay: one daemon, three tenants of one Grafana stack, each exported with its org id and read back as it', () => {
+  it('the tenants overlay: one daemon, three tenants of one Grafana stack, each signal exported with its org id and read back as it', () => {
     const overlayFile = readFileSync(path.join(K8S, 'overlays', 'tenants', 'petsage-smoke.yaml'), 'utf8');
     const exampleFile = path.join(REPO_ROOT, 'config', 'examples', 'tenants.yaml');
     expect(overlayFile, "config/examples/tenants.yaml and the overlay's config are one file").to.equal(
@@ -411,6 +412,7 @@ describe('Kubernetes manifests (deploy/kubernetes), validated offline', () => {
       expect(p.traces.otlp.headers).to.deep.equal(orgId);
       expect(p.log.otlp.endpoint).to.equal(p.traces.otlp.endpoint);
       expect(p.log.otlp.headers).to.deep.equal(orgId);
+      expect(p.metrics.otlp).to.deep.include({ exporter: 'otlp', endpoint: p.traces.otlp.endpoint, headers: orgId });
       expect(p.verify.log.loki).to.include({ tenant: p.name, tenantHeader: 'X-Scope-OrgID', match: 'metadata' });
       expect(p.verify.log.loki.url).to.match(/^http:\/\/loki-/);
       expect(p.verify.traces.tempo).to.include({ tenant: p.name, tenantHeader: 'X-Scope-OrgID', search: true });
