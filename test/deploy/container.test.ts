@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, readFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { EVENT } from '../../src/vocabulary';
@@ -7,21 +7,25 @@ import { spawnDaemon, type SpawnedDaemon } from '../support/daemon';
 import { REPO_ROOT } from '../support/repo';
 import { tmpDir } from '../support/tmp';
 
-/** The Dockerfile's runtime stage, one instruction per line (continuations joined). */
-function runtimeStage(): { instruction: string; args: string }[] {
+type Step = { instruction: string; args: string };
+
+/** The Dockerfile's stages, each one instruction per line (continuations joined), its FROM left out. */
+function stages(): Step[][] {
   const lines = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ').split('\n');
-  const stages = lines.map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-  const last = stages
-    .map((l, i) => (l.startsWith('FROM ') ? i : -1))
-    .filter((i) => i >= 0)
-    .pop()!;
-  return stages.slice(last + 1).map((l) => ({ instruction: l.split(' ')[0]!, args: l.slice(l.indexOf(' ') + 1) }));
+  const out: Step[][] = [];
+  for (const line of lines.map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))) {
+    if (line.startsWith('FROM ')) out.push([]);
+    else out[out.length - 1]!.push({ instruction: line.split(' ')[0]!, args: line.slice(line.indexOf(' ') + 1) });
+  }
+  return out;
 }
+const runtimeStage = () => stages().pop()!;
 
 /**
- * No container engine here: the runtime stage's steps are carried out as written, on the host. The
- * build stage is this repository, built by the test command; /app is a fresh directory; the daemon
- * runs as the Dockerfile's USER.
+ * No container engine here: the stages' steps are carried out as written, on the host. The build
+ * stage compiles from what it copies into a fresh directory (its `npm ci` is this checkout's
+ * node_modules); the runtime stage takes this repository's build, into a fresh /app, and the
+ * daemon runs as the Dockerfile's USER.
  */
 describe('container recipe (Dockerfile), exercised without a container engine', function () {
   this.timeout(240_000);
@@ -29,6 +33,32 @@ describe('container recipe (Dockerfile), exercised without a container engine', 
   after(async () => {
     daemon?.child.kill('SIGKILL');
     await daemon?.exited;
+  });
+
+  it('the build stage compiles the daemon from what it copies (src/ and tsconfig.json) alone', () => {
+    const src = tmpDir('petsage-build-');
+    const [build] = stages();
+    for (const { instruction, args } of build!) {
+      if (instruction === 'COPY') {
+        const parts = args.split(/\s+/);
+        const to = parts.pop()!;
+        const dest = path.join(src, to);
+        // As Docker copies: into a destination ending in "/" (or given several sources), else as it.
+        const into = parts.length > 1 || to.endsWith('/');
+        for (const from of parts)
+          cpSync(path.join(REPO_ROOT, from), into ? path.join(dest, path.basename(from)) : dest, { recursive: true });
+      } else if (instruction === 'RUN' && args.startsWith('npm ci')) {
+        // The dependencies as installed here (no registry needed): the lock file is the same.
+        symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(src, 'node_modules'), 'dir');
+      } else if (instruction === 'RUN') {
+        const run = spawnSync('bash', ['-c', args], { cwd: src, encoding: 'utf8' });
+        expect(run.status, `RUN ${args}\n${run.stdout}${run.stderr}`).to.equal(0);
+      }
+    }
+    expect(
+      existsSync(path.join(src, 'dist', 'src', 'main.js')),
+      'dist/src/main.js, which the runtime stage copies',
+    ).to.equal(true);
   });
 
   it('installs production dependencies only into a clean directory, starts from there as non-root, runs, checks, and exits 0 on SIGTERM', async () => {
@@ -62,9 +92,11 @@ describe('container recipe (Dockerfile), exercised without a container engine', 
     expect(command.slice(0, 2)).to.deep.equal(['node', 'dist/src/main.js']);
     expect(user).to.equal(10001);
 
+    // Production refuses to start without a token (config/production.yaml): the pod's comes from the Secret.
+    const token = { PETSAGE_SMOKE_AUTH_TOKEN: 'a-token-from-the-secret-0123456789' };
     daemon = await spawnDaemon({
       args: [...command.slice(2), '--host', '127.0.0.1'],
-      env: { NODE_ENV: 'production', PETSAGE_SMOKE_INTERVAL: '0' },
+      env: { NODE_ENV: 'production', PETSAGE_SMOKE_INTERVAL: '0', ...token },
       install: { main: path.join(app, command[1]!), cwd: app, ...(process.getuid?.() === 0 ? { uid: user } : {}) },
     });
     const run = (await (await fetch(`${daemon.url}/smoke-test`)).json()) as { status: string };
@@ -72,7 +104,7 @@ describe('container recipe (Dockerfile), exercised without a container engine', 
     const check = spawnSync(
       process.execPath,
       [path.join(app, command[1]!), 'check', '--url', daemon.url, '--timeout', '60s'],
-      { encoding: 'utf8', cwd: app },
+      { encoding: 'utf8', cwd: app, env: { ...process.env, ...token } },
     );
     expect(check.status, check.stdout + check.stderr).to.equal(0);
     expect(check.stdout).to.match(/verified$/m);
