@@ -1,4 +1,5 @@
-import { renameSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type winston from 'winston';
 import type { Clock } from './smoke/types';
@@ -68,11 +69,14 @@ export interface Expected {
 const SKEW_MS = 60_000;
 /** Spot-check runs restored at most per pipeline: a day at one a minute. */
 const MAX_SPOT_RUNS = 1440;
+/** Set-aside copies kept next to the state file: a daemon whose config keeps changing must not fill its disk. */
+export const KEEP_SET_ASIDE = 3;
 
 /**
  * The state an earlier process left, for the pipelines that read back exactly as this daemon does.
  * A file that cannot be read back, or one written under another service or configuration, is set aside
- * (`<file>.unreadable-<time>` / `<file>.set-aside-<time>`) with a warning; its runs are never judged.
+ * (`<file>.unreadable-<time>` / `<file>.set-aside-<time>`, the newest KEEP_SET_ASIDE kept) with a warning;
+ * its runs are never judged.
  */
 export async function restoreState(
   path: string,
@@ -84,6 +88,7 @@ export async function restoreState(
     let moved = to;
     try {
       renameSync(path, to);
+      pruneSetAside(path);
     } catch {
       moved = '(left in place)';
     }
@@ -133,4 +138,14 @@ export async function restoreState(
       });
   }
   return restored;
+}
+
+/** Removes all but the newest KEEP_SET_ASIDE copies of `path` set aside, by the time in their names. */
+function pruneSetAside(path: string): void {
+  const prefix = `${basename(path)}.`;
+  const timeOf = (f: string) => /^(?:unreadable|set-aside)-(.+)$/.exec(f.slice(prefix.length))?.[1];
+  const copies = readdirSync(dirname(path))
+    .filter((f) => f.startsWith(prefix) && timeOf(f))
+    .sort((a, b) => timeOf(a)!.localeCompare(timeOf(b)!));
+  for (const old of copies.slice(0, -KEEP_SET_ASIDE)) rmSync(join(dirname(path), old), { force: true });
 }

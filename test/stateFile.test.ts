@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { createSmokeRunner } from '../src/smoke/runSmokeTest';
 import type { SmokeRun } from '../src/smoke/types';
 import { readState, STATE_VERSION, StateFileError, writeState, type PipelineState } from '../src/stateFile';
-import { restoreState } from '../src/stateKeeper';
+import { KEEP_SET_ASIDE, restoreState } from '../src/stateKeeper';
 import type { PendingRun } from '../src/verify/judge';
 import { EVENT } from '../src/vocabulary';
 import { memoryLogger } from './support/app';
@@ -140,10 +140,10 @@ describe('state file', () => {
       service: 'petsage-smoke',
       pipelines: new Map([['default', { asked, rooms: { api: 10, other: 10 } }]]),
     });
-    const restore = (file: string, exp = expected()) => {
+    const restore = (file: string, exp = expected(), now: () => number = Date.now) => {
       const { logger, lines } = memoryLogger();
       const warnings: string[] = [];
-      return restoreState(file, exp, { now: Date.now, logger, warn: (l) => warnings.push(l) }).then((restored) => ({
+      return restoreState(file, exp, { now, logger, warn: (l) => warnings.push(l) }).then((restored) => ({
         restored,
         warnings,
         lines,
@@ -184,6 +184,28 @@ describe('state file', () => {
       expect(b.restored?.size).to.equal(0);
       expect(b.warnings[0]).to.match(/holds pipelines read back otherwise than now \(default\)/);
       expect(readdirSync(dir).some((f) => f.startsWith('moved.json.set-aside-'))).to.equal(true);
+    });
+
+    it(`keeps the newest ${KEEP_SET_ASIDE} copies set aside: a config that keeps changing cannot fill the disk`, async () => {
+      const dir = tmpDir();
+      const file = path.join(dir, 'state.json');
+      const old = ['unreadable-2020-01-01T00-00-00-000Z', 'set-aside-2020-01-02T00-00-00-000Z'];
+      for (const suffix of old) writeFileSync(`${file}.${suffix}`, 'old');
+      writeFileSync(path.join(dir, 'other.json.set-aside-2020-01-01T00-00-00-000Z'), "not this file's");
+      let at = Date.parse('2026-01-01T00:00:00Z');
+      for (let n = 0; n < KEEP_SET_ASIDE + 1; n += 1) {
+        writeFileSync(file, `garbage ${n}`);
+        await restore(file, expected(), () => (at += 60_000)); // each copy named by its own minute
+      }
+      const kept = readdirSync(dir).filter((f) => f.startsWith('state.json.'));
+      expect(kept).to.have.length(KEEP_SET_ASIDE);
+      expect(
+        kept.some((f) => f.includes('2020-')),
+        'the oldest removed first',
+      ).to.equal(false);
+      expect(readdirSync(dir), "another file's copies are not touched").to.include(
+        'other.json.set-aside-2020-01-01T00-00-00-000Z',
+      );
     });
   });
 });

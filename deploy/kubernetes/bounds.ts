@@ -10,6 +10,8 @@
  */
 import { loadConfig, type Config } from '../../src/config/load';
 import { pipelinesOf, spanFileOf, type PipelineConfig } from '../../src/config/pipelines';
+import { MAX_CLIENTS } from '../../src/http/access';
+import { ANSWER_LIMITS } from '../../src/readers/limits';
 
 const KiB = 1024;
 const MiB = 1024 ** 2;
@@ -46,16 +48,11 @@ export const PER_ITEM = {
   parsedAnswer: 16 * MiB,
 } as const;
 
-/** Clients the rate limit remembers at most (src/http/access.ts MAX_CLIENTS, README "Rate limits"). */
-export const RATE_LIMIT_CLIENTS = 100_000;
+/** Clients the rate limit remembers at most (README "Rate limits"). */
+export const RATE_LIMIT_CLIENTS = MAX_CLIENTS;
 
 /** Answers from a backend: each reader's byte cap and how many of its answers can be in flight at once. */
-export const ANSWERS = {
-  loki: { cap: 4 * MiB, inFlight: 1 }, // src/readers/loki.ts: batches one after another
-  traceById: { cap: 8 * MiB, inFlight: 4 }, // src/readers/traceById.ts: CONCURRENCY lookups at once
-  tempoSearch: { cap: 1 * MiB, inFlight: 1 }, // src/readers/tempoSearch.ts
-  prometheus: { cap: 1 * MiB, inFlight: 1 }, // src/readers/prometheus.ts
-} as const;
+export const ANSWERS = ANSWER_LIMITS;
 
 /**
  * V8 keeps garbage until it collects, and grows its old generation ahead of the live set: the
@@ -98,7 +95,7 @@ const exportsLogRecords = (p: PipelineConfig) =>
   (p.log.otlp.exporter === 'auto' && !!(p.log.otlp.endpoint || p.log.otlp.logsEndpoint));
 
 /** The backends a pipeline reads back from over HTTP, each with its answers' cap and concurrency. */
-function readersOf(p: PipelineConfig): { name: keyof typeof ANSWERS; cap: number; inFlight: number }[] {
+function readersOf(p: PipelineConfig): { name: keyof typeof ANSWERS; maxBytes: number; inFlight: number }[] {
   const { log, traces, metrics } = p.verify;
   const on: (keyof typeof ANSWERS)[] = [];
   if (log.enabled && log.loki.url) on.push('loki');
@@ -200,17 +197,17 @@ export function bounds(config: Config): Bounds {
   const answers = pipelines.flatMap((p) => {
     const readers = readersOf(p);
     if (readers.length === 0) return [];
-    const recheck = p.retention.spotInterval > 0 ? Math.max(...readers.map((r) => r.cap)) : 0;
-    const bytes = readers.reduce((n, r) => n + r.inFlight * r.cap, 0) + recheck;
+    const recheck = p.retention.spotInterval > 0 ? Math.max(...readers.map((r) => r.maxBytes)) : 0;
+    const bytes = readers.reduce((n, r) => n + r.inFlight * r.maxBytes, 0) + recheck;
     return [
       term(
         `answers in flight, pipeline ${p.name}`,
-        `2 x (${readers.map((r) => `${r.name} ${r.inFlight} x ${mib(r.cap)}`).join(' + ')}${recheck ? ` + a spot check ${mib(recheck)}` : ''}): chunks, then one buffer`,
+        `2 x (${readers.map((r) => `${r.name} ${r.inFlight} x ${mib(r.maxBytes)}`).join(' + ')}${recheck ? ` + a spot check ${mib(recheck)}` : ''}): chunks, then one buffer`,
         2 * bytes,
       ),
     ];
   });
-  const largestCap = Math.max(0, ...pipelines.flatMap((p) => readersOf(p).map((r) => r.cap)));
+  const largestCap = Math.max(0, ...pipelines.flatMap((p) => readersOf(p).map((r) => r.maxBytes)));
   const memory: Term[] = [
     term(
       'idle daemon',

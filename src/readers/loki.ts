@@ -5,8 +5,8 @@ import type { SmokeRun } from '../smoke/types';
 import { searchedStore } from './searchedStore';
 import { connect } from './connection';
 import type { PolledReader, Store } from './types';
+import { ANSWER_LIMITS } from './limits';
 
-const MAX_ANSWER_BYTES = 4 << 20;
 /** Trace ids per LogQL query: one query serves many waiting runs. */
 const PER_QUERY = 50;
 /** Lines asked for per run: its line, and room for duplicates a shipper may send. */
@@ -61,7 +61,7 @@ export function lokiReader(options: LokiReaderOptions): PolledReader {
     const perRequest = AbortSignal.any([signal, AbortSignal.timeout(options.connection.timeoutMs)]);
     const { body } = await options.connection.get(`/loki/api/v1/query_range?${query}`, {
       signal: perRequest,
-      maxBytes: MAX_ANSWER_BYTES,
+      maxBytes: ANSWER_LIMITS.loki.maxBytes,
     });
     const answer = parseJson<Streams>(body);
     const found = new Set<string>();

@@ -4,6 +4,7 @@ import { connect, type Connection } from './connection';
 import { counterReader } from './counter';
 import { HttpError, parseJson } from './httpClient';
 import type { PolledReader, Refusals, Store } from './types';
+import { ANSWER_LIMITS } from './limits';
 
 /** Label matchers for one process's run counter: its own id, so no other process's samples count. */
 export const processMatchers = (matchers: string, processId: string) =>
@@ -14,8 +15,6 @@ export const processMatchers = (matchers: string, processId: string) =>
  * (a daemon scraped by two jobs must not count twice), the highest target taken.
  */
 export const runsQuery = (matchers: string) => `max(sum without (trigger, outcome) (${METRIC.runs}{${matchers}}))`;
-
-const MAX_ANSWER_BYTES = 1 << 20;
 
 interface InstantAnswer {
   status?: string;
@@ -48,7 +47,7 @@ export function prometheusReader(options: PrometheusReaderOptions): PolledReader
     const perRequest = AbortSignal.any([signal, AbortSignal.timeout(options.connection.timeoutMs)]);
     const { body } = await options.connection.get(`${options.pathPrefix}/api/v1/query?${params}`, {
       signal: perRequest,
-      maxBytes: MAX_ANSWER_BYTES,
+      maxBytes: ANSWER_LIMITS.prometheus.maxBytes,
     });
     const answer = parseJson<InstantAnswer>(body);
     if (answer.status !== 'success') throw new HttpError('malformed', `query status ${String(answer.status)}`);

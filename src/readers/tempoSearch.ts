@@ -4,8 +4,8 @@ import type { SmokeRun } from '../smoke/types';
 import { searchedStore } from './searchedStore';
 import { parseJson } from './httpClient';
 import type { PolledReader } from './types';
+import { ANSWER_LIMITS } from './limits';
 
-const MAX_ANSWER_BYTES = 1 << 20;
 /** Run ids per TraceQL query: one search serves many waiting runs. */
 const PER_QUERY = 20;
 
@@ -41,7 +41,7 @@ export function tempoSearchReader(options: TempoSearchReaderOptions): PolledRead
     const perRequest = AbortSignal.any([signal, AbortSignal.timeout(options.connection.timeoutMs)]);
     const { body } = await options.connection.get(`/api/search?${query}`, {
       signal: perRequest,
-      maxBytes: MAX_ANSWER_BYTES,
+      maxBytes: ANSWER_LIMITS.tempoSearch.maxBytes,
     });
     const traces = parseJson<{ traces?: unknown }>(body).traces;
     // Tempo writes trace ids without their leading zeros; it returns at most `limit` traces.

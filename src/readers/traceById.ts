@@ -5,10 +5,7 @@ import { parseJson } from './httpClient';
 import { traceHolds } from './traceContent';
 import { tempoSearchReader } from './tempoSearch';
 import type { PolledReader, Store } from './types';
-
-const MAX_ANSWER_BYTES = 8 << 20;
-/** Lookups in flight at once: one per waiting run, but not all at once (and at most this many answers in memory). */
-const CONCURRENCY = 4;
+import { ANSWER_LIMITS } from './limits';
 
 /** Where each store's by-id API is: Tempo, Jaeger's UI API and a generic `queryUrl` at /api/traces; Jaeger v2's at /api/v3. */
 export const TRACE_PATHS = { v1: '/api/traces/', v3: '/api/v3/traces/' } as const;
@@ -30,7 +27,7 @@ export function traceByIdReader(options: TraceByIdReaderOptions): PolledReader {
     // 404: not stored (yet); its body (empty in Tempo, text or JSON in Jaeger) says nothing more.
     const { status, body } = await options.connection.get(`${path}${run.traceId}`, {
       signal: perRequest,
-      maxBytes: MAX_ANSWER_BYTES,
+      maxBytes: ANSWER_LIMITS.traceById.maxBytes,
       accept: [404],
     });
     return status === 404 ? ({ state: 'absent' } as const) : traceHolds(parseJson(body), run);
@@ -51,7 +48,7 @@ export function traceByIdReader(options: TraceByIdReaderOptions): PolledReader {
         else if (held.state === 'incomplete') report(run, { reason: 'incomplete', detail: held.detail });
         return next();
       };
-      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, runs.length) }, next));
+      await Promise.all(Array.from({ length: Math.min(ANSWER_LIMITS.traceById.inFlight, runs.length) }, next));
     },
     recheck: async (run, _verifiedAtMs, signal) => (await lookUp(run, signal)).state === 'found',
   };
