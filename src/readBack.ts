@@ -6,7 +6,7 @@ import { lokiStore } from './readers/loki';
 import { ownMetricsReader } from './readers/ownMetrics';
 import { prometheusStore } from './readers/prometheus';
 import { jaegerStore, tempoStore, traceApiStore } from './readers/traceById';
-import type { Reader, Refusals, Store } from './readers/types';
+import type { Pushes, Reader, Refusals, Store } from './readers/types';
 import type { Clock, MonoClock } from './smoke/types';
 import type { LogTail } from './stateFile';
 import type { ExportListener } from './telemetry/exportAccounting';
@@ -45,7 +45,7 @@ export interface ReadBackSources {
   readonly render: Render;
   readonly scrapes: Refusals;
   /** How the pipeline's pushes of the run counter went. */
-  readonly pushes: Refusals;
+  readonly pushes: Pushes;
   readonly now: Clock;
   readonly mono: MonoClock;
   readonly logger: winston.Logger;

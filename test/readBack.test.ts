@@ -36,7 +36,7 @@ function readBackOf(flags: Record<string, string> = {}) {
     logWriteFailed: () => false,
     render: createRenderer(registry),
     scrapes: createScrapeWatch(Date.now),
-    pushes: { refused: () => undefined },
+    pushes: { refused: () => undefined, lost: () => false, lostThrough: () => 0 },
     now: Date.now,
     mono: () => mono,
     logger,

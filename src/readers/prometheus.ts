@@ -3,7 +3,7 @@ import { METRIC, PROCESS_LABEL } from '../vocabulary';
 import { connect, type Connection } from './connection';
 import { counterReader } from './counter';
 import { HttpError, parseJson } from './httpClient';
-import type { PolledReader, Refusals, Store } from './types';
+import type { PolledReader, Pushes, Refusals, Store } from './types';
 import { ANSWER_LIMITS } from './limits';
 
 /** Label matchers for one process's run counter: its own id, so no other process's samples count. */
@@ -29,7 +29,7 @@ export interface PrometheusReaderOptions {
   processId: string;
   now: () => number;
   scrapes?: Refusals;
-  pushes?: Refusals;
+  pushes?: Pushes;
 }
 
 /**
@@ -58,6 +58,7 @@ export function prometheusReader(options: PrometheusReaderOptions): PolledReader
   const query = runsQuery(processMatchers(options.matchers, options.processId));
   const reader = counterReader({
     backend: 'prometheus',
+    ...(options.pushes ? { pushes: options.pushes } : {}),
     // The process id left out: what is asked is the same query in every process of this daemon.
     asked: `${options.connection.shown}${options.pathPrefix}/api/v1/query for ${runsQuery(processMatchers(options.matchers, '<this process>'))}`,
     readCounter: (signal) => instant(query, undefined, signal),

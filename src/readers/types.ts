@@ -82,13 +82,20 @@ export interface StoreContext {
   readonly now: Clock;
   /** How the scrapes of /metrics went: a store never holds samples its scraper was refused. */
   readonly scrapes: Refusals;
-  /** How the pushes of the run counter over OTLP went (never refused when the push is off). */
-  readonly pushes: Refusals;
+  /** How the pushes of the run counter over OTLP went (nothing refused or lost when the push is off). */
+  readonly pushes: Pushes;
 }
 
 /** Deliveries of the counter that failed (a scrape refused, a push the store refused), as a metric miss explains itself. */
 export interface Refusals {
   refused(): { readonly count: number; readonly lastAtMs: number; readonly status?: number } | undefined;
+}
+
+/** The pushes of the run counter: a delta push that failed lost its runs' increments for good. */
+export interface Pushes extends Refusals {
+  lost(seq: number): boolean;
+  /** The runs up to `seq` lost so: the store's total falls short of `seq` by this. */
+  lostThrough(seq: number): number;
 }
 
 /**

@@ -13,8 +13,8 @@ export interface OtlpMetrics {
   recordRun(run: Pick<RunRecord, 'trigger' | 'outcome'>): void;
   /** "otlp http/protobuf http://…/v1/metrics (cumulative, every 15s)", or "none". */
   readonly destination: string;
-  /** The exports the store refused or that failed, as the metric read-back names them in a miss. */
-  readonly pushes: { refused(): { count: number; lastAtMs: number; status?: number } | undefined };
+  /** How the pushes went: the read-back names failed ones in a miss, and fails the runs a delta push lost. */
+  readonly pushes: PushDelivery;
   forceFlush(): Promise<void>;
   /** Exports the last values; never rejects (a failed export is counted). */
   shutdown(): Promise<void>;
@@ -44,21 +44,16 @@ export function createOtlpMetrics(
     return {
       recordRun: () => {},
       destination: 'none',
-      pushes: { refused: () => undefined },
+      pushes: NOTHING_LOST,
       forceFlush: () => Promise.resolve(),
       shutdown: () => Promise.resolve(),
     };
-  const failed = { count: 0, lastAtMs: 0, status: undefined as number | undefined };
+  const ledger = createPushLedger(otlp.temporality);
   const counted: metrics.PushMetricExporter = {
     export: (batch, done) =>
       exporter.export(batch, (result) => {
         options.countExports(result.code === 0 ? 'success' : 'failure', 1);
-        if (result.code !== 0) {
-          failed.count += 1;
-          failed.lastAtMs = Date.now();
-          const code = (result.error as { code?: unknown } | undefined)?.code;
-          failed.status = typeof code === 'number' ? code : undefined;
-        }
+        ledger.exported(runsIn(batch), result);
         done(result);
       }),
     forceFlush: () => exporter.forceFlush(),
@@ -86,8 +81,8 @@ export function createOtlpMetrics(
       runs.add(1, { trigger, outcome, pipeline: settings.pipeline, [PROCESS_LABEL]: settings.processId }),
     destination: options.exporter
       ? 'custom'
-      : `otlp ${otlp.protocol} ${shownUrl(url || 'http://localhost:4318/v1/metrics')} (cumulative, every ${otlp.interval} ms)`,
-    pushes: { refused: () => (failed.count > 0 ? { ...failed } : undefined) },
+      : `otlp ${otlp.protocol} ${shownUrl(url || 'http://localhost:4318/v1/metrics')} (${otlp.temporality}, every ${otlp.interval} ms)`,
+    pushes: ledger,
     forceFlush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown().catch(() => undefined),
   };
@@ -103,8 +98,66 @@ function otlpExporter(otlp: PipelineConfig['metrics']['otlp']): metrics.PushMetr
       ? http.OTLPMetricExporter
       : (require('@opentelemetry/exporter-metrics-otlp-proto') as typeof MetricsOtlpProto).OTLPMetricExporter;
   /* eslint-enable @typescript-eslint/no-require-imports */
-  // Cumulative whatever OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE says: the read-back compares the
-  // store's total with the run's sequence number, and a lost delta push would leave it short for good.
-  const temporalityPreference = http.AggregationTemporalityPreference.CUMULATIVE;
+  const temporalityPreference =
+    otlp.temporality === 'delta'
+      ? http.AggregationTemporalityPreference.DELTA
+      : http.AggregationTemporalityPreference.CUMULATIVE;
   return new Exporter({ ...otlpOptions(url, otlp.headers, otlp.timeout), temporalityPreference });
+}
+
+/** How the pushes of one pipeline's counter went, as the metric read-back asks. */
+export interface PushDelivery {
+  /** The pushes that failed, and the last one's HTTP status when it had one. */
+  refused(): { count: number; lastAtMs: number; status?: number } | undefined;
+  /** Whether the increment of run `seq` was in a delta push that failed: it never reaches the store. */
+  lost(seq: number): boolean;
+  /** How many runs up to `seq` were lost so: the store's total falls short of `seq` by this. */
+  lostThrough(seq: number): number;
+}
+
+const NOTHING_LOST: PushDelivery = { refused: () => undefined, lost: () => false, lostThrough: () => 0 };
+/** Lost stretches of runs remembered; older ones are only counted (their runs are long judged). */
+const MAX_LOST_STRETCHES = 1024;
+
+/** The increments of the run counter in one export: with delta temporality, the runs it carries. */
+function runsIn(batch: metrics.ResourceMetrics): number {
+  let n = 0;
+  for (const scope of batch.scopeMetrics)
+    for (const metric of scope.metrics)
+      if (metric.descriptor.name === OTLP_RUNS_NAME)
+        for (const point of metric.dataPoints) n += typeof point.value === 'number' ? point.value : 0;
+  return n;
+}
+
+/**
+ * Runs are counted in the order of their seq, so a delta export carries the next runs not yet
+ * exported: a failed one loses exactly those (the SDK never sends a delta again). A cumulative
+ * export carries the whole total, and the next one makes good a failure: nothing is lost.
+ */
+function createPushLedger(temporality: 'cumulative' | 'delta') {
+  const failed = { count: 0, lastAtMs: 0, status: undefined as number | undefined };
+  let exported = 0;
+  let forgotten = 0;
+  const stretches: [from: number, to: number][] = [];
+  return {
+    exported(runs: number, result: { code: number; error?: unknown }) {
+      const from = exported + 1;
+      if (temporality === 'delta') exported += runs;
+      if (result.code === 0) return;
+      failed.count += 1;
+      failed.lastAtMs = Date.now();
+      const status = (result.error as { code?: unknown } | undefined)?.code;
+      failed.status = typeof status === 'number' ? status : undefined;
+      if (temporality !== 'delta' || exported < from) return;
+      stretches.push([from, exported]);
+      if (stretches.length > MAX_LOST_STRETCHES) {
+        const [a, b] = stretches.shift()!;
+        forgotten += b - a + 1;
+      }
+    },
+    refused: () => (failed.count > 0 ? { ...failed } : undefined),
+    lost: (seq: number) => stretches.some(([from, to]) => seq >= from && seq <= to),
+    lostThrough: (seq: number) =>
+      stretches.reduce((n, [from, to]) => n + (seq >= from ? Math.min(seq, to) - from + 1 : 0), forgotten),
+  } satisfies PushDelivery & { exported(runs: number, result: { code: number; error?: unknown }): void };
 }

@@ -22,6 +22,7 @@ function pushingService(o: {
   pushTenant?: string;
   readTenant?: string;
   exporter?: 'otlp' | 'none';
+  temporality?: 'cumulative' | 'delta';
   timeout?: string;
 }) {
   const file = path.join(tmpDir('petsage-otlp-metrics-'), 'config.yaml');
@@ -33,6 +34,7 @@ function pushingService(o: {
       `    exporter: ${o.exporter ?? 'otlp'}`,
       `    endpoint: "${o.mimirUrl}/otlp"`,
       `    headers: ${o.pushTenant ? `{ X-Scope-OrgID: "${o.pushTenant}" }` : '{}'}`,
+      `    temporality: ${o.temporality ?? 'cumulative'}`,
       '    interval: 250ms',
       'verify:',
       `  timeout: ${o.timeout ?? '20s'}`,
@@ -60,55 +62,45 @@ async function exportsCounted(svc: ReturnType<typeof testService>): Promise<Reco
 }
 
 describe('otlpMetrics: the run counter pushed over OTLP metrics and read back from the store it reaches', () => {
-  it("each run's metric signal is verified from the pushed counter, found in Mimir by this process's id", async () => {
-    // Mimir as it ships: a DELTA push is refused, so only a cumulative one is stored.
-    const mimir = await startMimir({ multiTenant: true, deltas: 'reject' });
-    const svc = pushingService({ mimirUrl: mimir.url, pushTenant: 'team-a', readTenant: 'team-a' });
-    const processId = svc.telemetry.processId;
-    for (let n = 1; n <= 3; n += 1) {
-      const report = await svc.runs.start('api').settled;
-      expect(report.run.seq).to.equal(n);
-      expect(report.verdicts.metric, `run ${n}`).to.include({
-        outcome: 'verified',
-        reason: 'none',
-        backend: 'prometheus',
+  for (const temporality of ['cumulative', 'delta'] as const) {
+    it(`${temporality}: each run's metric signal is verified from the pushed counter, found in Mimir by this process's id`, async () => {
+      // Delta: as the collector's deltatocumulative processor (or Mimir's delta ingestion) sums them.
+      const mimir = await startMimir({ multiTenant: true, deltas: temporality === 'delta' ? 'convert' : 'reject' });
+      const svc = pushingService({ mimirUrl: mimir.url, temporality, pushTenant: 'team-a', readTenant: 'team-a' });
+      const processId = svc.telemetry.processId;
+      for (let n = 1; n <= 3; n += 1) {
+        const report = await svc.runs.start('api').settled;
+        expect(report.run.seq).to.equal(n);
+        expect(report.verdicts.metric, `run ${n}`).to.include({
+          outcome: 'verified',
+          reason: 'none',
+          backend: 'prometheus',
+        });
+      }
+      const ours = mimir.stored.filter((s) => s.item.labels.process_id === processId).map((s) => s.item);
+      expect(ours.at(-1)!.labels).to.deep.include({
+        __name__: `${OTLP_RUNS_NAME}_total`,
+        job: 'petsage-smoke',
+        pipeline: 'default',
+        trigger: 'api',
+        outcome: 'success',
       });
-    }
-    const ours = mimir.stored.filter((s) => s.item.labels.process_id === processId).map((s) => s.item);
-    expect(ours.at(-1)!.labels).to.deep.include({
-      __name__: `${OTLP_RUNS_NAME}_total`,
-      job: 'petsage-smoke',
-      pipeline: 'default',
-      trigger: 'api',
-      outcome: 'success',
+      expect(ours.at(-1)!.value, 'the store holds every run').to.equal(3);
+      expect(new Set(ours.map((s) => s.sent.temporality)), 'as the exporter was told to push').to.deep.equal(
+        new Set([temporality === 'delta' ? 1 : 2]),
+      );
+      expect(
+        mimir.requests.every((r) => r.tenant === 'team-a'),
+        'pushes and queries carry the tenant',
+      ).to.equal(true);
+      const queries = mimir.requests.filter((r) => r.method === 'GET').map((r) => new URL(r.url, mimir.url));
+      expect(queries.map((u) => u.pathname)).to.include('/prometheus/api/v1/query');
+      expect(queries[0]!.searchParams.get('query')).to.equal(
+        `max(sum without (trigger, outcome) (${METRIC.runs}{process_id="${processId}",pipeline="default"}))`,
+      );
+      expect((await exportsCounted(svc)).success, 'pushes counted').to.be.greaterThan(0);
     });
-    expect(ours.at(-1)!.value, 'the store holds every run').to.equal(3);
-    expect(new Set(ours.map((s) => s.sent.temporality)), 'cumulative, always').to.deep.equal(new Set([2]));
-    expect(
-      mimir.requests.every((r) => r.tenant === 'team-a'),
-      'pushes and queries carry the tenant',
-    ).to.equal(true);
-    const queries = mimir.requests.filter((r) => r.method === 'GET').map((r) => new URL(r.url, mimir.url));
-    expect(queries.map((u) => u.pathname)).to.include('/prometheus/api/v1/query');
-    expect(queries[0]!.searchParams.get('query')).to.equal(
-      `max(sum without (trigger, outcome) (${METRIC.runs}{process_id="${processId}",pipeline="default"}))`,
-    );
-    expect((await exportsCounted(svc)).success, 'pushes counted').to.be.greaterThan(0);
-  });
-
-  it('cumulative whatever OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE says: a lost delta push would leave the total short for good', async () => {
-    const mimir = await startMimir({ multiTenant: true, deltas: 'reject' });
-    const before = process.env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE;
-    process.env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE = 'delta';
-    try {
-      const svc = pushingService({ mimirUrl: mimir.url, pushTenant: 'team-a', readTenant: 'team-a' });
-      expect((await svc.runs.start('api').settled).verdicts.metric).to.include({ outcome: 'verified' });
-      expect(new Set(mimir.stored.map((s) => s.item.sent.temporality))).to.deep.equal(new Set([2]));
-    } finally {
-      if (before === undefined) delete process.env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE;
-      else process.env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE = before;
-    }
-  });
+  }
 
   it("another daemon process's samples in the same store and tenant never verify this process's runs", async () => {
     const mimir = await startMimir({ multiTenant: true });
@@ -151,7 +143,7 @@ describe('otlpMetrics: the run counter pushed over OTLP metrics and read back fr
     expect(counted.success ?? 0).to.equal(0);
   });
 
-  it('once the store takes the pushes again, the next run is verified: the cumulative total makes up the refused push', async () => {
+  it('cumulative: once the store takes the pushes again, the next run is verified, and the total makes up the refused push', async () => {
     const mimir = await startMimir({ multiTenant: true });
     const svc = pushingService({ mimirUrl: mimir.url, readTenant: 'team-a', timeout: '1500ms' });
     const refused = await svc.runs.start('api').settled;
@@ -163,6 +155,25 @@ describe('otlpMetrics: the run counter pushed over OTLP metrics and read back fr
     const next = await svc.runs.start('api').settled;
     expect(next.run.seq).to.equal(2);
     expect(next.verdicts.metric).to.include({ outcome: 'verified', reason: 'none' });
+  });
+
+  it('delta: a run whose push was refused fails at once (error/export_failed); the next ones are read against the total less it', async () => {
+    const mimir = await startMimir({ multiTenant: true, deltas: 'convert' });
+    // Long enough that a wait for the timeout would show; the refusal must decide first.
+    const svc = pushingService({ mimirUrl: mimir.url, temporality: 'delta', readTenant: 'team-a', timeout: '30s' });
+    const first = await svc.runs.start('api').settled;
+    expect(first.verdicts.metric).to.include({ outcome: 'error', reason: 'export_failed', backend: 'prometheus' });
+    expect(first.verdicts.metric?.detail).to.equal(
+      'the OTLP push (delta) carrying its increment failed (HTTP 401): never sent again',
+    );
+    mimir.behaviour.multiTenant = false;
+    for (const seq of [2, 3]) {
+      const next = await svc.runs.start('api').settled;
+      expect(next.run.seq).to.equal(seq);
+      expect(next.verdicts.metric, `run ${seq}`).to.include({ outcome: 'verified', reason: 'none' });
+    }
+    const total = mimir.stored.filter((s) => s.item.labels.process_id === svc.telemetry.processId).at(-1)!.item.value;
+    expect(total, 'the store never got the first run').to.equal(2);
   });
 
   it('the destination named in the start-up line; none when the push is off', async () => {

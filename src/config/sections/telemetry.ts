@@ -135,6 +135,7 @@ export const traces = z.strictObject({
 });
 
 export const METRIC_EXPORTERS = ['none', 'otlp'] as const;
+export const TEMPORALITIES = ['cumulative', 'delta'] as const;
 
 /** The daemon's own metrics, and the run counter pushed over OTLP for stacks where nothing scrapes. */
 export const metrics = z.strictObject({
@@ -171,10 +172,15 @@ export const metrics = z.strictObject({
         help: 'sent with every export, e.g. X-Scope-OrgID: team-a',
         secret: true,
       }),
+      temporality: key(k.oneOf(TEMPORALITIES), {
+        default: 'cumulative',
+        env: env('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE'),
+        help: 'cumulative (a failed push is made good by the next) | delta (the store sums the deltas; a failed push loses its runs: error/export_failed)',
+      }),
       interval: key(k.durationMs('1h'), {
         default: '15s',
         env: env('OTEL_METRIC_EXPORT_INTERVAL'),
-        help: 'time between exports of the cumulative counter (a lost push is made good by the next): the metric signal waits up to this for its push',
+        help: 'time between exports: the metric signal waits up to this for its push',
       }),
       timeout: key(k.durationMs('10m'), {
         default: '5s',
