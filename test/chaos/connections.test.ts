@@ -56,8 +56,8 @@ describe('chaos: held connections (issue 33, item 3)', function () {
     });
     const sockets = socketsOf(daemon.child.pid!);
     const { main, probes } = await probeBoth(daemon, probesUrl);
-    const counts = await refused(probesUrl);
     await held.stop();
+    const counts = await refused(probesUrl);
     report('one client, 1,100 held', {
       daemon_sockets_when_probing_began: sockets,
       holder: held.stats,
@@ -86,8 +86,8 @@ describe('chaos: held connections (issue 33, item 3)', function () {
     });
     const sockets = socketsOf(daemon.child.pid!);
     const { main, probes } = await probeBoth(daemon, probesUrl);
-    const counts = await refused(probesUrl);
     await held.stop();
+    const counts = await refused(probesUrl);
     report('22 clients, 1,100 held', {
       daemon_sockets_when_probing_began: sockets,
       holder: held.stats,
