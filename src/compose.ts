@@ -158,6 +158,44 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
     access: config,
   });
 
+  /** Resumes what an earlier process left, then keeps the state from now on. */
+  async function restore(): Promise<void> {
+    if (!state) return;
+    const expected = new Map(
+      pipelines.map((p) => [
+        p.name,
+        { asked: p.asked, rooms: { other: p.judge.capacity.other, api: p.judge.capacity.api } },
+      ]),
+    );
+    const restored = await restoreState(
+      config.state.path,
+      { service: config.service.name, pipelines: expected },
+      { now, logger: logs.logger, warn },
+    );
+    for (const p of pipelines) {
+      const saved = restored?.get(p.name);
+      if (!saved) continue;
+      if (saved.logTail) p.resumeLogTail(saved.logTail);
+      let resumed = 0;
+      for (const pending of saved.pending) {
+        const report = p.judge.resume(pending);
+        if (!report) continue;
+        runs.restore(report);
+        resumed += 1;
+      }
+      p.spotChecks.restore(saved.spotChecks);
+      logs.logger.info('state restored', {
+        event: EVENT.stateRestored,
+        pipeline: p.name,
+        pending: resumed,
+        spot_checks: saved.spotChecks.length,
+        dropped: saved.dropped + saved.pending.length - resumed,
+      });
+    }
+    state.start();
+  }
+  let restoring: Promise<void> | undefined;
+
   return {
     app,
     probesApp,
@@ -165,40 +203,7 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
     runs,
     pipelines,
     telemetry,
-    async restore() {
-      if (!config.state.path) return;
-      const expected = new Map(
-        pipelines.map((p) => [
-          p.name,
-          { asked: p.asked, rooms: { other: p.judge.capacity.other, api: p.judge.capacity.api } },
-        ]),
-      );
-      const restored = await restoreState(
-        config.state.path,
-        { service: config.service.name, pipelines: expected },
-        { now, logger: logs.logger, warn },
-      );
-      for (const p of pipelines) {
-        const saved = restored?.get(p.name);
-        if (!saved) continue;
-        if (saved.logTail) p.resumeLogTail(saved.logTail);
-        let resumed = 0;
-        for (const pending of saved.pending) {
-          const report = p.judge.resume(pending);
-          if (!report) continue;
-          runs.restore(report);
-          resumed += 1;
-        }
-        p.spotChecks.restore(saved.spotChecks);
-        logs.logger.info('state restored', {
-          event: EVENT.stateRestored,
-          pipeline: p.name,
-          pending: resumed,
-          spot_checks: saved.spotChecks.length,
-          dropped: saved.dropped + saved.pending.length - resumed,
-        });
-      }
-    },
+    restore: () => (restoring ??= restore()),
     async stop(reason, closeServer) {
       lifecycle.startDraining();
       logs.logger.info('shutting down', { event: EVENT.shutdownStarted, reason });
@@ -211,6 +216,7 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
         await Promise.all(pipelines.map((p) => p.judge.readNow()));
       })();
       await Promise.race([lastLook, new Promise((resolve) => setTimeout(resolve, LAST_LOOK_MS).unref())]);
+      await restoring?.catch(() => undefined); // a write before the restore ends would replace what it restores
       await state?.write();
       state?.stop();
       for (const p of pipelines) p.spotChecks.stop();

@@ -7,7 +7,12 @@ import { readState, StateFileError, writeState, type PipelineState, type Restore
 import { EVENT, type Signal } from './vocabulary';
 
 export interface StateKeeper {
-  /** Writes the state now (the drain calls this last, after the final read-back). */
+  /** Writes the state every interval from now: only once what an earlier process left is restored, or
+   * the first write would replace it with the nothing this one holds yet. */
+  start(): void;
+  /** What the interval calls: a write, unless one is still under way (a slow disk never queues them up). */
+  due(): void;
+  /** Writes the state now, after any write under way (the drain calls this last, after the final read-back). */
   write(): Promise<void>;
   stop(): void;
 }
@@ -20,6 +25,8 @@ export interface StateOptions {
   pipelines: () => readonly PipelineState[];
   logger: winston.Logger;
   now: Clock;
+  /** How a state is written: writeState, but for tests. */
+  writeFile?: typeof writeState;
 }
 
 /**
@@ -28,11 +35,15 @@ export interface StateOptions {
  * overlap, and each yields to the event loop between slices.
  */
 export function keepState(options: StateOptions): StateKeeper {
+  const writeFile = options.writeFile ?? writeState;
   let writing: Promise<void> = Promise.resolve();
+  let underWay = 0;
+  let timer: NodeJS.Timeout | undefined;
   const write = () => {
+    underWay += 1;
     writing = writing.then(async () => {
       try {
-        await writeState(
+        await writeFile(
           options.path,
           { service: options.service, processId: options.processId, pipelines: options.pipelines() },
           options.now(),
@@ -44,13 +55,21 @@ export function keepState(options: StateOptions): StateKeeper {
           ok: false,
           error: (err as NodeJS.ErrnoException).code ?? 'Error',
         });
+      } finally {
+        underWay -= 1;
       }
     });
     return writing;
   };
-  const timer = options.writeIntervalMs > 0 ? setInterval(() => void write(), options.writeIntervalMs) : undefined;
-  timer?.unref();
-  return { write, stop: () => clearInterval(timer) };
+  const due = () => void (underWay === 0 && write());
+  return {
+    start() {
+      if (options.writeIntervalMs > 0 && !timer) timer = setInterval(due, options.writeIntervalMs).unref();
+    },
+    due,
+    write,
+    stop: () => clearInterval(timer),
+  };
 }
 
 /** What each pipeline of this daemon reads back, and how many runs it may hold: what a restore is checked against. */

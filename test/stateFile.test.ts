@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { createSmokeRunner } from '../src/smoke/runSmokeTest';
 import type { SmokeRun } from '../src/smoke/types';
 import { readState, STATE_VERSION, StateFileError, writeState, type PipelineState } from '../src/stateFile';
-import { KEEP_SET_ASIDE, restoreState } from '../src/stateKeeper';
+import { keepState, KEEP_SET_ASIDE, restoreState } from '../src/stateKeeper';
 import type { PendingRun } from '../src/verify/judge';
 import { EVENT } from '../src/vocabulary';
 import { memoryLogger } from './support/app';
@@ -206,6 +206,43 @@ describe('state file', () => {
       expect(readdirSync(dir), "another file's copies are not touched").to.include(
         'other.json.set-aside-2020-01-01T00-00-00-000Z',
       );
+    });
+  });
+
+  describe('keeping', () => {
+    it('never queues an interval write behind one still under way; the drain write comes after it', async () => {
+      const { logger } = memoryLogger();
+      const calls: ((bytes: number) => void)[] = [];
+      let called = () => {};
+      const nextCall = () => new Promise<void>((resolve) => (called = resolve));
+      const keeper = keepState({
+        path: path.join(tmpDir(), 'state.json'),
+        writeIntervalMs: 3_600_000,
+        service: 'petsage-smoke',
+        processId: 'p',
+        pipelines: () => [],
+        logger,
+        now: Date.now,
+        writeFile: () =>
+          new Promise<number>((resolve) => {
+            calls.push(resolve);
+            called();
+          }),
+      });
+      let waiting = nextCall();
+      keeper.due();
+      await waiting;
+      for (let n = 0; n < 5; n += 1) keeper.due(); // a slow disk: the interval comes round again and again
+      await new Promise(setImmediate);
+      expect(calls, 'one write under way, none queued').to.have.length(1);
+      waiting = nextCall();
+      const drain = keeper.write();
+      calls[0]!(0);
+      await waiting;
+      expect(calls, "the drain's write, once the first is done").to.have.length(2);
+      calls[1]!(0);
+      await drain;
+      keeper.stop();
     });
   });
 });

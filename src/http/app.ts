@@ -14,6 +14,7 @@ import { shedWhenBehind, type Overload } from './overload';
 import { createRequestMetrics, type ObserveRequest } from './requestMetrics';
 import { adminRoutes } from './routes/admin';
 import { docsRoutes } from './routes/docs';
+import { runbookRoutes } from './routes/runbooks';
 import { healthRoutes } from './routes/health';
 import { legacyRoutes } from './routes/legacy';
 import { metricsRoutes } from './routes/metrics';
@@ -56,9 +57,10 @@ const ROUTES: readonly Routes[] = [
   adminRoutes,
   legacyRoutes,
   docsRoutes,
+  runbookRoutes,
 ];
-/** What the probe listener serves: nothing that starts a run or shows one. */
-const PROBE_ROUTES: readonly Routes[] = [healthRoutes, metricsRoutes];
+/** What the probe listener serves: nothing that starts a run or shows one; the runbooks, as its address is an alert's instance. */
+const PROBE_ROUTES: readonly Routes[] = [healthRoutes, metricsRoutes, runbookRoutes];
 
 function guards(deps: AppDeps): Guards {
   const { auth: a, rateLimit } = deps.access;

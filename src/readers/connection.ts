@@ -3,18 +3,18 @@ import { rootCertificates } from 'node:tls';
 import { ConfigError } from '../config/load';
 import type { BackendConnection } from '../config/schema';
 import { shownUrl } from '../text';
-import { httpGet } from './httpClient';
+import { deadlineSignal, httpGet } from './httpClient';
 
 /** How to reach one backend: its base URL, the headers every request carries, a CA, a deadline. */
 export interface Connection {
   readonly baseUrl: string;
   /** The base URL as it may be printed (no credentials), with the tenant: in details and the start-up line. */
   readonly shown: string;
+  /** One query, aborted at the backend's `timeout` or with `signal`. */
   get(
     pathAndQuery: string,
     options: { signal: AbortSignal; maxBytes: number; accept?: readonly number[] },
   ): Promise<{ status: number; body: string }>;
-  readonly timeoutMs: number;
 }
 
 /** A backend reached with no tenant, credentials or CA, and a 5 s deadline (`verify.traces.queryUrl`). */
@@ -70,8 +70,19 @@ export function connect(url: string, c: BackendConnection, key: string): Connect
   return {
     baseUrl,
     shown: `${shownUrl(baseUrl)}${c.tenant ? ` (${c.tenantHeader}: ${c.tenant})` : ''}`,
-    timeoutMs: c.timeout,
-    get: (pathAndQuery, options) =>
-      httpGet(`${baseUrl}${pathAndQuery}`, { ...options, headers, ...(ca ? { ca } : {}) }),
+    // Each query within the backend's own timeout, and within the caller's signal.
+    async get(pathAndQuery, options) {
+      const deadline = deadlineSignal(c.timeout, options.signal);
+      try {
+        return await httpGet(`${baseUrl}${pathAndQuery}`, {
+          ...options,
+          signal: deadline.signal,
+          headers,
+          ...(ca ? { ca } : {}),
+        });
+      } finally {
+        deadline.clear();
+      }
+    },
   };
 }

@@ -58,9 +58,8 @@ export function lokiReader(options: LokiReaderOptions): PolledReader {
       direction: 'forward',
       limit: String(limit),
     });
-    const perRequest = AbortSignal.any([signal, AbortSignal.timeout(options.connection.timeoutMs)]);
     const { body } = await options.connection.get(`/loki/api/v1/query_range?${query}`, {
-      signal: perRequest,
+      signal,
       maxBytes: ANSWER_LIMITS.loki.maxBytes,
     });
     const answer = parseJson<Streams>(body);

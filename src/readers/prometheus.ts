@@ -44,9 +44,8 @@ export function prometheusReader(options: PrometheusReaderOptions): PolledReader
       query: promql,
       ...(atMs === undefined ? {} : { time: (atMs / 1000).toFixed(3) }),
     });
-    const perRequest = AbortSignal.any([signal, AbortSignal.timeout(options.connection.timeoutMs)]);
     const { body } = await options.connection.get(`${options.pathPrefix}/api/v1/query?${params}`, {
-      signal: perRequest,
+      signal,
       maxBytes: ANSWER_LIMITS.prometheus.maxBytes,
     });
     const answer = parseJson<InstantAnswer>(body);

@@ -38,9 +38,8 @@ export function tempoSearchReader(options: TempoSearchReaderOptions): PolledRead
       end: String(Math.ceil(toMs / 1000)),
       limit: String(runs.length * 2),
     });
-    const perRequest = AbortSignal.any([signal, AbortSignal.timeout(options.connection.timeoutMs)]);
     const { body } = await options.connection.get(`/api/search?${query}`, {
-      signal: perRequest,
+      signal,
       maxBytes: ANSWER_LIMITS.tempoSearch.maxBytes,
     });
     const traces = parseJson<{ traces?: unknown }>(body).traces;

@@ -23,10 +23,9 @@ export interface TraceByIdReaderOptions {
 export function traceByIdReader(options: TraceByIdReaderOptions): PolledReader {
   const path = TRACE_PATHS[options.api ?? 'v1'];
   async function lookUp(run: SmokeRun, signal: AbortSignal) {
-    const perRequest = AbortSignal.any([signal, AbortSignal.timeout(options.connection.timeoutMs)]);
     // 404: not stored (yet); its body (empty in Tempo, text or JSON in Jaeger) says nothing more.
     const { status, body } = await options.connection.get(`${path}${run.traceId}`, {
-      signal: perRequest,
+      signal,
       maxBytes: ANSWER_LIMITS.traceById.maxBytes,
       accept: [404],
     });
@@ -40,15 +39,22 @@ export function traceByIdReader(options: TraceByIdReaderOptions): PolledReader {
     async read(waiting, report, signal) {
       const runs = [...waiting.runs()];
       let taken = 0;
+      let failed: unknown;
+      // A few lookups at a time; the first failure stops the others taking more, and the read ends
+      // only when every lookup has: the next poll never starts while lookups of this one are open.
       const next = async (): Promise<void> => {
-        const run = runs[taken++];
-        if (!run) return;
-        const held = await lookUp(run, signal);
-        if (held.state === 'found') report(run);
-        else if (held.state === 'incomplete') report(run, { reason: 'incomplete', detail: held.detail });
-        return next();
+        for (let run = runs[taken++]; run && failed === undefined; run = runs[taken++]) {
+          try {
+            const held = await lookUp(run, signal);
+            if (held.state === 'found') report(run);
+            else if (held.state === 'incomplete') report(run, { reason: 'incomplete', detail: held.detail });
+          } catch (err) {
+            failed ??= err;
+          }
+        }
       };
       await Promise.all(Array.from({ length: Math.min(ANSWER_LIMITS.traceById.inFlight, runs.length) }, next));
+      if (failed !== undefined) throw failed;
     },
     recheck: async (run, _verifiedAtMs, signal) => (await lookUp(run, signal)).state === 'found',
   };

@@ -1,3 +1,4 @@
+import { deadlineSignal } from '../readers/httpClient';
 import { ReadError, type Failure, type Reader, type Waiting } from '../readers/types';
 import type { MonoClock } from '../smoke/types';
 import { errored, missing, verified, type Awaited, type Finding, type SignalVerifier } from './types';
@@ -96,14 +97,18 @@ export function createSignalVerifier<T extends Awaited>(options: SignalVerifierO
     // A stream reads for every run not yet past it; a polled reader only for those that reached it.
     if (entries.size === 0 || (reader.kind === 'polled' && hop.size === 0)) return Promise.resolve();
     const report = (run: T['run'], failure?: Failure) => onReport(hop, run.traceId, failure);
-    hop.reading = reader.read(hop, report, AbortSignal.timeout(readTimeoutMs)).then(
+    const deadline = deadlineSignal(readTimeoutMs);
+    hop.reading = reader.read(hop, report, deadline.signal).then(
       () => void (hop.lastError = undefined),
       (err: unknown) => {
         const reason = err instanceof ReadError ? err.reason : 'query_failed';
         hop.lastError = { reason, detail: (err as Error).message };
       },
     );
-    return hop.reading.finally(() => (hop.reading = undefined));
+    return hop.reading.finally(() => {
+      deadline.clear();
+      hop.reading = undefined;
+    });
   }
 
   for (const hop of hops) {

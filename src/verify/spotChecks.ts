@@ -1,8 +1,12 @@
 import type { Reader } from '../readers/types';
 import type { Clock, SmokeRun } from '../smoke/types';
 import type { Backend, Signal, SpotOutcome, VerifyReason } from '../vocabulary';
+import { deadlineSignal } from '../readers/httpClient';
 import { ReadError } from '../readers/types';
 import type { RunReport } from './judge';
+
+/** One re-read of a run, every hop of it, at most this long. */
+const RECHECK_TIMEOUT_MS = 30_000;
 
 /** A run kept for re-reading: when each of its signals was verified. */
 export interface SpotRun {
@@ -101,7 +105,8 @@ export function createSpotChecks(options: SpotChecksOptions): SpotChecks {
         const at = verifiedAtMs[signal];
         if (at === undefined || stopped) continue;
         try {
-          const found = await reader.recheck!(run, at, AbortSignal.timeout(30_000));
+          const deadline = deadlineSignal(RECHECK_TIMEOUT_MS);
+          const found = await reader.recheck!(run, at, deadline.signal).finally(deadline.clear);
           options.onResult({
             run,
             signal,

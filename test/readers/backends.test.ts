@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { parser as logqlParser } from '@grafana/lezer-logql';
 import { parser as traceqlParser } from '@grafana/lezer-traceql';
 import type { BackendConnection } from '../../src/config/schema';
-import { connect } from '../../src/readers/connection';
+import { connect, type Connection } from '../../src/readers/connection';
 import { HttpError } from '../../src/readers/httpClient';
 import { lokiReader, runLogQuery } from '../../src/readers/loki';
 import { prometheusReader, runsQuery } from '../../src/readers/prometheus';
@@ -169,6 +169,46 @@ describe('readers of the stores operators query (stand-ins)', () => {
     } finally {
       await tempo.close();
     }
+  });
+
+  it('by id: at most four lookups open at once, and a failed one ends the read only once the others have', async () => {
+    // A backend whose first lookup fails; the others wait until the test lets them answer 404.
+    let open = 0;
+    let calls = 0;
+    const held: (() => void)[] = [];
+    let allStarted!: () => void;
+    const started = new Promise<void>((resolve) => (allStarted = resolve));
+    const connection: Connection = {
+      baseUrl: 'http://store',
+      shown: 'http://store',
+      async get() {
+        calls += 1;
+        open += 1;
+        try {
+          if (calls === 1) throw new HttpError('server_error', 'HTTP 500');
+          await new Promise<void>((resolve) => {
+            held.push(resolve);
+            if (held.length === 3) allStarted();
+          });
+          return { status: 404, body: '' };
+        } finally {
+          open -= 1;
+        }
+      },
+    };
+    const reader = traceByIdReader({ backend: 'tempo', connection });
+    let settled = false;
+    const read = readOnce(reader, runs(40)).finally(() => (settled = true));
+    await started;
+    await new Promise(setImmediate);
+    expect(settled, 'the read waits for the lookups still open').to.equal(false);
+    for (const answer of held) answer();
+    const err = await read.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(HttpError).and.include({ kind: 'server_error' });
+    expect([calls, open], 'four lookups, none after the failure, none left open').to.deep.equal([4, 0]);
   });
 
   it('Tempo search: one TraceQL query finds a batch of runs by their run id attribute', async () => {

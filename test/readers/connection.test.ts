@@ -1,9 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { runInNewContext } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
 import { expect } from 'chai';
 import { ConfigError } from '../../src/config/load';
 import type { BackendConnection } from '../../src/config/schema';
 import { connect, OPEN_CONNECTION } from '../../src/readers/connection';
+import { HttpError } from '../../src/readers/httpClient';
 import { scratchServer } from '../support/scratchServer';
 import { tmpDir } from '../support/tmp';
 
@@ -31,9 +34,27 @@ describe('connection: how one backend is reached', () => {
   it('without tenant or credentials, sends neither header; a trailing slash on the URL is dropped', async () => {
     const b = await backend();
     const c = connect(`${b.url}//`, OPEN_CONNECTION, 'verify.log.loki');
-    expect([c.baseUrl, c.timeoutMs]).to.deep.equal([b.url, 5000]);
+    expect(c.baseUrl).to.equal(b.url);
     expect(await c.get('/ready?x=1', options())).to.deep.equal({ status: 200, body: '{"ok":true}' });
     expect(b.seen()).to.deep.equal([{ url: '/ready?x=1', tenant: undefined, authorization: undefined }]);
+  });
+
+  it("a query ends at the backend's timeout though the caller's signal never fires, and collections of garbage meanwhile", async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const hung = await scratchServer(() => undefined); // takes the request, never answers
+    const c = connect(hung.url, { ...OPEN_CONNECTION, timeout: 300 }, 'verify.traces.tempo');
+    // The collections: a deadline held only weakly (AbortSignal.any over AbortSignal.timeout) is lost to them.
+    const collecting = setInterval(gc, 20);
+    const err = await c
+      .get('/api/traces/1', { signal: new AbortController().signal, maxBytes: 1024 })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      .finally(() => clearInterval(collecting));
+    expect(err).to.be.instanceOf(HttpError).and.include({ kind: 'timeout' });
+    await hung.close();
   });
 
   it('sends the tenant as X-Scope-OrgID and a bearer token, which wins over basic auth', async () => {
