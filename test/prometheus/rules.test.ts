@@ -78,6 +78,7 @@ describe('prometheus config and alert rules', () => {
       'PetsageSmokeSignalFailureRatioHigh',
       'PetsageSmokeSignalLagHigh',
       'PetsageSmokeSignalLostAfterIngest',
+      'PetsageSmokeSignalThrottled',
       'PetsageSmokeWatchdog',
     ]);
     // One runbook per alert, no more (a runbook left behind by a removed alert fails too).
