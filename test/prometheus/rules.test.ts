@@ -2,7 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { REPO_ROOT, readAlertRules } from '../support/repo';
+import { parse } from 'yaml';
+import { scaledAlertmanagerConfig, startAlertmanager, startReceiver } from '../support/alerting';
+import { REPO_ROOT, RULES_FILE, readAlertRules } from '../support/repo';
 import { tmpDir } from '../support/tmp';
 
 function promtool(...args: string[]) {
@@ -37,6 +39,119 @@ describe('prometheus config and alert rules', () => {
     const examplesChecked = amtool(file);
     expect(examplesChecked.code, examplesChecked.output).to.equal(0);
     expect(examplesChecked.output).to.include('3 receivers');
+  });
+
+  it('amtool routes each alert by its severity: pages, tickets, and the watchdog to the dead man switch', () => {
+    const receiverOf: Record<string, string> = { critical: 'page', warning: 'ticket', none: 'deadmansswitch' };
+    const rules = parse(readFileSync(RULES_FILE, 'utf8')) as {
+      groups: { rules: { alert: string; labels: { severity: string } }[] }[];
+    };
+    for (const rule of rules.groups.flatMap((g) => g.rules)) {
+      const res = spawnSync(
+        'amtool',
+        [
+          'config',
+          'routes',
+          'test',
+          `--config.file=${AM_CONFIG}`,
+          `--verify.receivers=${receiverOf[rule.labels.severity]}`,
+          `alertname=${rule.alert}`,
+          `severity=${rule.labels.severity}`,
+          'instance=a:8080',
+          'pipeline=team-a',
+          'signal=log',
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(res.status, `${rule.alert}: ${res.stdout}${res.stderr}`).to.equal(0);
+    }
+  });
+
+  it('a real Alertmanager with the example config groups per pipeline and inhibits per pipeline', async () => {
+    const receiver = await startReceiver();
+    const am = await startAlertmanager(scaledAlertmanagerConfig(1, receiver.url));
+    try {
+      const alert = (labels: Record<string, string>) => ({ labels: { job: 'petsage-smoke', ...labels } });
+      const a = { instance: 'a:8080', signal: 'log' };
+      const posted = await fetch(`${am.url}/api/v2/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify([
+          // Daemon a: pipeline team-a's log path is broken, and stale because of it; team-b's is stale.
+          alert({
+            alertname: 'PetsageSmokeSignalFailing',
+            severity: 'critical',
+            ...a,
+            pipeline: 'team-a',
+            reason: 'not_found',
+          }),
+          alert({ alertname: 'PetsageSmokeSignalNotVerified', severity: 'critical', ...a, pipeline: 'team-a' }),
+          alert({
+            alertname: 'PetsageSmokeSignalThrottled',
+            severity: 'warning',
+            ...a,
+            pipeline: 'team-a',
+            reason: 'throttled',
+          }),
+          alert({ alertname: 'PetsageSmokeSignalNotVerified', severity: 'critical', ...a, pipeline: 'team-b' }),
+          // Daemon b is down: its pipelines' alerts say nothing new.
+          alert({ alertname: 'PetsageSmokeDown', severity: 'critical', instance: 'b:8080' }),
+          alert({
+            alertname: 'PetsageSmokeSignalFailing',
+            severity: 'critical',
+            instance: 'b:8080',
+            pipeline: 'team-a',
+            signal: 'trace',
+            reason: 'unreachable',
+          }),
+          // Another cluster's daemon at the same address is down: that silences nothing here.
+          alert({ alertname: 'PetsageSmokeDown', severity: 'critical', instance: 'c:8080', cluster: 'east' }),
+          alert({
+            alertname: 'PetsageSmokeSignalFailing',
+            severity: 'critical',
+            instance: 'c:8080',
+            cluster: 'west',
+            pipeline: 'team-a',
+            signal: 'metric',
+            reason: 'not_found',
+          }),
+        ]),
+      });
+      expect(posted.status).to.equal(200);
+      type Group = {
+        labels: Record<string, string>;
+        receiver: { name: string };
+        alerts: { labels: Record<string, string>; status: { state: string } }[];
+      };
+      // The dispatcher groups what it is sent on its own time: ask until all eight are grouped.
+      let groups: Group[] = [];
+      for (;;) {
+        groups = (await (await fetch(`${am.url}/api/v2/alerts/groups`)).json()) as Group[];
+        if (groups.flatMap((g) => g.alerts).length === 8) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const seen = groups
+        .map((g) => {
+          const states = g.alerts.map((x) => x.status.state).join(',');
+          return `${g.receiver.name} ${Object.entries(g.labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}: ${states}`;
+        })
+        .sort();
+      expect(seen).to.deep.equal([
+        'page alertname=PetsageSmokeDown cluster=east instance=c:8080: active',
+        'page alertname=PetsageSmokeDown instance=b:8080: active',
+        'page alertname=PetsageSmokeSignalFailing cluster=west instance=c:8080 pipeline=team-a signal=metric: active',
+        'page alertname=PetsageSmokeSignalFailing instance=a:8080 pipeline=team-a signal=log: active',
+        'page alertname=PetsageSmokeSignalFailing instance=b:8080 pipeline=team-a signal=trace: suppressed',
+        'page alertname=PetsageSmokeSignalNotVerified instance=a:8080 pipeline=team-a signal=log: suppressed',
+        'page alertname=PetsageSmokeSignalNotVerified instance=a:8080 pipeline=team-b signal=log: active',
+        'ticket alertname=PetsageSmokeSignalThrottled instance=a:8080 pipeline=team-a signal=log: suppressed',
+      ]);
+    } finally {
+      await am.stop();
+      await receiver.close();
+    }
   });
 
   it('promtool check config accepts the example prometheus.yml (and its rule file), and its commented external labels', () => {
