@@ -20,6 +20,8 @@ RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts
 COPY --from=build /src/dist/src ./dist/src
 COPY config ./config
 COPY bin ./bin
+# The runbooks GET /runbooks serves: the alerts link to them.
+COPY docs/runbooks.md ./docs/runbooks.md
 # The log, spans and state file go to /app/var: a volume (the root filesystem can be read-only).
 RUN mkdir -p /app/var && chown 10001:10001 /app/var
 USER 10001:10001

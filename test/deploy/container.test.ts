@@ -101,6 +101,9 @@ describe('container recipe (Dockerfile), exercised without a container engine', 
     });
     const run = (await (await fetch(`${daemon.url}/smoke-test`)).json()) as { status: string };
     expect(run.status).to.equal('ok');
+    const runbooks = await fetch(`${daemon.url}/runbooks`);
+    expect(runbooks.status, 'the runbooks the alerts link to, in the image').to.equal(200);
+    expect(await runbooks.text()).to.include('id="petsagesmokedown"');
     const check = spawnSync(
       process.execPath,
       [path.join(app, command[1]!), 'check', '--url', daemon.url, '--timeout', '60s'],
