@@ -1,7 +1,7 @@
 /**
- * The architecture, as rules (README "How it fits together", docs/architecture.md): imports run down
- * the layers, type-only imports included; the vocabulary imports nothing; the core sees only its
- * ports; one composition root; the HTTP layer is loaded late, through http/module.ts.
+ * The architecture, as rules (docs/architecture.md): imports run down the layers, type-only imports
+ * included; the vocabulary imports nothing; the core sees only its ports; one composition root; the
+ * HTTP layer is loaded late, through http/module.ts.
  */
 module.exports = {
   forbidden: [

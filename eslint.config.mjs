@@ -22,7 +22,7 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      // Layers import downwards only (README, "How it fits together"); test/architecture.test.ts also counts type imports.
+      // Layers import downwards only (docs/architecture.md); test/architecture.test.ts also counts type imports.
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       'no-console': 'error',
       eqeqeq: 'error',

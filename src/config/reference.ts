@@ -87,6 +87,10 @@ export function referenceMarkdown(schema: z.ZodType): string {
     'command-line flags (`--host`, `--port`, `--log-file`). Durations: `250ms`, `10s`, `2m`, `1h` (a bare',
     'number is milliseconds). Sizes: `512KiB`, `100MiB`, `1GiB`. A mistake is an error naming the key, its',
     'value (never a secret) and where it came from; the daemon then exits 2.',
+    '',
+    'This page is the reference. How the keys work together is in [operations.md](operations.md) (where each',
+    'signal is read back from, the state file, the files on disk) and [pipelines.md](pipelines.md) (`pipelines`,',
+    '`probe`); the first steps are in the [README](../README.md).',
   ];
   let current: string | undefined;
   for (const entry of walk(schema)) {
