@@ -16,8 +16,8 @@ import { REPO_ROOT } from './support/repo';
 
 /** Named in the docs ahead of the changes that add them: the runbooks page and its route, the test tiers' script. */
 const AHEAD = {
-  paths: new Set(['docs/runbooks.md']),
-  routes: new Set(['GET /runbooks']),
+  paths: new Set<string>(),
+  routes: new Set<string>(),
   scripts: new Set(['test:dev']),
 };
 
