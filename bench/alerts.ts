@@ -61,7 +61,10 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round += 1) {
       for (const fault of FAULTS) {
         const expected = fault.alert(stack);
-        const group = [expected.alertname, expected.instance, expected.signal].join('/');
+        // As Alertmanager groups them (prometheus/alertmanager/alertmanager.yml group_by).
+        const group = [expected.alertname, expected.instance, expected.pipeline ?? 'default', expected.signal].join(
+          '/',
+        );
         const r = await runFault(stack, fault);
         results.push({ ...r, existingGroup: paged.has(group) });
         paged.add(group);

@@ -42,9 +42,10 @@ Configuration: config/default.yaml lists every key; environment variables are ma
 config/custom-environment-variables.yaml (OTEL_* keep their standard meaning).
 Precedence: defaults < config/$NODE_ENV.yaml < --config < environment < flags.
 
-Routes: GET /smoke-test; POST /smoke-test {"id","wait"}; GET /smoke-test/:id; GET /metrics,
-        /livez, /readyz, /healthz; POST /-/suspend, /-/resume; GET /, /openapi.json, /docs
-        (the API description); earlier PetSage paths as configured aliases
+Routes: GET /smoke-test[?pipeline=]; POST /smoke-test {"id","wait","pipeline"}; GET /smoke-test/:id;
+        GET /probe?pipeline= (Prometheus drives a run, as blackbox_exporter); GET /metrics, /livez,
+        /readyz, /healthz; POST /-/suspend, /-/resume; GET /, /status, /openapi.json, /docs,
+        /runbooks; earlier PetSage paths as configured aliases. docs/http-api.md has them all.
 Access: auth.token (PETSAGE_SMOKE_AUTH_TOKEN) guards /metrics, POST /smoke-test and /-/*;
         rateLimit.max per rateLimit.window limits runs per client address (429, Retry-After).
 Signals: SIGTERM/SIGINT drain and exit 0 (a second one exits 1); SIGHUP reopens the log file.

@@ -1,5 +1,6 @@
 import { hrtime } from 'node:process';
 import type Koa from 'koa';
+import { counterIntervalMs } from './config/pipelines';
 import type { Config } from './config/schema';
 import type * as HttpModule from './http/module';
 import type { Lifecycle } from './http/module';
@@ -69,7 +70,11 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
   const render = createRenderer(telemetry.registry);
   const scrapes = createScrapeWatch(now);
   const metrics = {
-    verdicts: createVerdictMetrics(telemetry.registry, config.verify.metrics.scrapeInterval / 1000, now),
+    verdicts: createVerdictMetrics(
+      telemetry.registry,
+      Math.max(...telemetry.pipelines.map((p) => counterIntervalMs(p.config))) / 1000,
+      now,
+    ),
     spotChecks: createSpotCheckMetrics(telemetry.registry),
   };
   const pipelines = telemetry.pipelines.map(

@@ -1,5 +1,5 @@
 import type winston from 'winston';
-import type { PipelineConfig } from './config/pipelines';
+import { counterIntervalMs, type PipelineConfig } from './config/pipelines';
 import { exporterAckReader } from './readers/exporterAck';
 import { fileLogReader } from './readers/logFile';
 import { lokiStore } from './readers/loki';
@@ -126,7 +126,7 @@ export function wireReadBack(s: ReadBackSources): ReadBack {
     {
       intervalSeconds: s.pipeline.schedule.interval / 1000,
       verifyTimeoutSeconds: verify.timeout / 1000,
-      scrapeIntervalSeconds: verify.metrics.scrapeInterval / 1000,
+      scrapeIntervalSeconds: counterIntervalMs(s.pipeline) / 1000,
     },
     (signal) => signalHealth.streak(signal),
   );

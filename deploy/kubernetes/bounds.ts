@@ -1,6 +1,6 @@
 /**
  * What the daemon can write to its var/ volume and hold in memory, computed from a config's keys and
- * the bounds the project documents (README "Limits" and "The files on disk", bench/README.md). The
+ * the bounds the project documents (docs/http-api.md "Limits", docs/operations.md "Files on disk", bench/README.md). The
  * Kubernetes manifests' emptyDir `sizeLimit`, memory limit and V8 heap limit are these, rounded up; a
  * test (test/deploy/kubernetes.test.ts) fails while a manifest and its config disagree.
  *
@@ -40,15 +40,15 @@ export const PER_ITEM = {
   stateHeader: 4 * KiB,
   /** A lock file next to the state, log and span file: a few bytes, one disk block. */
   lockFile: 4 * KiB,
-  /** A client remembered by the rate limit (at most RATE_LIMIT_CLIENTS: README "Rate limits"). */
+  /** A client remembered by the rate limit (at most RATE_LIMIT_CLIENTS: docs/http-api.md "Access"). */
   rateLimitClient: 256,
-  /** An open connection: up to 16 KiB of headers, a 4 KiB body, the socket and its parser (README "Limits"). */
+  /** An open connection: up to 16 KiB of headers, a 4 KiB body, the socket and its parser (docs/http-api.md "Limits"). */
   connection: 32 * KiB,
   /** One answer parsed: at most 200,000 values (src/readers/httpClient.ts ANSWER_BOUNDS), whatever its bytes. */
   parsedAnswer: 16 * MiB,
 } as const;
 
-/** Clients the rate limit remembers at most (README "Rate limits"). */
+/** Clients the rate limit remembers at most (docs/http-api.md "Access"). */
 export const RATE_LIMIT_CLIENTS = MAX_CLIENTS;
 
 /** Answers from a backend: each reader's byte cap and how many of its answers can be in flight at once. */

@@ -24,3 +24,10 @@ export const kindOf = (traces: PipelineConfig['traces']) =>
 /** The span file a pipeline writes, if it writes one. */
 export const spanFileOf = (traces: PipelineConfig['traces']) =>
   kindOf(traces) === 'file' ? traces.file.path : undefined;
+
+/**
+ * How often the run counter reaches the store the metric signal reads: each push when it is pushed
+ * over OTLP, else each scrape. A healthy metric lag is up to one of these and a poll.
+ */
+export const counterIntervalMs = (p: PipelineConfig): number =>
+  p.metrics.otlp.exporter === 'otlp' ? p.metrics.otlp.interval : p.verify.metrics.scrapeInterval;

@@ -87,7 +87,7 @@ export function createTelemetry(config: Config, options: TelemetryOptions = {}):
     otlpMetrics: createOtlpMetrics(
       { pipeline: p.name, processId, otlp: p.metrics.otlp, resource, disabled },
       {
-        countExports: exportMetrics.metricExports(p.name),
+        countExports: p.metrics.otlp.exporter === 'otlp' && !disabled ? exportMetrics.metricExports(p.name) : () => {},
         ...(options.metricExporter ? { exporter: options.metricExporter } : {}),
       },
     ),

@@ -49,7 +49,10 @@ export function createSignalHealth(options: SignalHealthOptions) {
         s.failuresInARow = 0;
         s.firstReason = 'none';
       } else if (verdict.outcome !== 'skipped') {
-        if (s.failuresInARow === 0) s.firstReason = verdict.reason;
+        // The reason that began the streak, but a throttled start gives way to the first real failure:
+        // a 429 is a limit to raise, and must not hide the not_found that follows it from the page.
+        if (s.failuresInARow === 0 || (s.firstReason === 'throttled' && verdict.reason !== 'throttled'))
+          s.firstReason = verdict.reason;
         s.failuresInARow += 1;
         s.lastFailure = `${verdict.outcome}: ${verdict.reason}`;
       }

@@ -8,6 +8,7 @@ function substitute(expr: string, instance: string): string {
   return expr
     .replaceAll('$job', 'petsage-smoke')
     .replaceAll('$instance', instance.replaceAll('.', '\\\\.'))
+    .replaceAll('$pipeline', '.*')
     .replaceAll('$__rate_interval', '10s');
 }
 

@@ -72,4 +72,39 @@ describe('pipelines: several paths proven from one daemon', () => {
     expect((await svc.runs.get(healthy.body.run_id)!.settled).status).to.equal('verified');
     await hung.close();
   });
+
+  it("each pipeline's counter interval is its own (a push's, else the scrape's); the lag buckets reach past the longest", async () => {
+    const svc = testService({
+      env: QUICK,
+      file: configFile(
+        [
+          'pipelines:',
+          '  pushed:',
+          '    metrics: { otlp: { exporter: otlp, endpoint: "http://127.0.0.1:9", interval: 60s } }',
+          '    verify: { metrics: { prometheusUrl: "http://127.0.0.1:9" } }',
+          '  scraped: {}',
+        ].join('\n'),
+      ),
+    });
+    const text = await svc.registry.metrics();
+    expect(text).to.include('petsage_smoke_scrape_interval_seconds{pipeline="pushed"} 60');
+    expect(text).to.include('petsage_smoke_scrape_interval_seconds{pipeline="scraped"} 15');
+    // The metric lag alert fires above 1.5x the pipeline's interval: that must be a bucket below the top.
+    expect(text).to.match(/petsage_smoke_signal_lag_seconds_bucket\{le="90",pipeline="scraped",signal="metric"\}/);
+  });
+
+  it('/-/suspend and /-/resume act on every pipeline and answer for the schedules there are', async () => {
+    const svc = testService({
+      env: QUICK, // no schedule but the hourly one's
+      file: configFile(['pipelines:', '  hourly: { schedule: { interval: 1h } }', '  off: {}'].join('\n')),
+    });
+    const app = svc.app.callback();
+    await request(app).post('/-/suspend').expect(200, { schedule: 'suspended' });
+    expect(Object.fromEntries(svc.pipelines.map((p) => [p.name, p.scheduler.state]))).to.deep.equal({
+      default: 'disabled',
+      hourly: 'suspended',
+      off: 'disabled',
+    });
+    await request(app).post('/-/resume').expect(200, { schedule: 'running' });
+  });
 });

@@ -53,4 +53,20 @@ describe('signal health (/healthz verification checks)', () => {
     now = STARTED + 86_400_000;
     expect(health.check('metric').status).to.equal('pass');
   });
+
+  it('a streak keeps the reason that began it, but a throttled start gives way to the first other failure', () => {
+    const health = createSignalHealth({ staleAfterMs: 0, failAfterRuns: 3, mono: () => STARTED });
+    health.observe(verdict('metric', 'missing', STARTED, 'not_found'));
+    health.observe(verdict('metric', 'error', STARTED, 'server_error'));
+    expect(health.streak('metric')).to.deep.equal({ count: 2, reason: 'not_found' });
+    health.observe(verdict('log', 'error', STARTED, 'throttled'));
+    health.observe(verdict('log', 'error', STARTED, 'throttled'));
+    expect(health.streak('log')).to.deep.equal({ count: 2, reason: 'throttled' });
+    health.observe(verdict('log', 'missing', STARTED, 'not_found'));
+    health.observe(verdict('log', 'error', STARTED, 'throttled'));
+    expect(health.streak('log'), 'the page says what broke, not the limit').to.deep.equal({
+      count: 4,
+      reason: 'not_found',
+    });
+  });
 });

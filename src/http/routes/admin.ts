@@ -19,7 +19,10 @@ export const adminRoutes: Routes = {
   }),
   register(router: Router, deps: AppContext) {
     const schedules = () => deps.pipelines.map((p) => p.scheduler);
-    const answer = () => ({ schedule: schedules()[0]?.state ?? 'disabled' });
+    // One word for all: the state of the schedules there are ('disabled' only when no pipeline has one).
+    const answer = () => ({
+      schedule: schedules().find((s) => s.state !== 'disabled')?.state ?? 'disabled',
+    });
     router.post('/-/suspend', ...deps.guard.post, ...deps.guard.admin, (ctx) => {
       for (const s of schedules()) s.suspend();
       ctx.body = answer();

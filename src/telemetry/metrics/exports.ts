@@ -16,8 +16,12 @@ export function createExportMetrics(registry: MetricsRegistry) {
     METRIC.logRecordsExported,
     'OTLP log records (the verification line) by export outcome: success, failure or dropped.',
   );
-  const bind = (c: Counter<'pipeline' | 'outcome'>, pipeline: string): CountExports => {
-    for (const outcome of EXPORT_OUTCOMES) c.inc({ pipeline, outcome }, 0);
+  const bind = (
+    c: Counter<'pipeline' | 'outcome'>,
+    pipeline: string,
+    outcomes: readonly ExportOutcome[] = EXPORT_OUTCOMES,
+  ): CountExports => {
+    for (const outcome of outcomes) c.inc({ pipeline, outcome }, 0);
     return (outcome, n) => c.inc({ pipeline, outcome }, n);
   };
   const byOutcome = async (c: Counter<'pipeline' | 'outcome'>) => {
@@ -29,9 +33,12 @@ export function createExportMetrics(registry: MetricsRegistry) {
     METRIC.metricExports,
     'Exports of the run counter over OTLP metrics (when pushed): success or failure.',
   );
+  // A periodic export has no queue to drop from: its series are the two outcomes it can have.
+  const PUSH_OUTCOMES = ['success', 'failure'] as const;
   return {
     spans: (pipeline: string) => bind(spans, pipeline),
-    metricExports: (pipeline: string) => bind(metricExports, pipeline),
+    /** Series only for a pipeline that pushes its counter: none to pay for where nothing is pushed. */
+    metricExports: (pipeline: string) => bind(metricExports, pipeline, PUSH_OUTCOMES),
     logRecords: (pipeline: string) => bind(logRecords, pipeline),
     /** Every pipeline's, by outcome: the numbers the loss check at shutdown compares. */
     totals: async () => ({ spans: await byOutcome(spans), logRecords: await byOutcome(logRecords) }),

@@ -35,6 +35,8 @@ const BASE_LAG_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 /**
  * Lag buckets: fine below a second (a file, an exporter), and steps of the scrape interval above it,
  * where the metric signal's lag lies (a scrape interval and a poll at most, on a healthy pipeline).
+ * One set for every pipeline: from the longest interval, so each pipeline's alert bound (1.5x its
+ * own) lies below the top bucket.
  */
 export function lagBuckets(scrapeIntervalSeconds: number): number[] {
   const scrape = [0.5, 1, 1.5, 2, 3, 4].map((k) => Number((k * scrapeIntervalSeconds).toFixed(3)));
@@ -114,7 +116,7 @@ export function createVerdictMetrics(registry: MetricsRegistry, scrapeIntervalSe
   );
   const scrape = setting(
     METRIC.scrapeInterval,
-    'Seconds between the scrapes the metric signal waits for (verify.metrics.scrapeInterval).',
+    'Seconds between the deliveries of the run counter the metric signal waits for: verify.metrics.scrapeInterval, or metrics.otlp.interval when pushed.',
   );
 
   return {
