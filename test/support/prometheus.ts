@@ -32,7 +32,13 @@ const PROMETHEUS = 'prometheus';
  */
 export async function startPrometheus(
   targets: readonly string[],
-  options: { port?: number; extraConfig?: string; flags?: readonly string[] } = {},
+  options: {
+    port?: number;
+    extraConfig?: string;
+    flags?: readonly string[];
+    /** Scrape jobs of the test's own (YAML under scrape_configs:), instead of the one job on `targets`. */
+    scrapeConfigs?: string;
+  } = {},
 ): Promise<RealPrometheus> {
   requireBinary(PROMETHEUS, '--version', 'prometheus');
   const dir = tmpDir('petsage-prometheus-');
@@ -50,9 +56,12 @@ export async function startPrometheus(
         '  evaluation_interval: 1s',
         options.extraConfig ?? '',
         'scrape_configs:',
-        '  - job_name: petsage-smoke',
-        '    static_configs:',
-        `      - targets: [${t.map((x) => `"${x}"`).join(', ')}]`,
+        options.scrapeConfigs ??
+          [
+            '  - job_name: petsage-smoke',
+            '    static_configs:',
+            `      - targets: [${t.map((x) => `"${x}"`).join(', ')}]`,
+          ].join('\n'),
         '',
       ].join('\n'),
     );
