@@ -1,26 +1,8 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { serialize } from 'node:v8';
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../src/config/load';
+import { configErrorOf, configFile } from './support/config';
 import { parseDuration } from '../src/config/units';
-import { tmpDir } from './support/tmp';
-
-function yamlFile(text: string): string {
-  const file = path.join(tmpDir('petsage-config-'), 'config.yaml');
-  writeFileSync(file, text);
-  return file;
-}
-
-function errorOf(load: () => unknown): string {
-  try {
-    load();
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 /** V8's serializer tags a one-byte string '"' (0x22) and a two-byte one 'c'. */
 const isOneByte = (s: string) => serialize(s)[2] === 0x22;
@@ -61,7 +43,7 @@ describe('config', () => {
   });
 
   it('hands out one-byte strings from a file with text past Latin-1, so the JSON built from them is one-byte too', () => {
-    const file = yamlFile(
+    const file = configFile(
       '# runs every 15s … or so\nservice:\n  name: checkout-smoke\nlegacyRoutes:\n  systemHealthz:\n    message: "up ✓"\n',
     );
     const config = loadConfig({ env: {}, file });
@@ -82,7 +64,7 @@ describe('config', () => {
   });
 
   it('layers defaults < NODE_ENV file < --config < environment < flags', () => {
-    const file = yamlFile('server:\n  port: 7000\n  host: 127.0.0.2\nlog:\n  level: debug\n');
+    const file = configFile('server:\n  port: 7000\n  host: 127.0.0.2\nlog:\n  level: debug\n');
     const config = loadConfig({
       env: { NODE_ENV: 'production', PORT: '7100', PETSAGE_SMOKE_AUTH_TOKEN: 'a-token-of-32-characters-xxxxxxx' },
       file,
@@ -116,17 +98,17 @@ describe('config', () => {
   });
 
   it('names the key, the value, where it came from and what is expected', () => {
-    expect(errorOf(() => loadConfig({ env: { PORT: 'eighty' } }))).to.equal(
+    expect(configErrorOf(() => loadConfig({ env: { PORT: 'eighty' } }))).to.equal(
       'config error: server.port = "eighty" (from PORT): expected an integer from 0 to 65535',
     );
-    expect(errorOf(() => loadConfig({ env: { OTEL_TRACES_EXPORTER: 'zipkin' } }))).to.equal(
+    expect(configErrorOf(() => loadConfig({ env: { OTEL_TRACES_EXPORTER: 'zipkin' } }))).to.equal(
       'config error: traces.exporter = "zipkin" (from OTEL_TRACES_EXPORTER): expected one of auto, otlp, file, console, none',
     );
-    expect(errorOf(() => loadConfig({ flags: { 'server.port': '70000' } }))).to.include(
+    expect(configErrorOf(() => loadConfig({ flags: { 'server.port': '70000' } }))).to.include(
       'server.port = "70000" (from --port)',
     );
-    const file = yamlFile('server:\n  shutdownGracePeriod: soon\n');
-    expect(errorOf(() => loadConfig({ file }))).to.include(
+    const file = configFile('server:\n  shutdownGracePeriod: soon\n');
+    expect(configErrorOf(() => loadConfig({ file }))).to.include(
       `server.shutdownGracePeriod = "soon" (from ${file}): expected a duration`,
     );
   });
@@ -137,7 +119,7 @@ describe('config', () => {
       'OTEL_METRIC_EXPORT_TIMEOUT',
       'PETSAGE_SMOKE_VERIFY_POLL_INTERVAL',
     ]) {
-      expect(errorOf(() => loadConfig({ env: { OTEL_METRICS_EXPORTER: 'otlp', [variable]: '0' } }))).to.match(
+      expect(configErrorOf(() => loadConfig({ env: { OTEL_METRICS_EXPORTER: 'otlp', [variable]: '0' } }))).to.match(
         new RegExp(`^config error: \\S+ = "0" \\(from ${variable}\\): expected a duration .* from 1ms to `),
       );
     }
@@ -152,12 +134,12 @@ describe('config', () => {
   it('never echoes a secret: not a token, nor a key name typed under auth, nor the credentials in a URL', () => {
     const secret = 'sup3r-s3cret-value';
     const cases = [
-      yamlFile(`auth:\n  token: "${secret} with spaces"\n`),
-      yamlFile(`auth:\n  ${secret}: ""\n`),
-      yamlFile(`verify:\n  log:\n    loki:\n      auth: "${secret}"\n`),
-      yamlFile(`verify:\n  metrics:\n    prometheusUrl: "ftp://user:${secret}@prom:9090/?token=${secret}"\n`),
+      configFile(`auth:\n  token: "${secret} with spaces"\n`),
+      configFile(`auth:\n  ${secret}: ""\n`),
+      configFile(`verify:\n  log:\n    loki:\n      auth: "${secret}"\n`),
+      configFile(`verify:\n  metrics:\n    prometheusUrl: "ftp://user:${secret}@prom:9090/?token=${secret}"\n`),
     ];
-    const messages = cases.map((file) => errorOf(() => loadConfig({ file })));
+    const messages = cases.map((file) => configErrorOf(() => loadConfig({ file })));
     for (const m of messages) expect(m).to.not.include(secret);
     expect(messages[1]).to.match(
       /^config error: unknown key under auth \(its name hidden\) \(from .*\): expected one of token, requireForRuns, required$/,
@@ -166,12 +148,14 @@ describe('config', () => {
       /^config error: verify\.metrics\.prometheusUrl = "ftp:\/\/prom:9090\/\?…" \(from .*\): expected/,
     );
     expect(
-      errorOf(() => loadConfig({ env: { OTEL_EXPORTER_OTLP_HEADERS: `X-Scope-OrgID=team-a,Bad Name=${secret}` } })),
+      configErrorOf(() =>
+        loadConfig({ env: { OTEL_EXPORTER_OTLP_HEADERS: `X-Scope-OrgID=team-a,Bad Name=${secret}` } }),
+      ),
     ).to.not.include(secret);
   });
 
   it('auth.required (config/production.yaml) refuses to start without a token, naming the key and how to opt out', () => {
-    expect(errorOf(() => loadConfig({ env: { NODE_ENV: 'production' } }))).to.equal(
+    expect(configErrorOf(() => loadConfig({ env: { NODE_ENV: 'production' } }))).to.equal(
       'config error: auth.token = (hidden) (from the defaults): expected a token (PETSAGE_SMOKE_AUTH_TOKEN) while auth.required is true; or auth.required=false (PETSAGE_SMOKE_AUTH_REQUIRED) to serve /metrics and the run routes without one',
     );
     expect(
@@ -183,26 +167,26 @@ describe('config', () => {
   });
 
   it('rejects unknown keys, listing the known ones', () => {
-    const file = yamlFile('server:\n  prot: 9000\n');
-    expect(errorOf(() => loadConfig({ file }))).to.equal(
+    const file = configFile('server:\n  prot: 9000\n');
+    expect(configErrorOf(() => loadConfig({ file }))).to.equal(
       `config error: unknown key server.prot (from ${file}): expected one of host, port, shutdownGracePeriod, headersTimeout, requestTimeout, firstByteTimeout, maxConnections, maxConnectionsPerClient, trustProxyHops, allowedHosts, probes`,
     );
   });
 
   it('refuses a config where a run has nowhere to write its log line', () => {
     expect(
-      errorOf(() =>
+      configErrorOf(() =>
         loadConfig({ env: { PETSAGE_SMOKE_LOG_FILE_ENABLED: 'false', PETSAGE_SMOKE_LOG_STDOUT: 'false' } }),
       ),
     ).to.include('log.file.enabled');
   });
 
   it('explains an unreadable or malformed file', () => {
-    expect(errorOf(() => loadConfig({ file: '/nonexistent/petsage.yaml' }))).to.include(
+    expect(configErrorOf(() => loadConfig({ file: '/nonexistent/petsage.yaml' }))).to.include(
       'cannot read config file /nonexistent/petsage.yaml',
     );
-    expect(errorOf(() => loadConfig({ file: yamlFile('server: [1, 2\n') }))).to.include('is not valid YAML');
-    expect(errorOf(() => loadConfig({ file: yamlFile('- 1\n- 2\n') }))).to.include('must hold a mapping');
+    expect(configErrorOf(() => loadConfig({ file: configFile('server: [1, 2\n') }))).to.include('is not valid YAML');
+    expect(configErrorOf(() => loadConfig({ file: configFile('- 1\n- 2\n') }))).to.include('must hold a mapping');
   });
 
   it('parses durations: units, and bare numbers as milliseconds', () => {

@@ -1,16 +1,10 @@
 import Router from '@koa/router';
 import Koa from 'koa';
-import type winston from 'winston';
-import type { Config } from '../config/schema';
-import type { Runs } from '../runs';
-import type { Render } from '../telemetry/exposition';
-import type { MetricsRegistry } from '../telemetry/metrics/registry';
-import { SMOKE_TEST_PATH, type Exemplar } from '../vocabulary';
+import { SMOKE_TEST_PATH } from '../vocabulary';
 import { SECURITY_HEADERS, adminOnly, allowHosts, limitRuns, requireToken, sameSiteJson, tokenCheck } from './access';
 import { answerError, notFound } from './errors';
-import type { Lifecycle } from './lifecycle';
 import { buildOpenApi } from './openapi';
-import { shedWhenBehind, type Overload } from './overload';
+import { shedWhenBehind } from './overload';
 import { createRequestMetrics, type ObserveRequest } from './requestMetrics';
 import { adminRoutes } from './routes/admin';
 import { docsRoutes } from './routes/docs';
@@ -22,29 +16,7 @@ import { probeRoutes } from './routes/probe';
 import { rootRoute } from './routes/root';
 import { smokeTestRoutes } from './routes/smokeTest';
 import { statusRoutes } from './routes/status';
-import type { AppContext, Guards, PipelineView, Routes, ServiceInfo } from './types';
-
-export interface AppDeps {
-  readonly service: ServiceInfo;
-  readonly runs: Runs;
-  readonly pipelines: readonly PipelineView[];
-  readonly registry: MetricsRegistry;
-  readonly renderMetrics: Render;
-  /** Where /metrics notes a scrape it refused for the token. */
-  readonly scrapes: { refusedOne(): void };
-  readonly lifecycle: Lifecycle;
-  readonly startedAtMs: number;
-  readonly now: () => number;
-  readonly logger: winston.Logger;
-  readonly currentExemplar: () => Exemplar | undefined;
-  readonly overload: Overload;
-  readonly legacy: Config['legacyRoutes'];
-  readonly probe: Config['probe'];
-  /** auth.token ("" = open), rateLimit (max 0 = no limit), the proxy hops and Host names trusted. */
-  readonly access: Pick<Config, 'auth' | 'rateLimit'> & {
-    readonly server: Pick<Config['server'], 'trustProxyHops' | 'allowedHosts'>;
-  };
-}
+import type { AppContext, AppDeps, Guards, Routes } from './types';
 
 /** Every route module, in the order the router tries them; /openapi.json is their paths, merged. */
 const ROUTES: readonly Routes[] = [

@@ -5,9 +5,11 @@ import type { Config } from '../config/schema';
 import type { Runs } from '../runs';
 import type { Scheduler } from '../smoke/scheduler';
 import type { Render } from '../telemetry/exposition';
+import type { MetricsRegistry } from '../telemetry/metrics/registry';
 import type { SignalHealth } from '../verify/signalHealth';
 import type { Exemplar } from '../vocabulary';
 import type { Lifecycle } from './lifecycle';
+import type { Overload } from './overload';
 
 export interface ServiceInfo {
   readonly name: string;
@@ -35,21 +37,33 @@ export interface Guards {
   readonly admin: Koa.Middleware[];
 }
 
-/** Everything a route module may use: the daemon's parts and the guards. */
-export interface AppContext {
+/** What the HTTP layer is built from: the daemon's parts and the settings its routes read. */
+export interface AppDeps {
   readonly service: ServiceInfo;
   readonly runs: Runs;
   readonly pipelines: readonly PipelineView[];
+  readonly registry: MetricsRegistry;
   readonly renderMetrics: Render;
+  /** Where /metrics notes a scrape it refused for the token. */
   readonly scrapes: { refusedOne(): void };
   readonly lifecycle: Lifecycle;
   /** When the daemon started (epoch ms) and its clock: the status page's uptime and ages. */
   readonly startedAtMs: number;
   readonly now: () => number;
   readonly logger: winston.Logger;
+  readonly currentExemplar: () => Exemplar | undefined;
+  readonly overload: Overload;
   readonly legacy: Config['legacyRoutes'];
   /** How long GET /probe waits for a verdict. */
   readonly probe: Config['probe'];
+  /** auth.token ("" = open), rateLimit (max 0 = no limit), the proxy hops and Host names trusted. */
+  readonly access: Pick<Config, 'auth' | 'rateLimit'> & {
+    readonly server: Pick<Config['server'], 'trustProxyHops' | 'allowedHosts'>;
+  };
+}
+
+/** Everything a route module may use: the daemon's parts and the guards. */
+export interface AppContext extends AppDeps {
   readonly guard: Guards;
   /** Whether the request may see what the token guards (true when no token is set). */
   readonly seesAll: (ctx: Koa.Context) => boolean;

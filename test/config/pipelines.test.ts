@@ -1,25 +1,8 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { expect } from 'chai';
 import { configWarnings } from '../../src/config/checks';
-import { ConfigError, loadConfig } from '../../src/config/load';
+import { loadConfig } from '../../src/config/load';
 import { pipelinesOf } from '../../src/config/pipelines';
-import { tmpDir } from '../support/tmp';
-
-const file = (text: string) => {
-  const f = path.join(tmpDir('petsage-pipelines-'), 'config.yaml');
-  writeFileSync(f, text);
-  return f;
-};
-const errorOf = (load: () => unknown) => {
-  try {
-    load();
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-};
+import { configErrorOf, configFile } from '../support/config';
 
 describe('config: named pipelines', () => {
   it('the top-level settings are the pipeline "default"; with none named, it is the only one', () => {
@@ -29,7 +12,7 @@ describe('config: named pipelines', () => {
   it('a named pipeline takes each key it does not set from the top level, validated and converted as they are', () => {
     const config = loadConfig({
       env: { PETSAGE_SMOKE_LOKI_URL: 'http://loki:3100', PETSAGE_SMOKE_VERIFY_TIMEOUT: '45s' },
-      file: file(
+      file: configFile(
         [
           'pipelines:',
           '  team-a:',
@@ -55,34 +38,40 @@ describe('config: named pipelines', () => {
 
   it('a mistake in a pipeline names the pipeline and the key; "default" is taken; keys that are not a path\'s are refused', () => {
     expect(
-      errorOf(() => loadConfig({ file: file('pipelines:\n  team-a:\n    verify: { timeout: soon }\n') })),
+      configErrorOf(() => loadConfig({ file: configFile('pipelines:\n  team-a:\n    verify: { timeout: soon }\n') })),
     ).to.match(/^config error: pipelines\.team-a\.verify\.timeout = "soon" \(from .*\): expected a duration/);
-    expect(errorOf(() => loadConfig({ file: file('pipelines:\n  default: {}\n') }))).to.match(
+    expect(configErrorOf(() => loadConfig({ file: configFile('pipelines:\n  default: {}\n') }))).to.match(
       /^config error: pipelines\.default = \{\} .*: expected another name: "default" is the top-level settings' own$/,
     );
-    expect(errorOf(() => loadConfig({ file: file('pipelines:\n  Team A: {}\n') }))).to.match(
+    expect(configErrorOf(() => loadConfig({ file: configFile('pipelines:\n  Team A: {}\n') }))).to.match(
       /expected a pipeline name of 1-32 lower-case letters/,
     );
-    expect(errorOf(() => loadConfig({ file: file('pipelines:\n  team-a:\n    server: { port: 1 }\n') }))).to.match(
+    expect(
+      configErrorOf(() => loadConfig({ file: configFile('pipelines:\n  team-a:\n    server: { port: 1 }\n') })),
+    ).to.match(
       /^config error: unknown key pipelines\.team-a\.server .*: expected one of traces, log, metrics, verify, schedule, retention$/,
     );
   });
 
   it('two pipelines cannot share a span file, nor read traces from two stores', () => {
     expect(
-      errorOf(() =>
+      configErrorOf(() =>
         loadConfig({
-          file: file('pipelines:\n  team-a:\n    traces: { file: { path: ./var/spans/petsage-smoke-spans.jsonl } }\n'),
+          file: configFile(
+            'pipelines:\n  team-a:\n    traces: { file: { path: ./var/spans/petsage-smoke-spans.jsonl } }\n',
+          ),
         }),
       ),
     ).to.match(
       /^config error: pipelines\.team-a\.traces\.file\.path = .*: expected a span file of its own \(pipeline default writes/,
     );
     expect(
-      errorOf(() =>
+      configErrorOf(() =>
         loadConfig({
           env: { PETSAGE_SMOKE_TEMPO_URL: 'http://tempo:3200' },
-          file: file('pipelines:\n  team-a:\n    verify: { traces: { jaeger: { url: "http://jaeger:16686" } } }\n'),
+          file: configFile(
+            'pipelines:\n  team-a:\n    verify: { traces: { jaeger: { url: "http://jaeger:16686" } } }\n',
+          ),
         }),
       ),
     ).to.match(/pipelines\.team-a\.verify\.traces\.tempo\.url .*one trace store/);

@@ -1,22 +1,14 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
 import { testService } from '../support/app';
 import { scratchServer } from '../support/scratchServer';
-import { tmpDir } from '../support/tmp';
+import { configFile } from '../support/config';
 
 const QUICK = {
   OTEL_BSP_SCHEDULE_DELAY: '20',
   PETSAGE_SMOKE_VERIFY_POLL_INTERVAL: '20ms',
   PETSAGE_SMOKE_INTERVAL: '0',
 };
-const configFile = (yaml: string) => {
-  const file = path.join(tmpDir('petsage-pipelines-'), 'config.yaml');
-  writeFileSync(file, yaml);
-  return file;
-};
-
 describe('pipelines: several paths proven from one daemon', () => {
   it('every answer says which pipeline: the run, its receipt, /healthz (each and overall) and the counter series', async () => {
     const svc = testService({ env: QUICK, file: configFile('pipelines:\n  team-a: {}\n') });
