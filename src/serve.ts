@@ -6,6 +6,7 @@ import { configWarnings } from './config/checks';
 import { pipelinesOf, spanFileOf } from './config/pipelines';
 import type { Config } from './config/schema';
 import { lockFile } from './fileLock';
+import { KEEP_SET_ASIDE } from './stateKeeper';
 import type * as HttpModule from './http/module';
 import { VERSION } from './version';
 import { EVENT } from './vocabulary';
@@ -112,13 +113,28 @@ export async function startDaemon(
 
 /** Every file the daemon writes, for the start-up line: an operator sees where the disk goes. */
 function writtenFiles(config: Config, logFile: string | undefined): Record<string, string> {
-  return Object.fromEntries(
+  const files = Object.fromEntries(
     [
       ['log', logFile ?? ''],
       ['state', config.state.path],
       ...pipelinesOf(config).map((p) => [`spans_${p.name}`, spanFileOf(p.traces) ?? '']),
     ].filter(([, file]) => file),
   );
+  if (Object.keys(files).length === 0) return files;
+  return {
+    ...files,
+    beside_them: [
+      '<file>.lock while running',
+      ...(logFile || Object.keys(files).some((k) => k.startsWith('spans_'))
+        ? ['<file>.1 … .<maxFiles> as the log and span files rotate']
+        : []),
+      ...(config.state.path
+        ? [
+            `<state>.tmp while it is written, and up to ${KEEP_SET_ASIDE} copies set aside (<state>.unreadable-<time>, .set-aside-<time>)`,
+          ]
+        : []),
+    ].join('; '),
+  };
 }
 
 /** The state, log and span files, each locked for this daemon alone (one line names a file in use). */
