@@ -47,14 +47,21 @@ describe('mutation testing (npm run mutation), short mode', function () {
         ...config,
         mutate: ['src/smoke/ledger.ts'],
         incremental: false,
+        // Static mutants (module-level values) each rerun every test: the whole run tests them, this
+        // proof that the run works leaves them out.
+        ignoreStatic: true,
         reporters: ['json', 'clear-text'],
         jsonReporter: { fileName: reportFile },
         tempDirName: SANDBOXES,
       }),
     );
     releaseAfter(SANDBOXES, () => rmSync(path.join(REPO_ROOT, SANDBOXES), { recursive: true, force: true }));
+    // Not the enclosing run's coverage or summary file: Stryker runs the tests in processes of its own.
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_V8_COVERAGE: '' };
+    delete env.PETSAGE_TEST_SUMMARY;
     const run = spawnSync('bash', ['scripts/mutation/run.sh', configFile], {
       cwd: REPO_ROOT,
+      env,
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
       timeout: 540_000,
@@ -64,7 +71,7 @@ describe('mutation testing (npm run mutation), short mode', function () {
     const report = JSON.parse(readFileSync(reportFile, 'utf8')) as Report;
     const mutants = report.files['src/smoke/ledger.ts']?.mutants ?? [];
     const survivors = mutants.filter((m) => m.status === 'Survived' || m.status === 'NoCoverage');
-    expect(mutants.filter((m) => m.status === 'Killed').length).to.be.above(10);
+    expect(mutants.filter((m) => m.status === 'Killed').length).to.be.above(5);
     expect(survivors.map((m) => `line ${m.location.start.line}: ${m.replacement ?? ''}`)).to.deep.equal([]);
   });
 });
