@@ -91,10 +91,16 @@ describe('daemon process: server limits', function () {
 
   it('a client that stops mid-body is a client error: logged with its code, never a 500', async () => {
     const { socket } = await rawConnection(daemon);
-    socket.write(
-      'POST /smoke-test HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id":',
+    // "Expect: 100-continue": the daemon answers 100 once it has the request, so the client stops
+    // mid-body only after the daemon has begun to read it.
+    const continued = new Promise((resolve) =>
+      socket.on('data', (chunk: Buffer) => chunk.toString().startsWith('HTTP/1.1 100 ') && resolve(undefined)),
     );
-    await new Promise((resolve) => setImmediate(resolve));
+    socket.write(
+      'POST /smoke-test HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n',
+    );
+    await continued;
+    socket.write('{"id":');
     socket.destroy();
     const line = await daemon.waitForEvent(EVENT.clientAborted);
     expect(line).to.include({ level: 'info' });

@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { EVENT, RUN_SPAN_NAME } from '../../src/vocabulary';
 import { spawnDaemon, type SpawnedDaemon } from '../support/daemon';
+import { fileWhere } from '../support/files';
 import { receiptOf, type Receipt } from '../support/receipts';
 import { startLoki } from '../support/standins/loki';
 import { startTempo } from '../support/standins/tempo';
@@ -15,6 +16,11 @@ const QUICK = {
   OTEL_BLRP_SCHEDULE_DELAY: '50',
   OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
 };
+
+/** The part of the state file this test reads: each pending run and what its hops had confirmed (ms, or null). */
+interface SavedState {
+  pending: { run: { id: string }; progress: Partial<Record<'log' | 'trace' | 'metric', (number | null)[]>> }[];
+}
 
 const post = (d: SpawnedDaemon, id: string) =>
   fetch(`${d.url}/smoke-test`, {
@@ -68,9 +74,17 @@ describe('daemon process: state across a restart, and spot checks', function () 
       for (const id of ids) expect(await post(first, id)).to.equal(202);
       await tempo.waitForStored((s) => s.name === RUN_SPAN_NAME, ids.length);
       if (signal === 'SIGKILL') {
-        // What the last periodic write holds is what survives a kill.
-        while (!ids.every((id) => existsSync(stateFile) && readFileSync(stateFile, 'utf8').includes(`"id":"${id}"`)))
-          await new Promise((r) => setTimeout(r, 50));
+        // What the last periodic write holds is what survives a kill, and an exporter's acknowledgement
+        // cannot come again in the next process: wait for a write holding every run with its span
+        // acknowledged (the trace's first hop), not merely the runs.
+        await fileWhere(stateFile, (text) => {
+          const acked = new Set(
+            (JSON.parse(text) as SavedState).pending
+              .filter((p) => typeof p.progress.trace?.[0] === 'number')
+              .map((p) => p.run.id),
+          );
+          return ids.every((id) => acked.has(id));
+        });
       }
       first.child.kill(signal);
       const exit = await first.exited;
@@ -136,7 +150,7 @@ describe('daemon process: state across a restart, and spot checks', function () 
     const d = await daemon({ PETSAGE_SMOKE_STATE_FILE: stateFile });
     const warning = await d.waitForEvent(EVENT.stateUnreadable);
     expect(warning).to.include({ level: 'warn', why: 'not JSON' });
-    expect(d.stderr()).to.include('could not be read back');
+    await d.waitForStderr('could not be read back');
     expect(readdirSync(dir).filter((f) => f.startsWith('state.json.unreadable-'))).to.have.length(1);
     expect((await fetch(`${d.url}/smoke-test`)).status).to.equal(200);
   });

@@ -22,6 +22,10 @@ export interface SpawnedDaemon {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Resolves with the first stdout line whose JSON `event` matches (and `where`, if given). */
   waitForEvent(event: string, where?: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  /** Resolves once a stdout line (JSON or not) holds `text`. */
+  waitForStdout(text: string): Promise<string>;
+  /** Resolves once stderr holds `text` (stderr and stdout are two pipes: neither arrives first for sure). */
+  waitForStderr(text: string): Promise<void>;
   stderr(): string;
 }
 
@@ -61,7 +65,9 @@ export async function spawnDaemon(
         : {}),
     },
   );
-  const exited = once(child, 'exit').then(([code, signal]) => ({
+  // 'close', not 'exit': by then stdout and stderr have been read to the end, so whatever the daemon
+  // printed before it exited is in `stdout` and `stderr()`.
+  const exited = once(child, 'close').then(([code, signal]) => ({
     code: code as number | null,
     signal: signal as NodeJS.Signals | null,
   }));
@@ -71,12 +77,24 @@ export async function spawnDaemon(
     await exited;
   });
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const stderrWaiters: { text: string; resolve: () => void }[] = [];
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    for (const w of stderrWaiters.filter((w) => stderr.includes(w.text))) {
+      stderrWaiters.splice(stderrWaiters.indexOf(w), 1);
+      w.resolve();
+    }
+  });
   const stdout: string[] = [];
   type Match = (line: Record<string, unknown>) => boolean;
   const waiters: { match: Match; resolve: (line: Record<string, unknown>) => void }[] = [];
+  const textWaiters: { text: string; resolve: (line: string) => void }[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => {
     stdout.push(line);
+    for (const w of textWaiters.filter((w) => line.includes(w.text))) {
+      textWaiters.splice(textWaiters.indexOf(w), 1);
+      w.resolve(line);
+    }
     const parsed = safeParse(line);
     if (!parsed) return;
     for (const w of waiters.filter((w) => w.match(parsed))) {
@@ -105,6 +123,25 @@ export async function spawnDaemon(
     stdout,
     exited,
     waitForEvent,
+    waitForStdout: (text) => {
+      const seen = stdout.find((l) => l.includes(text));
+      if (seen !== undefined) return Promise.resolve(seen);
+      return Promise.race([
+        new Promise<string>((resolve) => textWaiters.push({ text, resolve })),
+        exited.then(({ code }) => {
+          throw new Error(`daemon exited (${code}) before printing "${text}"; stderr: ${stderr}`);
+        }),
+      ]);
+    },
+    waitForStderr: (text) =>
+      stderr.includes(text)
+        ? Promise.resolve()
+        : Promise.race([
+            new Promise<void>((resolve) => stderrWaiters.push({ text, resolve })),
+            exited.then(({ code }) => {
+              throw new Error(`daemon exited (${code}) before printing "${text}" to stderr; stderr: ${stderr}`);
+            }),
+          ]),
     stderr: () => stderr,
   };
 }
