@@ -19,15 +19,3 @@ export async function gate(baseUrl: string, id?: string): Promise<{ status: numb
 export async function receiptOf(baseUrl: string, id: string): Promise<Receipt> {
   return (await (await fetch(`${baseUrl}/smoke-test/${id}`)).json()) as Receipt;
 }
-
-/**
- * A gate right after a flood may find every verification slot taken (503, the run left
- * unverified). A deploy pipeline retries; so does this, with a fresh id each time (bounded).
- */
-export async function gateAfterFlood(baseUrl: string, id: string): Promise<{ status: number; receipt: Receipt }> {
-  for (let attempt = 1; ; attempt += 1) {
-    const result = await gate(baseUrl, `${id}-${attempt}`);
-    if (result.status !== 503 || attempt === 40) return result;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
