@@ -167,18 +167,20 @@ const matches = (n: Notified, labels: Record<string, string>) =>
 export async function runFault(stack: AlertStack, fault: Fault): Promise<FaultResult> {
   await stack.quiet();
   const expected = fault.alert(stack);
-  const injectedAt = Date.now();
+  const startedAt = Date.now();
   await fault.inject(stack);
+  // Time to page counts from the moment the fault is in place (a reload answered, a process gone).
+  const injectedAt = Date.now();
   const page = await stack.receiver.waitFor(
     (n) => n.status === 'firing' && n.path !== '/heartbeat' && matches(n, expected),
-    injectedAt,
+    startedAt,
   );
   const repairedAt = Date.now();
   await fault.repair(stack);
   const resolved = await stack.receiver.waitFor((n) => n.status === 'resolved' && matches(n, expected), repairedAt);
   const others = stack.receiver.received.filter(
     (n) =>
-      n.at >= injectedAt &&
+      n.at >= startedAt &&
       n.at <= resolved.at &&
       n.path !== '/heartbeat' &&
       n.status === 'firing' &&
