@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { expect } from 'chai';
 import { RUN_SPAN_NAME } from '../../src/vocabulary';
 import { METRIC } from '../../src/vocabulary';
-import { jsonLines, spawnDaemon } from '../support/daemon';
+import { jsonLines, spawnDaemon, stopDaemon } from '../support/daemon';
 import { startOtlpReceiver } from '../support/otlpReceiver';
+import { gate, type Receipt } from '../support/receipts';
 
 interface OtlpJsonRequest {
   resourceSpans: {
@@ -10,6 +12,15 @@ interface OtlpJsonRequest {
     scopeSpans: { spans: { name: string; traceId: string }[] }[];
   }[];
 }
+
+/** Each signal's verdict in a receipt: "verified", or "outcome/reason". */
+const outcomes = (r: Receipt) =>
+  Object.fromEntries(
+    ['log', 'trace', 'metric'].map((signal) => {
+      const c = r.checks[`${signal}:verification`]![0]!;
+      return [signal, c.outcome === 'verified' ? c.outcome : `${c.outcome}/${c.reason}`];
+    }),
+  );
 
 async function smokeRun(url: string) {
   return (await (await fetch(`${url}/smoke-test`)).json()) as { trace_id: string; signals: Record<string, unknown> };
@@ -109,5 +120,51 @@ describe('daemon process: OTEL_* variables keep their standard meaning', () => {
       daemon.child.kill('SIGTERM');
       await daemon.exited;
     }
+  });
+
+  it('OTEL_SDK_DISABLED=true: no span leaves the daemon; runs still answer with an id, the trace signal skipped (disabled), log and metric verified', async () => {
+    const receiver = await startOtlpReceiver();
+    const daemon = await spawnDaemon({
+      env: {
+        OTEL_SDK_DISABLED: 'true',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.endpoint}/v1/traces`,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_BSP_SCHEDULE_DELAY: '50',
+        PETSAGE_SMOKE_INTERVAL: '0',
+      },
+    });
+    const run = await smokeRun(daemon.url);
+    expect(run.trace_id).to.match(/^[0-9a-f]{32}$/);
+    expect(run.signals).to.deep.equal({
+      log: { status: 'emitted' },
+      trace: { status: 'skipped', reason: 'disabled' },
+      metric: { status: 'emitted' },
+    });
+    const { status, receipt } = await gate(daemon.url, 'sdk-disabled');
+    expect(status, JSON.stringify(receipt)).to.equal(200);
+    expect(outcomes(receipt)).to.deep.equal({ log: 'verified', trace: 'skipped/disabled', metric: 'verified' });
+    expect((await stopDaemon(daemon)).code, daemon.stderr()).to.equal(0); // the drain flushes what there is
+    expect(receiver.received.map((r) => r.path)).to.not.include('/v1/traces');
+    expect(jsonLines(daemon.logFile).find((l) => l.event === 'daemon.stopped')).to.include({
+      runs_total: 2,
+      spans_exported: 0,
+    });
+  });
+
+  it('OTEL_TRACES_EXPORTER=console (traces.exporter: console): each run span printed on stdout, none in the span file; the trace verified by the exporter', async () => {
+    const daemon = await spawnDaemon({
+      env: { OTEL_TRACES_EXPORTER: 'console', OTEL_BSP_SCHEDULE_DELAY: '50', PETSAGE_SMOKE_INTERVAL: '0' },
+    });
+    const run = await smokeRun(daemon.url);
+    expect(run.signals.trace).to.deep.equal({ status: 'emitted' });
+    const { status, receipt } = await gate(daemon.url, 'console-1');
+    expect(status, JSON.stringify(receipt)).to.equal(200);
+    expect(receipt.checks['trace:verification']![0]).to.include({ outcome: 'verified', backend: 'exporter' });
+    // The SDK's console exporter prints each span as an object literal, a field a line.
+    await daemon.waitForStdout(`traceId: '${run.trace_id}'`);
+    await daemon.waitForStdout(`'petsage.smoke.run_id': 'console-1'`);
+    expect(daemon.stdout.filter((l) => l.includes(`name: '${RUN_SPAN_NAME}'`))).to.have.length(2);
+    expect((await stopDaemon(daemon)).code, daemon.stderr()).to.equal(0);
+    expect(existsSync(daemon.spanFile), 'no span file').to.equal(false);
   });
 });

@@ -1,4 +1,4 @@
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { EVENT, RUN_SPAN_NAME } from '../../src/vocabulary';
@@ -21,6 +21,13 @@ const QUICK = {
 interface SavedState {
   pending: { run: { id: string }; progress: Partial<Record<'log' | 'trace' | 'metric', (number | null)[]>> }[];
 }
+
+/** Every file under a directory, relative to it. */
+const filesUnder = (dir: string): string[] =>
+  (readdirSync(dir, { recursive: true, withFileTypes: true }) as Dirent[])
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
 
 const post = (d: SpawnedDaemon, id: string) =>
   fetch(`${d.url}/smoke-test`, {
@@ -47,8 +54,8 @@ describe('daemon process: state across a restart, and spot checks', function () 
   // Every daemon of a test is a restart of the first: the same directory, so the same log and span files.
   let dir: string | undefined;
   beforeEach(() => (dir = undefined));
-  const daemon = async (env: Record<string, string>) => {
-    const d = await spawnDaemon({ env: { ...QUICK, ...env }, ...(dir ? { dir } : {}) });
+  const daemon = async (env: Record<string, string>, args: string[] = []) => {
+    const d = await spawnDaemon({ env: { ...QUICK, ...env }, args, ...(dir ? { dir } : {}) });
     dir = d.dir;
     cleanups.push(async () => {
       if (d.child.exitCode === null) d.child.kill('SIGKILL');
@@ -153,5 +160,25 @@ describe('daemon process: state across a restart, and spot checks', function () 
     await d.waitForStderr('could not be read back');
     expect(readdirSync(dir).filter((f) => f.startsWith('state.json.unreadable-'))).to.have.length(1);
     expect((await fetch(`${d.url}/smoke-test`)).status).to.equal(200);
+  });
+
+  it('state.path "" keeps no state: its drain writes nothing (the default path is written then), and no state line', async () => {
+    // The default, ./var/state/petsage-smoke.json in the daemon's working directory, is written at the drain.
+    const kept = await daemon({});
+    expect(await post(kept, 'kept-state')).to.equal(202);
+    kept.child.kill('SIGTERM');
+    expect((await kept.exited).code, kept.stderr()).to.equal(0);
+    expect(filesUnder(kept.dir)).to.include('var/state/petsage-smoke.json');
+
+    // In a config file: an empty environment variable counts as unset, as OTEL_* ones do.
+    const config = path.join(tmpDir('petsage-config-'), 'no-state.yaml');
+    writeFileSync(config, 'state:\n  path: ""\n  writeInterval: 100ms\n');
+    dir = undefined; // not a restart: a directory of its own
+    const none = await daemon({}, ['--config', config]);
+    expect(await post(none, 'no-state')).to.equal(202);
+    none.child.kill('SIGTERM');
+    expect((await none.exited).code, none.stderr()).to.equal(0);
+    expect(filesUnder(none.dir)).to.deep.equal(['log/petsage-smoke.log', 'spans/spans.jsonl']);
+    expect(none.stdout.filter((l) => l.includes('"event":"state.'))).to.deep.equal([]);
   });
 });

@@ -1,24 +1,40 @@
 import { once, EventEmitter } from 'node:events';
 import { expect } from 'chai';
 import { createScheduler } from '../../src/smoke/scheduler';
+import { manualIntervals } from '../support/timers';
 
 describe('scheduler', () => {
-  it('ticks every interval, pauses while suspended, resumes, and stops for good', async () => {
-    const ticks = new EventEmitter();
-    let count = 0;
-    const s = createScheduler({ intervalMs: 5, tick: () => ticks.emit('tick', ++count) });
+  it('ticks every interval; suspended, it ticks no more however long it waits; resumed, it ticks again; stopped, for good', () => {
+    const clock = manualIntervals();
+    let ticks = 0;
+    const s = createScheduler({ intervalMs: 1000, tick: () => (ticks += 1) });
     expect(s.state).to.equal('running');
-    await once(ticks, 'tick');
+    clock.advance(3000);
+    expect(ticks, 'a tick per interval').to.equal(3);
+
+    // README: POST /-/suspend pauses the schedule.
     s.suspend();
     expect(s.state).to.equal('suspended');
-    const atSuspend = count;
+    clock.advance(3_600_000);
+    expect(ticks, 'ticks while suspended').to.equal(3);
+
+    // ... and POST /-/resume resumes it: the next tick an interval later.
     s.resume();
-    await once(ticks, 'tick');
-    expect(count).to.be.greaterThan(atSuspend);
+    expect(s.state).to.equal('running');
+    clock.advance(999);
+    expect(ticks).to.equal(3);
+    clock.advance(1);
+    expect(ticks, 'a tick one interval after resuming').to.equal(4);
+    s.suspend();
+    s.resume();
+    expect(clock.armed, 'one interval, however often it was resumed').to.equal(1);
+
     s.stop();
     expect(s.state).to.equal('stopped');
     s.resume();
     expect(s.state).to.equal('stopped');
+    clock.advance(3_600_000);
+    expect(ticks, 'ticks after stop').to.equal(4);
   });
 
   it('tells when the next run is due while running, and nothing otherwise', async () => {
