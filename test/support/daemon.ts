@@ -22,8 +22,6 @@ export interface SpawnedDaemon {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Resolves with the first stdout line whose JSON `event` matches (and `where`, if given). */
   waitForEvent(event: string, where?: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
-  /** Resolves once a stdout line (JSON or not) holds `text`. */
-  waitForStdout(text: string): Promise<string>;
   /** Resolves once stderr holds `text` (stderr and stdout are two pipes: neither arrives first for sure). */
   waitForStderr(text: string): Promise<void>;
   stderr(): string;
@@ -88,13 +86,8 @@ export async function spawnDaemon(
   const stdout: string[] = [];
   type Match = (line: Record<string, unknown>) => boolean;
   const waiters: { match: Match; resolve: (line: Record<string, unknown>) => void }[] = [];
-  const textWaiters: { text: string; resolve: (line: string) => void }[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => {
     stdout.push(line);
-    for (const w of textWaiters.filter((w) => line.includes(w.text))) {
-      textWaiters.splice(textWaiters.indexOf(w), 1);
-      w.resolve(line);
-    }
     const parsed = safeParse(line);
     if (!parsed) return;
     for (const w of waiters.filter((w) => w.match(parsed))) {
@@ -123,16 +116,6 @@ export async function spawnDaemon(
     stdout,
     exited,
     waitForEvent,
-    waitForStdout: (text) => {
-      const seen = stdout.find((l) => l.includes(text));
-      if (seen !== undefined) return Promise.resolve(seen);
-      return Promise.race([
-        new Promise<string>((resolve) => textWaiters.push({ text, resolve })),
-        exited.then(({ code }) => {
-          throw new Error(`daemon exited (${code}) before printing "${text}"; stderr: ${stderr}`);
-        }),
-      ]);
-    },
     waitForStderr: (text) =>
       stderr.includes(text)
         ? Promise.resolve()
