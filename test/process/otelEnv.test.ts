@@ -165,7 +165,7 @@ describe('daemon process: OTEL_* variables keep their standard meaning', () => {
     const printed = daemon.stdout.join('\n');
     expect(printed).to.include(`traceId: '${run.trace_id}'`);
     expect(printed).to.include(`'petsage.smoke.run_id': 'console-1'`);
-    expect(daemon.stdout.filter((l) => l.includes(`name: '${RUN_SPAN_NAME}'`))).to.have.length(2);
+    expect(daemon.stdout.filter((l) => l.trim() === `name: '${RUN_SPAN_NAME}',`)).to.have.length(2);
     expect(existsSync(daemon.spanFile), 'no span file').to.equal(false);
   });
 });

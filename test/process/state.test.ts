@@ -18,8 +18,11 @@ const QUICK = {
 };
 
 /** The part of the state file this test reads: each pending run and what its hops had confirmed (ms, or null). */
-interface SavedState {
-  pending: { run: { id: string }; progress: Partial<Record<'log' | 'trace' | 'metric', (number | null)[]>> }[];
+/** The lines of the state file this test reads: each pending run, and which of its hops had confirmed it. */
+interface StateLine {
+  kind: string;
+  run?: { id: string };
+  progress?: Partial<Record<'log' | 'trace' | 'metric', boolean[]>>;
 }
 
 /** Every file under a directory, relative to it. */
@@ -86,9 +89,12 @@ describe('daemon process: state across a restart, and spot checks', function () 
         // acknowledged (the trace's first hop), not merely the runs.
         await fileWhere(stateFile, (text) => {
           const acked = new Set(
-            (JSON.parse(text) as SavedState).pending
-              .filter((p) => typeof p.progress.trace?.[0] === 'number')
-              .map((p) => p.run.id),
+            text
+              .split('\n')
+              .filter(Boolean)
+              .map((l) => JSON.parse(l) as StateLine)
+              .filter((l) => l.kind === 'pending' && l.progress?.trace?.[0] === true)
+              .map((l) => l.run!.id),
           );
           return ids.every((id) => acked.has(id));
         });
