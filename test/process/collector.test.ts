@@ -74,6 +74,7 @@ describe('daemon process: a trace collector that is down or slow', function () {
       const collector = await switchableCollector();
       collector.set(mode);
       const daemon = await spawnDaemon({
+        load: true,
         env: {
           ...UNLIMITED,
           ...PIPELINE,

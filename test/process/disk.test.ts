@@ -77,6 +77,7 @@ describe('daemon process: the log file on disk', function () {
     // Files this small rotate several times between two reads of the tail: lines in a file rotated
     // past unread are reported not_found at the verify timeout (kept short here).
     const daemon = await spawnDaemon({
+      load: true,
       env: {
         ...UNLIMITED,
         PETSAGE_SMOKE_LOG_FILE_MAX_SIZE: '64KiB',

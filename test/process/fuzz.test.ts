@@ -179,7 +179,7 @@ describe('daemon process: hostile input (fuzz)', function () {
   this.timeout(180_000);
 
   it(`${REQUESTS} random requests: no 5xx, no crash, one JSON object per log line, no input in logs or labels, bounded series`, async () => {
-    const daemon = await spawnDaemon({ env: { ...UNLIMITED, PETSAGE_SMOKE_INTERVAL: '0' } });
+    const daemon = await spawnDaemon({ load: true, env: { ...UNLIMITED, PETSAGE_SMOKE_INTERVAL: '0' } });
     const metricsText = async () => (await fetch(`${daemon.url}/metrics`)).text();
     const { statuses, samples } = await fuzz(daemon, 20261122, REQUESTS);
     const summary = [...statuses]

@@ -33,6 +33,7 @@ describe('daemon process: memory over 100,000 runs', function () {
   it('the ledger and the verification maps stay bounded: live heap flat between 10,000 and 100,000 runs', async () => {
     const hook = path.join(__dirname, '..', 'support', 'gcOnSignal.js');
     const daemon = await spawnDaemon({
+      load: true,
       env: {
         ...UNLIMITED,
         PETSAGE_SMOKE_INTERVAL: '0',

@@ -14,7 +14,7 @@ const MAX_REQUESTS = 60_000; // bounds the load whatever happens
  * connection error); the signal goes out at the SIGNAL_AFTER-th 200. Keeps every 200's trace id.
  */
 async function signalUnderLoad(signal: NodeJS.Signals) {
-  const daemon = await spawnDaemon({ env: { ...UNLIMITED, PETSAGE_SMOKE_LOG_STDOUT: 'true' } });
+  const daemon = await spawnDaemon({ load: true, env: { ...UNLIMITED, PETSAGE_SMOKE_LOG_STDOUT: 'true' } });
   const ok: string[] = [];
   const result = await autocannon({
     url: `${daemon.url}/smoke-test`,

@@ -37,6 +37,12 @@ export async function spawnDaemon(
     install?: { main: string; cwd: string; uid?: number; gid?: number };
     /** A directory of an earlier daemon: this one writes the same log and span files (a restart). */
     dir?: string;
+    /**
+     * A daemon under load (tens of thousands of runs): not covered. Node passes NODE_V8_COVERAGE on to
+     * every child process, and precise coverage counts every block the daemon runs, which makes a
+     * flood several times slower; the code a flood runs is covered by the other daemons.
+     */
+    load?: boolean;
   } = {},
 ): Promise<SpawnedDaemon> {
   const dir = options.install?.cwd ?? options.dir ?? tmpDir('petsage-daemon-');
@@ -56,6 +62,7 @@ export async function spawnDaemon(
       env: {
         PATH: process.env.PATH ?? '',
         ...(options.install ? {} : { PETSAGE_SMOKE_SPAN_FILE: spanFile }),
+        ...(options.load ? { NODE_V8_COVERAGE: '' } : {}),
         ...options.env,
       },
       ...(options.install?.uid !== undefined
