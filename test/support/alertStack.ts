@@ -134,7 +134,12 @@ export const FAULTS: readonly Fault[] = [
   {
     name: 'daemon removed from the scrape configuration',
     alert: () => ({ alertname: 'PetsageSmokeAbsent', job: 'petsage-smoke' }),
-    inject: (s) => s.prometheus.setTargets([]),
+    // Prometheus takes a reloaded target list in through its discovery, which passes updates on every
+    // 5 s: the fault is in place once it no longer scrapes the daemon (a poll: there is no event).
+    async inject(s) {
+      await s.prometheus.setTargets([]);
+      while ((await s.prometheus.activeTargets()).includes(s.hostPort)) await new Promise((r) => setTimeout(r, 100));
+    },
     repair: (s) => s.prometheus.setTargets([s.hostPort]),
   },
   {

@@ -22,6 +22,8 @@ export interface RealPrometheus {
   /** Starts again on the same port with the same storage. */
   start(): Promise<void>;
   query(promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
+  /** The targets Prometheus scrapes now (instance labels): a reloaded list takes effect up to 5 s later. */
+  activeTargets(): Promise<string[]>;
 }
 
 const PROMETHEUS = 'prometheus';
@@ -91,6 +93,11 @@ export async function startPrometheus(
     },
     stop: async () => server?.stop(),
     start,
+    async activeTargets() {
+      const res = await fetch(`${url}/api/v1/targets?state=active`);
+      const body = (await res.json()) as { data: { activeTargets: { labels: Record<string, string> }[] } };
+      return body.data.activeTargets.map((t) => t.labels.instance ?? '');
+    },
     async query(promql) {
       const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`);
       const body = (await res.json()) as {
