@@ -8,7 +8,7 @@
 #                                              npm packages, build, lint, then every group of tests
 #
 # Each group is one mocha run with its own config in test/tiers/. The whole run keeps two lanes busy at
-# once: lint, unit and process in one; in the other the end-to-end tests, which mostly wait on
+# once: lint, unit, process and tools in one; in the other the end-to-end tests, which mostly wait on
 # schedules, scrapes and Alertmanager's timers (e2e), then the heavy group. A group's output is printed
 # whole when it ends, so the lanes never interleave. Coverage (c8, V8's own, through the source
 # maps) is collected from the unit, process and e2e groups together and must stay at or above the
@@ -69,8 +69,9 @@ run_group() {
   local group=$1 show=$2 t status
   t=$(date +%s%N)
   local env=(PETSAGE_TEST_SUMMARY="$out/$group.json")
-  # The heavy group runs whole tools (other Node versions, Stryker, the benchmarks): not counted.
-  [ "$group" = heavy ] || env+=(NODE_V8_COVERAGE="$coverage")
+  # The heavy and tools groups run whole programs (the benchmarks, npm ci, other Node versions,
+  # Stryker) over code the other groups cover: not counted.
+  case "$group" in heavy | tools) ;; *) env+=(NODE_V8_COVERAGE="$coverage") ;; esac
   set +e
   if [ "$show" = live ]; then
     env "${env[@]}" node_modules/.bin/mocha --config "test/tiers/$group.json" 2>&1 | tee "$out/$group.log"
@@ -109,10 +110,10 @@ case "$mode" in
   unit) groups=(unit) && run_group unit live ;;
   dev) groups=(unit process) && run_group unit live && run_group process live ;;
   all)
-    groups=(unit process e2e heavy)
+    groups=(unit process e2e heavy tools)
     # Two lanes. The end-to-end tests mostly wait, and their timings are what they measure (time to
     # page, read-back windows): they run at the normal priority, then that lane takes the heavy group.
-    # The other lane (lint, unit, process) runs at a lower priority, so it takes what is left.
+    # The other lane (lint, unit, process, tools) runs at a lower priority, so it takes what is left.
     (
       run_group e2e whole
       renice -n 10 -p "$BASHPID" >/dev/null
@@ -123,6 +124,7 @@ case "$mode" in
     run_lint
     run_group unit whole
     run_group process whole
+    run_group tools whole
     wait "$lane_e2e"
     ;;
 esac
