@@ -8,9 +8,9 @@
 #                                              npm packages, build, lint, then every group of tests
 #
 # Each group is one mocha run with its own config in test/tiers/. The whole run keeps two lanes busy at
-# once: lint, unit, process and tools in one; in the other the end-to-end tests, which mostly wait on
-# schedules, scrapes and Alertmanager's timers (e2e), then the heavy group. A group's output is printed
-# whole when it ends, so the lanes never interleave. Coverage (c8, V8's own, through the source maps)
+# once: lint, unit and process in one; in the other the end-to-end tests, which mostly wait on
+# schedules, scrapes and Alertmanager's timers (e2e), then the heavy and tools groups. A group's output
+# is printed whole when it ends, so the lanes never interleave. Coverage (c8, V8's own, through the source maps)
 # is collected by the whole run from the unit, process and e2e groups and the daemons they spawn, and
 # must stay at or above the floors in .c8rc.json for the unit group alone and for all together. The
 # output ends with the plain line "N passed, N failed".
@@ -118,19 +118,20 @@ case "$mode" in
   all)
     groups=(unit process e2e heavy tools)
     # Two lanes. The end-to-end tests mostly wait, and their timings are what they measure (time to
-    # page, read-back windows): they run at the normal priority, then that lane takes the heavy group.
-    # The other lane (lint, unit, process, tools) runs at a lower priority, so it takes what is left.
+    # page, read-back windows): they run at the normal priority, then that lane takes the heavy and
+    # tools groups. The other lane (lint, unit, process) runs at a lower priority, so it takes what is
+    # left while the end-to-end tests run.
     (
       run_group e2e whole
       renice -n 10 -p "$BASHPID" >/dev/null
       run_group heavy whole
+      run_group tools whole
     ) &
     lane_e2e=$!
     renice -n 10 -p $$ >/dev/null
     run_lint
     run_group unit whole
     run_group process whole
-    run_group tools whole
     wait "$lane_e2e"
     ;;
 esac
