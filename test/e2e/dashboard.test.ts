@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { VERIFICATION_EVENT } from '../../src/vocabulary';
 import { spawnDaemon, type SpawnedDaemon } from '../support/daemon';
 import { startPrometheus, type RealPrometheus } from '../support/prometheus';
 import { readDashboard } from '../support/repo';
@@ -53,7 +54,7 @@ describe('dashboard self-test: every panel query against a real Prometheus scrap
     });
   }
 
-  it('Prometheus stores the exemplars: a lag point links to a trace id', async () => {
+  it("Prometheus stores the exemplars: a lag point links to the trace of one of the daemon's runs", async () => {
     const now = Date.now() / 1000;
     const res = await fetch(
       `${prometheus.url}/api/v1/query_exemplars?query=${encodeURIComponent('petsage_smoke_signal_lag_seconds_bucket')}&start=${now - 300}&end=${now}`,
@@ -63,5 +64,10 @@ describe('dashboard self-test: every panel query against a real Prometheus scrap
     const labels = body.data.flatMap((s) => s.exemplars.map((e) => e.labels));
     expect(labels.length).to.be.greaterThan(0);
     expect(labels[0]!.trace_id).to.match(/^[0-9a-f]{32}$/);
+    // A run's verification line carries its trace id: the exemplar's is one of them.
+    const runTraces = daemon.stdout
+      .filter((l) => l.includes(`"event":"${VERIFICATION_EVENT}"`))
+      .map((l) => (JSON.parse(l) as { trace_id: string }).trace_id);
+    expect(runTraces).to.include(labels[0]!.trace_id);
   });
 });
