@@ -8,12 +8,12 @@
 #                                              npm packages, build, lint, then every group of tests
 #
 # Each group is one mocha run with its own config in test/tiers/. The whole run keeps two lanes busy at
-# once: lint, unit and process in one; in the other the end-to-end tests, which mostly wait on
-# schedules, scrapes and Alertmanager's timers (e2e), then the heavy and tools groups. A group's output
-# is printed whole when it ends, so the lanes never interleave. Coverage (c8, V8's own, through the source maps)
-# is collected by the whole run from the unit, process and e2e groups and the daemons they spawn, and
-# must stay at or above the floors in .c8rc.json for the unit group alone and for all together. The
-# output ends with the plain line "N passed, N failed".
+# once: lint, unit, process and tools in one; in the other the end-to-end tests, which mostly wait on
+# schedules, scrapes and Alertmanager's timers (e2e), the chaos tests, then the heavy group. A group's
+# output is printed whole when it ends, so the lanes never interleave. Coverage (c8, V8's own, through
+# the source maps) is collected by the whole run from the unit, process and e2e groups and the daemons
+# they spawn, and must stay at or above the floors in .c8rc.json for the unit group alone and for all
+# together. The output ends with the plain line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -70,8 +70,9 @@ run_group() {
   t=$(date +%s%N)
   local env=(PETSAGE_TEST_SUMMARY="$out/$group.json")
   # Coverage in the whole run only (the inner loops stay fast): the unit group's apart, so that it can
-  # be checked alone too; the heavy and tools groups run whole programs (the benchmarks, npm ci, other
-  # Node versions, Stryker) over code the other groups cover: not counted.
+  # be checked alone too. Not counted: the chaos group, whose bounds are on time and memory, and the
+  # heavy and tools groups, which run whole programs (the benchmarks, npm ci, other Node versions,
+  # Stryker) over code the other groups cover.
   if [ "$mode" = all ]; then
     case "$group" in
       unit) env+=(NODE_V8_COVERAGE="$PWD/var/coverage/unit") ;;
@@ -116,22 +117,23 @@ case "$mode" in
   unit) groups=(unit) && run_group unit live ;;
   dev) groups=(unit process) && run_group unit live && run_group process live ;;
   all)
-    groups=(unit process e2e heavy tools)
-    # Two lanes. The end-to-end tests mostly wait, and their timings are what they measure (time to
-    # page, read-back windows): they run at the normal priority, then that lane takes the heavy and
-    # tools groups. The other lane (lint, unit, process) runs at a lower priority, so it takes what is
-    # left while the end-to-end tests run.
+    groups=(unit process e2e chaos heavy tools)
+    # Two lanes. The end-to-end and chaos tests hold bounds on time (time to page, read-back windows,
+    # a gate within verify.timeout, probes answered): they run at the normal priority, then that lane
+    # takes the heavy group. The other lane (lint, unit, process, tools) runs at a lower priority, so
+    # it takes what is left while they run.
     (
       run_group e2e whole
+      run_group chaos whole
       renice -n 10 -p "$BASHPID" >/dev/null
       run_group heavy whole
-      run_group tools whole
     ) &
     lane_e2e=$!
     renice -n 10 -p $$ >/dev/null
     run_lint
     run_group unit whole
     run_group process whole
+    run_group tools whole
     wait "$lane_e2e"
     ;;
 esac

@@ -28,8 +28,8 @@ function testFiles(dir = path.join(REPO_ROOT, 'dist', 'test')): string[] {
 }
 
 describe('test groups (test/tiers/*.json): what each npm test command runs', () => {
-  it('the groups are unit, process, e2e, heavy and tools, and their patterns are plain (a file or dir/*.test.js: no **, no braces)', () => {
-    expect(Object.keys(tiers).sort()).to.deep.equal(['e2e', 'heavy', 'process', 'tools', 'unit']);
+  it('the groups are unit, process, e2e, chaos, heavy and tools, and their patterns are plain (a file or dir/*.test.js: no **, no braces)', () => {
+    expect(Object.keys(tiers).sort()).to.deep.equal(['chaos', 'e2e', 'heavy', 'process', 'tools', 'unit']);
     const fancy = Object.values(tiers)
       .flat()
       .filter((spec) => !/^dist\/test\/([\w-]+\/)*(\*|[\w.-]+)\.test\.js$/.test(spec));

@@ -18,7 +18,7 @@ import { REPO_ROOT } from '../support/repo';
 /**
  * The faults by stack: three independent stacks at once (they wait on timers, not the CPU). No two
  * faults of one Alertmanager group (alert, instance, signal) share a stack, so each pages after
- * group_wait, as the README's table assumes, and never at an existing group's next flush.
+ * group_wait, as the table in docs/operations.md assumes, and never at an existing group's next flush.
  */
 const LANES: readonly (readonly string[])[] = [
   ['log file on a full disk', 'OTLP collector refuses connections'],
@@ -27,7 +27,7 @@ const LANES: readonly (readonly string[])[] = [
 ];
 
 interface Bound {
-  /** The README's words for the bound, and its total at the shipped timings, in seconds. */
+  /** The table's words for the bound, and its total at the shipped timings, in seconds. */
   readonly text: string;
   readonly shippedSeconds: number;
   /** The same bound in the test's stack: every timing divided by 15, except the read-back window. */
@@ -42,15 +42,15 @@ function seconds(text: string): number {
 }
 
 /**
- * The README's "From a broken pipeline to a page" table: for each alert and its labels, the time to
- * page and to `resolved`, at most. A row that gives only a total has the terms of the row above for
- * the same alert. In the test's stack everything is divided by 15 but the read-back window
+ * The "From a broken pipeline to a page" table of docs/operations.md (the README points there): for
+ * each alert and its labels, the time to page and to `resolved`, at most. A row that gives only a
+ * total has the terms of the row above for the same alert. In the test's stack everything is divided by 15 but the read-back window
  * (verify.timeout: READ_BACK_SECONDS instead of 30 s / 15), so a bound with a timeout term grows by
  * the difference.
  */
 function readmeBounds(): { alert: Record<string, string>; page: Bound; resolved: Bound }[] {
-  const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('### From a broken pipeline to a page'));
+  const doc = readFileSync(path.join(REPO_ROOT, 'docs', 'operations.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('### From a broken pipeline to a page'));
   const rows = section
     .split('\n')
     .filter((l) => l.startsWith('| ') && l.includes('`PetsageSmoke'))
@@ -77,10 +77,10 @@ function readmeBounds(): { alert: Record<string, string>; page: Bound; resolved:
   });
 }
 
-/** The README's row for the alert a fault raises. */
+/** The table's row for the alert a fault raises. */
 function boundsFor(expected: Record<string, string>) {
   const row = readmeBounds().find((r) => Object.entries(r.alert).every(([k, v]) => expected[k] === v));
-  expect(row, `a row of the README's alert table for ${JSON.stringify(expected)}`).to.not.equal(undefined);
+  expect(row, `a row of the alert table (docs/operations.md) for ${JSON.stringify(expected)}`).to.not.equal(undefined);
   return row!;
 }
 
@@ -94,7 +94,7 @@ interface Lane {
  * From a broken pipeline to a notification: a real daemon, a real Prometheus evaluating the shipped
  * rules and a real Alertmanager with the shipped config (both with their timings divided by 15),
  * and a webhook receiver, three times over. Each fault raises its alert with its labels and
- * annotations within the README's bound, nothing else arrives, and the repair sends the resolution.
+ * annotations within the documented bound, nothing else arrives, and the repair sends the resolution.
  */
 describe('end to end: alerts through a real Prometheus and Alertmanager', function () {
   this.timeout(240_000);
@@ -136,14 +136,16 @@ describe('end to end: alerts through a real Prometheus and Alertmanager', functi
   });
 
   for (const fault of FAULTS) {
-    it(`${fault.name}: its alert, with labels and annotations, within the README's time to page, then resolved within its bound; nothing else`, async () => {
+    it(`${fault.name}: its alert, with labels and annotations, within the documented time to page, then resolved within its bound; nothing else`, async () => {
       const result = await results.get(fault.name)!;
       const { alertname } = result.expected;
       expect(result.page.labels).to.include(result.expected);
       expect(result.page.labels.severity).to.equal('critical');
       expect(result.page.path).to.equal('/page');
       expect(result.page.annotations.summary).to.be.a('string').and.not.equal('');
-      expect(result.page.annotations.runbook_url).to.equal(`prometheus/README.md#${alertname!.toLowerCase()}`);
+      // The rules link to the daemon's own GET /runbooks when the alert names it, else to docs/runbooks.md.
+      const runbooks = result.expected.instance ? `http://${result.expected.instance}/runbooks` : 'docs/runbooks.md';
+      expect(result.page.annotations.runbook_url).to.equal(`${runbooks}#${alertname!.toLowerCase()}`);
       if (result.expected.signal)
         expect(result.page.annotations.summary).to.include(result.expected.signal).and.include(result.expected.reason);
       expect(result.resolved.labels).to.deep.equal(result.page.labels);
@@ -152,11 +154,13 @@ describe('end to end: alerts through a real Prometheus and Alertmanager', functi
       );
       const bounds = boundsFor(result.expected);
       process.stdout.write(
-        `      ${fault.name}: paged after ${result.secondsToPage.toFixed(1)} s (README: ${bounds.page.text}, here ${bounds.page.stackSeconds.toFixed(1)} s); ` +
-          `resolved after ${result.secondsToResolved.toFixed(1)} s (README: ${bounds.resolved.text}, here ${bounds.resolved.stackSeconds.toFixed(1)} s)\n`,
+        `      ${fault.name}: paged after ${result.secondsToPage.toFixed(1)} s (docs: ${bounds.page.text}, here ${bounds.page.stackSeconds.toFixed(1)} s); ` +
+          `resolved after ${result.secondsToResolved.toFixed(1)} s (docs: ${bounds.resolved.text}, here ${bounds.resolved.stackSeconds.toFixed(1)} s)\n`,
       );
-      expect(result.secondsToPage, `time to page; README: ${bounds.page.text}`).to.be.at.most(bounds.page.stackSeconds);
-      expect(result.secondsToResolved, `time to resolved; README: ${bounds.resolved.text}`).to.be.at.most(
+      expect(result.secondsToPage, `time to page; docs/operations.md: ${bounds.page.text}`).to.be.at.most(
+        bounds.page.stackSeconds,
+      );
+      expect(result.secondsToResolved, `time to resolved; docs/operations.md: ${bounds.resolved.text}`).to.be.at.most(
         bounds.resolved.stackSeconds,
       );
     });

@@ -7,12 +7,12 @@ import { testService } from '../support/app';
 import { REPO_ROOT } from '../support/repo';
 
 /**
- * What the README promises about access, checked against its own words: each test first finds the
- * sentence in README.md (so a change to either the text or the daemon fails here), then checks the
- * daemon's answers against it, never against the source's constants.
+ * What the documentation promises about access (docs/http-api.md, which the README points to), checked
+ * against its own words: each test first finds the sentence (so a change to either the text or the
+ * daemon fails here), then checks the daemon's answers against it, never against the source's constants.
  */
-const README = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
-const readmeSays = (sentence: string) => expect(README, 'the README says so').to.include(sentence);
+const DOC = readFileSync(path.join(REPO_ROOT, 'docs', 'http-api.md'), 'utf8').replace(/\s+/g, ' ');
+const docSays = (sentence: string) => expect(DOC, 'docs/http-api.md says so').to.include(sentence);
 
 /** A Content-Security-Policy as directive -> sources. */
 function parseCsp(header: string | undefined): Map<string, string[]> {
@@ -58,12 +58,12 @@ const elsewhere = (source: string) =>
 const covers = (sources: string[], source: string) =>
   sources.includes(source) || (sources.includes('*') && !/^'unsafe-|^(data|blob|filesystem):/.test(source));
 
-describe('README promises: access', () => {
+describe('documented promises (docs/http-api.md): access', () => {
   it('the status page: "its own Content-Security-Policy, stricter than the rest: default-src \'none\', its own stylesheet and script only, nothing inline, no eval"', async () => {
-    readmeSays(
+    docSays(
       "It runs under its own Content-Security-Policy, stricter than the rest: `default-src 'none'`, its own stylesheet and script only, nothing inline, no eval.",
     );
-    readmeSays('rendered by the daemon from its own state, with nothing fetched from elsewhere');
+    docSays('rendered by the daemon from its own state, with nothing fetched from elsewhere');
     const app = testService().app.callback();
     const page = await request(app).get('/status').expect(200);
     const browser = await request(app).get('/').set('Accept', 'text/html').expect(200);
@@ -99,7 +99,7 @@ describe('README promises: access', () => {
   });
 
   it('the docs page: "a Content-Security-Policy that lets the docs page load only from the daemon"', async () => {
-    readmeSays('a `Content-Security-Policy` that lets the docs page load only from the daemon');
+    docSays('a `Content-Security-Policy` that lets the docs page load only from the daemon');
     const app = testService().app.callback();
     for (const p of ['/docs', '/openapi.json']) {
       const csp = parseCsp((await request(app).get(p).expect(200)).headers['content-security-policy'] as string);
@@ -112,7 +112,7 @@ describe('README promises: access', () => {
   });
 
   it('the rate limit: "an IPv4-mapped IPv6 address counts as its IPv4 address", whatever its octets', async () => {
-    readmeSays('A client is an IPv4 address (an IPv4-mapped IPv6 address counts as its IPv4 address)');
+    docSays('A client is an IPv4 address (an IPv4-mapped IPv6 address counts as its IPv4 address)');
     // Octets of one to three digits in every place.
     for (const v4 of ['198.51.100.7', '10.0.100.1', '192.168.255.254', '1.22.133.4', '203.0.113.255'])
       expect(clientKey(`::ffff:${v4}`), v4).to.equal(v4);
@@ -127,7 +127,7 @@ describe('README promises: access', () => {
   });
 
   it('behind proxies: "the client address is then read from X-Forwarded-For, that many hops from the right"', async () => {
-    readmeSays(
+    docSays(
       "Set `server.trustProxyHops` to the number of proxies in front of the daemon (Koa's `app.proxy` and `maxIpsCount`): the client address is then read from `X-Forwarded-For`, that many hops from the right.",
     );
     // Two proxies: the nearer one appends the farther one's address, the farther one the client's; what
