@@ -14,13 +14,6 @@ import { REPO_ROOT } from './support/repo';
  * the config keys, and in docs/http-api.md the routes, against the daemon's own OpenAPI document.
  */
 
-/** Named in the docs ahead of the changes that add them: the runbooks page and its route, the test tiers' script. */
-const AHEAD = {
-  paths: new Set<string>(),
-  routes: new Set<string>(),
-  scripts: new Set(['test:dev']),
-};
-
 const DOCS = ['README.md', ...readdirSync(path.join(REPO_ROOT, 'docs')).map((f) => `docs/${f}`)].filter((f) =>
   f.endsWith('.md'),
 );
@@ -117,7 +110,6 @@ describe('docs: what README.md and docs/ name exists', () => {
     for (const doc of DOCS) {
       for (const { token, file, anchor } of namedPaths(doc)) {
         named += 1;
-        if (AHEAD.paths.has(file)) continue;
         if (!existsSync(path.join(REPO_ROOT, file))) missing.push(`${doc}: ${token}`);
         else if (anchor && file.endsWith('.md') && !anchorsOf(file).has(anchor))
           missing.push(`${doc}: ${token} (no such heading)`);
@@ -136,7 +128,7 @@ describe('docs: what README.md and docs/ name exists', () => {
       })),
     );
     expect(named.map((n) => n.script)).to.include.members(['config:generate', 'test:unit', 'test', 'start']);
-    const unknown = named.filter(({ script }) => !(script in scripts) && !AHEAD.scripts.has(script));
+    const unknown = named.filter(({ script }) => !(script in scripts));
     expect(unknown.map(({ doc, script }) => `${doc}: ${script}`)).to.deep.equal([]);
   });
 
@@ -167,7 +159,7 @@ describe('docs: what README.md and docs/ name exists', () => {
     );
     expect(documented.length, 'routes in the table').to.be.above(15);
     expect(
-      documented.filter((r) => !served.includes(r) && !AHEAD.routes.has(r)),
+      documented.filter((r) => !served.includes(r)),
       'in the table, not served',
     ).to.deep.equal([]);
     expect(

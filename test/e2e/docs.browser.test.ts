@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
 import { expect } from 'chai';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { spawnDaemon, type SpawnedDaemon } from '../support/daemon';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('docs page in a real browser (Debian chromium, headless)', function () {
   this.timeout(90_000);
@@ -11,24 +9,8 @@ describe('docs page in a real browser (Debian chromium, headless)', function () 
   let browser: Browser;
 
   before(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(
-        'chromium is not installed: run the README test command, which installs the Debian package "chromium"',
-      );
     daemon = await spawnDaemon({ env: { PETSAGE_SMOKE_INTERVAL: '0' } });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // Loopback only: no background traffic, no first-run or update checks.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

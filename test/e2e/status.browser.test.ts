@@ -1,13 +1,13 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { EVENT } from '../../src/vocabulary';
 import { UNLIMITED, spawnDaemon, type SpawnedDaemon } from '../support/daemon';
 import { freePort } from '../support/prometheus';
 import { startTempo } from '../support/standins/tempo';
 
-const CHROMIUM = '/usr/bin/chromium';
 /** Where the screenshot goes: a test artifact, outside the repository's sources (git-ignored). */
 export const ARTIFACTS = path.join(__dirname, '..', '..', '..', 'var', 'test-artifacts');
 
@@ -30,10 +30,6 @@ describe('status page in a real browser (Debian chromium, headless)', function (
     daemon.waitForEvent(EVENT.verificationFailed, (l) => l.run_id === id && l.signal === signal);
 
   before(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(
-        'chromium is not installed: run the README test command, which installs the Debian package "chromium"',
-      );
     // Spans are exported to one Tempo stand-in and read back from another, empty one: trace "missing".
     // Prometheus' address is a closed port: metric "error" (unreachable). The log is verified.
     const exportedTo = await startTempo();
@@ -60,18 +56,7 @@ describe('status page in a real browser (Debian chromium, headless)', function (
       daemon.child.kill('SIGTERM');
       await daemon.exited;
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     closers.push(() => browser.close());
     // Four at once: two are read back, two are over capacity (skipped). Then two more, failing again,
     // so the trace and metric signals fail (failAfterRuns 3); the last run is still pending.
