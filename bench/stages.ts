@@ -49,7 +49,7 @@ const OURS: readonly [RegExp, string][] = [
   [/^http\//, 'routing and envelope (ours)'],
   [/^smoke\/runSmokeTest/, 'the run (ours)'],
   [/^(smoke\/ledger|runs)\./, 'the ledger'],
-  [/^verify\/(judge|deadlineMap|verdicts|signalHealth|types)/, 'judging'],
+  [/^verify\/(judge|pending|pendingRuns|verdicts|signalHealth|types)\./, 'judging'],
   [/^verify\/signalVerifier/, 'signal verifiers'],
   [/^verify\/spotChecks/, 'spot checks'],
   [/^readers\/(fileTail|logFile)/, 'reader: log file'],

@@ -1,6 +1,6 @@
 import { HELP, parseCli } from './cli';
-import { auditLog, formatAudit } from './commands/auditLog';
-import { check } from './commands/check';
+import type * as AuditLog from './commands/auditLog';
+import type * as Check from './commands/check';
 import { ConfigError, loadConfig, type Config } from './config/load';
 import { startDaemon, type Daemon } from './serve';
 import { installShutdown } from './shutdown';
@@ -18,7 +18,10 @@ async function main(argv: readonly string[]): Promise<void> {
       return;
     case 'usage':
       return fail(2, `petsage-smoke: ${command.message}\nRun 'petsage-smoke --help' for usage.`);
-    case 'check':
+    case 'check': {
+      // Each command's module is loaded for that command only: the daemon does not start with them.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { check } = require('./commands/check') as typeof Check;
       // The same variable the daemon reads, so one secret serves both sides.
       process.exitCode = await check({
         ...command,
@@ -26,6 +29,7 @@ async function main(argv: readonly string[]): Promise<void> {
         out: (line) => process.stdout.write(`${line}\n`),
       });
       return;
+    }
     case 'audit-log':
       return runAudit(command.file);
   }
@@ -65,6 +69,8 @@ async function main(argv: readonly string[]): Promise<void> {
 }
 
 async function runAudit(file: string): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { auditLog, formatAudit } = require('./commands/auditLog') as typeof AuditLog;
   let report;
   try {
     report = await auditLog(file);

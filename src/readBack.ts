@@ -2,10 +2,10 @@ import type winston from 'winston';
 import { counterIntervalMs, type PipelineConfig } from './config/pipelines';
 import { exporterAckReader } from './readers/exporterAck';
 import { fileLogReader } from './readers/logFile';
-import { lokiStore } from './readers/loki';
+import type * as Loki from './readers/loki';
 import { ownMetricsReader } from './readers/ownMetrics';
-import { prometheusStore } from './readers/prometheus';
-import { jaegerStore, tempoStore, traceApiStore } from './readers/traceById';
+import type * as Prometheus from './readers/prometheus';
+import type * as TraceById from './readers/traceById';
 import type { Pushes, Reader, Refusals, Store } from './readers/types';
 import type { Clock, MonoClock } from './smoke/types';
 import type { LogTail } from './stateFile';
@@ -21,10 +21,22 @@ import { SIGNALS, type Signal } from './vocabulary';
 
 /**
  * The stores a signal can be read back from, after its first hops (the file, the exporters'
- * acknowledgements), in chain order. Adding a backend: a reader file with its Store, a line here,
- * and its block in config/schema.ts.
+ * acknowledgements), in chain order, each with the URL that turns it on. A store's module (and the
+ * HTTP client under it) is loaded only when a pipeline names its URL. Adding a backend: a reader
+ * file with its Store, a line here, and its block in config/schema.ts.
  */
-const STORES: readonly Store[] = [lokiStore, tempoStore, jaegerStore, traceApiStore, prometheusStore];
+/* eslint-disable @typescript-eslint/no-require-imports */
+const STORES: readonly { readonly url: (verify: PipelineConfig['verify']) => string; readonly load: () => Store }[] = [
+  { url: (v) => v.log.loki.url, load: () => (require('./readers/loki') as typeof Loki).lokiStore },
+  { url: (v) => v.traces.tempo.url, load: () => (require('./readers/traceById') as typeof TraceById).tempoStore },
+  { url: (v) => v.traces.jaeger.url, load: () => (require('./readers/traceById') as typeof TraceById).jaegerStore },
+  { url: (v) => v.traces.queryUrl, load: () => (require('./readers/traceById') as typeof TraceById).traceApiStore },
+  {
+    url: (v) => v.metrics.prometheusUrl,
+    load: () => (require('./readers/prometheus') as typeof Prometheus).prometheusStore,
+  },
+];
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Where a pipeline's spans and log records went: each exporter's answers, heard as they come. */
 export interface Exported {
@@ -70,8 +82,9 @@ export interface ReadBack {
 export function wireReadBack(s: ReadBackSources): ReadBack {
   const { verify, name: pipeline } = s.pipeline;
   const ctx = { pipeline, processId: s.processId, now: s.now, scrapes: s.scrapes, pushes: s.pushes };
+  const configured = STORES.filter((store) => store.url(verify) !== '').map((store) => store.load());
   const stores = (signal: Signal) =>
-    STORES.filter((store) => store.signal === signal).flatMap((store) => store.readers(verify, ctx));
+    configured.filter((store) => store.signal === signal).flatMap((store) => store.readers(verify, ctx));
   const acks = (backend: 'exporter' | 'log_exporter', exported: Exported | undefined) => {
     if (!exported) return undefined;
     const reader = exporterAckReader(backend, exported.destination);

@@ -192,9 +192,8 @@ function mergeInto(target: Tree, source: Tree, from: string, origin: Map<string,
 
 /** Never echoed in an error (the message may land in a CI log), nor anything on the way to them;
  * nor the name of a key no one knows inside an `auth` block: a secret typed where a key belongs. */
-const SECRET_KEYS = secretKeys(configSchema);
 const leadsToSecret = (key: string) =>
-  SECRET_KEYS.some((secret) => secret === key || secret.startsWith(`${key}.`) || key.startsWith(`${secret}.`));
+  secretKeys(configSchema).some((s) => s === key || s.startsWith(`${key}.`) || key.startsWith(`${s}.`));
 
 /** A value as an error may show it: secrets hidden, URLs without credentials. */
 function shown(key: string, value: unknown): string {

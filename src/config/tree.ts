@@ -29,7 +29,13 @@ export function* walk(schema: z.ZodType, at: readonly string[] = []): Generator<
 }
 
 export const isKey = (e: KeyEntry | SectionEntry): e is KeyEntry => 'meta' in e;
-export const keysOf = (schema: z.ZodType) => [...walk(schema)].filter(isKey);
+const walked = new WeakMap<z.ZodType, readonly KeyEntry[]>();
+/** The schema's keys, walked once per schema: defaults, variables and secrets all come from one walk. */
+export function keysOf(schema: z.ZodType): readonly KeyEntry[] {
+  let keys = walked.get(schema);
+  if (!keys) walked.set(schema, (keys = [...walk(schema)].filter(isKey)));
+  return keys;
+}
 
 type Tree = { [key: string]: unknown };
 

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP, isIPv6 } from 'node:net';
 import type { Context, Middleware } from 'koa';
-import ratelimit from 'koa-ratelimit';
+import type ratelimitOf from 'koa-ratelimit';
 
 /**
  * Sent with every response. A smoke answer must never come from a cache (no-store), and
@@ -130,6 +130,9 @@ export function limitRuns(
   settings: { readonly max: number; readonly window: number },
   hasToken: (ctx: Context) => boolean,
 ): Middleware {
+  // Loaded only when a limit is set (rateLimit.max > 0).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ratelimit = require('koa-ratelimit') as typeof ratelimitOf; // CommonJS: the module is the function
   return ratelimit({
     driver: 'memory',
     db: new ClientBudgets(),

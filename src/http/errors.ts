@@ -64,13 +64,16 @@ export function answerError(ctx: Context, err: unknown, logger: winston.Logger):
 }
 
 /**
- * After the routes: 405 with Allow when the path exists under another method, else 404.
- * (The router's own allowedMethods answers 501 to unknown methods; a client must not get a 5xx.)
+ * After the routes: 405 with Allow when the path exists under another method (in any router), else
+ * 404. (The router's own allowedMethods answers 501 to unknown methods; a client must not get a 5xx.)
  */
-export function notFound(router: Router): Middleware {
+export function notFound(routers: Router | readonly Router[]): Middleware {
+  const all: readonly Router[] = Array.isArray(routers) ? routers : [routers as Router];
   return (ctx) => {
     if (ctx.status !== 404 || ctx.body !== undefined) return;
-    const allowed = new Set(router.match(ctx.path, ctx.method).path.flatMap((layer) => layer.methods));
+    const allowed = new Set(
+      all.flatMap((router) => router.match(ctx.path, ctx.method).path.flatMap((layer) => layer.methods)),
+    );
     if (allowed.size > 0) {
       ctx.status = 405;
       ctx.set('Allow', [...allowed].join(', '));

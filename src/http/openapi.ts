@@ -1,5 +1,5 @@
-import { componentSchemas } from './schemas';
 import { PIPELINE_NAME_PATTERN } from '../vocabulary';
+import type * as Schemas from './schemas';
 import type { OpenApiPaths, ServiceInfo } from './types';
 
 type Schema = Record<string, unknown>;
@@ -33,6 +33,7 @@ export const PIPELINE_PARAMETER = {
 
 /** The API description: every route module's paths, in the order the app registers them. */
 export function buildOpenApi(service: ServiceInfo, paths: OpenApiPaths) {
+  const { componentSchemas } = requestSchemas();
   return {
     openapi: '3.1.0',
     info: {
@@ -48,4 +49,12 @@ export function buildOpenApi(service: ServiceInfo, paths: OpenApiPaths) {
       },
     },
   };
+}
+
+let schemas: typeof Schemas | undefined;
+/** The API's schemas (zod), built when first needed (a POST, a receipt, this document): a GET run and
+ * the probes never need them, so the daemon does not start with them. */
+export function requestSchemas(): typeof Schemas {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (schemas ??= require('./schemas') as typeof Schemas);
 }

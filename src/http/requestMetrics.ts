@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { Histogram } from 'prom-client';
+import { bucketOf, createExemplarGate } from '../telemetry/metrics/exemplars';
 import { asLabels } from '../telemetry/metrics/runs';
 import type { MetricsRegistry } from '../telemetry/metrics/registry';
 import { METRIC, type Exemplar } from '../vocabulary';
@@ -29,6 +30,7 @@ export function createRequestMetrics(
   registry: MetricsRegistry,
   options: { currentExemplar: () => Exemplar | undefined; initial: readonly RequestLabels[] },
 ): ObserveRequest {
+  const exemplars = createExemplarGate();
   const duration = new Histogram({
     name: METRIC.httpDuration,
     help: 'HTTP request duration by route template, method and status code, in seconds.',
@@ -36,6 +38,7 @@ export function createRequestMetrics(
     buckets: REQUEST_BUCKETS,
     registers: [registry],
     enableExemplars: true,
+    collect: () => exemplars.read(),
   });
   for (const labels of options.initial) duration.zero({ ...labels });
   return (ctx, seconds) => {
@@ -46,6 +49,9 @@ export function createRequestMetrics(
       status: String(ctx.status),
     };
     const exemplar = (ctx.state as RequestState).exemplar ?? options.currentExemplar();
-    duration.observe({ labels, value: seconds, ...(exemplar ? { exemplarLabels: asLabels(exemplar) } : {}) });
+    const linked =
+      exemplar &&
+      exemplars.wants(`${labels.route} ${labels.method} ${labels.status} ${bucketOf(REQUEST_BUCKETS, seconds)}`);
+    duration.observe({ labels, value: seconds, ...(linked ? { exemplarLabels: asLabels(exemplar) } : {}) });
   };
 }

@@ -1,9 +1,10 @@
 import type { Reader } from '../readers/types';
 import type { Clock, EmitStatus, MonoClock, SmokeRun } from '../smoke/types';
 import { SIGNALS, type RunStatus, type Signal } from '../vocabulary';
-import { createDeadlineMap } from './deadlineMap';
-import { createSignalVerifier } from './signalVerifier';
-import { errored, type Awaited, type Finding, type SignalVerifier, type Verdict } from './types';
+import { Pending, UNVERIFIED } from './pending';
+import { PendingRuns } from './pendingRuns';
+import { createSignalVerifier, type SignalVerifier } from './signalVerifier';
+import { errored, type Finding, type Verdict } from './types';
 
 export interface RunReport {
   readonly run: SmokeRun;
@@ -75,36 +76,29 @@ function fromEmit(emit: EmitStatus): Finding | undefined {
   return errored(emit.reason === 'write_failed' || emit.reason === 'dropped' ? emit.reason : 'emit_failed');
 }
 
-export function statusOf(verdicts: readonly Verdict[]): RunStatus {
-  if (verdicts.some((v) => v.outcome === 'error')) return 'failed';
-  if (verdicts.some((v) => v.outcome === 'missing')) return 'timeout';
-  return 'verified';
-}
-
 const DISABLED: Finding = { outcome: 'skipped', reason: 'disabled' };
 
-/** A run being judged: its report fills in as verdicts land; its promise is made only for whoever asks (a waiting POST). */
-class Judgement implements RunReport, Awaited {
-  status: RunStatus = 'pending';
-  readonly verdicts: Partial<Record<Signal, Verdict>> = {};
-  awaiting: number = SIGNALS.length;
-  private resolveSettled: ((report: RunReport) => void) | undefined;
+/**
+ * A run's receipt: the run as it was made, and its verdicts as they land. It reads them from the
+ * pending entry, which holds no link back: a receipt the ledger lets go of is gone, while the run
+ * goes on being read back.
+ */
+class Receipt implements RunReport {
   private settledPromise: Promise<RunReport> | undefined;
 
   constructor(
     readonly run: SmokeRun,
-    readonly startMono: number,
+    private readonly pending: Pending,
   ) {}
 
-  get settled(): Promise<RunReport> {
-    this.settledPromise ??=
-      this.status === 'pending' ? new Promise((resolve) => (this.resolveSettled = resolve)) : Promise.resolve(this);
-    return this.settledPromise;
+  get status(): RunStatus {
+    return this.pending.status;
   }
-
-  settle(status: RunStatus = statusOf(Object.values(this.verdicts))): void {
-    this.status = status;
-    this.resolveSettled?.(this);
+  get verdicts(): Partial<Record<Signal, Verdict>> {
+    return this.pending.verdicts();
+  }
+  get settled(): Promise<RunReport> {
+    return (this.settledPromise ??= this.pending.settledAs(this));
   }
 }
 
@@ -114,12 +108,13 @@ class Judgement implements RunReport, Awaited {
  * its signal was not found.
  */
 export function createJudge(options: JudgeOptions): Judge {
-  const inFlight = createDeadlineMap<Judgement, true>({
-    now: options.mono,
-    onExpire: (report) => {
+  const pending = new PendingRuns({
+    timeoutMs: options.timeoutMs,
+    mono: options.mono,
+    onExpire: (run) => {
       for (const signal of SIGNALS) {
         const verifier = verifiers[signal];
-        if (!report.verdicts[signal] && verifier) land(report, signal, verifier.expire(report.run));
+        if (run.undecided(signal) && verifier) land(run, signal, verifier.expire(run));
       }
     },
   });
@@ -128,108 +123,110 @@ export function createJudge(options: JudgeOptions): Judge {
       const readers = options.chains[signal];
       if (readers === 'disabled') return [signal, undefined];
       // A read may look up many runs one request at a time: bounded per read, and by the verify timeout as a whole.
-      const verifier = createSignalVerifier<Judgement>({
+      const verifier = createSignalVerifier({
+        signal,
         readers,
         pollMs: options.pollMs,
         readTimeoutMs: Math.max(1000, options.timeoutMs),
         mono: options.mono,
-        onFinding: (report, finding) => land(report, signal, finding),
+        pending,
+        onFinding: (run, finding) => land(run, signal, finding),
       });
       return [signal, verifier];
     }),
-  ) as Record<Signal, SignalVerifier<Judgement> | undefined>;
+  ) as Record<Signal, SignalVerifier | undefined>;
   let stopped = false;
   const inRoom: Record<RoomName, number> = { api: 0, other: 0 };
 
-  function land(report: Judgement, signal: Signal, finding: Finding): void {
-    if (report.verdicts[signal]) return;
-    const verdict: Verdict = { signal, ...finding, at: new Date(options.now()) };
-    report.verdicts[signal] = verdict;
-    options.onVerdict(verdict, report.run);
-    report.awaiting -= 1;
-    if (report.awaiting > 0) return;
-    inFlight.take(report);
-    inRoom[roomOf(report.run)] -= 1;
-    report.settle();
-    options.onSettled?.(report);
+  function land(run: Pending, signal: Signal, finding: Finding): void {
+    if (!run.undecided(signal)) return;
+    const atMs = options.now();
+    run.decide(signal, finding, atMs);
+    options.onVerdict({ signal, ...finding, at: new Date(atMs) }, run);
+    if (run.status !== 'pending' || !run.decided) return;
+    pending.delete(run);
+    inRoom[roomOf(run)] -= 1;
+    run.settle(run.judged());
+    options.onSettled?.(new Receipt(run, run));
+  }
+
+  /** Starts reading each signal back, or lands what needs no read-back; the run takes room until it settles. */
+  function wait(run: Pending, receipt: RunReport, earlier: PendingRun | undefined): RunReport {
+    inRoom[roomOf(run)] += 1;
+    pending.add(run);
+    for (const signal of SIGNALS) {
+      const verifier = verifiers[signal];
+      const before = earlier?.verdicts[signal];
+      if (before)
+        run.decide(signal, before, before.at.getTime()); // landed before the restart: counted then
+      else if (earlier) {
+        if (verifier) verifier.verify(run, earlier.progress[signal]);
+        else land(run, signal, DISABLED);
+      } else {
+        const early = fromEmit(run.signals[signal]) ?? (verifier ? undefined : DISABLED);
+        if (early) land(run, signal, early);
+        else verifier?.verify(run);
+      }
+    }
+    if (run.status === 'pending' && run.decided) {
+      // Every verdict had landed before the restart: settled now, and not counted again.
+      pending.delete(run);
+      inRoom[roomOf(run)] -= 1;
+      run.settle(run.judged());
+    }
+    return receipt;
   }
 
   return {
     judge(run) {
-      if (stopped) return notVerified(run, new Date(options.now()), 'disabled', 'the daemon is shutting down');
-      const room = roomOf(run);
-      if (inRoom[room] >= options.capacity[room]) {
-        const report = notVerified(
-          run,
-          new Date(options.now()),
-          'over_capacity',
-          'too many runs awaiting verification',
-        );
-        for (const signal of SIGNALS) options.onVerdict(report.verdicts[signal] as Verdict, run);
+      if (stopped) return notVerified(run, options.now(), 'disabled', 'the daemon is shutting down');
+      if (inRoom[roomOf(run)] >= options.capacity[roomOf(run)]) {
+        const report = notVerified(run, options.now(), 'over_capacity', 'too many runs awaiting verification');
+        const { verdicts } = report;
+        for (const signal of SIGNALS) options.onVerdict(verdicts[signal] as Verdict, run);
         return report;
       }
-      const startMono = options.mono();
-      const report = new Judgement(run, startMono);
-      inRoom[room] += 1;
-      inFlight.set(report, true, startMono + options.timeoutMs);
-      for (const signal of SIGNALS) {
-        const verifier = verifiers[signal];
-        const early = fromEmit(run.signals[signal]) ?? (verifier ? undefined : DISABLED);
-        if (early) land(report, signal, early);
-        else verifier?.verify(report);
-      }
-      return report;
+      const entry = new Pending(run, options.mono());
+      return wait(entry, new Receipt(run, entry), undefined);
     },
     get pending() {
-      return inFlight.size;
+      return pending.size;
     },
     capacity: options.capacity,
     pendingIn: (room) => inRoom[room],
     snapshot(max) {
-      // The reports now; each is read as the caller gets to it (the state is written in slices).
-      const reports: Judgement[] = [];
-      inFlight.forEach((report) => reports.push(report));
-      const toPending = (report: Judgement): PendingRun => {
+      // The runs now; each is read as the caller gets to it (the state is written in slices).
+      const runs = [...pending.values()];
+      const toPending = (run: Pending): PendingRun => {
         const progress: PendingRun['progress'] = {};
         for (const signal of SIGNALS) {
-          const found = report.verdicts[signal] ? undefined : verifiers[signal]?.progress(report.run);
+          const found = run.undecided(signal) ? verifiers[signal]?.progress(run) : undefined;
           if (found) progress[signal] = found;
         }
-        return { run: report.run, verdicts: { ...report.verdicts }, progress };
+        return { run, verdicts: run.verdicts(), progress };
       };
       return (function* () {
-        for (let i = reports.length - 1; i >= Math.max(0, reports.length - max); i -= 1) yield toPending(reports[i]!);
+        for (let i = runs.length - 1; i >= Math.max(0, runs.length - max); i -= 1) yield toPending(runs[i]!);
       })();
     },
-    resume(pending) {
-      const room = roomOf(pending.run);
-      if (stopped || inRoom[room] >= options.capacity[room]) return undefined;
+    resume(earlier) {
+      const { run } = earlier;
+      if (stopped || inRoom[roomOf(run)] >= options.capacity[roomOf(run)] || pending.get(run.traceId)) return undefined;
       // Its lag counts from its start (never from the future), its deadline from now.
       const monoNow = options.mono();
-      const report = new Judgement(pending.run, monoNow - Math.max(0, options.now() - pending.run.startedAt.getTime()));
-      inRoom[room] += 1;
-      inFlight.set(report, true, monoNow + options.timeoutMs);
-      for (const signal of SIGNALS) {
-        const verifier = verifiers[signal];
-        const earlier = pending.verdicts[signal];
-        if (earlier) {
-          report.verdicts[signal] = earlier; // landed before the restart: counted then
-          report.awaiting -= 1;
-        } else if (!verifier) land(report, signal, DISABLED);
-        else verifier.verify(report, pending.progress[signal]);
-      }
-      if (report.awaiting === 0 && inFlight.take(report)) {
-        inRoom[room] -= 1;
-        report.settle();
-      }
-      return report;
+      const startMono = monoNow - Math.max(0, options.now() - run.startedAt.getTime());
+      const entry = new Pending(run, startMono, monoNow);
+      return wait(entry, new Receipt(run, entry), earlier);
     },
     readNow: async () => void (await Promise.all(SIGNALS.map((s) => verifiers[s]?.readNow()))),
     async stop() {
       if (stopped) return;
       stopped = true;
       // A read-back cut short by shutdown is not a pipeline failure: not counted, not logged.
-      inFlight.drain((report) => report.settle('unverified'));
+      pending.drain((run) => {
+        for (const signal of SIGNALS) if (run.undecided(signal)) run.setState(signal, UNVERIFIED);
+        run.settle('unverified');
+      });
       inRoom.api = inRoom.other = 0;
       await Promise.all(SIGNALS.map((s) => verifiers[s]?.stop()));
     },
@@ -237,9 +234,10 @@ export function createJudge(options: JudgeOptions): Judge {
 }
 
 /** A run that will not be read back (overload, shutdown): every signal skipped, with why. */
-function notVerified(run: SmokeRun, at: Date, reason: 'disabled' | 'over_capacity', why: string): RunReport {
-  const report = new Judgement(run, 0);
-  for (const signal of SIGNALS) report.verdicts[signal] = { signal, ...DISABLED, reason, at, detail: why };
-  report.settle('unverified');
-  return report;
+function notVerified(run: SmokeRun, atMs: number, reason: 'disabled' | 'over_capacity', why: string): RunReport {
+  const entry = new Pending(run, 0);
+  const finding: Finding = { ...DISABLED, reason, detail: why };
+  for (const signal of SIGNALS) entry.decide(signal, finding, atMs);
+  entry.settle('unverified');
+  return new Receipt(run, entry);
 }

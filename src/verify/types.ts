@@ -1,4 +1,3 @@
-import type { SmokeRun } from '../smoke/types';
 import { sanitize } from '../text';
 import type { Backend, Signal, VerifyOutcome, VerifyReason } from '../vocabulary';
 
@@ -39,28 +38,3 @@ export const errored = (reason: VerifyReason, backend?: Backend, detail?: string
   ...(backend ? { backend } : {}),
   ...(detail ? { detail: sanitize(detail) } : {}),
 });
-
-/** What a verifier keeps of a run it reads back: the run, and when it started on the monotonic clock. */
-export interface Awaited {
-  readonly run: SmokeRun;
-  readonly startMono: number;
-}
-
-/**
- * Reads one signal of each run back. `verify` leads to one `onFinding` (given at construction) if a
- * reader decides (found, or a failure waiting will not cure); the judge owns the deadline and asks
- * `expire` for the reason a run was not found in time. No callback or promise per run: thousands of
- * runs can be waiting.
- */
-export interface SignalVerifier<T extends Awaited = Awaited> {
-  /** `confirmed`: which hops had found the run before a restart (the state file). */
-  verify(awaited: T, confirmed?: readonly boolean[]): void;
-  expire(run: SmokeRun): Finding;
-  /** Which hops have found a waiting run so far (for the state file); undefined when not waiting. */
-  progress(run: SmokeRun): readonly boolean[] | undefined;
-  /** Reads every hop once now, and resolves when the reads are done (the drain's last look). */
-  readNow(): Promise<void>;
-  /** Stops reading; runs still waiting are dropped without a call (the judge settles them). */
-  stop(): Promise<void>;
-  readonly waiting: number;
-}

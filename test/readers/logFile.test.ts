@@ -4,6 +4,8 @@ import { expect } from 'chai';
 import { fileLogReader, verificationTraceId } from '../../src/readers/logFile';
 import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
 import type { SmokeRun } from '../../src/smoke/types';
+import { Pending } from '../../src/verify/pending';
+import { PendingRuns } from '../../src/verify/pendingRuns';
 import { createSignalVerifier } from '../../src/verify/signalVerifier';
 import { EVENT, VERIFICATION_MESSAGE } from '../../src/vocabulary';
 import { fakePorts, readOnce } from '../support/fakes';
@@ -31,13 +33,24 @@ describe('log file reader', () => {
     writeFileSync(file, '');
     const reader = fileLogReader({ file, writeFailed: () => false });
     const found: string[] = [];
+    const pending = new PendingRuns({ timeoutMs: 60_000, mono: () => performance.now(), onExpire: () => undefined });
     const verifier = createSignalVerifier({
+      signal: 'log',
       readers: [reader],
       pollMs: 60_000,
       mono: () => performance.now(),
-      onFinding: ({ run }, finding) => found.push(`${run.id}:${finding.outcome}`),
+      pending,
+      onFinding: (run, finding) => {
+        run.decide('log', finding, Date.now());
+        pending.delete(run);
+        found.push(`${run.id}:${finding.outcome}`);
+      },
     });
-    for (const run of [a, b, lost, c]) verifier.verify({ run, startMono: performance.now() });
+    const entries = [a, b, lost, c].map((run) => new Pending(run, performance.now()));
+    for (const entry of entries) {
+      pending.add(entry);
+      verifier.verify(entry);
+    }
     appendFileSync(file, line(a));
     await verifier.readNow(); // the tail now holds the first file open
     // Two rotations before the next read, as logrotate shifts them: the middle file is never opened.
@@ -49,7 +62,8 @@ describe('log file reader', () => {
     writeFileSync(file, line(c));
     await verifier.readNow();
     expect(found).to.deep.equal([`${a.id}:verified`, `${b.id}:verified`, `${c.id}:verified`]);
-    expect(verifier.expire(lost)).to.deep.include({ outcome: 'missing', reason: 'not_found', backend: 'file' });
+    expect(verifier.expire(entries[2]!)).to.deep.include({ outcome: 'missing', reason: 'not_found', backend: 'file' });
+    pending.delete(entries[2]!);
     await verifier.stop();
   });
 

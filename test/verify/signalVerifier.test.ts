@@ -2,8 +2,10 @@ import { expect } from 'chai';
 import { ReadError, type Failure, type PolledReader, type Reader, type StreamReader } from '../../src/readers/types';
 import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
 import type { SmokeRun } from '../../src/smoke/types';
+import { Pending } from '../../src/verify/pending';
+import { PendingRuns } from '../../src/verify/pendingRuns';
 import { createSignalVerifier } from '../../src/verify/signalVerifier';
-import type { Awaited, Finding } from '../../src/verify/types';
+import type { Finding } from '../../src/verify/types';
 import type { Backend } from '../../src/vocabulary';
 import { fakePorts, type Hit } from '../support/fakes';
 import { armedIntervals } from '../support/timers';
@@ -49,27 +51,47 @@ const runs = (n: number): SmokeRun[] => {
   return Array.from({ length: n }, () => run('schedule'));
 };
 
-/** A verifier on a monotonic clock the test moves; findings by run id, `all` once `expected` arrived. */
+/**
+ * A verifier of the log signal on a monotonic clock the test moves; findings by run id, `all` once
+ * `expected` arrived. The test's runs wait in a set of pending runs, as the judge's do.
+ */
 function verifierOf(readers: readonly Reader[], pollMs: number, expected = 0) {
   let mono = 10_000;
   const findings = new Map<string, Finding>();
   let arrived: () => void = () => {};
   const all = new Promise<void>((resolve) => (arrived = resolve));
-  const verifier = createSignalVerifier<Awaited>({
+  const pending = new PendingRuns({ timeoutMs: 3_600_000, mono: () => mono, onExpire: () => undefined });
+  const verifier = createSignalVerifier({
+    signal: 'log',
     readers,
     pollMs,
     mono: () => mono,
-    onFinding: (awaited, finding) => {
-      findings.set(awaited.run.id, finding);
+    pending,
+    onFinding: (run, finding) => {
+      run.decide('log', finding, Date.now());
+      pending.delete(run);
+      findings.set(run.id, finding);
       if (findings.size === expected) arrived();
     },
   });
+  /** The pending entry of a run, made when first asked for. */
+  const entryOf = (run: SmokeRun) => pending.get(run.traceId) ?? new Pending(run, mono);
   return {
     verifier,
     findings,
     all,
     /** Starts waiting for a run that started now, on the test's clock. */
-    verify: (run: SmokeRun, confirmed?: readonly boolean[]) => verifier.verify({ run, startMono: mono }, confirmed),
+    verify: (run: SmokeRun, confirmed?: readonly boolean[]) => {
+      const entry = new Pending(run, mono);
+      pending.add(entry);
+      verifier.verify(entry, confirmed);
+    },
+    expire: (run: SmokeRun) => {
+      const entry = entryOf(run);
+      pending.delete(entry);
+      return verifier.expire(entry);
+    },
+    progress: (run: SmokeRun) => verifier.progress(entryOf(run)),
     advance: (ms: number) => (mono += ms),
   };
 }
@@ -164,13 +186,13 @@ describe('signal verifier', () => {
   it('at the deadline: missing at the hop that never found it, naming what it asked; or the reason its last read failed', async () => {
     const acks = scripted('exporter');
     const store = scripted('prometheus');
-    const { verifier, verify } = verifierOf([acks.reader, store.reader], 5);
+    const { verifier, verify, expire } = verifierOf([acks.reader, store.reader], 5);
     const [stuck, lost] = runs(2) as [SmokeRun, SmokeRun];
     verify(stuck);
     verify(lost);
     acks.answers.set(lost.traceId, 'found');
     await store.nextReadStarts();
-    expect(verifier.expire(stuck)).to.deep.equal({
+    expect(expire(stuck)).to.deep.equal({
       outcome: 'missing',
       reason: 'not_found',
       backend: 'exporter',
@@ -179,7 +201,7 @@ describe('signal verifier', () => {
     store.state.fail = new ReadError('query_failed', 'HTTP 503\u001b[31m: down');
     await store.nextReadStarts();
     await store.nextReadStarts(); // reads never overlap: the failing one has settled
-    expect(verifier.expire(lost)).to.deep.equal({
+    expect(expire(lost)).to.deep.equal({
       outcome: 'error',
       reason: 'query_failed',
       backend: 'prometheus',
@@ -191,13 +213,13 @@ describe('signal verifier', () => {
 
   it('a standing failure fails a run at once and at its deadline (the log file cannot be written)', async () => {
     const file = scripted('file', 'stream');
-    const { verifier, verify, findings } = verifierOf([file.reader], 5);
+    const { verifier, verify, findings, expire } = verifierOf([file.reader], 5);
     const [before, during] = runs(2) as [SmokeRun, SmokeRun];
     verify(before);
     file.state.standing = { reason: 'write_failed' };
     verify(during);
     expect(findings.get(during.id)).to.deep.equal({ outcome: 'error', reason: 'write_failed', backend: 'file' });
-    expect(verifier.expire(before)).to.deep.equal({ outcome: 'error', reason: 'write_failed', backend: 'file' });
+    expect(expire(before)).to.deep.equal({ outcome: 'error', reason: 'write_failed', backend: 'file' });
     await verifier.stop();
   });
 
@@ -220,8 +242,8 @@ describe('signal verifier', () => {
 
     it('needs a reader; expiring a run it does not hold is a plain timeout', async () => {
       expect(() => verifierOf([], POLL_NEVER)).to.throw(RangeError, 'a signal verifier needs at least one reader');
-      const { verifier } = verifierOf([scripted('file').reader], POLL_NEVER);
-      expect(verifier.expire(runs(1)[0]!)).to.deep.equal({ outcome: 'missing', reason: 'timeout' });
+      const { verifier, expire } = verifierOf([scripted('file').reader], POLL_NEVER);
+      expect(expire(runs(1)[0]!)).to.deep.equal({ outcome: 'missing', reason: 'timeout' });
       await verifier.stop();
     });
 
@@ -239,23 +261,23 @@ describe('signal verifier', () => {
 
     it('a run failed at a hop leaves it: the next read sees only the runs still waiting, and progress is gone', async () => {
       const acks = scripted('exporter');
-      const { verifier, verify, findings } = verifierOf([acks.reader, scripted('tempo').reader], POLL_NEVER);
+      const { verifier, verify, findings, progress } = verifierOf([acks.reader, scripted('tempo').reader], POLL_NEVER);
       const [failing, waiting] = runs(2) as [SmokeRun, SmokeRun];
       verify(failing);
       verify(waiting);
-      expect(verifier.progress(waiting)).to.deep.equal([false, false]);
+      expect(progress(waiting)).to.deep.equal([false, false]);
       acks.answers.set(failing.traceId, { reason: 'export_failed' });
       await verifier.readNow();
       await verifier.readNow();
       expect(acks.state.sizes).to.deep.equal([2, 1]);
-      expect([findings.get(failing.id)?.reason, verifier.progress(failing), verifier.waiting]).to.deep.equal([
+      expect([findings.get(failing.id)?.reason, progress(failing), verifier.waiting]).to.deep.equal([
         'export_failed',
         undefined,
         1,
       ]);
       acks.answers.set(waiting.traceId, 'found');
       await verifier.readNow();
-      expect(verifier.progress(waiting)).to.deep.equal([true, false]);
+      expect(progress(waiting)).to.deep.equal([true, false]);
       await verifier.stop();
     });
 
@@ -274,13 +296,13 @@ describe('signal verifier', () => {
 
     it('a failed read is the reason at the deadline until a read works again; any error is query_failed unless it says otherwise', async () => {
       const store = scripted('prometheus');
-      const { verifier, verify } = verifierOf([store.reader], POLL_NEVER);
+      const { verifier, verify, expire } = verifierOf([store.reader], POLL_NEVER);
       const [first, second] = runs(2) as [SmokeRun, SmokeRun];
       verify(first);
       verify(second);
       store.state.fail = new Error('socket hang up');
       await verifier.readNow();
-      expect(verifier.expire(first)).to.deep.equal({
+      expect(expire(first)).to.deep.equal({
         outcome: 'error',
         reason: 'query_failed',
         backend: 'prometheus',
@@ -288,7 +310,7 @@ describe('signal verifier', () => {
       });
       store.state.fail = undefined;
       await verifier.readNow();
-      expect(verifier.expire(second)).to.deep.equal({
+      expect(expire(second)).to.deep.equal({
         outcome: 'missing',
         reason: 'not_found',
         backend: 'prometheus',
@@ -299,7 +321,7 @@ describe('signal verifier', () => {
 
     it('a stream no longer offers a run it has confirmed; an echo of it changes nothing', async () => {
       const acks = scripted('log_exporter');
-      const seen: (SmokeRun | undefined)[] = [];
+      const seen: (string | undefined)[] = [];
       const [run] = runs(1) as [SmokeRun];
       let lines = 0;
       const tail: StreamReader = {
@@ -309,7 +331,7 @@ describe('signal verifier', () => {
         missingReason: 'not_found',
         standingFailure: () => undefined,
         read: (waiting, report) => {
-          seen.push(waiting.get(run.traceId));
+          seen.push(waiting.get(run.traceId)?.id);
           for (; lines > 0; lines -= 1) report(run);
           return Promise.resolve();
         },
@@ -320,7 +342,7 @@ describe('signal verifier', () => {
       lines = 2; // the line, and the same line again
       await verifier.readNow();
       await verifier.readNow();
-      expect(seen).to.deep.equal([run, undefined]);
+      expect(seen).to.deep.equal([run.id, undefined]);
       advance(100);
       acks.answers.set(run.traceId, 'found');
       await verifier.readNow();

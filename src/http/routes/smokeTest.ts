@@ -5,8 +5,7 @@ import type { RunReport } from '../../verify/judge';
 import { RUN_ID_PATTERN, SMOKE_TEST_PATH, exemplarOf, type RunStatus, type Trigger } from '../../vocabulary';
 import { receipt, receiptPath, runResponse } from '../answers';
 import { readJsonBody } from '../body';
-import { GUARDED, LIMITED, PIPELINE_PARAMETER, SHED, UNAUTHORIZED, error, json, ref } from '../openapi';
-import { RunRequest, pipelineName, runId } from '../schemas';
+import { GUARDED, LIMITED, PIPELINE_PARAMETER, SHED, UNAUTHORIZED, error, json, ref, requestSchemas } from '../openapi';
 import { HEALTH_CONTENT_TYPE, type AppContext, type RequestState, type Routes } from '../types';
 
 const BODY_LIMIT_BYTES = 4096;
@@ -26,7 +25,7 @@ export function startRun(
 /** The pipeline a request names (the first one when it names none): 400 when not a name, 404 when not one of ours. */
 export function pipelineOf(ctx: Context, runs: Runs, asked: unknown): string {
   if (asked === undefined) return runs.pipelines[0] as string;
-  const name = pipelineName.safeParse(asked);
+  const name = requestSchemas().pipelineName.safeParse(asked);
   if (!name.success) return ctx.throw(400, name.error.issues[0]?.message ?? 'malformed pipeline name');
   if (!runs.pipelines.includes(name.data)) return ctx.throw(404, 'no such pipeline; GET /healthz lists them');
   return name.data;
@@ -106,7 +105,7 @@ export const smokeTestRoutes: Routes = {
     // status code is the verdict: 200 verified, 502 a signal failed, 504 timed out.
     router.post(SMOKE_TEST_PATH, ...deps.guard.post, ...deps.guard.auth, ...deps.guard.limit, async (ctx) => {
       const body = await readJsonBody(ctx, BODY_LIMIT_BYTES);
-      const parsed = RunRequest.safeParse(body ?? {});
+      const parsed = requestSchemas().RunRequest.safeParse(body ?? {});
       if (!parsed.success) return ctx.throw(400, parsed.error.issues[0]?.message ?? 'bad request body');
       const { id, wait } = parsed.data;
       const pipeline = pipelineOf(ctx, deps.runs, parsed.data.pipeline);
@@ -127,7 +126,7 @@ export const smokeTestRoutes: Routes = {
 
     router.get(`${SMOKE_TEST_PATH}/:id`, (ctx) => {
       const id = ctx.params.id ?? '';
-      if (!runId.safeParse(id).success) return ctx.throw(400, 'malformed run id');
+      if (!requestSchemas().runId.safeParse(id).success) return ctx.throw(400, 'malformed run id');
       const report = deps.runs.get(id);
       if (!report) return ctx.throw(404, 'no such run (only the most recent runs are kept)');
       ctx.type = HEALTH_CONTENT_TYPE;

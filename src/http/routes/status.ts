@@ -1,9 +1,9 @@
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import { error, text } from '../openapi';
-import { STATUS_CSS, STATUS_ICON, STATUS_JS } from '../status/assets';
-import { renderStatusPage } from '../status/page';
-import { statusView } from '../status/view';
+import type * as Assets from '../status/assets';
+import type * as Page from '../status/page';
+import type * as View from '../status/view';
 import type { AppContext, Routes } from '../types';
 
 /** Names of the status page's assets. */
@@ -14,13 +14,28 @@ export const STATUS_CSP =
   "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 export const STATUS_PATH = '/status';
 
-const ASSET_BODIES: Record<(typeof STATUS_ASSETS)[number], { type: string; body: string }> = {
-  'status.css': { type: 'text/css; charset=utf-8', body: STATUS_CSS },
-  'status.js': { type: 'text/javascript; charset=utf-8', body: STATUS_JS },
-  'favicon.svg': { type: 'image/svg+xml', body: STATUS_ICON },
-};
-// A Map, not an object: a name such as "constructor" must be just an unknown asset.
-const ASSETS = new Map(STATUS_ASSETS.map((name) => [name as string, ASSET_BODIES[name]]));
+/* eslint-disable @typescript-eslint/no-require-imports */
+/** The page, its view and its assets, loaded on the first request for them: a daemon nobody looks at
+ * does not hold them. */
+let page: { render: typeof Page.renderStatusPage; view: typeof View.statusView } | undefined;
+const pageModules = () =>
+  (page ??= {
+    render: (require('../status/page') as typeof Page).renderStatusPage,
+    view: (require('../status/view') as typeof View).statusView,
+  });
+let assets: Map<string, { type: string; body: string }> | undefined;
+function assetsOf(): Map<string, { type: string; body: string }> {
+  if (assets) return assets;
+  const { STATUS_CSS, STATUS_ICON, STATUS_JS } = require('../status/assets') as typeof Assets;
+  const bodies: Record<(typeof STATUS_ASSETS)[number], { type: string; body: string }> = {
+    'status.css': { type: 'text/css; charset=utf-8', body: STATUS_CSS },
+    'status.js': { type: 'text/javascript; charset=utf-8', body: STATUS_JS },
+    'favicon.svg': { type: 'image/svg+xml', body: STATUS_ICON },
+  };
+  // A Map, not an object: a name such as "constructor" must be just an unknown asset.
+  return (assets = new Map(STATUS_ASSETS.map((name) => [name as string, bodies[name]])));
+}
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
  * The page a person reads: GET /status, and GET / when the client prefers HTML. With auth.token
@@ -31,7 +46,8 @@ export function statusPage(deps: AppContext): (ctx: Koa.Context) => void {
   return (ctx) => {
     ctx.set('Content-Security-Policy', STATUS_CSP);
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = renderStatusPage(statusView(sources, deps.seesAll(ctx)), deps.service.version);
+    const { render, view } = pageModules();
+    ctx.body = render(view(sources, deps.seesAll(ctx)), deps.service.version);
   };
 }
 
@@ -58,7 +74,7 @@ export const statusRoutes: Routes = {
   register(router: Router, deps: AppContext) {
     router.get(STATUS_PATH, statusPage(deps));
     router.get(`${STATUS_PATH}/:asset`, (ctx) => {
-      const asset = ASSETS.get(ctx.params.asset ?? '');
+      const asset = assetsOf().get(ctx.params.asset ?? '');
       if (!asset) return ctx.throw(404, 'no such status page asset');
       ctx.type = asset.type;
       // Versioned by the page's ?v=: a new release fetches anew.

@@ -1,6 +1,7 @@
 import { Counter, Histogram, type LabelValues } from 'prom-client';
 import { EMITTED, type MetricPort, type RunRecord } from '../../smoke/types';
 import { METRIC, PROCESS_LABEL, RUN_OUTCOMES, TRIGGERS, type Exemplar } from '../../vocabulary';
+import { createExemplarGate } from './exemplars';
 import type { MetricsRegistry } from './registry';
 
 const RUN_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
@@ -13,12 +14,14 @@ export const asLabels = (e: Exemplar) => e as unknown as LabelValues<string>;
  * read-back finds this process's samples by it), and the time a run takes to emit.
  */
 export function createRunMetrics(registry: MetricsRegistry, processId: string) {
+  const exemplars = createExemplarGate();
   const runs = new Counter({
     name: METRIC.runs,
     help: 'Smoke runs, by pipeline, what triggered them and whether every signal was emitted; process_id: the process that counted.',
     labelNames: ['trigger', 'outcome', 'pipeline', PROCESS_LABEL] as const,
     registers: [registry],
     enableExemplars: true,
+    collect: () => exemplars.read(),
   });
   const duration = new Histogram({
     name: METRIC.runDuration,
@@ -35,12 +38,17 @@ export function createRunMetrics(registry: MetricsRegistry, processId: string) {
         for (const outcome of RUN_OUTCOMES)
           runs.inc({ labels: { trigger, outcome, pipeline, [PROCESS_LABEL]: processId }, value: 0 });
       duration.zero({ pipeline });
+      const series = (trigger: string, outcome: string) => `${pipeline} ${trigger} ${outcome}`;
+      const keys = Object.fromEntries(
+        TRIGGERS.map((t) => [t, { success: series(t, 'success'), failure: series(t, 'failure') }]),
+      );
       return {
         recordRun(run) {
           const { trigger, outcome, durationSeconds, exemplar } = run;
           // With exemplars on, the object form is the only one that reaches the labelled series.
           const labels = { trigger, outcome, pipeline, [PROCESS_LABEL]: processId };
-          runs.inc({ labels, value: 1, ...(exemplar ? { exemplarLabels: asLabels(exemplar) } : {}) });
+          const linked = exemplar !== undefined && exemplars.wants(keys[trigger]![outcome]);
+          runs.inc({ labels, value: 1, ...(linked ? { exemplarLabels: asLabels(exemplar) } : {}) });
           duration.observe({ pipeline }, durationSeconds);
           push?.(run);
           return EMITTED;

@@ -8,6 +8,7 @@ import {
   type VerifyOutcome,
   type VerifyReason,
 } from '../../vocabulary';
+import { bucketOf, createExemplarGate } from './exemplars';
 import { asLabels } from './runs';
 import type { MetricsRegistry } from './registry';
 
@@ -69,13 +70,16 @@ export function createVerdictMetrics(registry: MetricsRegistry, scrapeIntervalSe
       }
     },
   });
+  const lagExemplars = createExemplarGate();
+  const buckets = lagBuckets(scrapeIntervalSeconds);
   const lag = new Histogram({
     name: METRIC.lag,
     help: 'Seconds from a run to the confirmation that its signal arrived.',
     labelNames: ['pipeline', 'signal'] as const,
-    buckets: lagBuckets(scrapeIntervalSeconds),
+    buckets,
     registers,
     enableExemplars: true,
+    collect: () => lagExemplars.read(),
   });
   // Set at collection: a verified verdict only notes the time.
   const startedSeconds = Math.floor(nowMs() / 1000);
@@ -143,7 +147,9 @@ export function createVerdictMetrics(registry: MetricsRegistry, scrapeIntervalSe
         if (tally) tally.total += 1;
         if (verdict.outcome !== 'verified' || verdict.lagSeconds === undefined) return;
         const labels = { pipeline, signal: verdict.signal };
-        lag.observe({ labels, value: verdict.lagSeconds, ...(exemplar ? { exemplarLabels: asLabels(exemplar) } : {}) });
+        const value = verdict.lagSeconds;
+        const linked = exemplar && lagExemplars.wants(`${pipeline} ${verdict.signal} ${bucketOf(buckets, value)}`);
+        lag.observe({ labels, value, ...(linked ? { exemplarLabels: asLabels(exemplar) } : {}) });
         const last = lastVerified.get(`${pipeline}\u0000${verdict.signal}`);
         if (last) last.seconds = verdict.at.getTime() / 1000;
       };

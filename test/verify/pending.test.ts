@@ -1,0 +1,81 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { types } from 'node:util';
+import { expect } from 'chai';
+import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
+import { failed, type SmokeRun } from '../../src/smoke/types';
+import { Pending } from '../../src/verify/pending';
+import { verified } from '../../src/verify/types';
+import { fakePorts } from '../support/fakes';
+
+/** What a pending run may cost at most, in the live heap (bench/README.md: the pending-run measure). */
+const MAX_BYTES_PER_PENDING_RUN = 400;
+
+describe('pending run', () => {
+  it('is the run to the readers and the verdicts: every field of the run, the derived ones derived', () => {
+    const run = createSmokeRunner(fakePorts({ metric: () => failed('emit_failed') }).ports)('api', { id: 'gate-1' });
+    const entry = new Pending(run, 1234.5);
+    const fields: (keyof SmokeRun)[] = ['pipeline', 'id', 'traceId', 'spanId', 'seq', 'trigger', 'timestamp'];
+    for (const field of [...fields, 'durationSeconds', 'outcome', 'restoredAtMs', 'process'] as const)
+      expect(entry[field], field).to.equal(run[field]);
+    expect(entry.startedAt.getTime()).to.equal(run.startedAt.getTime());
+    expect(entry.signals).to.deep.equal(run.signals);
+    expect([entry.outcome, entry.startMono]).to.deep.equal(['failure', 1234.5]);
+    const restored = new Pending({ ...run, restoredAtMs: 99, process: 'ab12' }, 0, 5);
+    expect([restored.restoredAtMs, restored.process, restored.restored?.resumedMono]).to.deep.equal([99, 'ab12', 5]);
+  });
+
+  it('keeps a verified verdict as its lag and time, and hands back the verdict as it landed', () => {
+    const entry = new Pending(createSmokeRunner(fakePorts().ports)('http'), 0);
+    const landed = Date.UTC(2026, 11, 4, 12);
+    entry.decide('trace', verified(0.123456, 'exporter'), landed);
+    entry.decide(
+      'log',
+      { outcome: 'missing', reason: 'not_found', backend: 'file', detail: 'asked the file' },
+      landed + 1,
+    );
+    expect(entry.verdicts()).to.deep.equal({
+      trace: {
+        signal: 'trace',
+        outcome: 'verified',
+        reason: 'none',
+        lagSeconds: 0.123456,
+        backend: 'exporter',
+        at: new Date(landed),
+      },
+      log: {
+        signal: 'log',
+        outcome: 'missing',
+        reason: 'not_found',
+        backend: 'file',
+        detail: 'asked the file',
+        at: new Date(landed + 1),
+      },
+    });
+    expect([entry.undecided('metric'), entry.decided]).to.deep.equal([true, false]);
+    entry.decide('metric', verified(1, 'self'), landed + 2);
+    expect([entry.decided, entry.judged()]).to.deep.equal([true, 'timeout']);
+  });
+
+  it('holds no closure, map, set, promise or date of its own: ids, a few numbers and per-signal state', () => {
+    const entry = new Pending(createSmokeRunner(fakePorts().ports)('http'), 0);
+    entry.setState('log', 0b1);
+    entry.decide('trace', verified(0.01, 'exporter'), Date.now());
+    const held = Object.entries(entry).filter(
+      ([, v]) => typeof v === 'function' || types.isMap(v) || types.isSet(v) || types.isPromise(v) || types.isDate(v),
+    );
+    expect(held).to.deep.equal([]);
+    const times = Object.values(entry).filter(Array.isArray) as unknown[][];
+    expect(times.flat().every((t) => typeof t === 'number')).to.equal(true);
+  });
+
+  it(`costs at most ${MAX_BYTES_PER_PENDING_RUN} bytes of live heap while it waits (20,000 runs, measured after a full collection)`, function () {
+    this.timeout(60_000);
+    const fixture = path.join(__dirname, '..', 'fixtures', 'pendingHeap.fixture.js');
+    const child = spawnSync(process.execPath, ['--expose-gc', fixture, '20000'], { encoding: 'utf8' });
+    expect(child.status, child.stderr).to.equal(0);
+    const { pending, bytesPerRun } = JSON.parse(child.stdout) as { pending: number; bytesPerRun: number };
+    expect(pending, 'every run still waits: the log for its line, the metric for its count').to.equal(20_000);
+    expect(bytesPerRun).to.be.at.most(MAX_BYTES_PER_PENDING_RUN);
+  });
+});
