@@ -74,8 +74,9 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
       telemetry.registry,
       Math.max(...telemetry.pipelines.map((p) => counterIntervalMs(p.config))) / 1000,
       now,
+      telemetry.series,
     ),
-    spotChecks: createSpotCheckMetrics(telemetry.registry),
+    spotChecks: createSpotCheckMetrics(telemetry.registry, telemetry.series),
   };
   const pipelines = telemetry.pipelines.map(
     ({
@@ -145,6 +146,7 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
     runs,
     pipelines,
     registry: telemetry.registry,
+    series: telemetry.series,
     renderMetrics: render,
     scrapes,
     lifecycle,

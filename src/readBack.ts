@@ -15,7 +15,7 @@ import type { createSpotCheckMetrics } from './telemetry/metrics/spotChecks';
 import type { createVerdictMetrics } from './telemetry/metrics/verdicts';
 import { createJudge, type Chains, type Judge } from './verify/judge';
 import { createSignalHealth, type SignalHealth } from './verify/signalHealth';
-import { ageBuckets, createSpotChecks, type SpotChecks } from './verify/spotChecks';
+import { ageBuckets, createSpotChecks, recheckers, type SpotChecks } from './verify/spotChecks';
 import { createSpotSink, createVerdictSink } from './verify/verdicts';
 import { SIGNALS, type Signal } from './vocabulary';
 
@@ -116,10 +116,11 @@ export function wireReadBack(s: ReadBackSources): ReadBack {
     mono: s.mono,
   });
   const { spotInterval, horizon, recheckInterval } = s.pipeline.retention;
+  const readers = Object.fromEntries(
+    SIGNALS.map((signal) => [signal, chains[signal] === 'disabled' ? [] : chains[signal]]),
+  ) as Record<Signal, readonly Reader[]>;
   const spotChecks = createSpotChecks({
-    readers: Object.fromEntries(
-      SIGNALS.map((signal) => [signal, chains[signal] === 'disabled' ? [] : chains[signal]]),
-    ) as Record<Signal, readonly Reader[]>,
+    readers,
     spotIntervalMs: spotInterval,
     horizonMs: horizon,
     recheckIntervalMs: recheckInterval,
@@ -128,6 +129,7 @@ export function wireReadBack(s: ReadBackSources): ReadBack {
       pipeline,
       record: s.metrics.spotChecks.forPipeline(
         pipeline,
+        [...new Set(recheckers(readers).map((r) => r.signal))],
         spotInterval > 0 ? ageBuckets(spotInterval, horizon).map((b) => b.label) : [],
         () => spotChecks.kept.length,
       ),

@@ -86,15 +86,22 @@ describe('readBack: the read-back built from config', () => {
     ]);
   });
 
-  it('a verified run is offered to the spot checks, whose age series start at 0; with spot checks off there are none', async () => {
-    const rb = readBackOf({ 'retention.spotInterval': '15m', 'retention.horizon': '1h' });
+  it('a verified run is offered to the spot checks; their age series start at 0 for each signal a store can re-read, none with spot checks off', async () => {
+    const spot = { 'retention.spotInterval': '15m', 'retention.horizon': '1h' };
+    const rb = readBackOf(spot);
     const report = rb.judge.judge(rb.runner('schedule'));
     rb.ack(report.run.traceId);
     expect((await report.settled).status).to.equal('verified');
     expect(rb.spotChecks.kept.map((k) => k.run.id)).to.deep.equal([report.run.id]);
     const exposition = await rb.exposition();
     expect(exposition).to.include(`${METRIC.spotRuns}{pipeline="default"} 1`);
-    expect(exposition).to.match(new RegExp(`${METRIC.spotChecks}\\{[^}]*age="15m"[^}]*\\} 0`));
+    // An exporter's answer is gone once read: nothing here can be asked again, so no series.
+    expect(exposition).not.to.match(new RegExp(`^${METRIC.spotChecks}\\{`, 'm'));
+    const withStore = await readBackOf({ ...spot, 'verify.traces.tempo.url': 'http://127.0.0.1:9' }).exposition();
+    const spotSeries = [...withStore.matchAll(new RegExp(`^${METRIC.spotChecks}\\{([^}]*)\\} 0$`, 'gm'))];
+    expect(spotSeries.length, 'outcomes x age buckets').to.equal(3 * 2);
+    for (const [, labels] of spotSeries) expect(labels).to.include('signal="trace"');
+    expect(withStore).to.match(new RegExp(`${METRIC.spotChecks}\\{[^}]*age="15m"[^}]*\\} 0`));
 
     const off = await readBackOf({ 'retention.spotInterval': '0' }).exposition();
     expect(off).not.to.match(new RegExp(`^${METRIC.spotChecks}\\{`, 'm'));

@@ -70,6 +70,7 @@ export function createApps(deps: AppDeps): { app: Koa; probesApp: Koa } {
   const observe = createRequestMetrics(deps.registry, {
     currentExemplar: deps.currentExemplar,
     initial: [{ route: SMOKE_TEST_PATH, method: 'GET', status: '200' }],
+    ...(deps.series ? { profile: deps.series } : {}),
   });
   const app = build(deps, observe, ROUTES, context);
   const probesApp = build(deps, observe, PROBE_ROUTES, context);

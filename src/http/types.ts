@@ -5,6 +5,7 @@ import type { Config } from '../config/schema';
 import type { Runs } from '../runs';
 import type { Scheduler } from '../smoke/scheduler';
 import type { Render } from '../telemetry/exposition';
+import type { SeriesProfile } from '../telemetry/metrics/profile';
 import type { MetricsRegistry } from '../telemetry/metrics/registry';
 import type { SignalHealth } from '../verify/signalHealth';
 import type { Exemplar } from '../vocabulary';
@@ -43,6 +44,8 @@ export interface AppDeps {
   readonly runs: Runs;
   readonly pipelines: readonly PipelineView[];
   readonly registry: MetricsRegistry;
+  /** Which request series are kept (metrics.profile); the full set when absent. */
+  readonly series?: SeriesProfile;
   readonly renderMetrics: Render;
   /** Where /metrics notes a scrape it refused for the token. */
   readonly scrapes: { refusedOne(): void };

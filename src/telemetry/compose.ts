@@ -7,6 +7,7 @@ import { VERSION } from '../version';
 import { METRICS_PATH, PROBE_PATHS } from '../vocabulary';
 import { createLogger, type AppLogger } from './logger';
 import { createExportMetrics } from './metrics/exports';
+import { seriesProfile, type SeriesProfile } from './metrics/profile';
 import { createRegistry, type MetricsRegistry } from './metrics/registry';
 import { createRunMetrics } from './metrics/runs';
 import { createOtlpLogs, type OtlpLogs } from './otlpLogs';
@@ -39,6 +40,8 @@ export interface Telemetry {
   /** This process's id: on its run counter and its verification lines. */
   readonly processId: string;
   readonly registry: MetricsRegistry;
+  /** Which series the metrics start and keep (metrics.profile). */
+  readonly series: SeriesProfile;
   readonly runMetrics: ReturnType<typeof createRunMetrics>;
   readonly exportMetrics: ReturnType<typeof createExportMetrics>;
   readonly logs: AppLogger;
@@ -59,8 +62,9 @@ export interface Telemetry {
 
 export function createTelemetry(config: Config, options: TelemetryOptions = {}): Telemetry {
   const processId = options.processId ?? randomBytes(8).toString('hex');
-  const registry = createRegistry({ processMetrics: config.metrics.processMetrics });
-  const runMetrics = createRunMetrics(registry, processId);
+  const series = seriesProfile(config.metrics.profile);
+  const registry = createRegistry({ processMetrics: config.metrics.processMetrics, profile: series });
+  const runMetrics = createRunMetrics(registry, processId, series);
   const exportMetrics = createExportMetrics(registry);
   const disabled = config.otel.disabled;
   const resource = resources
@@ -114,6 +118,7 @@ export function createTelemetry(config: Config, options: TelemetryOptions = {}):
   return {
     processId,
     registry,
+    series,
     runMetrics,
     exportMetrics,
     logs,

@@ -73,6 +73,12 @@ export interface SpotChecksOptions {
   random?: () => number;
 }
 
+/** The readers that can be asked again, by signal: only a store; a stream or an exporter's answer is gone once read. */
+export const recheckers = (readers: Readonly<Record<Signal, readonly Reader[]>>) =>
+  (Object.entries(readers) as [Signal, readonly Reader[]][]).flatMap(([signal, chain]) =>
+    chain.flatMap((reader) => (reader.kind === 'polled' && reader.recheck ? [{ signal, reader }] : [])),
+  );
+
 /**
  * Proves the data is still there hours later (as loki-canary's spot checks and tempo-vulture's
  * re-reads do): keeps one verified run per `spotIntervalMs` for `horizonMs`, and every
@@ -86,10 +92,7 @@ export function createSpotChecks(options: SpotChecksOptions): SpotChecks {
   const random = options.random ?? Math.random;
   const buckets = ageBuckets(options.spotIntervalMs, options.horizonMs);
   const ageOf = (ms: number) => (buckets.find((b) => ms <= b.upToMs) ?? buckets[buckets.length - 1]!).label;
-  // Only a store can be asked again: a stream or an exporter's answer is gone once read.
-  const rechecked = (Object.entries(options.readers) as [Signal, readonly Reader[]][]).flatMap(([signal, readers]) =>
-    readers.flatMap((reader) => (reader.kind === 'polled' && reader.recheck ? [{ signal, reader }] : [])),
-  );
+  const rechecked = recheckers(options.readers);
   let kept: SpotRun[] = [];
   let lastKeptMs = -Infinity;
   let timer: unknown;

@@ -2,16 +2,7 @@ import { expect } from 'chai';
 import { VERIFICATION_EVENT } from '../../src/vocabulary';
 import { spawnDaemon, type SpawnedDaemon } from '../support/daemon';
 import { startPrometheus, type RealPrometheus } from '../support/prometheus';
-import { readDashboard } from '../support/repo';
-
-/** Grafana's variables, as a Grafana with this Prometheus would fill them in. */
-function substitute(expr: string, instance: string): string {
-  return expr
-    .replaceAll('$job', 'petsage-smoke')
-    .replaceAll('$instance', instance.replaceAll('.', '\\\\.'))
-    .replaceAll('$pipeline', '.*')
-    .replaceAll('$__rate_interval', '10s');
-}
+import { grafanaQuery, readDashboard } from '../support/repo';
 
 describe('dashboard self-test: every panel query against a real Prometheus scraping a real daemon', function () {
   this.timeout(120_000);
@@ -44,7 +35,7 @@ describe('dashboard self-test: every panel query against a real Prometheus scrap
   for (const panel of panels) {
     it(`"${panel.title}" shows data`, async () => {
       for (const target of panel.targets) {
-        const result = await prometheus.query(substitute(target.expr, instance));
+        const result = await prometheus.query(grafanaQuery(target.expr, instance));
         expect(result.length, `${target.refId}: ${target.expr}`).to.be.greaterThan(0);
         expect(
           result.some((s) => Number.isFinite(Number(s.value[1]))),

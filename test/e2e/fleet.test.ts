@@ -7,7 +7,7 @@ import { readDashboard } from '../support/repo';
 const fleetQuery = () => {
   const panel = readDashboard().panels.find((p) => p.title.startsWith('Fleet:'));
   expect(panel, 'the fleet panel').to.not.equal(undefined);
-  return panel!.targets[0]!.expr.replaceAll('$job', '.*').replaceAll('$instance', '.*');
+  return panel!.targets[0]!.expr.replaceAll('$job', '.*').replaceAll('$instance', '.*').replaceAll('$pipeline', '.*');
 };
 
 describe('end to end: a fleet of three daemons under one Prometheus, one with a broken log path', function () {
@@ -48,6 +48,6 @@ describe('end to end: a fleet of three daemons under one Prometheus, one with a 
     }
     expect(shown).to.deep.equal(expected);
     const failing = await prometheus.query(`${fleetQuery()} == 1`);
-    expect(failing.map((s) => s.metric)).to.deep.equal([{ instance: broken, signal: 'log' }]);
+    expect(failing.map((s) => s.metric)).to.deep.equal([{ instance: broken, pipeline: 'default', signal: 'log' }]);
   });
 });

@@ -80,7 +80,8 @@ function selectors(expr: string) {
 
 /** The labels each metric family carries in the real exposition (the daemon composed on its defaults). */
 async function exposedLabels(): Promise<Map<string, Set<string>>> {
-  const service = testService();
+  // With a store to re-read the log from, so that the spot checks' series are there too.
+  const service = testService({ env: { PETSAGE_SMOKE_LOKI_URL: 'http://127.0.0.1:9' } });
   const text = await service.registry.metrics();
   await service.stop('labels read');
   const families = new Map<string, Set<string>>();

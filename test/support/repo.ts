@@ -22,6 +22,15 @@ export interface DashboardPanel {
 export const readDashboard = () =>
   JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8')) as { panels: DashboardPanel[] } & Record<string, unknown>;
 
+/** A panel's query as a Grafana with this Prometheus sends it: one daemon, every pipeline, 10 s rates. */
+export function grafanaQuery(expr: string, instance: string): string {
+  return expr
+    .replaceAll('$job', 'petsage-smoke')
+    .replaceAll('$instance', instance.replaceAll('.', '\\\\.'))
+    .replaceAll('$pipeline', '.*')
+    .replaceAll('$__rate_interval', '10s');
+}
+
 export interface AlertRule {
   alert: string;
   expr: string;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { batchSettings } from '../blocks';
 import * as k from '../kinds';
 import { env, key, section } from '../kinds';
+import { SERIES_PROFILES } from '../../telemetry/metrics/profile';
 
 export const LOG_EXPORTERS = ['auto', 'otlp', 'none'] as const;
 export const TRACE_EXPORTERS = ['auto', 'otlp', 'file', 'console', 'none'] as const;
@@ -139,6 +140,11 @@ export const TEMPORALITIES = ['cumulative', 'delta'] as const;
 
 /** The daemon's own metrics, and the run counter pushed over OTLP for stacks where nothing scrapes. */
 export const metrics = z.strictObject({
+  profile: key(k.oneOf(SERIES_PROFILES), {
+    default: 'full',
+    env: env('METRICS_PROFILE'),
+    help: 'full | node: node, for a daemon on every node, exposes only the series the shipped rules and panels read (docs/operations.md#series-per-daemon)',
+  }),
   processMetrics: key(k.bool(), {
     default: true,
     env: env('PROCESS_METRICS'),

@@ -1,10 +1,13 @@
 import { Registry, collectDefaultMetrics, type RegistryContentType } from 'prom-client';
+import type { SeriesProfile } from './profile';
 
 /** The daemon's metrics: a registry of its own, never prom-client's global one. */
 export type MetricsRegistry = Registry<RegistryContentType>;
 
 export interface RegistryOptions {
   processMetrics: boolean;
+  /** Which of prom-client's process metrics are kept (default: all). */
+  profile?: SeriesProfile;
 }
 
 export function createRegistry(options: RegistryOptions): MetricsRegistry {
@@ -13,9 +16,11 @@ export function createRegistry(options: RegistryOptions): MetricsRegistry {
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   if (options.processMetrics) {
     collectDefaultMetrics({ register: registry });
-    // Its collect waits a turn of the event loop, so every scrape would wait out the lag it
-    // measures; nodejs_eventloop_lag_{mean,p50,p99}_seconds carry the same from a histogram.
-    registry.removeSingleMetric('nodejs_eventloop_lag_seconds');
+    // What is not kept is unregistered; a kept one whose collect sets others still sets them.
+    const kept = options.profile?.processMetrics ?? 'all';
+    if (kept !== 'all')
+      for (const metric of registry.getMetricsAsArray())
+        if (!kept.includes(metric.name)) registry.removeSingleMetric(metric.name);
   }
   return registry;
 }

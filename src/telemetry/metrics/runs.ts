@@ -2,9 +2,8 @@ import { Counter, Histogram, type LabelValues } from 'prom-client';
 import { EMITTED, type MetricPort, type RunRecord } from '../../smoke/types';
 import { METRIC, PROCESS_LABEL, RUN_OUTCOMES, TRIGGERS, type Exemplar } from '../../vocabulary';
 import { createExemplarGate } from './exemplars';
+import { seriesProfile, type SeriesProfile } from './profile';
 import type { MetricsRegistry } from './registry';
-
-const RUN_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
 
 /** Exemplar labels as prom-client types them (the series' label names; any names are valid). */
 export const asLabels = (e: Exemplar) => e as unknown as LabelValues<string>;
@@ -13,7 +12,11 @@ export const asLabels = (e: Exemplar) => e as unknown as LabelValues<string>;
  * The metric signal itself: the run counter, labelled with its pipeline and this process's id (the
  * read-back finds this process's samples by it), and the time a run takes to emit.
  */
-export function createRunMetrics(registry: MetricsRegistry, processId: string) {
+export function createRunMetrics(
+  registry: MetricsRegistry,
+  processId: string,
+  profile: SeriesProfile = seriesProfile('full'),
+) {
   const exemplars = createExemplarGate();
   const runs = new Counter({
     name: METRIC.runs,
@@ -27,14 +30,14 @@ export function createRunMetrics(registry: MetricsRegistry, processId: string) {
     name: METRIC.runDuration,
     help: 'Time to emit one smoke run (span, log line and counter), in seconds.',
     labelNames: ['pipeline'] as const,
-    buckets: RUN_BUCKETS,
+    buckets: [...profile.runBuckets],
     registers: [registry],
   });
 
   return {
     /** The metric port of one pipeline's runs; its series start at 0, so the first failure is a visible increase. */
     port(pipeline: string, push?: (run: RunRecord) => void): MetricPort {
-      for (const trigger of TRIGGERS)
+      for (const trigger of profile.runTriggers === 'all' ? TRIGGERS : (['schedule'] as const))
         for (const outcome of RUN_OUTCOMES)
           runs.inc({ labels: { trigger, outcome, pipeline, [PROCESS_LABEL]: processId }, value: 0 });
       duration.zero({ pipeline });

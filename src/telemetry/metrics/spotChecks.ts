@@ -1,9 +1,10 @@
 import { Counter, Gauge } from 'prom-client';
-import { METRIC, SIGNALS, SPOT_OUTCOMES, type Signal, type SpotOutcome } from '../../vocabulary';
+import { METRIC, type Signal, type SpotOutcome } from '../../vocabulary';
+import { seriesProfile, type SeriesProfile } from './profile';
 import type { MetricsRegistry } from './registry';
 
 /** Spot checks' re-reads by signal, outcome and age bucket, and how many runs are kept, per pipeline. */
-export function createSpotCheckMetrics(registry: MetricsRegistry) {
+export function createSpotCheckMetrics(registry: MetricsRegistry, profile: SeriesProfile = seriesProfile('full')) {
   const checks = new Counter({
     name: METRIC.spotChecks,
     help: 'Re-reads of runs verified earlier (spot checks), by signal, outcome (found, lost_after_ingest, error) and age bucket.',
@@ -21,11 +22,12 @@ export function createSpotCheckMetrics(registry: MetricsRegistry) {
     },
   });
   return {
-    /** One pipeline's recorder, its series at 0 for each age bucket. */
-    forPipeline(pipeline: string, ages: readonly string[], keptRuns: () => number) {
+    /** One pipeline's recorder: for each signal re-read, its series at 0 for each age bucket (those the profile starts). */
+    forPipeline(pipeline: string, signals: readonly Signal[], ages: readonly string[], keptRuns: () => number) {
       kept.push({ pipeline, count: keptRuns });
-      for (const signal of SIGNALS)
-        for (const outcome of SPOT_OUTCOMES) for (const age of ages) checks.inc({ pipeline, signal, outcome, age }, 0);
+      for (const signal of signals)
+        for (const outcome of profile.spotOutcomes)
+          for (const age of ages) checks.inc({ pipeline, signal, outcome, age }, 0);
       return (signal: Signal, outcome: SpotOutcome, age: string) => checks.inc({ pipeline, signal, outcome, age });
     },
   };

@@ -9,6 +9,7 @@ import {
   type VerifyReason,
 } from '../../vocabulary';
 import { bucketOf, createExemplarGate } from './exemplars';
+import { seriesProfile, type SeriesProfile } from './profile';
 import { asLabels } from './runs';
 import type { MetricsRegistry } from './registry';
 
@@ -31,25 +32,18 @@ export interface ReadBackSettings {
   readonly scrapeIntervalSeconds: number;
 }
 
-const BASE_LAG_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
-
-/**
- * Lag buckets: fine below a second (a file, an exporter), and steps of the scrape interval above it,
- * where the metric signal's lag lies (a scrape interval and a poll at most, on a healthy pipeline).
- * One set for every pipeline: from the longest interval, so each pipeline's alert bound (1.5x its
- * own) lies below the top bucket.
- */
-export function lagBuckets(scrapeIntervalSeconds: number): number[] {
-  const scrape = [0.5, 1, 1.5, 2, 3, 4].map((k) => Number((k * scrapeIntervalSeconds).toFixed(3)));
-  return [...new Set([...BASE_LAG_BUCKETS, ...scrape])].filter((b) => b > 0).sort((a, b) => a - b);
-}
-
 /**
  * The read-back's verdicts as metrics: counted by outcome and reason, the lag of each verified one
  * (with its trace as exemplar), when each signal was last verified, and failure streaks. Verdicts
- * come three per run: counted in plain numbers and handed to prom-client when scraped.
+ * come three per run: counted in plain numbers and handed to prom-client when scraped. The lag buckets:
+ * one set for every pipeline, from the longest counter interval, so that each pipeline's bound fits.
  */
-export function createVerdictMetrics(registry: MetricsRegistry, scrapeIntervalSeconds: number, nowMs: () => number) {
+export function createVerdictMetrics(
+  registry: MetricsRegistry,
+  scrapeIntervalSeconds: number,
+  nowMs: () => number,
+  profile: SeriesProfile = seriesProfile('full'),
+) {
   const registers = [registry];
   // A reason belongs to one outcome (VERDICT_KINDS), so pipeline, signal and reason find the series.
   type Tally = {
@@ -65,13 +59,15 @@ export function createVerdictMetrics(registry: MetricsRegistry, scrapeIntervalSe
     registers,
     collect() {
       for (const t of tallies) {
+        // A series at 0 exists only where the profile starts it; the rest appear when first counted.
+        if (t.total === 0 && !(profile.everyVerdictKind || t.labels.outcome === 'verified')) continue;
         this.inc(t.labels, t.total - t.reported);
         t.reported = t.total;
       }
     },
   });
   const lagExemplars = createExemplarGate();
-  const buckets = lagBuckets(scrapeIntervalSeconds);
+  const buckets = profile.lagBuckets(scrapeIntervalSeconds);
   const lag = new Histogram({
     name: METRIC.lag,
     help: 'Seconds from a run to the confirmation that its signal arrived.',

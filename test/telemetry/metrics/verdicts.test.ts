@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createRegistry } from '../../../src/telemetry/metrics/registry';
-import { createVerdictMetrics, lagBuckets } from '../../../src/telemetry/metrics/verdicts';
+import { seriesProfile } from '../../../src/telemetry/metrics/profile';
+import { createVerdictMetrics } from '../../../src/telemetry/metrics/verdicts';
 import { createSignalHealth } from '../../../src/verify/signalHealth';
 import { METRIC, type Signal, type VerifyOutcome, type VerifyReason } from '../../../src/vocabulary';
 
@@ -71,9 +72,9 @@ describe('verdict metrics', () => {
   });
 
   it('lag buckets: fine below a second, and steps of the scrape interval above it, so a healthy metric read-back fits', () => {
-    expect(lagBuckets(15)).to.deep.equal([
+    expect(seriesProfile('full').lagBuckets(15)).to.deep.equal([
       0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 7.5, 10, 15, 22.5, 30, 45, 60,
     ]);
-    expect(lagBuckets(60)).to.include.members([30, 60, 90, 120, 180, 240]);
+    expect(seriesProfile('full').lagBuckets(60)).to.include.members([30, 60, 90, 120, 180, 240]);
   });
 });
