@@ -85,7 +85,7 @@ describe('the node series profile (the DaemonSet overlay) under a real Prometheu
   it(`a healthy daemon exposes at most ${NODE_SERIES_BUDGET} series, every signal verified from the store`, async () => {
     const [scraped] = await prometheus.query(`scrape_samples_scraped{instance="${healthy}"}`);
     const series = Number(scraped!.value[1]);
-    console.log(`      node profile, one pipeline read back from Loki: ${series} series`);
+    process.stdout.write(`      node profile, one pipeline read back from Loki: ${series} series\n`);
     expect(series).to.be.at.most(NODE_SERIES_BUDGET);
     const verified = await prometheus.query(
       `petsage_smoke_signal_verifications_total{instance="${healthy}",outcome="verified"} > 0`,
