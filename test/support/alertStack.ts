@@ -23,21 +23,31 @@ export const READ_BACK_SECONDS = 6;
 /**
  * A daemon on its schedule, a real Prometheus evaluating the shipped rules (scaled) against it, a
  * real Alertmanager with the shipped config (scaled) and a webhook receiver; spans go to a Tempo
- * stand-in, which also answers the trace read-back.
+ * stand-in, which also answers the trace read-back. `shipped`: every timing as shipped (a 15 s
+ * scrape, evaluation and schedule, a 30 s read-back), and the metric read back through this
+ * Prometheus, as in production.
  */
-export async function startAlertStack(options: { env?: Record<string, string> } = {}) {
+export async function startAlertStack(options: { env?: Record<string, string>; shipped?: boolean } = {}) {
+  const scale = options.shipped ? 1 : SCALE;
   const receiver = await startReceiver();
-  const alertmanager = await startAlertmanager(scaledAlertmanagerConfig(SCALE, receiver.url));
+  const alertmanager = await startAlertmanager(scaledAlertmanagerConfig(scale, receiver.url));
   const tempo = await startTempo();
   const rulesFile = path.join(tmpDir('petsage-rules-'), 'petsage-smoke.rules.yml');
-  writeFileSync(rulesFile, scaledRules(SCALE));
+  writeFileSync(rulesFile, scaledRules(scale));
   const port = await freePort();
   const hostPort = `127.0.0.1:${port}`;
+  const prometheusPort = await freePort();
   const env = {
-    PETSAGE_SMOKE_INTERVAL: `${SHIPPED.intervalSeconds * SCALE * 1000}ms`,
+    PETSAGE_SMOKE_INTERVAL: `${SHIPPED.intervalSeconds * scale * 1000}ms`,
     // Not scaled down to 2 s: the OTLP exporter retries a refused connection for 3-5 s before it
     // reports the failure, and the read-back window must outlast that, as the shipped 30 s does.
-    PETSAGE_SMOKE_VERIFY_TIMEOUT: `${READ_BACK_SECONDS}s`,
+    PETSAGE_SMOKE_VERIFY_TIMEOUT: `${options.shipped ? SHIPPED.verifyTimeoutSeconds : READ_BACK_SECONDS}s`,
+    ...(options.shipped
+      ? {
+          PETSAGE_SMOKE_PROMETHEUS_URL: `http://127.0.0.1:${prometheusPort}`,
+          PETSAGE_SMOKE_METRICS_SELECTOR: 'job="petsage-smoke"',
+        }
+      : {}),
     PETSAGE_SMOKE_VERIFY_POLL_INTERVAL: '100ms',
     OTEL_BSP_SCHEDULE_DELAY: '100',
     OTEL_EXPORTER_OTLP_TIMEOUT: '500',
@@ -51,8 +61,10 @@ export async function startAlertStack(options: { env?: Record<string, string> } 
   // Prometheus re-sends firing alerts every resend-delay (1m), scaled like the rest: an alert sent before
   // it had found its Alertmanager would otherwise wait a full minute.
   const prometheus = await startPrometheus([hostPort], {
+    port: prometheusPort,
+    intervalSeconds: SHIPPED.scrapeSeconds * scale,
     extraConfig: alertingConfig(rulesFile, alertmanager.port),
-    flags: [`--rules.alert.resend-delay=${scaleDuration('1m', SCALE)}`],
+    flags: [`--rules.alert.resend-delay=${scaleDuration('1m', scale)}`],
   });
 
   return {

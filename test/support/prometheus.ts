@@ -40,6 +40,8 @@ export async function startPrometheus(
     flags?: readonly string[];
     /** Scrape jobs of the test's own (YAML under scrape_configs:), instead of the one job on `targets`. */
     scrapeConfigs?: string;
+    /** Scrape and evaluation interval (default 1 s). */
+    intervalSeconds?: number;
   } = {},
 ): Promise<RealPrometheus> {
   requireBinary(PROMETHEUS, '--version', 'prometheus');
@@ -47,15 +49,16 @@ export async function startPrometheus(
   const configFile = path.join(dir, 'prometheus.yml');
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
+  const interval = options.intervalSeconds ?? 1;
   mkdirSync(path.join(dir, 'data'));
   const writeConfig = (t: readonly string[]) =>
     writeFileSync(
       configFile,
       [
         'global:',
-        '  scrape_interval: 1s',
-        '  scrape_timeout: 1s',
-        '  evaluation_interval: 1s',
+        `  scrape_interval: ${interval}s`,
+        `  scrape_timeout: ${Math.min(interval, 10)}s`,
+        `  evaluation_interval: ${interval}s`,
         options.extraConfig ?? '',
         'scrape_configs:',
         options.scrapeConfigs ??

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { batchSettings } from '../blocks';
 import * as k from '../kinds';
 import { env, key, section } from '../kinds';
-import { SERIES_PROFILES } from '../../telemetry/metrics/profile';
 
 export const LOG_EXPORTERS = ['auto', 'otlp', 'none'] as const;
 export const TRACE_EXPORTERS = ['auto', 'otlp', 'file', 'console', 'none'] as const;
@@ -136,6 +135,8 @@ export const traces = z.strictObject({
 });
 
 export const METRIC_EXPORTERS = ['none', 'otlp'] as const;
+/** Which series the daemon's metrics start and keep (src/telemetry/metrics/profile.ts). */
+export const SERIES_PROFILES = ['full', 'node'] as const;
 export const TEMPORALITIES = ['cumulative', 'delta'] as const;
 
 /** The daemon's own metrics, and the run counter pushed over OTLP for stacks where nothing scrapes. */

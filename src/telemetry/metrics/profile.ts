@@ -1,6 +1,6 @@
+import type { SERIES_PROFILES } from '../../config/sections/telemetry';
 import type { SpotOutcome } from '../../vocabulary';
 
-export const SERIES_PROFILES = ['full', 'node'] as const;
 export type SeriesProfileName = (typeof SERIES_PROFILES)[number];
 
 /**

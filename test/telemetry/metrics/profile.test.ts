@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { SERIES_PROFILES, seriesProfile } from '../../../src/telemetry/metrics/profile';
+import { SERIES_PROFILES } from '../../../src/config/sections/telemetry';
+import { seriesProfile } from '../../../src/telemetry/metrics/profile';
 import { createRegistry } from '../../../src/telemetry/metrics/registry';
 import { createSpotCheckMetrics } from '../../../src/telemetry/metrics/spotChecks';
 import { readAlertRules } from '../../support/repo';
