@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { VERIFICATION_EVENT } from '../../src/vocabulary';
 import { spawnDaemon, type SpawnedDaemon } from '../support/daemon';
-import { startPrometheus, type RealPrometheus } from '../support/prometheus';
+import { freePort, startPrometheus, type RealPrometheus } from '../support/prometheus';
 import { grafanaQuery, readDashboard } from '../support/repo';
 
 describe('dashboard self-test: every panel query against a real Prometheus scraping a real daemon', function () {
@@ -11,11 +11,19 @@ describe('dashboard self-test: every panel query against a real Prometheus scrap
   let instance: string;
 
   before(async () => {
+    // The metric read back through this Prometheus, a store the spot checks can re-read: their panel has series.
+    const port = await freePort();
     daemon = await spawnDaemon({
-      env: { PETSAGE_SMOKE_INTERVAL: '100ms', PETSAGE_SMOKE_VERIFY_TIMEOUT: '5s', OTEL_BSP_SCHEDULE_DELAY: '100' },
+      env: {
+        PETSAGE_SMOKE_INTERVAL: '100ms',
+        PETSAGE_SMOKE_VERIFY_TIMEOUT: '5s',
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        PETSAGE_SMOKE_PROMETHEUS_URL: `http://127.0.0.1:${port}`,
+        PETSAGE_SMOKE_SCRAPE_INTERVAL: '1s',
+      },
     });
     instance = new URL(daemon.url).host;
-    prometheus = await startPrometheus([instance]);
+    prometheus = await startPrometheus([instance], { port });
     // Enough scrapes for rate() over 10 s windows (Prometheus offers no event for "scraped N times").
     for (;;) {
       for (let i = 0; i < 5; i += 1) await fetch(`${daemon.url}/smoke-test`);
