@@ -22,8 +22,8 @@ import { SIGNALS, type Signal } from './vocabulary';
 /**
  * The stores a signal can be read back from, after its first hops (the file, the exporters'
  * acknowledgements), in chain order, each with the URL that turns it on. A store's module (and the
- * HTTP client under it) is loaded only when a pipeline names its URL. Adding a backend: a reader
- * file with its Store, a line here, and its block in config/schema.ts.
+ * HTTP client under it) is loaded only when a pipeline names its URL. Adding a backend: see
+ * docs/architecture.md ("Where to add").
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
 const STORES: readonly { readonly url: (verify: PipelineConfig['verify']) => string; readonly load: () => Store }[] = [

@@ -95,14 +95,18 @@ const exportsLogRecords = (p: PipelineConfig) =>
   (p.log.otlp.exporter === 'auto' && !!(p.log.otlp.endpoint || p.log.otlp.logsEndpoint));
 
 /** The backends a pipeline reads back from over HTTP, each with its answers' cap and concurrency. */
+/** When each reader with answer caps is on: a Record, so a reader added to ANSWER_LIMITS without a line here does not compile. */
+const READER_ON: Record<keyof typeof ANSWERS, (verify: PipelineConfig['verify']) => boolean> = {
+  loki: ({ log }) => log.enabled && log.loki.url !== '',
+  traceById: ({ traces }) => traces.enabled && (traces.queryUrl || traces.tempo.url || traces.jaeger.url) !== '',
+  tempoSearch: ({ traces }) => traces.enabled && traces.tempo.url !== '' && traces.tempo.search,
+  prometheus: ({ metrics }) => metrics.enabled && metrics.prometheusUrl !== '',
+};
+
 function readersOf(p: PipelineConfig): { name: keyof typeof ANSWERS; maxBytes: number; inFlight: number }[] {
-  const { log, traces, metrics } = p.verify;
-  const on: (keyof typeof ANSWERS)[] = [];
-  if (log.enabled && log.loki.url) on.push('loki');
-  if (traces.enabled && (traces.queryUrl || traces.tempo.url || traces.jaeger.url)) on.push('traceById');
-  if (traces.enabled && traces.tempo.url && traces.tempo.search) on.push('tempoSearch');
-  if (metrics.enabled && metrics.prometheusUrl) on.push('prometheus');
-  return on.map((name) => ({ name, ...ANSWERS[name] }));
+  return (Object.keys(READER_ON) as (keyof typeof ANSWERS)[])
+    .filter((name) => READER_ON[name](p.verify))
+    .map((name) => ({ name, ...ANSWERS[name] }));
 }
 
 /** The state file's size: per pipeline, at most state.maxRuns pending runs and its spot-check runs, a line each. */
