@@ -72,7 +72,7 @@ export function composeService(config: Config, telemetry: Telemetry, options: Co
   const metrics = {
     verdicts: createVerdictMetrics(
       telemetry.registry,
-      Math.max(...telemetry.pipelines.map((p) => counterIntervalMs(p.config))) / 1000,
+      [...new Set(telemetry.pipelines.map((p) => counterIntervalMs(p.config) / 1000))],
       now,
       telemetry.series,
     ),

@@ -26,8 +26,9 @@ export interface Runs {
   restore(report: RunReport): void;
 }
 
-/** Caller-named ids remembered at most: a deploy gate a minute for two years. */
-const MAX_NAMED_IDS = 1_000_000;
+/** Caller-named ids remembered at most: a deploy gate every five minutes for a year; about 16 MiB
+ * of the longest ids (deploy/kubernetes/bounds.ts counts them). */
+export const MAX_NAMED_IDS = 100_000;
 
 export interface RunsOptions {
   pipelines: ReadonlyMap<string, RunPipeline>;

@@ -131,6 +131,18 @@ describe('config', () => {
     ]);
   });
 
+  it('headers in the environment that are not name=value pairs, or badly percent-encoded, are a config error naming the key', () => {
+    for (const headers of ['a=%zz', 'Authorization sup3r-s3cret-value'])
+      expect(configErrorOf(() => loadConfig({ env: { OTEL_EXPORTER_OTLP_HEADERS: headers } }))).to.equal(
+        'config error: log.otlp.headers = (hidden) (from OTEL_EXPORTER_OTLP_HEADERS): expected a mapping of HTTP header names to values (name=value,… in the environment)',
+      );
+    expect(
+      loadConfig({ env: { OTEL_EXPORTER_OTLP_HEADERS: 'X-Scope-OrgID=team%2Da' } }).traces.otlp.headers,
+    ).to.deep.equal({
+      'X-Scope-OrgID': 'team-a',
+    });
+  });
+
   it('never echoes a secret: not a token, nor a key name typed under auth, nor the credentials in a URL', () => {
     const secret = 'sup3r-s3cret-value';
     const cases = [
@@ -138,6 +150,10 @@ describe('config', () => {
       configFile(`auth:\n  ${secret}: ""\n`),
       configFile(`verify:\n  log:\n    loki:\n      auth: "${secret}"\n`),
       configFile(`verify:\n  metrics:\n    prometheusUrl: "ftp://user:${secret}@prom:9090/?token=${secret}"\n`),
+      configFile(`traces:\n  otlp:\n    headers: "Authorization ${secret}"\n`),
+      // The same keys inside a named pipeline.
+      configFile(`pipelines:\n  team-a:\n    traces:\n      otlp:\n        headers: "Authorization ${secret}"\n`),
+      configFile(`pipelines:\n  team-a:\n    verify:\n      log:\n        loki:\n          auth: "${secret}"\n`),
     ];
     const messages = cases.map((file) => configErrorOf(() => loadConfig({ file })));
     for (const m of messages) expect(m).to.not.include(secret);

@@ -40,7 +40,7 @@ function readBackOf(flags: Record<string, string> = {}) {
     now: Date.now,
     mono: () => mono,
     logger,
-    metrics: { verdicts: createVerdictMetrics(registry, 15, Date.now), spotChecks: createSpotCheckMetrics(registry) },
+    metrics: { verdicts: createVerdictMetrics(registry, [15], Date.now), spotChecks: createSpotCheckMetrics(registry) },
   });
   const runner = createSmokeRunner(fakePorts().ports);
   return {

@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../../src/config/load';
 import { pipelinesOf, spanFileOf, type PipelineConfig } from '../../src/config/pipelines';
 import { MAX_CLIENTS } from '../../src/http/access';
 import { ANSWER_LIMITS } from '../../src/readers/limits';
+import { MAX_NAMED_IDS } from '../../src/runs';
 
 const KiB = 1024;
 const MiB = 1024 ** 2;
@@ -22,9 +23,11 @@ export const PER_ITEM = {
   idleRss: 90 * MiB,
   /** Each named pipeline besides: its exporters, readers and series (measured: three, pushing their counters too, add ~12 MiB to an idle daemon). */
   pipelineRss: 4 * MiB,
-  /** Heap of one run awaiting verification (bench/README.md, heap snapshot at 100,000 pending: ~1.8 KB). */
-  pendingRun: 1_900,
-  /** A receipt kept in the ledger: a settled run's report, at most what it held while pending. */
+  /** Heap of one run awaiting verification (test/verify/pending.test.ts holds it under 400 B after a full collection). */
+  pendingRun: 400,
+  /** A caller-named run id remembered past its receipt: 128 characters at most, in a Set (measured: ~160 B). */
+  namedId: 160,
+  /** A receipt kept in the ledger: a settled run's report. */
   receipt: 1_900,
   /** A log line logged and not yet written to the file: its record and its JSON text. */
   logLine: 2 * KiB,
@@ -178,6 +181,7 @@ export function bounds(config: Config): Bounds {
       `(ledger.size ${config.ledger.size} + ledger.apiSize ${config.ledger.apiSize} + ${spot} spot-check runs) x ${PER_ITEM.receipt} B`,
       (config.ledger.size + config.ledger.apiSize + spot) * PER_ITEM.receipt,
     ),
+    term('caller-named run ids', `${MAX_NAMED_IDS} x ${PER_ITEM.namedId} B`, MAX_NAMED_IDS * PER_ITEM.namedId),
     term(
       'log lines not yet written',
       `log.maxBacklog ${config.log.maxBacklog} x ${PER_ITEM.logLine} B`,

@@ -82,21 +82,26 @@ export const hostList = () =>
     }),
   );
 
+function headerPairs(list: string): Record<string, string> | undefined {
+  try {
+    const pairs = (splitList(list) as string[]).map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 0) throw new URIError('not a name=value pair');
+      return [decodeURIComponent(pair.slice(0, at).trim()), decodeURIComponent(pair.slice(at + 1).trim())];
+    });
+    return Object.fromEntries(pairs) as Record<string, string>;
+  } catch {
+    return undefined;
+  }
+}
+
 /** HTTP header names and values sent with every export or query (a tenant, a key): a mapping, or
  * `name=value,name=value` in an environment variable as OTEL_EXPORTER_OTLP_HEADERS writes them. */
 export const headerMap = () =>
   z.preprocess(
-    (v) =>
-      typeof v === 'string'
-        ? Object.fromEntries(
-            (splitList(v) as string[]).map((pair) => {
-              const at = pair.indexOf('=');
-              return at < 0
-                ? [pair, '']
-                : [decodeURIComponent(pair.slice(0, at).trim()), decodeURIComponent(pair.slice(at + 1).trim())];
-            }),
-          )
-        : v,
+    // A list that is not all name=value pairs (percent-encoded) stays a string: refused as a whole,
+    // never a header named after a value.
+    (v) => (typeof v === 'string' ? (headerPairs(v) ?? v) : v),
     z.record(
       z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: 'HTTP header names' }),
       z.string().regex(/^[^\r\n]*$/, { error: 'header values on one line' }),

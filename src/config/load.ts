@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { shownUrl } from '../text';
 import { crossChecks } from './checks';
 import { configSchema, pipelineSchema, type Config, type PipelineSettings } from './schema';
-import { defaultsOf, envBindings, secretKeys } from './tree';
+import { shown, shownKey } from './shown';
+import { defaultsOf, envBindings } from './tree';
 
 export type { Config } from './schema';
 
@@ -190,20 +190,6 @@ function mergeInto(target: Tree, source: Tree, from: string, origin: Map<string,
   }
 }
 
-/** Never echoed in an error (the message may land in a CI log), nor anything on the way to them;
- * nor the name of a key no one knows inside an `auth` block: a secret typed where a key belongs. */
-const leadsToSecret = (key: string) =>
-  secretKeys(configSchema).some((s) => s === key || s.startsWith(`${key}.`) || key.startsWith(`${s}.`));
-
-/** A value as an error may show it: secrets hidden, URLs without credentials. */
-function shown(key: string, value: unknown): string {
-  if (value === undefined) return 'missing';
-  if (leadsToSecret(key)) return '(hidden)';
-  if (typeof value === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim()))
-    return JSON.stringify(shownUrl(value.trim()));
-  return JSON.stringify(value);
-}
-
 /** `defaults` lists every key, so it is the reference for "expected one of". */
 function describe(
   issue: z.core.$ZodIssue | undefined,
@@ -223,7 +209,7 @@ function describe(
   }
   const key = at.join('.');
   if (key === '') return `config error: ${issue.message}`;
-  return `config error: ${key} = ${shown(key, lookup(merged, at))}${sourceOf(key, origin)}: expected ${issue.message}`;
+  return `config error: ${shownKey(key)} = ${shown(key, lookup(merged, at))}${sourceOf(key, origin)}: expected ${issue.message}`;
 }
 
 function sourceOf(key: string, origin: Map<string, string>): string {

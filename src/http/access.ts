@@ -187,12 +187,13 @@ export function allowHosts(hosts: readonly string[]): Middleware {
 
 /**
  * The admin routes: with a token set, the token; without one, the daemon's own machine only, so a
- * page in a browser elsewhere (DNS rebinding) cannot suspend the schedule.
+ * page in a browser elsewhere (DNS rebinding) cannot suspend the schedule. Behind trusted proxies the
+ * machine is the client they forward (every socket is then the proxy's, often on loopback).
  */
 export function adminOnly(token: Middleware | undefined): Middleware {
   return async (ctx, next) => {
     if (token) return token(ctx, next);
-    if (!isLoopback(ctx.req.socket.remoteAddress ?? ''))
+    if (!isLoopback(clientIp(ctx)))
       return ctx.throw(403, 'the admin routes are open to this machine only while auth.token is unset');
     await next();
   };

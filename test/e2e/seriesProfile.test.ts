@@ -120,6 +120,14 @@ describe('the node series profile (the DaemonSet overlay) under a real Prometheu
     });
   }
 
+  it('the healthy daemon raises no alert: no rule but the watchdog has an answer for it', async () => {
+    const raised: string[] = [];
+    for (const rule of readAlertRules().filter((r) => r.alert !== 'PetsageSmokeWatchdog'))
+      for (const s of await prometheus.query(rule.expr))
+        if (s.metric.instance === healthy) raised.push(`${rule.alert} ${s.metric.signal ?? ''}`);
+    expect(raised).to.deep.equal([]);
+  });
+
   it("PetsageSmokeSignalFailing and PetsageSmokeSignalFailureRatioHigh's expressions name the broken daemon's log signal", async () => {
     for (const name of ['PetsageSmokeSignalFailing', 'PetsageSmokeSignalFailureRatioHigh']) {
       const rule = readAlertRules().find((r) => r.alert === name)!;

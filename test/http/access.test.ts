@@ -399,6 +399,14 @@ describe('access: who the client is, and what it may reach', () => {
     ]).to.deep.equal([200, 200, 200, 403]);
   });
 
+  it('admin routes behind a trusted proxy on this machine: the client it forwards decides, not the proxy', async () => {
+    const { app } = testService({ env: { PETSAGE_SMOKE_TRUST_PROXY_HOPS: '1' } });
+    const suspend = (client: string) =>
+      request(app.callback()).post('/-/suspend').set('X-Forwarded-For', client).set('Content-Type', 'application/json');
+    expect((await suspend('203.0.113.9')).status).to.equal(403);
+    expect((await suspend('127.0.0.1')).status).to.equal(200);
+  });
+
   it('an anonymous flood from one address does not spend the budget of a gate with the token from the same address', async () => {
     const { app } = testService({ env: { PETSAGE_SMOKE_AUTH_TOKEN: TOKEN, PETSAGE_SMOKE_RATE_LIMIT_MAX: '2' } });
     for (let i = 0; i < 2; i += 1) await request(app.callback()).get('/smoke-test').expect(200);

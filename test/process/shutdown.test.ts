@@ -14,7 +14,11 @@ const MAX_REQUESTS = 60_000; // bounds the load whatever happens
  * connection error); the signal goes out at the SIGNAL_AFTER-th 200. Keeps every 200's trace id.
  */
 async function signalUnderLoad(signal: NodeJS.Signals) {
-  const daemon = await spawnDaemon({ load: true, env: { ...UNLIMITED, PETSAGE_SMOKE_LOG_STDOUT: 'true' } });
+  // Room for the whole load in the log's backlog: this is about the drain, not about shedding (chaos/flood).
+  const daemon = await spawnDaemon({
+    load: true,
+    env: { ...UNLIMITED, PETSAGE_SMOKE_LOG_STDOUT: 'true', PETSAGE_SMOKE_LOG_MAX_BACKLOG: String(MAX_REQUESTS) },
+  });
   const ok: string[] = [];
   const result = await autocannon({
     url: `${daemon.url}/smoke-test`,
@@ -50,10 +54,7 @@ describe('daemon process: shutdown under load', function () {
       const { daemon, ok, result, code } = await signalUnderLoad(signal);
       expect(code, daemon.stderr()).to.equal(0);
       expect(ok.length).to.be.at.least(SIGNAL_AFTER);
-      // The only other answer is the overload one (503: the log or the span export fell behind on a
-      // busy machine); a shed request made nothing, so it owes no line.
-      const others = Object.keys(result.statusCodeStats ?? {}).filter((status) => status !== '200' && status !== '503');
-      expect(others, 'answers other than 200 and 503').to.deep.equal([]);
+      expect(result.non2xx, 'non-2xx answers').to.equal(0);
 
       const { verification, logged, stopped, runSpans } = lossCheck(daemon);
       const missing = ok.filter((id) => !logged.has(id));
@@ -68,7 +69,7 @@ describe('daemon process: shutdown under load', function () {
       // Seqs 1..N, none missing or repeated.
       expect(verification.map((l) => l.seq)).to.deep.equal(verification.map((_, i) => i + 1));
       process.stdout.write(
-        `      ${signal}: ${result.requests.sent} requests sent, ${ok.length} responses (200), ${result.non2xx} shed (503), ${verification.length} log lines, counter ${String(stopped!.runs_total)}, ${runSpans.length} run spans\n`,
+        `      ${signal}: ${result.requests.sent} requests sent, ${ok.length} responses (200), ${verification.length} log lines, counter ${String(stopped!.runs_total)}, ${runSpans.length} run spans\n`,
       );
     });
   }

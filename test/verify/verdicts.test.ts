@@ -16,7 +16,7 @@ const STARTED_MS = 1_700_000_000_000;
 function sink() {
   const registry = createRegistry({ processMetrics: false });
   const health = createSignalHealth({ staleAfterMs: 60_000, failAfterRuns: 3, mono: () => 0 });
-  const record = createVerdictMetrics(registry, 15, () => STARTED_MS).forPipeline(
+  const record = createVerdictMetrics(registry, [15], () => STARTED_MS).forPipeline(
     'default',
     { intervalSeconds: 15, verifyTimeoutSeconds: 30, scrapeIntervalSeconds: 15 },
     (signal) => health.streak(signal),

@@ -21,8 +21,8 @@ export interface SeriesProfile {
   readonly timedRoutes: 'all' | 'runs';
   readonly requestBuckets: readonly number[];
   readonly runBuckets: readonly number[];
-  /** The lag histogram's buckets for the longest counter interval (a scrape or a push) of any pipeline. */
-  lagBuckets(counterIntervalSeconds: number): number[];
+  /** The lag histogram's buckets: one set for every pipeline, with each one's counter interval (a scrape or a push) in it. */
+  lagBuckets(counterIntervalsSeconds: readonly number[]): number[];
   /** prom-client's process metrics kept: all, or those the dashboard reads (and the ones whose collect sets them). */
   readonly processMetrics: 'all' | readonly string[];
 }
@@ -42,10 +42,10 @@ const FULL: SeriesProfile = {
   // Few on purpose: the request histogram is most of what a scrape carries.
   requestBuckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 2.5],
   runBuckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
-  // Fine below a second (a file, an exporter), and steps of the interval above it, where the metric
+  // Fine below a second (a file, an exporter), and steps of each interval above it, where the metric
   // signal's lag lies (an interval and a poll at most, on a healthy pipeline), so each pipeline's
-  // alert bound (1.5x its own interval) lies below the top bucket.
-  lagBuckets: (interval) => bucketSet(BASE_LAG_BUCKETS, times([0.5, 1, 1.5, 2, 3, 4], interval)),
+  // alert bound (1.5x its own interval) is a bucket bound with more above it.
+  lagBuckets: (intervals) => bucketSet(BASE_LAG_BUCKETS, ...intervals.map((i) => times([0.5, 1, 1.5, 2, 3, 4], i))),
   processMetrics: 'all',
 };
 
@@ -59,7 +59,7 @@ const NODE: SeriesProfile = {
   requestBuckets: [0.005, 0.05, 0.5],
   runBuckets: [0.001, 0.01, 0.1],
   // The lag alert's bounds (10 s; 1.5 intervals) and one step either side of the latter.
-  lagBuckets: (interval) => bucketSet([1, LAG_BOUND_SECONDS], times([1, 1.5, 3], interval)),
+  lagBuckets: (intervals) => bucketSet([1, LAG_BOUND_SECONDS], ...intervals.map((i) => times([1, 1.5, 3], i))),
   processMetrics: [
     // Set by the first one's collect.
     'process_cpu_user_seconds_total',

@@ -36,11 +36,11 @@ export interface ReadBackSettings {
  * The read-back's verdicts as metrics: counted by outcome and reason, the lag of each verified one
  * (with its trace as exemplar), when each signal was last verified, and failure streaks. Verdicts
  * come three per run: counted in plain numbers and handed to prom-client when scraped. The lag buckets:
- * one set for every pipeline, from the longest counter interval, so that each pipeline's bound fits.
+ * one set for every pipeline, with each pipeline's counter interval, so that each one's bound is a bucket's.
  */
 export function createVerdictMetrics(
   registry: MetricsRegistry,
-  scrapeIntervalSeconds: number,
+  counterIntervalsSeconds: readonly number[],
   nowMs: () => number,
   profile: SeriesProfile = seriesProfile('full'),
 ) {
@@ -67,7 +67,7 @@ export function createVerdictMetrics(
     },
   });
   const lagExemplars = createExemplarGate();
-  const buckets = profile.lagBuckets(scrapeIntervalSeconds);
+  const buckets = profile.lagBuckets(counterIntervalsSeconds);
   const lag = new Histogram({
     name: METRIC.lag,
     help: 'Seconds from a run to the confirmation that its signal arrived.',

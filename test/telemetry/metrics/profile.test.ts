@@ -4,23 +4,36 @@ import { SERIES_PROFILES } from '../../../src/config/sections/telemetry';
 import { seriesProfile } from '../../../src/telemetry/metrics/profile';
 import { createRegistry } from '../../../src/telemetry/metrics/registry';
 import { createSpotCheckMetrics } from '../../../src/telemetry/metrics/spotChecks';
-import { readAlertRules } from '../../support/repo';
+import { metricNames, readAlertRules, readDashboard } from '../../support/repo';
 
 const samples = async (registry: { metrics(): Promise<string> }) =>
   (await registry.metrics()).split('\n').filter((l) => l !== '' && !l.startsWith('#'));
 
 describe('series profiles', () => {
   it('full: the lag buckets fine below a second and in steps of the interval above it', () => {
-    expect(seriesProfile('full').lagBuckets(15)).to.deep.equal([
+    expect(seriesProfile('full').lagBuckets([15])).to.deep.equal([
       0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 7.5, 10, 15, 22.5, 30, 45, 60,
     ]);
+  });
+
+  it("every profile: with pipelines at 15 s and 60 s, each one's bound (1.5 intervals) is a bucket bound with more above it", () => {
+    for (const name of SERIES_PROFILES) {
+      const buckets = seriesProfile(name).lagBuckets([15, 60]);
+      for (const bound of [22.5, 90]) {
+        expect(buckets, name).to.include(bound);
+        expect(
+          buckets.some((b) => b > bound),
+          name,
+        ).to.equal(true);
+      }
+    }
   });
 
   it("node: the lag buckets hold the lag alert's bounds (10 s; 1.5 counter intervals) for any interval", () => {
     const lag = readAlertRules().find((r) => r.alert === 'PetsageSmokeSignalLagHigh')!.expr;
     expect(lag).to.include('> 10').and.to.include('1.5 * petsage_smoke_scrape_interval_seconds');
     for (const interval of [1, 15, 30, 60]) {
-      const buckets = seriesProfile('node').lagBuckets(interval);
+      const buckets = seriesProfile('node').lagBuckets([interval]);
       expect(buckets).to.include.members([10, 1.5 * interval]);
       expect(
         buckets.filter((b) => b > 1.5 * interval),
@@ -35,6 +48,10 @@ describe('series profiles', () => {
     const names = all.getMetricsAsArray().map((m) => m.name);
     const kept = seriesProfile('node').processMetrics as readonly string[];
     expect(names).to.include.members([...kept]);
+    const read = readDashboard().panels.flatMap((p) => p.targets.flatMap((t) => metricNames(t.expr)));
+    const processRead = [...new Set(read.filter((n) => !n.startsWith('petsage_smoke_')))];
+    expect(processRead.length, 'process metrics the dashboard reads').to.be.greaterThan(0);
+    expect(kept).to.include.members(processRead);
     const registry = createRegistry({ processMetrics: true, profile: seriesProfile('node') });
     const exposed = await samples(registry);
     expect(exposed.map((l) => l.split(' ')[0])).to.have.members([...kept]);
