@@ -50,9 +50,10 @@ function effective(csp: Map<string, string[]>, directive: string): string[] {
   const sources = csp.get(directive) ?? csp.get(fallback) ?? csp.get('default-src') ?? ['*'];
   return sources.filter((s) => s !== "'none'");
 }
-/** Sources that load from somewhere other than the page's own origin. */
+/** Sources that load from somewhere other than the page's own origin: every host or scheme source
+ * (`*`, `localhost:9000`, `https:`), and 'strict-dynamic'; not the other keywords, nor data: and blob:. */
 const elsewhere = (source: string) =>
-  source === '*' || source === "'strict-dynamic'" || /^(https?|wss?|ftp):/i.test(source) || /[.*]/.test(source);
+  source === "'strict-dynamic'" || !/^('[^']*'|(data|blob|filesystem|mediastream):)$/i.test(source);
 
 /** Whether a source list allows what `source` does: the same source, or `*` (any origin; not inline, eval, data: or blob:). */
 const covers = (sources: string[], source: string) =>

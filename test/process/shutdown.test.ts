@@ -20,6 +20,7 @@ async function signalUnderLoad(signal: NodeJS.Signals) {
     env: { ...UNLIMITED, PETSAGE_SMOKE_LOG_STDOUT: 'true', PETSAGE_SMOKE_LOG_MAX_BACKLOG: String(MAX_REQUESTS) },
   });
   const ok: string[] = [];
+  let signalled = false;
   const result = await autocannon({
     url: `${daemon.url}/smoke-test`,
     connections: CONNECTIONS,
@@ -28,11 +29,12 @@ async function signalUnderLoad(signal: NodeJS.Signals) {
     verifyBody: (body) => {
       const traceId = (JSON.parse(String(body)) as { trace_id?: string }).trace_id;
       if (traceId !== undefined) ok.push(traceId);
-      if (ok.length === SIGNAL_AFTER) daemon.child.kill(signal);
+      // Once: this runs for every answer, and a second signal would cut the drain short.
+      if (ok.length >= SIGNAL_AFTER && !signalled) signalled = daemon.child.kill(signal);
       return true;
     },
   });
-  if (ok.length < SIGNAL_AFTER) daemon.child.kill(signal);
+  if (!signalled) daemon.child.kill(signal);
   const { code } = await daemon.exited;
   return { daemon, ok, result, code };
 }

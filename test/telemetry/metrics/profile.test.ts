@@ -4,6 +4,7 @@ import { SERIES_PROFILES } from '../../../src/config/sections/telemetry';
 import { seriesProfile } from '../../../src/telemetry/metrics/profile';
 import { createRegistry } from '../../../src/telemetry/metrics/registry';
 import { createSpotCheckMetrics } from '../../../src/telemetry/metrics/spotChecks';
+import { createVerdictMetrics } from '../../../src/telemetry/metrics/verdicts';
 import { metricNames, readAlertRules, readDashboard } from '../../support/repo';
 
 const samples = async (registry: { metrics(): Promise<string> }) =>
@@ -60,6 +61,29 @@ describe('series profiles', () => {
     const p99 =
       exposed.length && (await samples(registry)).find((l) => l.startsWith('nodejs_eventloop_lag_p99_seconds '));
     expect(Number(String(p99).split(' ')[1])).to.be.greaterThan(0);
+  });
+
+  it('node: of the verdict counter, only the verified series start at 0 (3 a pipeline, where full starts 63); a failure adds its own', async () => {
+    for (const name of SERIES_PROFILES) {
+      const registry = createRegistry({ processMetrics: false });
+      const record = createVerdictMetrics(registry, [15], () => 0, seriesProfile(name)).forPipeline(
+        'default',
+        { intervalSeconds: 15, verifyTimeoutSeconds: 30, scrapeIntervalSeconds: 15 },
+        () => ({ count: 0, reason: 'none' }),
+      );
+      const verdicts = async () =>
+        (await samples(registry)).filter((l) => l.startsWith('petsage_smoke_signal_verifications_total'));
+      const started = await verdicts();
+      expect(started.length, name).to.equal(name === 'node' ? 3 : 63);
+      if (name === 'node') expect(started.every((l) => l.includes('outcome="verified"'))).to.equal(true);
+      record({ signal: 'log', outcome: 'missing', reason: 'timeout', at: new Date(0) });
+      const after = await verdicts();
+      expect(after.length, name).to.equal(started.length + (name === 'node' ? 1 : 0));
+      expect(
+        after.some((l) => /signal="log",outcome="missing",reason="timeout"\} 1$/.test(l)),
+        name,
+      ).to.equal(true);
+    }
   });
 
   it('node: a spot check series starts only for lost_after_ingest, the one an alert takes the increase of; full starts every outcome', async () => {
