@@ -33,13 +33,15 @@ seconds_since() { awk -v a="$1" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b 
 
 if [ "$mode" = all ]; then
   # Debian packages the tests run for real: prometheus (and promtool), victoria-metrics,
-  # prometheus-alertmanager (and amtool), and chromium for the docs and status pages.
+  # prometheus-alertmanager (and amtool), chromium for the docs and status pages, and faketime
+  # (libfaketime) to step a daemon's wall clock.
   missing=()
   command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
   command -v victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
   command -v prometheus-alertmanager >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
   command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client) # kubectl kustomize renders deploy/kubernetes
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -e /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] || missing+=(faketime) # the chaos suite's clock steps
   if [ ${#missing[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -29,7 +29,10 @@ describe('chaos: wall-clock steps (issue 33, item 1)', function () {
   this.timeout(60_000);
 
   it(`the wall clock stepped +1 h, then back 1 h twice, while gates are in flight: every gate answers within verify.timeout (${TIMEOUT_S} s) + ${CLIENT_MARGIN_MS / 1000} s and every receipt settles`, async function () {
-    if (!hasFaketime()) return this.skip(); // Debian's libfaketime (package faketime)
+    if (!hasFaketime())
+      throw new Error(
+        'libfaketime is not installed: run the README test command, which installs the Debian package "faketime"',
+      );
     const tempo = await startTempo({ delayMs: INGEST_DELAY_MS });
     const clock = fakeWallClock(path.join(tmpDir(), 'faketime'));
     const daemon = await spawnDaemon({
