@@ -10,7 +10,7 @@
 # again whenever the lock changes. Stryker runs on that Node too. The score per module and every
 # survivor are written to var/mutation/report.json; the run fails under 80 % (thresholds.break).
 #
-#   npm run mutation                      the whole scope (about 40 minutes of both cores)
+#   npm run mutation                      the whole scope (about five hours of both cores)
 #   npm run mutation -- --mutate src/smoke/ledger.ts   one file (any Stryker option passes through)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
