@@ -21,7 +21,8 @@ const pipeline = (pending: PendingRun[], over: Partial<PipelineState> = {}): Pip
 });
 const write = (file: string, pipelines: PipelineState[], service = 'petsage-smoke') =>
   writeState(file, { service, processId: 'aaaa1111', pipelines }, Date.now());
-const roomy = { now: Date.now(), skewMs: 60_000, room: () => 1000, maxSpotRuns: 100 };
+/** Limits that keep everything, with the time of the read (a start more than the skew after it is dropped). */
+const roomy = () => ({ now: Date.now(), skewMs: 60_000, room: () => 1000, maxSpotRuns: 100 });
 
 describe('state file', () => {
   const runs = (n: number, trigger: 'api' | 'schedule' = 'schedule'): SmokeRun[] => {
@@ -50,7 +51,7 @@ describe('state file', () => {
     ]);
     expect(bytes).to.equal(readFileSync(file).length);
     expect(readdirSync(path.dirname(file))).to.deep.equal(['petsage-smoke.json']); // the temporary file was renamed
-    const { service, pipelines } = await readState(file, { ...roomy, now: 999 + Date.now() });
+    const { service, pipelines } = await readState(file, { ...roomy(), now: 999 + Date.now() });
     const p = pipelines.get('default')!;
     expect([service, p.asked, p.logTail, p.dropped]).to.deep.equal([
       'petsage-smoke',
@@ -79,7 +80,7 @@ describe('state file', () => {
     const gates = runs(3, 'api');
     const newestFirst = (list: SmokeRun[]) => [...list].reverse().map((run) => ({ run, verdicts: {}, progress: {} }));
     await write(file, [pipeline([...newestFirst(gates), ...newestFirst(others)])]);
-    const { pipelines } = await readState(file, { ...roomy, room: (_p, room) => (room === 'api' ? 1 : 2) });
+    const { pipelines } = await readState(file, { ...roomy(), room: (_p, room) => (room === 'api' ? 1 : 2) });
     const p = pipelines.get('default')!;
     expect(p.pending.map((x) => x.run.seq)).to.deep.equal([gates[2]!.seq, others[4]!.seq, others[3]!.seq]);
     expect(p.dropped).to.equal(5);
@@ -99,7 +100,7 @@ describe('state file', () => {
     ]);
     const text = readFileSync(file, 'utf8').replace(`"id":"${ok!.id}"`, '"id":"../../etc/passwd"');
     writeFileSync(file, text);
-    const p = (await readState(file, roomy)).pipelines.get('default')!;
+    const p = (await readState(file, roomy())).pipelines.get('default')!;
     expect([p.pending.length, p.dropped]).to.deep.equal([0, 2]);
   });
 
@@ -115,7 +116,7 @@ describe('state file', () => {
     ] as const) {
       const file = path.join(dir, `${name}.json`);
       writeFileSync(file, bad);
-      const err = await readState(file, roomy).then(
+      const err = await readState(file, roomy()).then(
         () => undefined,
         (e: unknown) => e,
       );
