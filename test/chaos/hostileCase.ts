@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
 import { MiB, mib, probeLivez, probeSummary, report, sampleMemory, timedGate } from '../support/chaos';
 import { spawnDaemon, UNLIMITED } from '../support/daemon';
 import { hostileTraceStore, type HostileMode } from '../support/hostileStore';
 import { receiptOf } from '../support/receipts';
+import { REPO_ROOT } from '../support/repo';
 
 /**
  * Issue 33, item 2: bounded parsing, not only bounded bytes. One case of the hostile trace store
@@ -11,6 +14,11 @@ import { receiptOf } from '../support/receipts';
  */
 
 const RSS_BOUND = 300 * MiB;
+/** V8's heap limit as the base manifest deploys the daemon (deploy/kubernetes/bounds.ts computes it):
+ * the heap is collected as it would be in a pod, not left to grow to Node's default. */
+const DEPLOYED_NODE_OPTIONS = /NODE_OPTIONS\s*\n\s*value: (\S+)/.exec(
+  readFileSync(path.join(REPO_ROOT, 'deploy', 'kubernetes', 'base', 'deployment.yaml'), 'utf8'),
+)![1]!;
 /** The issue's bound on /livez while hostile answers are read: reported, not asserted (CI shares its cores). */
 const LIVEZ_BOUND_MS = 500;
 /** A /livez slower than this is a stall (twice a kubelet's default probe timeout, for CI's shared cores): asserted. */
@@ -52,6 +60,7 @@ export function hostileCase(mode: HostileMode, o: { runs?: number; checkHeld?: b
         PETSAGE_SMOKE_TEMPO_URL: store.url,
         PETSAGE_SMOKE_TEMPO_TIMEOUT: `${QUERY_TIMEOUT_MS}ms`,
         OTEL_BSP_SCHEDULE_DELAY: '50',
+        NODE_OPTIONS: DEPLOYED_NODE_OPTIONS,
       },
     });
     const memory = sampleMemory(daemon.child.pid!);
