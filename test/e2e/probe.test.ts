@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
+import { configFile } from '../support/config';
 import { spawnDaemon, stopDaemon } from '../support/daemon';
 import { startPrometheus } from '../support/prometheus';
 import { REPO_ROOT } from '../support/repo';
@@ -19,10 +20,7 @@ describe('GET /probe driven by a real Prometheus, with the scrape configuration 
 
   it('two pipelines, one broken: probe_success 1 for the healthy one and 0 for the broken one, each labelled', async () => {
     const token = 'e2e-probe-token-0123456789';
-    const dir = tmpDir('petsage-probe-');
-    const config = path.join(dir, 'pipelines.yaml');
-    writeFileSync(
-      config,
+    const config = configFile(
       [
         'pipelines:',
         '  team-a: {}',
@@ -39,7 +37,7 @@ describe('GET /probe driven by a real Prometheus, with the scrape configuration 
         OTEL_BSP_SCHEDULE_DELAY: '100', // spans exported within the 1 s each probe may wait
       },
     });
-    const tokenFile = path.join(dir, 'token');
+    const tokenFile = path.join(tmpDir('petsage-probe-'), 'token');
     writeFileSync(tokenFile, token);
     const address = new URL(daemon.url).host;
     // Only the addresses and the pace change: every 2 s, each scrape given 1.5 s.

@@ -20,3 +20,7 @@ export function problems(schema: Schema, value: unknown, components: Record<stri
       `$${e.instancePath.replaceAll('/', '.')} ${e.message ?? 'is invalid'}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`,
   );
 }
+
+/** Every route an OpenAPI document describes, as `METHOD /path/{param}`. */
+export const openApiRoutes = (doc: { paths: Record<string, Record<string, unknown>> }): string[] =>
+  Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
