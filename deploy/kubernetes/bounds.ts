@@ -43,19 +43,13 @@ export const PER_ITEM = {
   stateHeader: 4 * KiB,
   /** A lock file next to the state, log and span file: a few bytes, one disk block. */
   lockFile: 4 * KiB,
-  /** A client remembered by the rate limit (at most RATE_LIMIT_CLIENTS: docs/http-api.md "Access"). */
+  /** A client remembered by the rate limit (at most MAX_CLIENTS: docs/http-api.md "Access"). */
   rateLimitClient: 256,
   /** An open connection: up to 16 KiB of headers, a 4 KiB body, the socket and its parser (docs/http-api.md "Limits"). */
   connection: 32 * KiB,
   /** One answer parsed: at most 200,000 values (src/readers/httpClient.ts ANSWER_BOUNDS), whatever its bytes. */
   parsedAnswer: 16 * MiB,
 } as const;
-
-/** Clients the rate limit remembers at most (docs/http-api.md "Access"). */
-export const RATE_LIMIT_CLIENTS = MAX_CLIENTS;
-
-/** Answers from a backend: each reader's byte cap and how many of its answers can be in flight at once. */
-export const ANSWERS = ANSWER_LIMITS;
 
 /**
  * V8 keeps garbage until it collects, and grows its old generation ahead of the live set: the
@@ -97,19 +91,19 @@ const exportsLogRecords = (p: PipelineConfig) =>
   p.log.otlp.exporter === 'otlp' ||
   (p.log.otlp.exporter === 'auto' && !!(p.log.otlp.endpoint || p.log.otlp.logsEndpoint));
 
-/** The backends a pipeline reads back from over HTTP, each with its answers' cap and concurrency. */
 /** When each reader with answer caps is on: a Record, so a reader added to ANSWER_LIMITS without a line here does not compile. */
-const READER_ON: Record<keyof typeof ANSWERS, (verify: PipelineConfig['verify']) => boolean> = {
+const READER_ON: Record<keyof typeof ANSWER_LIMITS, (verify: PipelineConfig['verify']) => boolean> = {
   loki: ({ log }) => log.enabled && log.loki.url !== '',
   traceById: ({ traces }) => traces.enabled && (traces.queryUrl || traces.tempo.url || traces.jaeger.url) !== '',
   tempoSearch: ({ traces }) => traces.enabled && traces.tempo.url !== '' && traces.tempo.search,
   prometheus: ({ metrics }) => metrics.enabled && metrics.prometheusUrl !== '',
 };
 
-function readersOf(p: PipelineConfig): { name: keyof typeof ANSWERS; maxBytes: number; inFlight: number }[] {
-  return (Object.keys(READER_ON) as (keyof typeof ANSWERS)[])
+/** The backends a pipeline reads back from over HTTP, each with its answers' cap and concurrency. */
+function readersOf(p: PipelineConfig): { name: keyof typeof ANSWER_LIMITS; maxBytes: number; inFlight: number }[] {
+  return (Object.keys(READER_ON) as (keyof typeof ANSWER_LIMITS)[])
     .filter((name) => READER_ON[name](p.verify))
-    .map((name) => ({ name, ...ANSWERS[name] }));
+    .map((name) => ({ name, ...ANSWER_LIMITS[name] }));
 }
 
 /** The state file's size: per pipeline, at most state.maxRuns pending runs and its spot-check runs, a line each. */
@@ -194,10 +188,8 @@ export function bounds(config: Config): Bounds {
     ),
     term(
       'rate-limit budgets',
-      config.rateLimit.max > 0
-        ? `${RATE_LIMIT_CLIENTS} clients x ${PER_ITEM.rateLimitClient} B`
-        : 'rateLimit.max 0: none',
-      config.rateLimit.max > 0 ? RATE_LIMIT_CLIENTS * PER_ITEM.rateLimitClient : 0,
+      config.rateLimit.max > 0 ? `${MAX_CLIENTS} clients x ${PER_ITEM.rateLimitClient} B` : 'rateLimit.max 0: none',
+      config.rateLimit.max > 0 ? MAX_CLIENTS * PER_ITEM.rateLimitClient : 0,
     ),
     term('state at a write', `2 x the state file (${mib(state)}): the snapshot and its text`, 2 * state),
   ];

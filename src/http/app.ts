@@ -18,7 +18,7 @@ import { smokeTestRoutes } from './routes/smokeTest';
 import { statusRoutes } from './routes/status';
 import type { AppContext, AppDeps, Guards, Routes } from './types';
 
-/** Every route module, in the order the router tries them; /openapi.json is their paths, merged. */
+/** Every route module; /openapi.json is their paths, merged in this order. The router tries HOT_ROUTES first. */
 const ROUTES: readonly Routes[] = [
   statusRoutes,
   rootRoute,
@@ -70,7 +70,7 @@ export function createApps(deps: AppDeps): { app: Koa; probesApp: Koa } {
   const observe = createRequestMetrics(deps.registry, {
     currentExemplar: deps.currentExemplar,
     initial: [{ route: SMOKE_TEST_PATH, method: 'GET', status: '200' }],
-    ...(deps.series ? { profile: deps.series } : {}),
+    profile: deps.series,
   });
   const app = build(deps, observe, ROUTES, context);
   const probesApp = build(deps, observe, PROBE_ROUTES, context);

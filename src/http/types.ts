@@ -44,8 +44,8 @@ export interface AppDeps {
   readonly runs: Runs;
   readonly pipelines: readonly PipelineView[];
   readonly registry: MetricsRegistry;
-  /** Which request series are kept (metrics.profile); the full set when absent. */
-  readonly series?: SeriesProfile;
+  /** Which request series are kept (metrics.profile). */
+  readonly series: SeriesProfile;
   readonly renderMetrics: Render;
   /** Where /metrics notes a scrape it refused for the token. */
   readonly scrapes: { refusedOne(): void };

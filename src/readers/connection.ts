@@ -3,7 +3,8 @@ import { rootCertificates } from 'node:tls';
 import { ConfigError } from '../config/load';
 import type { BackendConnection } from '../config/schema';
 import { shownUrl } from '../text';
-import { deadlineSignal, httpGet } from './httpClient';
+import { deadlineSignal } from './deadline';
+import { httpGet } from './httpClient';
 
 /** How to reach one backend: its base URL, the headers every request carries, a CA, a deadline. */
 export interface Connection {

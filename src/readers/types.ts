@@ -50,7 +50,7 @@ interface ReaderBase {
 /** A store or a counter: asked every poll about the runs that have reached it; one read serves them all. */
 export interface PolledReader extends ReaderBase {
   readonly kind: 'polled';
-  /** Calls `report` for each run it can decide; throws a ReadError when the read itself fails. */
+  /** Calls `answer` for each run it can decide; throws a ReadError when the read itself fails. */
   read(waiting: Waiting, answer: Answer, signal: AbortSignal): Promise<void>;
   /** Asks again, hours later, whether the store still holds a run it found at `verifiedAtMs` (wall
    * time; spot checks: data lost after ingestion). */

@@ -144,10 +144,15 @@ export function createJudge(options: JudgeOptions): Judge {
     run.decide(signal, finding, atMs);
     options.onVerdict({ signal, ...finding, at: new Date(atMs) }, run);
     if (run.status !== 'pending' || !run.decided) return;
+    release(run);
+    options.onSettled?.(new Receipt(run, run));
+  }
+
+  /** A run whose every verdict has landed: out of the pending runs and its room, settled. */
+  function release(run: Pending): void {
     pending.delete(run);
     inRoom[roomOf(run)] -= 1;
     run.settle(run.judged());
-    options.onSettled?.(new Receipt(run, run));
   }
 
   /** Starts reading each signal back, or lands what needs no read-back; the run takes room until it settles. */
@@ -168,12 +173,8 @@ export function createJudge(options: JudgeOptions): Judge {
         else verifier?.verify(run);
       }
     }
-    if (run.status === 'pending' && run.decided) {
-      // Every verdict had landed before the restart: settled now, and not counted again.
-      pending.delete(run);
-      inRoom[roomOf(run)] -= 1;
-      run.settle(run.judged());
-    }
+    // Every verdict had landed before the restart: settled now, and not counted again.
+    if (run.status === 'pending' && run.decided) release(run);
     return receipt;
   }
 

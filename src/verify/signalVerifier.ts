@@ -1,4 +1,4 @@
-import { deadlineSignal } from '../readers/httpClient';
+import { deadlineSignal } from '../readers/deadline';
 import { ReadError, type Failure, type Reader, type Waiting } from '../readers/types';
 import type { MonoClock } from '../smoke/types';
 import type { Signal } from '../vocabulary';

@@ -1,7 +1,7 @@
 import type { Reader } from '../readers/types';
 import type { Clock, SmokeRun } from '../smoke/types';
 import type { Backend, Signal, SpotOutcome, VerifyReason } from '../vocabulary';
-import { deadlineSignal } from '../readers/httpClient';
+import { deadlineSignal } from '../readers/deadline';
 import { ReadError } from '../readers/types';
 import type { RunReport } from './judge';
 

@@ -25,6 +25,8 @@ export function startRun(
 /** The pipeline a request names (the first one when it names none): 400 when not a name, 404 when not one of ours. */
 export function pipelineOf(ctx: Context, runs: Runs, asked: unknown): string {
   if (asked === undefined) return runs.pipelines[0] as string;
+  // One of ours is a valid name already (config checked it): the schema only for the rest.
+  if (typeof asked === 'string' && runs.pipelines.includes(asked)) return asked;
   const name = requestSchemas().pipelineName.safeParse(asked);
   if (!name.success) return ctx.throw(400, name.error.issues[0]?.message ?? 'malformed pipeline name');
   if (!runs.pipelines.includes(name.data)) return ctx.throw(404, 'no such pipeline; GET /healthz lists them');

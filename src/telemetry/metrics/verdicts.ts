@@ -79,14 +79,14 @@ export function createVerdictMetrics(
   });
   // Set at collection: a verified verdict only notes the time.
   const startedSeconds = Math.floor(nowMs() / 1000);
-  const lastVerified = new Map<string, { pipeline: string; signal: Signal; seconds: number }>();
+  const lastVerified: { readonly pipeline: string; readonly signal: Signal; seconds: number }[] = [];
   new Gauge({
     name: METRIC.lastVerified,
     help: 'Unix time of the last verified read-back per signal; the process start time until the first one.',
     labelNames: ['pipeline', 'signal'] as const,
     registers,
     collect() {
-      for (const l of lastVerified.values()) this.set({ pipeline: l.pipeline, signal: l.signal }, l.seconds);
+      for (const l of lastVerified) this.set({ pipeline: l.pipeline, signal: l.signal }, l.seconds);
     },
   });
   // One series per signal (reason "none" while it is not failing), stable while a failure lasts, so
@@ -126,7 +126,11 @@ export function createVerdictMetrics(
       timeout.set({ pipeline }, settings.verifyTimeoutSeconds);
       scrape.set({ pipeline }, settings.scrapeIntervalSeconds);
       streaks.push({ pipeline, of: streakOf });
-      const bySignal = new Map<Signal, Map<VerifyReason, Tally>>();
+      // Per signal, made once: its tallies by reason, its lag labels and its last-verified time.
+      const bySignal = new Map<
+        Signal,
+        { reasons: Map<VerifyReason, Tally>; labels: { pipeline: string; signal: Signal }; last: { seconds: number } }
+      >();
       for (const signal of SIGNALS) {
         const reasons = new Map<VerifyReason, Tally>();
         for (const [outcome, reason] of VERDICT_KINDS) {
@@ -134,20 +138,21 @@ export function createVerdictMetrics(
           tallies.push(tally);
           reasons.set(reason, tally);
         }
-        bySignal.set(signal, reasons);
+        const last = { pipeline, signal, seconds: startedSeconds };
+        lastVerified.push(last);
+        bySignal.set(signal, { reasons, labels: { pipeline, signal }, last });
         lag.zero({ pipeline, signal });
-        lastVerified.set(`${pipeline}\u0000${signal}`, { pipeline, signal, seconds: startedSeconds });
       }
       return (verdict: VerdictSample, exemplar?: Exemplar): void => {
-        const tally = bySignal.get(verdict.signal)?.get(verdict.reason);
+        const of = bySignal.get(verdict.signal);
+        if (!of) return;
+        const tally = of.reasons.get(verdict.reason);
         if (tally) tally.total += 1;
         if (verdict.outcome !== 'verified' || verdict.lagSeconds === undefined) return;
-        const labels = { pipeline, signal: verdict.signal };
         const value = verdict.lagSeconds;
         const linked = exemplar && lagExemplars.wants(`${pipeline} ${verdict.signal} ${bucketOf(buckets, value)}`);
-        lag.observe({ labels, value, ...(linked ? { exemplarLabels: asLabels(exemplar) } : {}) });
-        const last = lastVerified.get(`${pipeline}\u0000${verdict.signal}`);
-        if (last) last.seconds = verdict.at.getTime() / 1000;
+        lag.observe({ labels: of.labels, value, ...(linked ? { exemplarLabels: asLabels(exemplar) } : {}) });
+        of.last.seconds = verdict.at.getTime() / 1000;
       };
     },
   };
