@@ -11,22 +11,29 @@ const VERIFIED = { outcome: 'verified', reason: 'none', observedValue: 0.25 };
 
 async function run(
   answer: { status: number; body: unknown } | 'hang',
-  options: { timeoutMs?: number; token?: string } = {},
+  options: { timeoutMs?: number; token?: string; id?: string; pipeline?: string; url?: (base: string) => string } = {},
 ) {
-  const server = await scratchServer((_req, res) => {
-    if (answer === 'hang') return;
-    res.writeHead(answer.status, { 'content-type': 'application/health+json' }).end(JSON.stringify(answer.body));
+  const sent: string[] = [];
+  const server = await scratchServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    req.on('end', () => {
+      sent.push(text);
+      if (answer === 'hang') return;
+      res.writeHead(answer.status, { 'content-type': 'application/health+json' }).end(JSON.stringify(answer.body));
+    });
   });
   const lines: string[] = [];
   try {
     const code = await check({
-      url: server.url,
+      url: options.url?.(server.url) ?? server.url,
       timeoutMs: options.timeoutMs ?? 5000,
-      id: 'deploy-1',
+      id: 'id' in options ? options.id : 'deploy-1',
+      ...(options.pipeline ? { pipeline: options.pipeline } : {}),
       ...(options.token ? { token: options.token } : {}),
       out: (l) => lines.push(l),
     });
-    return { code, lines, request: server.requests[0] };
+    return { code, lines, request: server.requests[0], sent: sent.map((t) => JSON.parse(t) as unknown)[0] };
   } finally {
     await server.close();
   }
@@ -54,6 +61,49 @@ describe('check', () => {
     ]);
     expect(request?.method).to.equal('POST');
     expect(request?.headers.authorization).to.equal('Bearer a-token-of-sixteen+');
+    expect(request?.headers['content-type']).to.equal('application/json');
+  });
+
+  it('asks POST /smoke-test of the URL however many slashes end it, with the id and pipeline given and wait', async () => {
+    const answer = { status: 200, body: receipt('verified', { log: VERIFIED, trace: VERIFIED, metric: VERIFIED }) };
+    const named = await run(answer, { url: (base) => `${base}//`, pipeline: 'edge' });
+    expect(named.request?.url).to.equal('/smoke-test');
+    expect(named.request?.headers.authorization, 'no token, no header').to.equal(undefined);
+    expect(named.sent).to.deep.equal({ id: 'deploy-1', pipeline: 'edge', wait: true });
+    const bare = await run(answer, { id: undefined });
+    expect(bare.sent).to.deep.equal({ wait: true });
+  });
+
+  it('a signal the receipt leaves out is unknown and fails the gate; skipped does not; lines carry no trailing space', async () => {
+    const partial = await run({
+      status: 502,
+      body: {
+        outcome: 'failed',
+        checks: {
+          'log:verification': [{ outcome: 'verified' }],
+          'metric:verification': [{ outcome: 'skipped', reason: 'disabled' }],
+        },
+      },
+    });
+    expect([partial.code, partial.lines]).to.deep.equal([
+      1,
+      [
+        'log     verified  lag 0.000s',
+        'trace   unknown',
+        'metric  skipped',
+        'run ? not verified: trace unknown (unknown)',
+      ],
+    ]);
+    // Every signal verified or skipped, yet not a 200 (the run was refused its read-back): the receipt's outcome.
+    const refused = await run({
+      status: 503,
+      body: receipt('shed', {
+        log: { outcome: 'skipped' },
+        trace: { outcome: 'skipped' },
+        metric: { outcome: 'skipped' },
+      }),
+    });
+    expect([refused.code, refused.lines.at(-1)]).to.deep.equal([1, 'run deploy-1 not verified: shed']);
   });
 
   it('exit 1 on a failed (502) or missing (504) signal, naming it', async () => {
@@ -86,6 +136,18 @@ describe('check', () => {
     });
     expect(refused.code).to.equal(1);
     expect(refused.lines[0]).to.match(/answered 401: needs a token$/);
+    const other = await run({ status: 200, body: { hello: 'world' } });
+    const target = new URL('/smoke-test', `http://${other.request!.headers.host}`).href;
+    expect([other.code, other.lines[0]]).to.deep.equal([1, `${target} answered 200: not a receipt`]);
+  });
+
+  it('exit 1 naming the URL when nothing listens there', async () => {
+    const server = await scratchServer(() => {});
+    await server.close(); // its port, now closed
+    const lines: string[] = [];
+    const code = await check({ url: server.url, timeoutMs: 5000, out: (l) => lines.push(l) });
+    expect(code).to.equal(1);
+    expect(lines).to.deep.equal([`cannot reach ${server.url}/smoke-test: fetch failed`]);
   });
 
   it('prints a hostile answer as one bounded printable line per signal: nothing forged, nothing hidden', async () => {

@@ -31,8 +31,13 @@ describe('bad requests', () => {
         .query({ name })
         .expect(400)
         .expect('Content-Type', /application\/json/);
-      expect(res.body.error).to.include({ status: 400 });
+      expect(res.body.error).to.deep.include({
+        status: 400,
+        message: '"name" must be a metric name: letters, digits, _ and : (not starting with a digit)',
+      });
     }
+    // One bad name among good ones is enough to refuse.
+    await request(app.callback()).get('/metrics?name=petsage_smoke_runs_total&name=1abc').expect(400);
     const res = await request(app.callback())
       .get('/metrics?name=petsage_smoke_runs_total&name=nodejs_no_such')
       .expect(200);

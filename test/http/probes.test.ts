@@ -39,7 +39,12 @@ describe('probes', () => {
       serviceId: string;
       checks: Record<string, { status: string; output?: string }[]>;
     };
-    expect(body).to.include({ status: 'warn', version: VERSION, serviceId: 'petsage-smoke' });
+    expect(body).to.include({
+      status: 'warn',
+      version: VERSION,
+      serviceId: 'petsage-smoke',
+      description: 'petsage-smoke: last emit status and verification health of each signal, per pipeline',
+    });
     expect(Object.keys(body.checks)).to.deep.equal([
       'log:emit',
       'log:verification',

@@ -182,6 +182,8 @@ describe('POST /smoke-test and receipts', () => {
       },
     });
     await request(app.callback()).get('/metrics').expect(401); // Prometheus, its token not set yet
+    // Not a refusal for the token: a bad name asked with it is not counted.
+    await request(app.callback()).get('/metrics?name=1bad').set('Authorization', `Bearer ${token}`).expect(400);
     const res = await request(app.callback())
       .post('/smoke-test')
       .set('Authorization', `Bearer ${token}`)

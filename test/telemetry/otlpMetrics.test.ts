@@ -35,7 +35,7 @@ function pushingService(o: {
       `    endpoint: "${o.mimirUrl}/otlp"`,
       `    headers: ${o.pushTenant ? `{ X-Scope-OrgID: "${o.pushTenant}" }` : '{}'}`,
       `    temporality: ${o.temporality ?? 'cumulative'}`,
-      '    interval: 250ms',
+      '    interval: 100ms',
       'verify:',
       `  timeout: ${o.timeout ?? '20s'}`,
       '  log: { enabled: false }',
@@ -109,7 +109,7 @@ describe('otlpMetrics: the run counter pushed over OTLP metrics and read back fr
     await mimir.waitForStored((s) => s.labels.process_id === other.telemetry.processId && s.value >= 3);
 
     // This one reads the same store and tenant, but its own pushes never reach it.
-    const svc = pushingService({ mimirUrl: mimir.url, exporter: 'none', readTenant: 'team-a', timeout: '1500ms' });
+    const svc = pushingService({ mimirUrl: mimir.url, exporter: 'none', readTenant: 'team-a', timeout: '800ms' });
     expect(svc.telemetry.processId).to.not.equal(other.telemetry.processId);
     const report = await svc.runs.start('api').settled;
     expect(report.run.seq, 'below the other process counter').to.equal(1);
@@ -127,7 +127,7 @@ describe('otlpMetrics: the run counter pushed over OTLP metrics and read back fr
   it('a store refusing the pushes (401 no org id): the metric verdict is not verified and each failed export is counted', async () => {
     const mimir = await startMimir({ multiTenant: true });
     // Reads carry the tenant, the pushes do not: Mimir answers them 401.
-    const svc = pushingService({ mimirUrl: mimir.url, readTenant: 'team-a', timeout: '1500ms' });
+    const svc = pushingService({ mimirUrl: mimir.url, readTenant: 'team-a', timeout: '800ms' });
     const report = await svc.runs.start('api').settled;
     expect(report.verdicts.metric).to.include({ outcome: 'missing', reason: 'not_found', backend: 'prometheus' });
     expect(report.verdicts.metric?.detail, 'the miss names the refused pushes').to.match(
@@ -145,7 +145,7 @@ describe('otlpMetrics: the run counter pushed over OTLP metrics and read back fr
 
   it('cumulative: once the store takes the pushes again, the next run is verified, and the total makes up the refused push', async () => {
     const mimir = await startMimir({ multiTenant: true });
-    const svc = pushingService({ mimirUrl: mimir.url, readTenant: 'team-a', timeout: '1500ms' });
+    const svc = pushingService({ mimirUrl: mimir.url, readTenant: 'team-a', timeout: '800ms' });
     const refused = await svc.runs.start('api').settled;
     expect(refused.verdicts.metric).to.include({ outcome: 'missing', reason: 'not_found' });
     await svc.telemetry.forceFlush(); // the first run's increment refused at least once
