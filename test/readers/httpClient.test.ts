@@ -138,3 +138,67 @@ describe('outbound HTTP client', () => {
     ]);
   });
 });
+
+describe('outbound HTTP client: what an answer may build, and what a refusal says', () => {
+  const LONG_DATE = `Wed, 21 Oct 2026 07:28:00 GMT${' and more'.repeat(10)}`;
+  const bounds = { maxValues: 4, maxDepth: 2 };
+  const refusal = (body: string) => {
+    try {
+      parseJson(body, bounds);
+    } catch (err) {
+      expect(err).to.be.instanceOf(HttpError);
+      return [(err as HttpError).kind, (err as HttpError).message];
+    }
+    return 'parsed';
+  };
+
+  it('nesting up to maxDepth and values up to maxValues parse; one more of either is refused before parsing', () => {
+    expect(refusal('[[1]]')).to.equal('parsed');
+    expect(refusal('[[[1]]]')).to.deep.equal(['malformed', 'the answer is nested deeper than 2 levels']);
+    expect(refusal('{"a":[1]}')).to.equal('parsed');
+    expect(refusal('{"a":{"b":{}}}')).to.deep.equal(['malformed', 'the answer is nested deeper than 2 levels']);
+    // Containers and elements after commas are counted: [ + 3 commas = 4.
+    expect(refusal('[1,2,3,4]')).to.equal('parsed');
+    expect(refusal('[1,2,3,4,5]')).to.deep.equal(['malformed', 'the answer is more than 4 JSON values']);
+    // Closing brackets give the depth back: siblings are as deep as each other.
+    expect(refusal('[[1],[2]]')).to.equal('parsed');
+    expect(refusal('{"a":[],"b":[]}')).to.equal('parsed');
+    expect(refusal('not json')).to.deep.equal(['malformed', 'the answer is not JSON']);
+  });
+
+  it('brackets, commas and escaped quotes inside strings are text, not structure', () => {
+    expect(refusal('["[[[[,,,,{{{{"]')).to.equal('parsed');
+    expect(refusal('["a\\",[[[[,,,,"]')).to.equal('parsed');
+    expect(refusal('["\\\\",[[1]]]')).to.deep.equal(['malformed', 'the answer is nested deeper than 2 levels']);
+  });
+
+  it("a throttled store's Retry-After is quoted, printable and short; a refusal's body is read no further than its first 4 KiB", async () => {
+    const server = await scratchServer((req, res) => {
+      if (req.url === '/throttled') return res.writeHead(429, { 'retry-after': '30' }).end('too many outstanding requests');
+      if (req.url === '/long-date') return res.writeHead(429, { 'retry-after': LONG_DATE }).end();
+      if (req.url === '/bare') return res.writeHead(429).end();
+      res.writeHead(503);
+      res.write('x'.repeat(4096));
+      res.write('the rest'); // past what a refusal is read for: the request ends here, not at the deadline
+    });
+    try {
+      const signal = AbortSignal.timeout(20_000);
+      const get = (p: string) => failure(httpGet(`${server.url}${p}`, { signal, maxBytes: 1 << 20 }));
+      const throttled = await get('/throttled');
+      expect([throttled.kind, throttled.reason, throttled.message]).to.deep.equal([
+        'throttled',
+        'throttled',
+        'HTTP 429 (Retry-After 30): too many outstanding requests',
+      ]);
+      const longDate = (await get('/long-date')).message;
+      expect(longDate).to.equal(`HTTP 429 (Retry-After ${sanitize(LONG_DATE, 40)})`);
+      expect(longDate.length, 'cut to 40 characters').to.be.below(LONG_DATE.length);
+      expect((await get('/bare')).message).to.equal('HTTP 429');
+      const long = await get('/long');
+      expect([long.kind, long.message.startsWith('HTTP 503: xxxx')]).to.deep.equal(['server_error', true]);
+      expect(long.message).to.not.include('the rest');
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -57,6 +57,73 @@ describe('pending run', () => {
     expect([entry.decided, entry.judged()]).to.deep.equal([true, 'timeout']);
   });
 
+  it("keeps each signal's verdict apart: three lags, times and backends, a verified one with detail kept whole", () => {
+    const entry = new Pending(createSmokeRunner(fakePorts().ports)('http'), 0);
+    const landed = Date.UTC(2026, 11, 6, 12);
+    entry.decide('metric', verified(3, 'prometheus'), landed + 3);
+    entry.decide('log', verified(1, 'file'), landed + 1);
+    entry.decide('trace', { ...verified(2, 'tempo'), detail: 'found on the second poll' }, landed + 2);
+    expect(entry.verdicts()).to.deep.equal({
+      log: {
+        signal: 'log',
+        outcome: 'verified',
+        reason: 'none',
+        lagSeconds: 1,
+        backend: 'file',
+        at: new Date(landed + 1),
+      },
+      trace: {
+        signal: 'trace',
+        outcome: 'verified',
+        reason: 'none',
+        lagSeconds: 2,
+        backend: 'tempo',
+        detail: 'found on the second poll',
+        at: new Date(landed + 2),
+      },
+      metric: {
+        signal: 'metric',
+        outcome: 'verified',
+        reason: 'none',
+        lagSeconds: 3,
+        backend: 'prometheus',
+        at: new Date(landed + 3),
+      },
+    });
+    expect([entry.decided, entry.judged(), entry.outcome]).to.deep.equal([true, 'verified', 'success']);
+    entry.decide('log', { outcome: 'error', reason: 'write_failed', backend: 'file' }, landed + 4);
+    expect(entry.judged()).to.equal('failed');
+  });
+
+  it('a run that was never restored carries no restore record; a resumed one does', () => {
+    const run = createSmokeRunner(fakePorts().ports)('http');
+    expect(new Pending(run, 0).restored).to.equal(undefined);
+    expect(new Pending(run, 0, 7).restored).to.deep.equal({
+      restoredAtMs: undefined,
+      process: undefined,
+      resumedMono: 7,
+    });
+    expect(new Pending({ ...run, process: 'ab12' }, 0).restored).to.deep.include({ process: 'ab12' });
+    expect(new Pending({ ...run, restoredAtMs: 5 }, 0).restored).to.deep.include({ restoredAtMs: 5 });
+  });
+
+  it('the emit statuses as the run had them; an emit error makes the outcome a failure', () => {
+    const ok = new Pending(createSmokeRunner(fakePorts().ports)('http'), 0);
+    expect([ok.outcome, Object.values(ok.signals).map((s) => s.status)]).to.deep.equal([
+      'success',
+      ['emitted', 'emitted', 'emitted'],
+    ]);
+    const metricFailed = new Pending(
+      createSmokeRunner(fakePorts({ metric: () => failed('emit_failed') }).ports)('http'),
+      0,
+    );
+    expect([metricFailed.outcome, metricFailed.signals.metric.status, metricFailed.signals.log.status]).to.deep.equal([
+      'failure',
+      'error',
+      'emitted',
+    ]);
+  });
+
   it('holds no closure, map, set, promise or date of its own: ids, a few numbers and per-signal state', () => {
     const entry = new Pending(createSmokeRunner(fakePorts().ports)('http'), 0);
     entry.setState('log', 0b1);
