@@ -247,3 +247,56 @@ describe('state file', () => {
     });
   });
 });
+
+describe('state file: its bounds and its errors', () => {
+  const manyRuns = (n: number) => {
+    const run = createSmokeRunner(fakePorts().ports);
+    return Array.from({ length: n }, () => ({ run: run('schedule'), verdicts: {}, progress: {} }));
+  };
+  const failure = (file: string, limits = roomy()) =>
+    readState(file, limits).then(
+      () => 'read',
+      (e: unknown) => (e instanceof StateFileError ? e.message : `not a StateFileError: ${String(e)}`),
+    );
+
+  it('written in slices of 500 lines: 1,001 pending runs come back whole, and the bytes returned are the file', async () => {
+    const file = path.join(tmpDir(), 'state.json');
+    const pending = manyRuns(1001);
+    const bytes = await write(file, [pipeline(pending)]);
+    expect(bytes).to.equal(readFileSync(file).length);
+    const p = (await readState(file, { ...roomy(), room: () => 2000 })).pipelines.get('default')!;
+    expect([p.pending.length, p.dropped, p.pending.at(-1)!.run.id]).to.deep.equal([1001, 0, pending.at(-1)!.run.id]);
+  });
+
+  it('spot-check runs up to maxSpotRuns; a run of another pipeline is never restored', async () => {
+    const file = path.join(tmpDir(), 'state.json');
+    const spotChecks = manyRuns(3).map(({ run }) => ({ run, verifiedAtMs: { log: 1 } }));
+    await write(file, [pipeline([], { spotChecks })]);
+    const p = (await readState(file, { ...roomy(), maxSpotRuns: 2 })).pipelines.get('default')!;
+    expect(p.spotChecks.map((s) => s.run.id)).to.deep.equal(spotChecks.slice(0, 2).map((s) => s.run.id));
+    const text = readFileSync(file, 'utf8').replaceAll('"run":{"pipeline":"default"', '"run":{"pipeline":"edge"');
+    writeFileSync(file, text);
+    expect((await readState(file, roomy())).pipelines.get('default')!.spotChecks).to.deep.equal([]);
+  });
+
+  it('each way a file is not a state says which: cut short, not this version (a line past 64 KiB, text after the end, a run before any pipeline), unreadable', async () => {
+    const dir = tmpDir();
+    const good = path.join(dir, 'good.json');
+    await write(good, [pipeline(manyRuns(1))]);
+    const text = readFileSync(good, 'utf8');
+    const lines = text.split('\n').filter(Boolean);
+    const cases: [string, string, string][] = [
+      ['cut short', lines.slice(0, -1).join('\n'), 'cut short (no end line)'],
+      ['a line past 64 KiB', `${lines[0]}\n${'x'.repeat(64 * 1024 + 1)}\n`, 'not a state file of this version'],
+      ['after the end', `${text}${lines[1]}\n`, 'not a state file of this version'],
+      ['no pipeline line', [lines[0], lines[2], lines.at(-1)].join('\n'), 'not a state file of this version'],
+    ];
+    for (const [name, content, message] of cases) {
+      const file = path.join(dir, `${name}.json`);
+      writeFileSync(file, content);
+      expect(await failure(file), name).to.equal(message);
+    }
+    expect(await failure(dir), 'a directory').to.equal('EISDIR');
+    expect(await failure(good)).to.equal('read');
+  });
+});
