@@ -71,7 +71,7 @@ describe('OpenAPI description', () => {
   const svc = testService();
   let doc: OpenApi;
 
-  before(async () => {
+  beforeEach(async () => {
     const res = await request(svc.app.callback())
       .get('/openapi.json')
       .expect(200)
