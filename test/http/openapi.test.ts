@@ -68,10 +68,13 @@ function servedRoutes(app: ReturnType<typeof testService>['app']): string[] {
 }
 
 describe('OpenAPI description', () => {
-  const svc = testService();
+  let svc: ReturnType<typeof testService>;
   let doc: OpenApi;
 
+  // A service of its own per test: the document is built on its first request, and built again here
+  // for each test, so each one is counted as covering the descriptions it checks (mutation testing).
   beforeEach(async () => {
+    svc = testService();
     const res = await request(svc.app.callback())
       .get('/openapi.json')
       .expect(200)
