@@ -101,3 +101,18 @@ describe('pipelines: several paths proven from one daemon', () => {
     await request(app).post('/-/resume').expect(200, { schedule: 'running' });
   });
 });
+
+describe('pipelines: a name that is not one of ours', () => {
+  it('GET and POST /smoke-test: 404 for a well-formed name we do not have, 400 for a malformed one; no run is made', async () => {
+    const svc = testService({ env: QUICK, file: configFile('pipelines:\n  team-a: {}\n') });
+    const app = svc.app.callback();
+    const missing = await request(app).get('/smoke-test?pipeline=team-b').expect(404);
+    expect(missing.body.error.message).to.equal('no such pipeline; GET /healthz lists them');
+    await request(app).post('/smoke-test').send({ pipeline: 'team-b' }).expect(404);
+    const malformed = await request(app).get('/smoke-test?pipeline=Team%20B').expect(400);
+    expect(malformed.body.error.message).to.equal(
+      'a pipeline name is 1-32 lower-case letters, digits, _ and - (starting with a letter)',
+    );
+    expect((await request(app).get('/smoke-test?pipeline=team-a').expect(200)).body.seq, 'the first run').to.equal(1);
+  });
+});
