@@ -64,6 +64,9 @@ describe('end to end: reading back from the stores operators query (Loki, Tempo,
       PETSAGE_SMOKE_TEMPO_TENANT: 'team-a',
       PETSAGE_SMOKE_TEMPO_SEARCH: 'true',
       PETSAGE_SMOKE_PROMETHEUS_URL: `http://127.0.0.1:${promPort}`,
+      // Every hop verified is the point: room for the first scrape of a Prometheus started just now,
+      // which under the other lane's load has taken longer than the quick 6 s.
+      PETSAGE_SMOKE_VERIFY_TIMEOUT: '20s',
     });
     const prometheus: RealPrometheus = await startPrometheus([new URL(d.url).host], { port: promPort });
     cleanups.push(() => prometheus.stop());
