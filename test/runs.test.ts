@@ -126,3 +126,31 @@ describe('runs: the two ledgers', () => {
     expect(runs.reports()).to.deep.equal(order);
   });
 });
+
+describe('runs: ids once used, and the pipeline asked for', () => {
+  it('a caller-named id stays used after its receipt is evicted; a scheduled run is used while its receipt is kept', () => {
+    const { runs } = runsOf({ api: 1, other: 1 });
+    runs.start('api', { id: 'gate-1' });
+    runs.start('api', { id: 'gate-2' }); // evicts the receipt of gate-1
+    expect(runs.get('gate-1')).to.equal(undefined);
+    expect(runs.used('gate-1'), 'never to be reused').to.equal(true);
+    const scheduled = runs.start('schedule').run.id;
+    expect(runs.used(scheduled)).to.equal(true);
+    runs.start('schedule'); // evicts it: not named, so free again
+    expect([runs.used(scheduled), runs.used('never-made')]).to.deep.equal([false, false]);
+  });
+
+  it('a restored receipt can be read and its id is used', () => {
+    const { runs, runner } = runsOf({ api: 2, other: 2 });
+    const restored = reportOf(runner('schedule', { id: 'restored-1' }));
+    runs.restore(restored);
+    expect([runs.get('restored-1'), runs.used('restored-1')]).to.deep.equal([restored, true]);
+  });
+
+  it('a pipeline that is not ours is a RangeError; the latest run is per pipeline', () => {
+    const { runs } = runsOf({ api: 2, other: 2 });
+    expect(() => runs.start('api', { pipeline: 'nope' })).to.throw(RangeError, 'no pipeline nope');
+    const report = runs.start('api', { pipeline: 'default' });
+    expect([runs.latest('default'), runs.latest('other'), runs.latest()]).to.deep.equal([report, undefined, report]);
+  });
+});

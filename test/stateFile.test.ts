@@ -300,3 +300,66 @@ describe('state file: its bounds and its errors', () => {
     expect(await failure(good)).to.equal('read');
   });
 });
+
+describe('state file: the edges of a read', () => {
+  const oneRun = () => ({ run: createSmokeRunner(fakePorts().ports)('schedule'), verdicts: {}, progress: {} });
+  const failure = (file: string, limits = roomy()) =>
+    readState(file, limits).then(
+      () => 'read',
+      (e: unknown) => (e instanceof StateFileError ? `${e.name}: ${e.message}` : `not a StateFileError: ${String(e)}`),
+    );
+
+  it('a line of exactly 64 KiB is read; an end line with more in it, or a header of another version, is not this version', async () => {
+    const dir = tmpDir();
+    const good = path.join(dir, 'good.json');
+    await write(good, [pipeline([oneRun()])]);
+    const lines = readFileSync(good, 'utf8').split('\n').filter(Boolean);
+    const service = 'x'.repeat(64 * 1024 - lines[0]!.length + 'petsage-smoke'.length);
+    const exact = path.join(dir, 'exact.json');
+    writeFileSync(
+      exact,
+      [lines[0]!.replace('"petsage-smoke"', JSON.stringify(service)), ...lines.slice(1), ''].join('\n'),
+    );
+    expect(readFileSync(exact, 'utf8').split('\n')[0]).to.have.length(64 * 1024);
+    expect((await readState(exact, roomy())).service).to.equal(service);
+    const cases: [string, string][] = [
+      ['end line with more', [...lines.slice(0, -1), '{"kind":"end","more":1}', ''].join('\n')],
+      [
+        'other version',
+        [lines[0]!.replace(`"version":${STATE_VERSION}`, '"version":1'), ...lines.slice(1), ''].join('\n'),
+      ],
+    ];
+    for (const [name, content] of cases) {
+      const file = path.join(dir, `${name}.json`);
+      writeFileSync(file, content);
+      expect(await failure(file), name).to.equal('StateFileError: not a state file of this version');
+    }
+  });
+
+  it('a run starting exactly at the skew limit is kept, a millisecond later dropped', async () => {
+    const file = path.join(tmpDir(), 'state.json');
+    const pending = oneRun();
+    await write(file, [pipeline([pending])]);
+    const startedAt = pending.run.startedAt.getTime();
+    const at = (now: number) =>
+      readState(file, { ...roomy(), now, skewMs: 1000 }).then((s) => s.pipelines.get('default')!);
+    expect((await at(startedAt - 1000)).pending).to.have.length(1);
+    expect((await at(startedAt - 1001)).dropped).to.equal(1);
+  });
+
+  it('pending runs written with their keys in another order still keep to their room', async () => {
+    const file = path.join(tmpDir(), 'state.json');
+    await write(file, [pipeline([oneRun(), oneRun(), oneRun()])]);
+    const reordered = readFileSync(file, 'utf8')
+      .split('\n')
+      .map((text) => {
+        if (!text.startsWith('{"kind":"pending"')) return text;
+        const { kind, ...rest } = JSON.parse(text) as Record<string, unknown>;
+        return JSON.stringify({ ...rest, kind });
+      })
+      .join('\n');
+    writeFileSync(file, reordered);
+    const p = (await readState(file, { ...roomy(), room: () => 1 })).pipelines.get('default')!;
+    expect([p.pending.length, p.dropped]).to.deep.equal([1, 2]);
+  });
+});

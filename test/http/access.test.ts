@@ -414,3 +414,85 @@ describe('access: who the client is, and what it may reach', () => {
     await request(app.callback()).post('/smoke-test').set('Authorization', `Bearer ${TOKEN}`).send({}).expect(202);
   });
 });
+
+describe('access: the edges of each parse', () => {
+  const behindProxy = (forwarded: string) => {
+    const ctx = koaContext({ headers: { 'X-Forwarded-For': forwarded } });
+    ctx.app.proxy = true;
+    Object.defineProperty(ctx.req.socket, 'remoteAddress', { value: '10.0.0.1' });
+    return clientIp(ctx);
+  };
+
+  it('a forwarded entry is an address only as a whole: brackets, a port of any length, each part of an IPv4 address up to three digits', () => {
+    const read = (entries: string[]) => entries.map(behindProxy);
+    expect(read([' 10.9.9.9', '10.99.199.9:80', '[2001:db8::1]:1234'])).to.deep.equal([
+      '10.9.9.9',
+      '10.99.199.9',
+      '2001:db8::1',
+    ]);
+    expect(
+      read(['x[10.9.9.9]', '[10.9.9.9]x', '[nonsense]:80', 'x10.9.9.9:80', '10.9.9.9:80x', '10.9.9.9:']),
+      'the proxy address each time',
+    ).to.deep.equal(Array(6).fill('10.0.0.1'));
+  });
+
+  it('an IPv6 /64 counts the groups on both sides of "::"', () => {
+    expect(['1::3:4:5:6:7:8', '1:2::4:5:6:7:8', '1:2:3:4:5::8'].map(clientKey)).to.deep.equal([
+      '1:0:3:4::/64',
+      '1:2:0:4::/64',
+      '1:2:3:4::/64',
+    ]);
+  });
+
+  it('a full budgets map sweeps again once the earliest live reset it saw has come, exactly then', () => {
+    let now = 1000;
+    const budgets = new ClientBudgets<{ reset: number }>(3, () => now);
+    budgets.set('x', { reset: 1100 });
+    budgets.set('z', { reset: 1100 });
+    budgets.set('y', { reset: 1010 });
+    budgets.set('w', { reset: 1100 }); // nothing expired: the oldest (x) goes; the earliest live reset is 1010
+    expect([...budgets.keys()]).to.deep.equal(['z', 'y', 'w']);
+    now = 1010; // y expires exactly now: swept, though it is not the oldest
+    budgets.set('v', { reset: 1100 });
+    expect([...budgets.keys()]).to.deep.equal(['z', 'w', 'v']);
+  });
+
+  it('a budget whose reset is now has expired, even when it is not the oldest', () => {
+    let now = 1000;
+    const budgets = new ClientBudgets<{ reset: number }>(2, () => now);
+    budgets.set('b', { reset: 1100 });
+    budgets.set('a', { reset: 1005 });
+    now = 1005;
+    budgets.set('c', { reset: 1100 });
+    expect([...budgets.keys()]).to.deep.equal(['b', 'c']);
+  });
+
+  it("the budgets' own clock is in seconds, as the resets koa-ratelimit stores", () => {
+    const budgets = new ClientBudgets<{ reset: number }>(2);
+    const nowSeconds = Date.now() / 1000;
+    budgets.set('expired', { reset: nowSeconds - 1 });
+    budgets.set('live', { reset: nowSeconds + 3600 });
+    budgets.set('new', { reset: nowSeconds + 3600 });
+    expect([...budgets.keys()]).to.deep.equal(['live', 'new']);
+  });
+
+  it('a Host is matched as a whole name: nothing before its brackets, a port only at its end', async () => {
+    const allow = allowHosts(['smoke.local', '[::1]']);
+    const refused = '421 this daemon does not serve that host name (server.allowedHosts)';
+    expect(await outcome(allow, { Host: '[::1]:8080' })).to.equal('next');
+    expect(await outcome(allow, { Host: 'evil[smoke.local]' })).to.equal(refused);
+    expect(await outcome(allow, { Host: 'smoke:.local' })).to.equal(refused);
+  });
+
+  it('admin routes from elsewhere without a token are refused with the reason', async () => {
+    const ctx = koaContext({ method: 'POST' });
+    Object.defineProperty(ctx.req.socket, 'remoteAddress', { value: '10.0.0.7' });
+    const refusal = await adminOnly(undefined)(ctx, async () => {}).catch(
+      (err: { status: number; message: string }) => err,
+    );
+    expect(refusal).to.include({
+      status: 403,
+      message: 'the admin routes are open to this machine only while auth.token is unset',
+    });
+  });
+});

@@ -103,3 +103,16 @@ describe('body: a small JSON body, read within its limit', () => {
       .and.match(/^E[A-Z_]+$/);
   });
 });
+
+describe('body: a declared length past the limit', () => {
+  it('is refused before any of the body is read: no byte of it has to arrive', async () => {
+    const { app, thrown } = bodyApp();
+    const socket = await rawSocket(app);
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n');
+    let answer = '';
+    socket.on('data', (d: Buffer) => (answer += d.toString()));
+    await once(socket, 'close');
+    expect(answer).to.match(/^HTTP\/1\.1 413 /);
+    expect(thrown.map((t) => t.status)).to.deep.equal([413]);
+  });
+});

@@ -199,3 +199,20 @@ describe('errors: every failure answers JSON', () => {
     });
   });
 });
+
+describe('errors: the edges of what is told', () => {
+  it('a 5xx other than our own 503 is a 500; a code is logged only when the whole of it is well-formed', () => {
+    const logged: Record<string, unknown>[] = [];
+    for (const err of [
+      { status: 502, code: 'lowerABC' },
+      { status: 504, code: 'ABC-lower' },
+      { status: 500, code: 'WELL_FORMED' },
+    ]) {
+      const { ctx, logger, lines } = contextAndLog();
+      answerError(ctx, err, logger);
+      expect(ctx.status, String(err.status)).to.equal(500);
+      logged.push(...lines());
+    }
+    expect(logged.map((l) => l.code)).to.deep.equal([undefined, undefined, 'WELL_FORMED']);
+  });
+});

@@ -252,3 +252,27 @@ describe('OpenAPI description', () => {
     expect(missing.body.error.message).to.equal('no such docs asset');
   });
 });
+
+describe('OpenAPI description: the rate limit as documented', () => {
+  it('a GET documents 429 exactly when it starts a run, and so answers 429 once the budget is spent', async () => {
+    const svc = testService({
+      env: {
+        PETSAGE_SMOKE_RATE_LIMIT_MAX: '1',
+        PETSAGE_SMOKE_INTERVAL: '0',
+        PETSAGE_SMOKE_VERIFY_POLL_INTERVAL: '20ms',
+      },
+    });
+    const app = svc.app.callback();
+    const doc = (await request(app).get('/openapi.json').expect(200)).body as OpenApi;
+    await request(app).get('/smoke-test').expect(200); // the budget's one run
+    const documented: string[] = [];
+    const limited: string[] = [];
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      if (!operations.get || path.includes('{')) continue;
+      if ('429' in operations.get.responses) documented.push(path);
+      if ((await request(app).get(path)).status === 429) limited.push(path);
+    }
+    expect(limited).to.include.members(['/smoke-test', '/probe', '/v1/smoke_test/']);
+    expect(documented).to.deep.equal(limited);
+  });
+});

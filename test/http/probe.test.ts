@@ -3,6 +3,7 @@ import request from 'supertest';
 import { probeWaitMs } from '../../src/http/routes/probe';
 import { PROBE_METRIC } from '../../src/vocabulary';
 import { testService } from '../support/app';
+import { configFile } from '../support/config';
 
 const QUICK = {
   OTEL_BSP_SCHEDULE_DELAY: '20',
@@ -63,5 +64,31 @@ describe('GET /probe: a run Prometheus drives, the blackbox_exporter way', () =>
     expect(probeWaitMs('soon', settings)).to.equal(9500);
     expect(probeWaitMs('-3', settings)).to.equal(9500);
     expect(probeWaitMs('0.2', settings)).to.equal(100);
+  });
+});
+
+describe('GET /probe: on a named pipeline, and what a signal not verified shows', () => {
+  it("runs on the pipeline asked for; a signal not (yet) verified is success 0; the duration is the request's own", async () => {
+    const { app, runs } = testService({
+      env: { ...QUICK, OTEL_BSP_SCHEDULE_DELAY: '60000', PETSAGE_SMOKE_PROBE_TIMEOUT_OFFSET: '100ms' },
+      file: configFile('pipelines:\n  team-a: {}\n'),
+    });
+    const start = performance.now();
+    const res = await request(app.callback())
+      .get('/probe?pipeline=team-a')
+      .set('X-Prometheus-Scrape-Timeout-Seconds', '0.3')
+      .expect(200);
+    const elapsedSeconds = (performance.now() - start) / 1000;
+    expect(runs.latest()?.run.pipeline).to.equal('team-a');
+    expect(
+      ['trace', 'log'].map((signal) => sample(res.text, `${PROBE_METRIC.signalSuccess}{signal="${signal}"}`)),
+      'trace pending, log skipped',
+    ).to.deep.equal([0, 0]);
+    const duration = sample(res.text, PROBE_METRIC.duration);
+    expect(duration).to.be.above(0).and.at.most(elapsedSeconds);
+  });
+
+  it('a scrape timeout of 0 is no timeout: probe.timeout applies', () => {
+    expect(probeWaitMs('0', { timeout: 10_000, timeoutOffset: 500 })).to.equal(9500);
   });
 });

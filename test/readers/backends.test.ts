@@ -6,7 +6,9 @@ import { connect, type Connection } from '../../src/readers/connection';
 import { HttpError } from '../../src/readers/httpClient';
 import { lokiReader, runLogQuery } from '../../src/readers/loki';
 import { prometheusReader, runsQuery } from '../../src/readers/prometheus';
-import { traceByIdReader } from '../../src/readers/traceById';
+import { jaegerStore, tempoStore, traceApiStore, traceByIdReader } from '../../src/readers/traceById';
+import type { Store, StoreContext } from '../../src/readers/types';
+import { loadConfig } from '../../src/config/load';
 import { runSearchQuery, tempoSearchReader } from '../../src/readers/tempoSearch';
 import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
 import type { SmokeRun } from '../../src/smoke/types';
@@ -318,5 +320,70 @@ describe('readers of the stores operators query (stand-ins)', () => {
       (e: HttpError) => e.reason,
     );
     expect(down).to.equal('unreachable');
+  });
+});
+
+describe('trace stores by id: which readers a config makes, and each lookup once', () => {
+  const readersOf = (store: Store, env: Record<string, string>) =>
+    store
+      .readers(loadConfig({ env }).verify, { now: () => Date.now() } as StoreContext)
+      .map((r) => [r.backend, r.asked, r.missingReason]);
+
+  it('Tempo (with search or not), Jaeger (UI API or v3) and a generic query URL, each named with what it asks', () => {
+    const tempo = 'http://127.0.0.1:3200';
+    expect(readersOf(tempoStore, {})).to.deep.equal([]);
+    expect(
+      readersOf(tempoStore, { PETSAGE_SMOKE_TEMPO_URL: tempo, PETSAGE_SMOKE_TEMPO_SEARCH: 'false' }),
+    ).to.deep.equal([['tempo', `${tempo}/api/traces/<trace id>`, 'notfound_byid']]);
+    expect(
+      readersOf(tempoStore, { PETSAGE_SMOKE_TEMPO_URL: tempo, PETSAGE_SMOKE_TEMPO_SEARCH: 'true' }).map(([b, , m]) => [
+        b,
+        m,
+      ]),
+    ).to.deep.equal([
+      ['tempo', 'notfound_byid'],
+      ['tempo', 'notfound_search'],
+    ]);
+    const jaeger = 'http://127.0.0.1:16686';
+    expect(readersOf(jaegerStore, {})).to.deep.equal([]);
+    expect(readersOf(jaegerStore, { PETSAGE_SMOKE_JAEGER_URL: jaeger, PETSAGE_SMOKE_JAEGER_API: 'v3' })).to.deep.equal([
+      ['jaeger', `${jaeger}/api/v3/traces/<trace id>`, 'notfound_byid'],
+    ]);
+    expect(readersOf(traceApiStore, {})).to.deep.equal([]);
+    expect(readersOf(traceApiStore, { PETSAGE_SMOKE_TRACES_QUERY_URL: tempo })).to.deep.equal([
+      ['trace_api', `${tempo}/api/traces/<trace id>`, 'not_found'],
+    ]);
+  });
+
+  it('every waiting run is looked up exactly once, four at a time', async () => {
+    const asked: string[] = [];
+    const connection: Connection = {
+      baseUrl: 'http://store',
+      shown: 'http://store',
+      async get(path) {
+        asked.push(path);
+        await new Promise(setImmediate);
+        return { status: 404, body: '' };
+      },
+    };
+    const waiting = runs(10);
+    await readOnce(traceByIdReader({ backend: 'tempo', connection }), waiting);
+    expect([...asked].sort()).to.deep.equal(waiting.map((r) => `/api/traces/${r.traceId}`).sort());
+  });
+
+  it('a spot check re-reads one run by id: true only while the store holds its run span', async () => {
+    const tempo = await startTempo();
+    try {
+      const [stored, missing] = runs(2) as [SmokeRun, SmokeRun];
+      await post(tempo.url, '/v1/traces', spanRequest(stored));
+      const reader = traceByIdReader({
+        backend: 'tempo',
+        connection: connect(tempo.url, conn(), 'verify.traces.tempo'),
+      });
+      const recheck = (run: SmokeRun) => reader.recheck!(run, Date.now(), AbortSignal.timeout(5000));
+      expect([await recheck(stored), await recheck(missing)]).to.deep.equal([true, false]);
+    } finally {
+      await tempo.close();
+    }
   });
 });

@@ -107,3 +107,19 @@ describe('file tail', () => {
     await tail.close();
   });
 });
+
+describe('file tail: resumeAt', () => {
+  it('before the first read it moves the start back to where an earlier process stopped; after it, it changes nothing', async () => {
+    const file = path.join(tmpDir(), 'a.log');
+    writeFileSync(file, 'one\ntwo\nthree\n');
+    const tail = createFileTail(file, { fromEnd: true });
+    const { ino } = tail.position()!;
+    tail.resumeAt({ ino, offset: 4 });
+    expect(tail.position()).to.deep.equal({ ino, offset: 4 });
+    expect(await tail.read()).to.deep.equal(['two', 'three']);
+    tail.resumeAt({ ino, offset: 0 });
+    appendFileSync(file, 'four\n');
+    expect(await tail.read(), 'read on from where it was').to.deep.equal(['four']);
+    await tail.close();
+  });
+});

@@ -101,3 +101,48 @@ describe('loki: verification lines read back by trace id', () => {
     expect(loki.asked[1]!.start).to.equal(ns(many[50]!.startedAt.getTime() - 60_000));
   });
 });
+
+describe('loki: answers at the edges', () => {
+  const runner = createSmokeRunner(fakePorts().ports);
+  const ns = (ms: number) => `${ms}000000`;
+  const outcomeOf = (reading: Promise<Map<string, unknown>>) =>
+    reading.then(
+      (hits) => [...hits.values()],
+      (err: Error & { kind?: string }) => `${err.kind ?? err.name}: ${err.message}`,
+    );
+
+  it('at most the lines asked for (four per run): exactly that many is an answer, one more is malformed', async () => {
+    const [a] = [runner('schedule')] as [SmokeRun];
+    const values = (n: number) => Array.from({ length: n }, () => [ns(NOW), 'x', { trace_id: a.traceId }]);
+    const full = await queryRange([{ stream: {}, values: values(4) }]);
+    expect(await outcomeOf(readOnce(full.reader('metadata'), [a]))).to.deep.equal(['found']);
+    const over = await queryRange([
+      { stream: {}, values: values(2) },
+      { stream: {}, values: values(3) },
+    ]);
+    expect(await outcomeOf(readOnce(over.reader('metadata'), [a]))).to.equal(
+      'malformed: the answer holds more than the 4 lines asked for',
+    );
+  });
+
+  it('streams without labels, null streams, values that are not lines: nothing found, nothing thrown', async () => {
+    const [a] = [runner('schedule')] as [SmokeRun];
+    const loki = await queryRange([
+      null,
+      { values: [[ns(NOW), JSON.stringify({ event: EVENT.verification, trace_id: a.traceId })]] },
+      { stream: {}, values: [[ns(NOW), 12345], 'not a pair'] },
+    ]);
+    expect(await outcomeOf(readOnce(loki.reader('line'), [a])), 'the labelless stream still counts').to.deep.equal([
+      'found',
+    ]);
+  });
+
+  it('names itself and what it asks', async () => {
+    const loki = await queryRange([]);
+    const reader = loki.reader('metadata');
+    expect(reader.backend).to.equal('loki');
+    expect(reader.asked).to.match(
+      /^http:\/\/127\.0\.0\.1:\d+\/loki\/api\/v1\/query_range for \{service_name="petsage-smoke"\} \| trace_id=~"<trace id>"$/,
+    );
+  });
+});

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { connect, OPEN_CONNECTION } from '../../src/readers/connection';
-import { prometheusReader } from '../../src/readers/prometheus';
+import { failedPushes, prometheusReader, prometheusStore, refusedScrapes } from '../../src/readers/prometheus';
+import type { StoreContext } from '../../src/readers/types';
+import { loadConfig } from '../../src/config/load';
 import { createSmokeRunner } from '../../src/smoke/runSmokeTest';
 import type { SmokeRun } from '../../src/smoke/types';
 import { METRIC } from '../../src/vocabulary';
@@ -96,5 +98,62 @@ describe('prometheus: the run counter read back from a Prometheus-compatible sto
       (verifiedAtMs / 1000).toFixed(3),
       (verifiedAtMs / 1000).toFixed(3),
     ]);
+  });
+});
+
+describe('prometheus: partial answers, the words of a miss, and the query a config makes', () => {
+  const runner = createSmokeRunner(fakePorts().ports);
+
+  it('an answer without data, result or value is no series: 0, nothing found, nothing thrown', async () => {
+    const run = runner('schedule');
+    for (const answer of [
+      { status: 'success' },
+      { status: 'success', data: {} },
+      { status: 'success', data: { result: [{ metric: {} }] } },
+    ]) {
+      const api = await queryApi(() => answer);
+      expect((await readOnce(api.reader(), [run])).size, JSON.stringify(answer)).to.equal(0);
+    }
+  });
+
+  it('a miss while scrapes or pushes are refused says how many, how long ago (never in the future) and what to do', () => {
+    const now = 100_000;
+    expect([refusedScrapes(undefined, now), failedPushes(undefined, now)]).to.deep.equal([undefined, undefined]);
+    const none = { refused: () => undefined };
+    expect([refusedScrapes(none, now), failedPushes(none, now)]).to.deep.equal([undefined, undefined]);
+    expect(refusedScrapes({ refused: () => ({ count: 2, lastAtMs: now - 5000 }) }, now)).to.equal(
+      '2 scrape(s) of /metrics refused (401), the last 5 s ago: give Prometheus the bearer token (its authorization)',
+    );
+    expect(failedPushes({ refused: () => ({ count: 1, lastAtMs: now + 5000, status: 503 }) }, now)).to.equal(
+      '1 OTLP push(es) of the run counter failed (HTTP 503), the last 0 s ago',
+    );
+    expect(failedPushes({ refused: () => ({ count: 3, lastAtMs: now }) }, now)).to.equal(
+      '3 OTLP push(es) of the run counter failed, the last 0 s ago',
+    );
+  });
+
+  it("the reader's explanation joins every refusal", () => {
+    const refused = { refused: () => ({ count: 1, lastAtMs: NOW }), lost: () => false, lostThrough: () => 0 };
+    const reader = prometheusReader({
+      connection: connect('http://127.0.0.1:9', OPEN_CONNECTION, 'verify.metrics'),
+      pathPrefix: '',
+      matchers: 'pipeline="default"',
+      processId: 'abc',
+      now: () => NOW,
+      scrapes: refused,
+      pushes: refused,
+    });
+    expect(reader.explain!()).to.equal(`${refusedScrapes(refused, NOW)!}; ${failedPushes(refused, NOW)!}`);
+  });
+
+  it('the store a config names asks for its pipeline and the selector, a trailing comma dropped', () => {
+    const verify = loadConfig({
+      env: { PETSAGE_SMOKE_PROMETHEUS_URL: 'http://127.0.0.1:9090', PETSAGE_SMOKE_METRICS_SELECTOR: 'job="smoke", ' },
+    }).verify;
+    const context = { pipeline: 'default', processId: 'abc', now: () => NOW } as StoreContext;
+    expect(prometheusStore.readers(verify, context).map((r) => r.asked)).to.deep.equal([
+      `http://127.0.0.1:9090/api/v1/query for max(sum without (trigger, outcome) (${METRIC.runs}{process_id="<this process>",pipeline="default",job="smoke"}))`,
+    ]);
+    expect(prometheusStore.readers(loadConfig({ env: {} }).verify, context)).to.deep.equal([]);
   });
 });

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import winston from 'winston';
@@ -80,5 +81,68 @@ describe('createLogger: where the lines go', () => {
     const logs = opened(settings({ path: file, required: false }));
     expect([logs.file, kinds(logs.logger)]).to.deep.equal([undefined, ['stdout']]);
     expect(logs.fallback).to.match(new RegExp(`^cannot write the log file ${file}: `));
+  });
+});
+
+describe('createLogger: a file that fails, heals or is reopened', () => {
+  const RUN = {
+    runId: 'r-1',
+    traceId: 't'.repeat(32),
+    spanId: 's'.repeat(16),
+    seq: 1,
+    trigger: 'api',
+    pipeline: 'default',
+    timestamp: '2026-12-06T10:00:00.000Z',
+  } as const;
+  const fileOf = (logs: ReturnType<typeof createLogger>) => logs.logger.transports[0] as FileLineTransport;
+
+  it('reopen starts a new file at the path and says so in it, naming the file', async () => {
+    const file = path.join(tmpDir(), 'smoke.log');
+    const logs = createLogger(settings({ path: file }));
+    const logged = once(fileOf(logs), 'logged');
+    logs.logger.info('before the move');
+    await logged;
+    renameSync(file, `${file}.1`);
+    logs.reopen();
+    await logs.close();
+    const lines = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => [l.message, l.event, l.log_file])).to.deep.equal([
+      ['log file reopened', EVENT.logReopened, file],
+    ]);
+  });
+
+  it('a failed write fails the next verification line (write_failed) until a line reaches the file again', async () => {
+    const file = path.join(tmpDir(), 'smoke.log');
+    symlinkSync('/dev/full', file); // every write fails with ENOSPC
+    const logs = createLogger(settings({ path: file }));
+    releaseAfter('logger', () => logs.close());
+    const failed = once(fileOf(logs), 'error');
+    logs.logger.info('disk full');
+    await failed;
+    expect(logs.writeFailed()).to.equal(true);
+    expect(logs.port.writeVerification(RUN)).to.deep.equal({ status: 'error', reason: 'write_failed' });
+    unlinkSync(file); // room again
+    logs.reopen();
+    const logged = once(fileOf(logs), 'logged');
+    logs.logger.info('room again');
+    await logged;
+    expect(logs.writeFailed()).to.equal(false);
+    expect(logs.port.writeVerification(RUN)).to.deep.equal({ status: 'emitted' });
+  });
+
+  it('the refusal of a directory names itself and every way out', () => {
+    const blocker = path.join(tmpDir(), 'a-file');
+    writeFileSync(blocker, '');
+    const file = path.join(blocker, 'smoke.log');
+    expect(() => createLogger(settings({ path: file })))
+      .to.throw(LogSetupError)
+      .that.includes({ name: 'LogSetupError' })
+      .and.has.property('message')
+      .that.matches(
+        /: EEXIST.*\. Fix the directory's permissions, set log\.file\.path \(PETSAGE_SMOKE_LOG_FILE\) elsewhere, or log\.file\.required=false \(PETSAGE_SMOKE_LOG_FILE_REQUIRED\) to log to stdout only when the file cannot be opened$/,
+      );
   });
 });

@@ -1,11 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { resources } from '@opentelemetry/sdk-node';
+import { metrics, resources } from '@opentelemetry/sdk-node';
 import { loadConfig } from '../../src/config/load';
 import { createOtlpMetrics, OTLP_RUNS_NAME } from '../../src/telemetry/otlpMetrics';
 import { METRIC } from '../../src/vocabulary';
 import { testService } from '../support/app';
+import { startOtlpReceiver } from '../support/otlpReceiver';
 import { startMimir } from '../support/standins/mimir';
 import { tmpDir } from '../support/tmp';
 
@@ -59,6 +60,43 @@ async function exportsCounted(svc: ReturnType<typeof testService>): Promise<Reco
     if (labels.pipeline === 'default') counts[labels.outcome!] = Number(m[2]);
   }
   return counts;
+}
+
+const RESOURCE = resources.resourceFromAttributes({ 'service.name': 'petsage-smoke' });
+
+type Answer = { code: number; error?: Error };
+
+/** An exporter that answers each export with the next of `answers` (then success) and keeps what it was sent. */
+function scriptedExporter(temporality: 'cumulative' | 'delta', answers: Answer[] = []) {
+  const sent: metrics.ResourceMetrics[] = [];
+  const calls = { forceFlush: 0, shutdown: 0 };
+  const exporter: metrics.PushMetricExporter = {
+    export: (batch, done) => {
+      sent.push(batch);
+      done(answers.shift() ?? { code: 0 });
+    },
+    forceFlush: async () => void (calls.forceFlush += 1),
+    shutdown: async () => void (calls.shutdown += 1),
+    selectAggregationTemporality: () =>
+      temporality === 'delta' ? metrics.AggregationTemporality.DELTA : metrics.AggregationTemporality.CUMULATIVE,
+  };
+  return { exporter, sent, calls };
+}
+
+/** The run counter of pipeline `default` over `exporter`, with the push settings of the embedded defaults. */
+function counterOver(exporter: metrics.PushMetricExporter, temporality: 'cumulative' | 'delta') {
+  const otlp = { ...loadConfig({ env: {} }).metrics.otlp, exporter: 'otlp' as const, temporality, interval: 60_000 };
+  const counted: Answer[] = [];
+  const pushed = createOtlpMetrics(
+    { pipeline: 'default', processId: 'abc', otlp, resource: RESOURCE, disabled: false },
+    { exporter, countExports: (outcome) => counted.push({ code: outcome === 'success' ? 0 : 1 }) },
+  );
+  /** Adds `n` runs and pushes them. */
+  const push = async (n: number) => {
+    for (let i = 0; i < n; i += 1) pushed.recordRun({ trigger: 'schedule', outcome: 'success' });
+    await pushed.forceFlush();
+  };
+  return { pushed, push, counted };
 }
 
 describe('otlpMetrics: the run counter pushed over OTLP metrics and read back from the store it reaches', () => {
@@ -177,7 +215,6 @@ describe('otlpMetrics: the run counter pushed over OTLP metrics and read back fr
   });
 
   it('the destination named in the start-up line; none when the push is off', async () => {
-    const RESOURCE = resources.resourceFromAttributes({ 'service.name': 'petsage-smoke' });
     const otlp = loadConfig({
       env: {
         OTEL_METRICS_EXPORTER: 'otlp',
@@ -204,5 +241,136 @@ describe('otlpMetrics: the run counter pushed over OTLP metrics and read back fr
       { countExports: () => {} },
     );
     expect(off.destination).to.equal('none');
+    expect([off.pushes.refused(), off.pushes.lost(1), off.pushes.lostThrough(1)]).to.deep.equal([undefined, false, 0]);
+    expect([off.forceFlush(), off.shutdown()].every((p) => p instanceof Promise)).to.equal(true);
+    const both = loadConfig({
+      env: {
+        OTEL_METRICS_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:8//',
+        OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json',
+      },
+    }).metrics.otlp;
+    const named = (otlp: typeof both) =>
+      createOtlpMetrics(
+        { pipeline: 'default', processId: 'abc', otlp, resource: RESOURCE, disabled: false },
+        { countExports: () => {} },
+      );
+    const fromEndpoint = named(both);
+    expect(fromEndpoint.destination, 'trailing slashes dropped').to.equal(
+      'otlp http/json http://127.0.0.1:8/v1/metrics (cumulative, every 15000 ms)',
+    );
+    await fromEndpoint.shutdown();
+    const own = named({ ...both, metricsEndpoint: 'http://127.0.0.1:9/own' });
+    expect(own.destination, 'the metrics endpoint before the general one').to.equal(
+      'otlp http/json http://127.0.0.1:9/own (cumulative, every 15000 ms)',
+    );
+    await own.shutdown();
+  });
+
+  for (const [protocol, contentType] of [
+    ['http/protobuf', 'application/x-protobuf'],
+    ['http/json', 'application/json'],
+  ] as const) {
+    it(`${protocol}: the counter is posted to <endpoint>/v1/metrics as ${contentType}, or to the metrics endpoint when one is set`, async () => {
+      const receiver = await startOtlpReceiver();
+      const base = loadConfig({
+        env: {
+          OTEL_METRICS_EXPORTER: 'otlp',
+          OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.endpoint}//`,
+          OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: protocol,
+        },
+      }).metrics.otlp;
+      for (const otlp of [base, { ...base, metricsEndpoint: `${receiver.endpoint}/own/metrics` }]) {
+        const pushed = createOtlpMetrics(
+          { pipeline: 'default', processId: 'abc', otlp, resource: RESOURCE, disabled: false },
+          { countExports: () => {} },
+        );
+        pushed.recordRun({ trigger: 'api', outcome: 'success' });
+        await pushed.shutdown(); // the last values exported
+      }
+      expect(receiver.received.map((r) => [r.path, r.headers['content-type']])).to.deep.equal([
+        ['/v1/metrics', contentType],
+        ['/own/metrics', contentType],
+      ]);
+    });
+  }
+
+  it('over a given exporter: the counter named, described and labelled as scraped; flush and shutdown reach the exporter', async () => {
+    const { exporter, sent, calls } = scriptedExporter('cumulative');
+    const { pushed, push } = counterOver(exporter, 'cumulative');
+    expect(pushed.destination).to.equal('custom');
+    await push(2);
+    const [metric] = sent.at(-1)!.scopeMetrics.flatMap((scope) => scope.metrics);
+    expect(metric!.descriptor).to.include({
+      name: OTLP_RUNS_NAME,
+      description: 'Smoke runs, by pipeline, trigger and outcome.',
+    });
+    expect(metric!.dataPoints.map((p) => [p.attributes, p.value])).to.deep.equal([
+      [{ trigger: 'schedule', outcome: 'success', pipeline: 'default', process_id: 'abc' }, 2],
+    ]);
+    expect(calls.forceFlush, 'the flush reached the exporter').to.equal(1);
+    await pushed.shutdown();
+    expect(calls.shutdown, 'the shutdown reached the exporter').to.equal(1);
+  });
+
+  it('the push ledger, delta: a failed push loses exactly the runs it carried, whatever its error', async () => {
+    const answers: Answer[] = [
+      { code: 1, error: Object.assign(new Error('refused'), { code: 503 }) },
+      { code: 0 },
+      { code: 1, error: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) },
+      { code: 1 },
+    ];
+    const { exporter } = scriptedExporter('delta', answers);
+    const { pushed, push, counted } = counterOver(exporter, 'delta');
+    const ledger = pushed.pushes;
+    expect(ledger.refused(), 'nothing refused yet').to.equal(undefined);
+    await push(1); // run 1: refused
+    expect(ledger.refused()).to.deep.include({ count: 1, status: 503 });
+    await push(2); // runs 2-3: taken
+    await push(1); // run 4: refused, no HTTP status
+    expect(ledger.refused()).to.deep.include({ count: 2, status: undefined });
+    await push(2); // runs 5-6: refused with no error at all
+    expect(ledger.refused()).to.deep.include({ count: 3, status: undefined });
+    expect([1, 2, 3, 4, 5, 6, 7].map((seq) => ledger.lost(seq))).to.deep.equal([
+      true,
+      false,
+      false,
+      true,
+      true,
+      true,
+      false,
+    ]);
+    expect([1, 2, 3, 4, 5, 6, 7].map((seq) => ledger.lostThrough(seq))).to.deep.equal([1, 1, 1, 2, 3, 4, 4]);
+    expect(counted.map((a) => a.code)).to.deep.equal([1, 0, 1, 1]);
+    await pushed.shutdown();
+  });
+
+  it('the push ledger, cumulative: a refused push is counted, but loses no run (the next total makes it good)', async () => {
+    const { exporter } = scriptedExporter('cumulative', [
+      { code: 1, error: Object.assign(new Error('no org id'), { code: 401 }) },
+    ]);
+    const { pushed, push } = counterOver(exporter, 'cumulative');
+    await push(1);
+    expect(pushed.pushes.refused()).to.deep.include({ count: 1, status: 401 });
+    expect([pushed.pushes.lost(1), pushed.pushes.lostThrough(1)]).to.deep.equal([false, 0]);
+    await pushed.shutdown();
+  });
+
+  it('the push ledger remembers the last 1,024 lost stretches and still counts the older ones', async () => {
+    const failures = 1030;
+    const { exporter } = scriptedExporter(
+      'delta',
+      Array.from({ length: failures }, () => ({ code: 1 })),
+    );
+    const { pushed, push } = counterOver(exporter, 'delta');
+    for (let i = 0; i < failures; i += 1) await push(1);
+    const ledger = pushed.pushes;
+    expect(ledger.refused()?.count).to.equal(failures);
+    expect(
+      [ledger.lost(1), ledger.lost(6), ledger.lost(7), ledger.lost(failures)],
+      'the oldest six forgotten',
+    ).to.deep.equal([false, false, true, true]);
+    expect(ledger.lostThrough(failures + 5), 'yet every lost run counted').to.equal(failures);
+    await pushed.shutdown();
   });
 });

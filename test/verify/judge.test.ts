@@ -311,3 +311,29 @@ describe('judge', () => {
     expect(closed).to.equal(2);
   });
 });
+
+describe('judge: what a resumed run may be', () => {
+  it('its lag counts from its start as the wall clock puts it, and never from the future', async () => {
+    const metric = pushed('self');
+    const { judge } = judgeWith(chains({ metric: metric.reader }));
+    const make = runner();
+    const lagOf = async (startedAt: Date) => {
+      const run = { ...make('http'), startedAt };
+      const resumed = judge.resume({ run, verdicts: {}, progress: {} })!;
+      metric.answer(run);
+      return (await resumed.settled).verdicts.metric!.lagSeconds!;
+    };
+    const fiveSecondsAgo = await lagOf(new Date(Date.now() - 5000));
+    expect(fiveSecondsAgo).to.be.at.least(5).and.below(6);
+    expect(await lagOf(new Date(Date.now() + 3_600_000)), 'a start in the future counts as now').to.equal(0);
+  });
+
+  it('none once the judge has stopped, nor twice the same run', async () => {
+    const { judge } = judgeWith(chains({ metric: pushed('self').reader }));
+    const earlier = { run: runner()('http'), verdicts: {}, progress: {} };
+    expect(judge.resume(earlier)).to.not.equal(undefined);
+    expect(judge.resume(earlier), 'already waiting').to.equal(undefined);
+    await judge.stop();
+    expect(judge.resume({ run: runner()('http'), verdicts: {}, progress: {} })).to.equal(undefined);
+  });
+});

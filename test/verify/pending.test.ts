@@ -146,3 +146,43 @@ describe('pending run', () => {
     expect(bytesPerRun).to.be.at.most(MAX_BYTES_PER_PENDING_RUN);
   });
 });
+
+describe('pending run: verdicts kept small, never changed by it', () => {
+  const runner = createSmokeRunner(fakePorts().ports);
+  const landed = Date.UTC(2026, 11, 6, 12);
+
+  it('two runs verified by the same backend keep their own lags', () => {
+    const [a, b] = [new Pending(runner('http'), 0), new Pending(runner('http'), 0)];
+    a.decide('log', verified(1, 'loki'), landed);
+    b.decide('log', verified(2, 'loki'), landed);
+    expect([a.verdict('log'), b.verdict('log')].map((v) => [v?.outcome, v?.reason, v?.lagSeconds])).to.deep.equal([
+      ['verified', 'none', 1],
+      ['verified', 'none', 2],
+    ]);
+  });
+
+  it('a finding that is not a plain verified one is handed back as it landed', () => {
+    const findings = [
+      { outcome: 'missing', reason: 'not_found', backend: 'loki', lagSeconds: 4 },
+      { outcome: 'verified', reason: 'none', lagSeconds: 5 },
+      { outcome: 'verified', reason: 'none', backend: 'loki' },
+    ] as const;
+    for (const finding of findings) {
+      const entry = new Pending(runner('http'), 0);
+      entry.decide('log', finding, landed);
+      expect(entry.verdict('log'), JSON.stringify(finding)).to.deep.equal({
+        signal: 'log',
+        ...finding,
+        at: new Date(landed),
+      });
+    }
+  });
+
+  it('every caller waiting for the run is told when it settles', async () => {
+    const entry = new Pending(runner('http'), 0);
+    const waiting = [entry.settledAs('first'), entry.settledAs('second')];
+    entry.settle('verified');
+    expect(await Promise.all(waiting)).to.deep.equal(['first', 'second']);
+    expect([entry.status, await entry.settledAs('after')]).to.deep.equal(['verified', 'after']);
+  });
+});

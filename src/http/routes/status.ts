@@ -15,17 +15,13 @@ export const STATUS_CSP =
 export const STATUS_PATH = '/status';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
-/** The page, its view and its assets, loaded on the first request for them: a daemon nobody looks at
- * does not hold them. */
-let page: { render: typeof Page.renderStatusPage; view: typeof View.statusView } | undefined;
-const pageModules = () =>
-  (page ??= {
-    render: (require('../status/page') as typeof Page).renderStatusPage,
-    view: (require('../status/view') as typeof View).statusView,
-  });
-let assets: Map<string, { type: string; body: string }> | undefined;
-function assetsOf(): Map<string, { type: string; body: string }> {
-  if (assets) return assets;
+// The page, its view and its assets are loaded on the first request for them: a daemon nobody looks
+// at does not hold them. Node's module cache keeps them after that; nothing is kept here.
+const pageModules = () => ({
+  render: (require('../status/page') as typeof Page).renderStatusPage,
+  view: (require('../status/view') as typeof View).statusView,
+});
+function loadAssets(): Map<string, { type: string; body: string }> {
   const { STATUS_CSS, STATUS_ICON, STATUS_JS } = require('../status/assets') as typeof Assets;
   const bodies: Record<(typeof STATUS_ASSETS)[number], { type: string; body: string }> = {
     'status.css': { type: 'text/css; charset=utf-8', body: STATUS_CSS },
@@ -33,7 +29,7 @@ function assetsOf(): Map<string, { type: string; body: string }> {
     'favicon.svg': { type: 'image/svg+xml', body: STATUS_ICON },
   };
   // A Map, not an object: a name such as "constructor" must be just an unknown asset.
-  return (assets = new Map(STATUS_ASSETS.map((name) => [name as string, bodies[name]])));
+  return new Map(STATUS_ASSETS.map((name) => [name as string, bodies[name]]));
 }
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -73,8 +69,9 @@ export const statusRoutes: Routes = {
   }),
   register(router: Router, deps: AppContext) {
     router.get(STATUS_PATH, statusPage(deps));
+    let assets: ReturnType<typeof loadAssets> | undefined;
     router.get(`${STATUS_PATH}/:asset`, (ctx) => {
-      const asset = assetsOf().get(ctx.params.asset ?? '');
+      const asset = (assets ??= loadAssets()).get(ctx.params.asset ?? '');
       if (!asset) return ctx.throw(404, 'no such status page asset');
       ctx.type = asset.type;
       // Versioned by the page's ?v=: a new release fetches anew.
