@@ -363,3 +363,18 @@ describe('state file: the edges of a read', () => {
     expect([p.pending.length, p.dropped]).to.deep.equal([1, 2]);
   });
 });
+
+describe('state file: runs past their room', () => {
+  it('are counted from the start of their line alone: one that is no longer whole JSON does not refuse the file', async () => {
+    const file = path.join(tmpDir(), 'state.json');
+    const run = createSmokeRunner(fakePorts().ports);
+    const pending = [run('schedule'), run('api'), run('schedule')].map((r) => ({ run: r, verdicts: {}, progress: {} }));
+    await write(file, [pipeline(pending)]);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const last = lines.findLastIndex((l) => l.startsWith('{"kind":"pending"'));
+    lines[last] = lines[last]!.slice(0, 40); // past the room of its kind: never parsed
+    writeFileSync(file, lines.join('\n'));
+    const p = (await readState(file, { ...roomy(), room: () => 1 })).pipelines.get('default')!;
+    expect([p.pending.map((x) => x.run.seq), p.dropped]).to.deep.equal([[pending[0]!.run.seq, pending[1]!.run.seq], 1]);
+  });
+});

@@ -85,6 +85,9 @@ describe('config: the kinds of value a key takes', () => {
       'X-Scope-OrgID': 'team-a',
       Authorization: 'Bearer x',
     });
+    expect(parsed(headerMap(), ['X-Scope-OrgID=team-a']), 'a list in a file is not a mapping').to.match(
+      /^refused: a mapping of HTTP header names/,
+    );
   });
 
   it('label matchers and stream selectors: matchers only, the whole text', () => {

@@ -88,7 +88,9 @@ describe('GET /probe: on a named pipeline, and what a signal not verified shows'
     expect(duration).to.be.above(0).and.at.most(elapsedSeconds);
   });
 
-  it('a scrape timeout of 0 is no timeout: probe.timeout applies', () => {
-    expect(probeWaitMs('0', { timeout: 10_000, timeoutOffset: 500 })).to.equal(9500);
+  it('a scrape timeout of 0 or Infinity is no timeout: probe.timeout applies', () => {
+    expect(['0', 'Infinity'].map((h) => probeWaitMs(h, { timeout: 10_000, timeoutOffset: 500 }))).to.deep.equal([
+      9500, 9500,
+    ]);
   });
 });

@@ -74,7 +74,7 @@ describe('tracing: the run span of one pipeline', () => {
     }
   });
 
-  it('OTEL_SDK_DISABLED: no span, yet ids of the right shape; flush and shutdown still resolve', async () => {
+  it('disabled (OTEL_SDK_DISABLED): no span made, yet ids of the right shape; flush and shutdown still resolve', async () => {
     const { t } = tracingOver(new tracing.InMemorySpanExporter(), { disabled: true });
     expect([t.destination, t.processor]).to.deep.equal(['none (OTEL_SDK_DISABLED)', undefined]);
     const span = t.port.startRunSpan('http', 1);
