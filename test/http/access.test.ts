@@ -344,15 +344,16 @@ describe('access: the checks one by one', () => {
   });
 });
 
-describe('access: who the client is, and what it may reach', () => {
-  const behindProxy = (forwarded: string, hops = 1) => {
-    const ctx = koaContext({ headers: { 'X-Forwarded-For': forwarded } });
-    ctx.app.proxy = true;
-    ctx.app.maxIpsCount = hops;
-    Object.defineProperty(ctx.req.socket, 'remoteAddress', { value: '10.0.0.1' });
-    return clientIp(ctx);
-  };
+/** The client address behind `hops` trusted proxies, from this X-Forwarded-For (the proxy is 10.0.0.1). */
+const behindProxy = (forwarded: string, hops = 1) => {
+  const ctx = koaContext({ headers: { 'X-Forwarded-For': forwarded } });
+  ctx.app.proxy = true;
+  ctx.app.maxIpsCount = hops;
+  Object.defineProperty(ctx.req.socket, 'remoteAddress', { value: '10.0.0.1' });
+  return clientIp(ctx);
+};
 
+describe('access: who the client is, and what it may reach', () => {
   it("X-Forwarded-For behind trusted proxies: a port or brackets are taken off; anything else leaves the proxy's own address", () => {
     expect(behindProxy('10.9.9.9:1234')).to.equal('10.9.9.9');
     expect(behindProxy('[2001:db8::1]:1')).to.equal('2001:db8::1');
@@ -416,13 +417,6 @@ describe('access: who the client is, and what it may reach', () => {
 });
 
 describe('access: the edges of each parse', () => {
-  const behindProxy = (forwarded: string) => {
-    const ctx = koaContext({ headers: { 'X-Forwarded-For': forwarded } });
-    ctx.app.proxy = true;
-    Object.defineProperty(ctx.req.socket, 'remoteAddress', { value: '10.0.0.1' });
-    return clientIp(ctx);
-  };
-
   it('a forwarded entry is an address only as a whole: brackets, a port of any length, each part of an IPv4 address up to three digits', () => {
     const read = (entries: string[]) => entries.map(behindProxy);
     expect(read([' 10.9.9.9', '10.99.199.9:80', '[2001:db8::1]:1234'])).to.deep.equal([

@@ -16,7 +16,7 @@ export const STATUS_PATH = '/status';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 // The page, its view and its assets are loaded on the first request for them: a daemon nobody looks
-// at does not hold them. Node's module cache keeps them after that; nothing is kept here.
+// at does not hold them. Each service keeps what it loaded; the module keeps nothing.
 const pageModules = () => ({
   render: (require('../status/page') as typeof Page).renderStatusPage,
   view: (require('../status/view') as typeof View).statusView,
@@ -39,10 +39,11 @@ function loadAssets(): Map<string, { type: string; body: string }> {
  */
 export function statusPage(deps: AppContext): (ctx: Koa.Context) => void {
   const sources = { ...deps, draining: () => deps.lifecycle.draining };
+  let modules: ReturnType<typeof pageModules> | undefined;
   return (ctx) => {
     ctx.set('Content-Security-Policy', STATUS_CSP);
     ctx.type = 'text/html; charset=utf-8';
-    const { render, view } = pageModules();
+    const { render, view } = (modules ??= pageModules());
     ctx.body = render(view(sources, deps.seesAll(ctx)), deps.service.version);
   };
 }
